@@ -1,0 +1,66 @@
+package graph
+
+import "fmt"
+
+// affine is a per-channel y = scale_c·x + shift_c on [N,C,...] tensors:
+// inference-mode batch normalisation and input normalisation.
+type affine struct {
+	scale, shift []float32
+}
+
+func (k affine) String() string    { return fmt.Sprintf("ChannelAffine(%d)", len(k.scale)) }
+func (k affine) Diffable(int) bool { return true }
+func (k affine) OutShape(in [][]int) ([]int, error) {
+	if len(in) != 1 || len(in[0]) < 2 || in[0][1] != len(k.scale) {
+		return nil, fmt.Errorf("want one [N,%d,...] input, got %v", len(k.scale), in)
+	}
+	return append([]int(nil), in[0]...), nil
+}
+
+func (k affine) Forward(in []*Tensor, out *Tensor) {
+	c := len(k.scale)
+	sp := len(out.Data) / (in[0].Shape[0] * c)
+	for p := 0; p < len(out.Data)/sp; p++ {
+		a, b := k.scale[p%c], k.shift[p%c]
+		src, dst := in[0].Data[p*sp:(p+1)*sp], out.Data[p*sp:(p+1)*sp]
+		for i, v := range src {
+			dst[i] = a*v + b
+		}
+	}
+}
+
+func (k affine) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
+	c := len(k.scale)
+	sp := len(gin.Data) / (in[0].Shape[0] * c)
+	for p := 0; p < len(gin.Data)/sp; p++ {
+		a := k.scale[p%c]
+		src, dst := gout.Data[p*sp:(p+1)*sp], gin.Data[p*sp:(p+1)*sp]
+		for i, v := range src {
+			dst[i] = a * v
+		}
+	}
+}
+
+// ChannelAffine computes scale_c·x + shift_c for every channel c of x.
+func ChannelAffine(x *Node, scale, shift []float32) (*Node, error) {
+	if len(scale) != len(shift) {
+		return nil, fmt.Errorf("ChannelAffine: %d scales but %d shifts", len(scale), len(shift))
+	}
+	return Apply(affine{scale: scale, shift: shift}, x)
+}
+
+// BatchNorm is inference-mode batch normalisation,
+// y = gamma·(x − mean)/sqrt(var + eps) + beta, folded into one affine map.
+func BatchNorm(x *Node, gamma, beta, mean, variance []float32, eps float64) (*Node, error) {
+	c := len(gamma)
+	if len(beta) != c || len(mean) != c || len(variance) != c {
+		return nil, fmt.Errorf("BatchNorm: parameter lengths %d,%d,%d,%d differ", c, len(beta), len(mean), len(variance))
+	}
+	scale, shift := make([]float32, c), make([]float32, c)
+	for i := range scale {
+		s := float64(gamma[i]) / sqrt(float64(variance[i])+eps)
+		scale[i] = float32(s)
+		shift[i] = float32(float64(beta[i]) - s*float64(mean[i]))
+	}
+	return ChannelAffine(x, scale, shift)
+}

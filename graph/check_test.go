@@ -1,0 +1,133 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// dotLoss is Σ r ⊙ x: a scalar whose gradient with respect to x is r, so a
+// program's input gradient is exactly the op's vector-Jacobian product.
+type dotLoss struct{ r []float32 }
+
+func (k dotLoss) String() string    { return "dot" }
+func (k dotLoss) Diffable(int) bool { return true }
+func (k dotLoss) OutShape(in [][]int) ([]int, error) {
+	if Numel(in[0]) != len(k.r) {
+		return nil, fmt.Errorf("dot: %v vs %d", in[0], len(k.r))
+	}
+	return nil, nil
+}
+func (k dotLoss) Forward(in []*Tensor, out *Tensor) {
+	s := 0.0
+	for i, v := range in[0].Data {
+		s += float64(v) * float64(k.r[i])
+	}
+	out.Data[0] = float32(s)
+}
+func (k dotLoss) Backward(_ int, _ []*Tensor, _, gout, gin *Tensor) {
+	for i := range gin.Data {
+		gin.Data[i] = gout.Data[0] * k.r[i]
+	}
+}
+
+func randTensor(rng *rand.Rand, shape ...int) *Tensor {
+	t := NewTensor(shape...)
+	for i := range t.Data {
+		t.Data[i] = float32(rng.NormFloat64())
+	}
+	return t
+}
+
+// opCase checks one op: its forward against a float64 reference and its
+// input gradient against central finite differences of that reference.
+type opCase struct {
+	name  string
+	in    []int
+	build func(x *Node) (*Node, error)
+	ref   func(x []float64) []float64
+	// input, when set, replaces the random input (e.g. to keep MaxPool away
+	// from ties, where the derivative is undefined).
+	input func(rng *rand.Rand, t *Tensor)
+}
+
+func runOpCase(t *testing.T, c opCase) {
+	t.Helper()
+	rng := rand.New(rand.NewSource(1))
+	x := randTensor(rng, c.in...)
+	if c.input != nil {
+		c.input(rng, x)
+	}
+	g := New()
+	in, err := g.Input("x", c.in...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := c.build(in)
+	if err != nil {
+		t.Fatalf("%s: build: %v", c.name, err)
+	}
+	r := randTensor(rng, y.shape...)
+	loss, err := Apply(dotLoss{r.Data}, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := g.Compile(loss, y)
+	if err != nil {
+		t.Fatalf("%s: compile: %v", c.name, err)
+	}
+	if err := p.Run(x); err != nil {
+		t.Fatalf("%s: run: %v", c.name, err)
+	}
+	got, err := p.Output(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x64 := make([]float64, len(x.Data))
+	for i, v := range x.Data {
+		x64[i] = float64(v)
+	}
+	want := c.ref(x64)
+	if len(want) != len(got.Data) {
+		t.Fatalf("%s: got %d outputs, reference has %d", c.name, len(got.Data), len(want))
+	}
+	scale := 1e-6
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(v))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got.Data[i]) - want[i]); d > 1e-5*scale {
+			t.Fatalf("%s: forward[%d] = %g, reference %g", c.name, i, got.Data[i], want[i])
+		}
+	}
+	grad, err := p.InputGrad()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lossAt := func(x []float64) float64 {
+		s := 0.0
+		for i, v := range c.ref(x) {
+			s += v * float64(r.Data[i])
+		}
+		return s
+	}
+	const h = 1e-6
+	gscale := 1e-6
+	fd := make([]float64, len(x64))
+	for i := range x64 {
+		old := x64[i]
+		x64[i] = old + h
+		lp := lossAt(x64)
+		x64[i] = old - h
+		lm := lossAt(x64)
+		x64[i] = old
+		fd[i] = (lp - lm) / (2 * h)
+		gscale = math.Max(gscale, math.Abs(fd[i]))
+	}
+	for i := range fd {
+		if d := math.Abs(float64(grad.Data[i]) - fd[i]); d > 1e-4*gscale {
+			t.Fatalf("%s: grad[%d] = %g, finite difference %g", c.name, i, grad.Data[i], fd[i])
+		}
+	}
+}

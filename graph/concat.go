@@ -1,0 +1,75 @@
+package graph
+
+import "fmt"
+
+// concat joins inputs along one axis.
+type concat struct{ axis int }
+
+func (k concat) String() string    { return fmt.Sprintf("Concat(axis=%d)", k.axis) }
+func (k concat) Diffable(int) bool { return true }
+func (k concat) OutShape(in [][]int) ([]int, error) {
+	out := append([]int(nil), in[0]...)
+	if k.axis < 0 || k.axis >= len(out) {
+		return nil, fmt.Errorf("axis %d out of range for rank %d", k.axis, len(out))
+	}
+	for _, s := range in[1:] {
+		if len(s) != len(out) {
+			return nil, fmt.Errorf("ranks differ: %v", in)
+		}
+		for d := range s {
+			if d != k.axis && s[d] != out[d] {
+				return nil, fmt.Errorf("shapes %v differ off axis %d", in, k.axis)
+			}
+		}
+		out[k.axis] += s[k.axis]
+	}
+	return out, nil
+}
+
+// blocks returns the number of outer blocks and, per input, its inner block size.
+func (k concat) blocks(in []*Tensor) (outer int, inner []int) {
+	outer = Numel(in[0].Shape[:k.axis])
+	inner = make([]int, len(in))
+	for i, t := range in {
+		inner[i] = Numel(t.Shape[k.axis:])
+	}
+	return
+}
+
+func (k concat) Forward(in []*Tensor, out *Tensor) {
+	outer, inner := k.blocks(in)
+	o := 0
+	for b := 0; b < outer; b++ {
+		for i, t := range in {
+			o += copy(out.Data[o:], t.Data[b*inner[i]:(b+1)*inner[i]])
+		}
+	}
+}
+
+func (k concat) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
+	outer, inner := k.blocks(in)
+	step, off := 0, 0
+	for j, n := range inner {
+		if j < i {
+			off += n
+		}
+		step += n
+	}
+	for b := 0; b < outer; b++ {
+		copy(gin.Data[b*inner[i]:(b+1)*inner[i]], gout.Data[b*step+off:])
+	}
+}
+
+// Concat joins xs along axis (negative counts from the end).
+func Concat(axis int, xs ...*Node) (*Node, error) {
+	if len(xs) == 0 {
+		return nil, fmt.Errorf("Concat: no inputs")
+	}
+	if axis < 0 {
+		axis += len(xs[0].shape)
+	}
+	if len(xs) == 1 {
+		return xs[0], nil
+	}
+	return Apply(concat{axis}, xs...)
+}

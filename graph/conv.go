@@ -1,0 +1,276 @@
+package graph
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// ConvParams are the geometry of a 2-D convolution or pooling window.
+type ConvParams struct {
+	Strides   [2]int // along H, W
+	Pads      [4]int // top, left, bottom, right (ONNX order: H begin, W begin, H end, W end)
+	Dilations [2]int
+	Group     int
+}
+
+func (p ConvParams) withDefaults() ConvParams {
+	for i := range p.Strides {
+		if p.Strides[i] == 0 {
+			p.Strides[i] = 1
+		}
+		if p.Dilations[i] == 0 {
+			p.Dilations[i] = 1
+		}
+	}
+	if p.Group == 0 {
+		p.Group = 1
+	}
+	return p
+}
+
+// AutoPad resolves ONNX auto_pad (SAME_UPPER, SAME_LOWER, VALID, NOTSET) for
+// an input of size in[0]×in[1] and kernel k into explicit pads; for NOTSET
+// the given pads are returned.
+func AutoPad(mode string, in, k, strides, dil [2]int, pads [4]int) ([4]int, error) {
+	switch mode {
+	case "", "NOTSET":
+		return pads, nil
+	case "VALID":
+		return [4]int{}, nil
+	case "SAME_UPPER", "SAME_LOWER":
+		var out [4]int
+		for a := 0; a < 2; a++ {
+			s := max(strides[a], 1)
+			d := max(dil[a], 1)
+			o := (in[a] + s - 1) / s
+			total := max((o-1)*s+(k[a]-1)*d+1-in[a], 0)
+			small, big := total/2, total-total/2
+			if mode == "SAME_UPPER" {
+				out[a], out[a+2] = small, big
+			} else {
+				out[a], out[a+2] = big, small
+			}
+		}
+		return out, nil
+	}
+	return pads, fmt.Errorf("unknown auto_pad %q", mode)
+}
+
+// conv is a grouped, strided, dilated, padded 2-D convolution computed as
+// im2col and one matrix product per image and group. Inputs: x [N,C,H,W],
+// w [M,C/group,kh,kw], optional bias [M].
+type conv struct{ p ConvParams }
+
+func (c conv) String() string {
+	return fmt.Sprintf("Conv(s=%v,p=%v,d=%v,g=%d)", c.p.Strides, c.p.Pads, c.p.Dilations, c.p.Group)
+}
+
+func (c conv) Diffable(i int) bool { return i == 0 }
+
+func convOut(in, k, s, d, pb, pe int, ceil bool) int {
+	span := in + pb + pe - ((k-1)*d + 1)
+	if span < 0 {
+		return 0
+	}
+	if !ceil {
+		return span/s + 1
+	}
+	o := (span+s-1)/s + 1
+	// As PyTorch and onnxruntime: the last window must start inside the
+	// input or its leading pad.
+	if (o-1)*s >= in+pb {
+		o--
+	}
+	return o
+}
+
+func (c conv) OutShape(in [][]int) ([]int, error) {
+	if len(in) < 2 || len(in) > 3 {
+		return nil, fmt.Errorf("want 2 or 3 inputs, got %d", len(in))
+	}
+	x, w := in[0], in[1]
+	if len(x) != 4 || len(w) != 4 {
+		return nil, fmt.Errorf("only 2-D convolution is supported: input %v, weight %v", x, w)
+	}
+	g := c.p.Group
+	if g <= 0 || x[1]%g != 0 || w[0]%g != 0 {
+		return nil, fmt.Errorf("group %d does not divide input channels %d and output channels %d", g, x[1], w[0])
+	}
+	if w[1]*g != x[1] {
+		return nil, fmt.Errorf("weight %v expects %d input channels, input %v has %d", w, w[1]*g, x, x[1])
+	}
+	if len(in) == 3 && (len(in[2]) != 1 || in[2][0] != w[0]) {
+		return nil, fmt.Errorf("bias shape %v, want [%d]", in[2], w[0])
+	}
+	oh := convOut(x[2], w[2], c.p.Strides[0], c.p.Dilations[0], c.p.Pads[0], c.p.Pads[2], false)
+	ow := convOut(x[3], w[3], c.p.Strides[1], c.p.Dilations[1], c.p.Pads[1], c.p.Pads[3], false)
+	if oh <= 0 || ow <= 0 {
+		return nil, fmt.Errorf("kernel %dx%d does not fit input %dx%d", w[2], w[3], x[2], x[3])
+	}
+	return []int{x[0], w[0], oh, ow}, nil
+}
+
+// geometry of one convolution call.
+type convGeom struct {
+	n, c, h, w, m, kh, kw, oh, ow, g, cg, mg, k, p int
+}
+
+func (c conv) geom(x, w, out []int) convGeom {
+	q := convGeom{n: x[0], c: x[1], h: x[2], w: x[3], m: w[0], kh: w[2], kw: w[3], oh: out[2], ow: out[3], g: c.p.Group}
+	q.cg, q.mg = q.c/q.g, q.m/q.g
+	q.k = q.cg * q.kh * q.kw
+	q.p = q.oh * q.ow
+	return q
+}
+
+// pointwise reports whether im2col is the identity (1x1, stride 1, no pad).
+func (c conv) pointwise(q convGeom) bool {
+	return q.kh == 1 && q.kw == 1 && c.p.Strides == [2]int{1, 1} && c.p.Pads == [4]int{}
+}
+
+// im2col writes the cg channels of x starting at src into cols [k, p].
+func (c conv) im2col(q convGeom, x []float32, cols []float32) {
+	sh, sw := c.p.Strides[0], c.p.Strides[1]
+	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
+	pt, pl := c.p.Pads[0], c.p.Pads[1]
+	r := 0
+	for ch := 0; ch < q.cg; ch++ {
+		plane := x[ch*q.h*q.w : (ch+1)*q.h*q.w]
+		for ki := 0; ki < q.kh; ki++ {
+			for kj := 0; kj < q.kw; kj++ {
+				row := cols[r*q.p : (r+1)*q.p]
+				r++
+				for oy := 0; oy < q.oh; oy++ {
+					iy := oy*sh - pt + ki*dh
+					dst := row[oy*q.ow : (oy+1)*q.ow]
+					if iy < 0 || iy >= q.h {
+						clear(dst)
+						continue
+					}
+					src := plane[iy*q.w : (iy+1)*q.w]
+					ix := -pl + kj*dw
+					for ox := range dst {
+						if ix >= 0 && ix < q.w {
+							dst[ox] = src[ix]
+						} else {
+							dst[ox] = 0
+						}
+						ix += sw
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds cols [k, p] back into the cg channels of gx.
+func (c conv) col2im(q convGeom, cols []float32, gx []float32) {
+	sh, sw := c.p.Strides[0], c.p.Strides[1]
+	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
+	pt, pl := c.p.Pads[0], c.p.Pads[1]
+	r := 0
+	for ch := 0; ch < q.cg; ch++ {
+		plane := gx[ch*q.h*q.w : (ch+1)*q.h*q.w]
+		for ki := 0; ki < q.kh; ki++ {
+			for kj := 0; kj < q.kw; kj++ {
+				row := cols[r*q.p : (r+1)*q.p]
+				r++
+				for oy := 0; oy < q.oh; oy++ {
+					iy := oy*sh - pt + ki*dh
+					if iy < 0 || iy >= q.h {
+						continue
+					}
+					dst := plane[iy*q.w : (iy+1)*q.w]
+					src := row[oy*q.ow : (oy+1)*q.ow]
+					ix := -pl + kj*dw
+					for _, v := range src {
+						if ix >= 0 && ix < q.w {
+							dst[ix] += v
+						}
+						ix += sw
+					}
+				}
+			}
+		}
+	}
+}
+
+func gemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, cm []float32, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	ar, ac := m, k
+	if tA {
+		ta, ar, ac = blas.Trans, k, m
+	}
+	br, bc := k, n
+	if tB {
+		tb, br, bc = blas.Trans, n, k
+	}
+	blas32.Gemm(ta, tb, 1,
+		blas32.General{Rows: ar, Cols: ac, Stride: lda, Data: a},
+		blas32.General{Rows: br, Cols: bc, Stride: ldb, Data: b},
+		beta, blas32.General{Rows: m, Cols: n, Stride: ldc, Data: cm})
+}
+
+func (c conv) Forward(in []*Tensor, out *Tensor) {
+	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
+	x, w, y := in[0].Data, in[1].Data, out.Data
+	var cols []float32
+	if !c.pointwise(q) {
+		cols = make([]float32, q.k*q.p)
+	}
+	for n := 0; n < q.n; n++ {
+		for g := 0; g < q.g; g++ {
+			xs := x[(n*q.c+g*q.cg)*q.h*q.w:]
+			b := xs
+			if cols != nil {
+				c.im2col(q, xs, cols)
+				b = cols
+			}
+			ys := y[(n*q.m+g*q.mg)*q.p : (n*q.m+(g+1)*q.mg)*q.p]
+			if len(in) == 3 {
+				for o := 0; o < q.mg; o++ {
+					v := in[2].Data[g*q.mg+o]
+					row := ys[o*q.p : (o+1)*q.p]
+					for i := range row {
+						row[i] = v
+					}
+				}
+			}
+			gemm(false, false, q.mg, q.p, q.k, w[g*q.mg*q.k:], q.k, b, q.p, 1, ys, q.p)
+		}
+	}
+}
+
+func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
+	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
+	w, gy, gx := in[1].Data, gout.Data, gin.Data
+	pw := c.pointwise(q)
+	var cols []float32
+	if !pw {
+		cols = make([]float32, q.k*q.p)
+	}
+	for n := 0; n < q.n; n++ {
+		for g := 0; g < q.g; g++ {
+			gys := gy[(n*q.m+g*q.mg)*q.p:]
+			gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
+			if pw {
+				gemm(true, false, q.k, q.p, q.mg, w[g*q.mg*q.k:], q.k, gys, q.p, 1, gxs, q.p)
+				continue
+			}
+			gemm(true, false, q.k, q.p, q.mg, w[g*q.mg*q.k:], q.k, gys, q.p, 0, cols, q.p)
+			c.col2im(q, cols, gxs)
+		}
+	}
+}
+
+// Conv is a 2-D convolution of x [N,C,H,W] with w [M,C/group,kh,kw] and an
+// optional bias b [M] (nil for none). Weights and bias are not differentiated.
+func Conv(x, w, b *Node, p ConvParams) (*Node, error) {
+	k := conv{p.withDefaults()}
+	if b == nil {
+		return Apply(k, x, w)
+	}
+	return Apply(k, x, w, b)
+}

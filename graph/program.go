@@ -1,0 +1,133 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Program is a graph compiled once and run many times: it evaluates chosen
+// nodes and, when built with a loss, the loss and its gradient with respect
+// to the input. Only the input-gradient path is differentiated: constants
+// (weights) never get gradients.
+type Program struct {
+	g       *Graph
+	vm      gorgonia.VM
+	outs    []*Node
+	reads   []*gorgonia.Value
+	loss    *Node
+	lossVal gorgonia.Value
+	gradVal gorgonia.Value
+}
+
+// Compile builds a program that computes outputs and, when loss is not nil,
+// the scalar loss and d(loss)/d(input). A graph can be compiled once.
+func (g *Graph) Compile(loss *Node, outputs ...*Node) (p *Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("compiling graph: %v", r)
+		}
+	}()
+	if g.input == nil {
+		return nil, errors.New("graph has no input")
+	}
+	if g.g == nil {
+		return nil, errors.New("graph was already compiled")
+	}
+	p = &Program{g: g, outs: outputs, reads: make([]*gorgonia.Value, len(outputs))}
+	for i, o := range outputs {
+		if o == nil || o.graph != g {
+			return nil, fmt.Errorf("output %d does not belong to this graph", i)
+		}
+		if o.live {
+			p.reads[i] = new(gorgonia.Value)
+			gorgonia.Read(o.n, p.reads[i])
+		}
+	}
+	if loss != nil {
+		if len(loss.shape) != 0 {
+			return nil, fmt.Errorf("loss must be a scalar, has shape %v", loss.shape)
+		}
+		if !loss.live {
+			return nil, errors.New("loss does not depend on the input")
+		}
+		p.loss = loss
+		grads, err := gorgonia.Grad(loss.n, g.input.n)
+		if err != nil {
+			return nil, fmt.Errorf("differentiating: %w", err)
+		}
+		gorgonia.Read(loss.n, &p.lossVal)
+		gorgonia.Read(grads[0], &p.gradVal)
+	}
+	p.vm = gorgonia.NewTapeMachine(g.g)
+	g.g = nil // further ops would not be part of the compiled program
+	return p, nil
+}
+
+// Run evaluates the program at input x (shaped as the graph's input).
+func (p *Program) Run(x *Tensor) (err error) {
+	if !sameShape(x.Shape, p.g.input.shape) {
+		return fmt.Errorf("input shape %v does not match the graph input %v", x.Shape, p.g.input.shape)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("running graph: %v", r)
+		}
+	}()
+	defer p.vm.Reset()
+	dense := tensor.New(tensor.WithShape(x.Shape...), tensor.WithBacking(x.Data))
+	if err := gorgonia.Let(p.g.input.n, dense); err != nil {
+		return err
+	}
+	return p.vm.RunAll()
+}
+
+// Output returns the value of the i-th output of the last Run (a copy).
+func (p *Program) Output(i int) (*Tensor, error) {
+	o := p.outs[i]
+	if !o.live {
+		return o.c.Clone(), nil
+	}
+	if *p.reads[i] == nil {
+		return nil, errors.New("program has not run")
+	}
+	return valueTensor(*p.reads[i], o.shape)
+}
+
+// Loss returns the loss of the last Run.
+func (p *Program) Loss() (float64, error) {
+	if p.lossVal == nil {
+		return 0, errors.New("program has no loss or has not run")
+	}
+	t, err := valueTensor(p.lossVal, nil)
+	if err != nil {
+		return 0, err
+	}
+	return float64(t.Data[0]), nil
+}
+
+// InputGrad returns d(loss)/d(input) of the last Run (a copy).
+func (p *Program) InputGrad() (*Tensor, error) {
+	if p.gradVal == nil {
+		return nil, errors.New("program has no loss or has not run")
+	}
+	return valueTensor(p.gradVal, p.g.input.shape)
+}
+
+// Close releases the machine.
+func (p *Program) Close() error { return p.vm.Close() }
+
+func valueTensor(v gorgonia.Value, shape []int) (*Tensor, error) {
+	ts, err := fromValues([]gorgonia.Value{v})
+	if err != nil {
+		return nil, err
+	}
+	t := ts[0].Clone()
+	t.Shape = append([]int(nil), shape...)
+	if len(t.Data) != Numel(shape) {
+		return nil, fmt.Errorf("value has %d elements, want %d for shape %v", len(t.Data), Numel(shape), shape)
+	}
+	return t, nil
+}

@@ -1,0 +1,67 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+)
+
+// softmax normalises exp(x) along one axis.
+type softmax struct{ axis int }
+
+func (k softmax) String() string    { return fmt.Sprintf("Softmax(axis=%d)", k.axis) }
+func (k softmax) Diffable(int) bool { return true }
+func (k softmax) OutShape(in [][]int) ([]int, error) {
+	if len(in) != 1 || k.axis < 0 || k.axis >= len(in[0]) {
+		return nil, fmt.Errorf("axis %d out of range for %v", k.axis, in)
+	}
+	return append([]int(nil), in[0]...), nil
+}
+
+// lanes calls f(base, stride, n) for each 1-D lane along the axis.
+func (k softmax) lanes(shape []int, f func(base, stride, n int)) {
+	outer, n, inner := Numel(shape[:k.axis]), shape[k.axis], Numel(shape[k.axis+1:])
+	for o := 0; o < outer; o++ {
+		for i := 0; i < inner; i++ {
+			f(o*n*inner+i, inner, n)
+		}
+	}
+}
+
+func (k softmax) Forward(in []*Tensor, out *Tensor) {
+	x, y := in[0].Data, out.Data
+	k.lanes(in[0].Shape, func(b, s, n int) {
+		m := math.Inf(-1)
+		for j := 0; j < n; j++ {
+			m = math.Max(m, float64(x[b+j*s]))
+		}
+		sum := 0.0
+		for j := 0; j < n; j++ {
+			sum += math.Exp(float64(x[b+j*s]) - m)
+		}
+		for j := 0; j < n; j++ {
+			y[b+j*s] = float32(math.Exp(float64(x[b+j*s])-m) / sum)
+		}
+	})
+}
+
+// Backward: dx = y ⊙ (g − Σ g⊙y) along the axis.
+func (k softmax) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
+	y, g, d := out.Data, gout.Data, gin.Data
+	k.lanes(in[0].Shape, func(b, s, n int) {
+		dot := 0.0
+		for j := 0; j < n; j++ {
+			dot += float64(g[b+j*s]) * float64(y[b+j*s])
+		}
+		for j := 0; j < n; j++ {
+			d[b+j*s] = float32(float64(y[b+j*s]) * (float64(g[b+j*s]) - dot))
+		}
+	})
+}
+
+// Softmax normalises x along axis (negative counts from the end).
+func Softmax(x *Node, axis int) (*Node, error) {
+	if axis < 0 {
+		axis += len(x.shape)
+	}
+	return Apply(softmax{axis}, x)
+}

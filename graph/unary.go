@@ -1,0 +1,139 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+)
+
+type unaryKind int
+
+const (
+	kindRelu unaryKind = iota
+	kindLeakyRelu
+	kindClip
+	kindSigmoid
+	kindTanh
+	kindIdentity
+)
+
+// unary is an elementwise activation y = f(x).
+type unary struct {
+	kind unaryKind
+	a, b float32 // LeakyRelu slope; Clip bounds
+}
+
+func (u unary) String() string {
+	switch u.kind {
+	case kindRelu:
+		return "Relu"
+	case kindLeakyRelu:
+		return fmt.Sprintf("LeakyRelu(%g)", u.a)
+	case kindClip:
+		return fmt.Sprintf("Clip(%g,%g)", u.a, u.b)
+	case kindSigmoid:
+		return "Sigmoid"
+	case kindTanh:
+		return "Tanh"
+	}
+	return "Identity"
+}
+
+func (u unary) OutShape(in [][]int) ([]int, error) {
+	if len(in) != 1 {
+		return nil, fmt.Errorf("want 1 input, got %d", len(in))
+	}
+	return append([]int(nil), in[0]...), nil
+}
+
+func (u unary) Diffable(int) bool { return true }
+
+func (u unary) Forward(in []*Tensor, out *Tensor) {
+	x, y := in[0].Data, out.Data
+	switch u.kind {
+	case kindRelu:
+		for i, v := range x {
+			y[i] = max(v, 0)
+		}
+	case kindLeakyRelu:
+		for i, v := range x {
+			if v < 0 {
+				v *= u.a
+			}
+			y[i] = v
+		}
+	case kindClip:
+		for i, v := range x {
+			y[i] = min(max(v, u.a), u.b)
+		}
+	case kindSigmoid:
+		for i, v := range x {
+			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	case kindTanh:
+		for i, v := range x {
+			y[i] = float32(math.Tanh(float64(v)))
+		}
+	default:
+		copy(y, x)
+	}
+}
+
+// Backward uses the subgradient 0 at the kinks (x = 0 for Relu, the bounds
+// for Clip), as PyTorch and onnxruntime's training ops do.
+func (u unary) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
+	x, y, g, d := in[0].Data, out.Data, gout.Data, gin.Data
+	switch u.kind {
+	case kindRelu:
+		for i, v := range x {
+			if v > 0 {
+				d[i] = g[i]
+			}
+		}
+	case kindLeakyRelu:
+		for i, v := range x {
+			if v > 0 {
+				d[i] = g[i]
+			} else {
+				d[i] = u.a * g[i]
+			}
+		}
+	case kindClip:
+		for i, v := range x {
+			if v > u.a && v < u.b {
+				d[i] = g[i]
+			}
+		}
+	case kindSigmoid:
+		for i, v := range y {
+			d[i] = g[i] * v * (1 - v)
+		}
+	case kindTanh:
+		for i, v := range y {
+			d[i] = g[i] * (1 - v*v)
+		}
+	default:
+		copy(d, g)
+	}
+}
+
+// Relu is max(x, 0).
+func Relu(x *Node) (*Node, error) { return Apply(unary{kind: kindRelu}, x) }
+
+// LeakyRelu is x for x > 0, alpha·x otherwise.
+func LeakyRelu(x *Node, alpha float32) (*Node, error) {
+	return Apply(unary{kind: kindLeakyRelu, a: alpha}, x)
+}
+
+// Clip limits x to [lo, hi].
+func Clip(x *Node, lo, hi float32) (*Node, error) {
+	if lo > hi {
+		return nil, fmt.Errorf("Clip: min %g > max %g", lo, hi)
+	}
+	return Apply(unary{kind: kindClip, a: lo, b: hi}, x)
+}
+
+// Sigmoid is 1/(1+exp(-x)).
+func Sigmoid(x *Node) (*Node, error) { return Apply(unary{kind: kindSigmoid}, x) }
+
+// Tanh is tanh(x).
+func Tanh(x *Node) (*Node, error) { return Apply(unary{kind: kindTanh}, x) }

@@ -1,0 +1,89 @@
+package graph
+
+import "fmt"
+
+// Normalization is how a model expects its input, given RGB values v in
+// 0..1: (v − Mean_c)/Std_c, channels in RGB order unless BGR is set.
+//
+// invrep's image variable is always in the paper's pixel units, 255·(v −
+// Mean_c) (0..255 RGB with the per-channel mean removed), so regularisers and
+// their constants never depend on the model. The model's own scaling is then
+// the first node of its graph: x_model = x / (255·Std_c).
+type Normalization struct {
+	Mean []float64
+	Std  []float64
+	BGR  bool
+}
+
+// ImageNet is the usual torchvision normalisation.
+var ImageNet = Normalization{Mean: []float64{0.485, 0.456, 0.406}, Std: []float64{0.229, 0.224, 0.225}}
+
+// Validate checks the normalisation against a channel count.
+func (n Normalization) Validate(channels int) error {
+	if len(n.Mean) != channels || len(n.Std) != channels {
+		return fmt.Errorf("normalisation has %d means and %d stds, the input has %d channels", len(n.Mean), len(n.Std), channels)
+	}
+	for _, s := range n.Std {
+		if !(s > 0) {
+			return fmt.Errorf("normalisation std %g must be positive", s)
+		}
+	}
+	return nil
+}
+
+// ModelInput returns the node that maps paper units x to the model's input.
+func (n Normalization) ModelInput(x *Node) (*Node, error) {
+	if len(x.shape) < 2 {
+		return nil, fmt.Errorf("input shape %v has no channel axis", x.shape)
+	}
+	c := x.shape[1]
+	if err := n.Validate(c); err != nil {
+		return nil, err
+	}
+	scale, shift := make([]float32, c), make([]float32, c)
+	for i := range scale {
+		scale[i] = float32(1 / (255 * n.Std[i]))
+	}
+	y, err := ChannelAffine(x, scale, shift)
+	if err != nil || !n.BGR {
+		return y, err
+	}
+	// The image variable stays RGB; a BGR model gets its channels reversed.
+	chans := make([]*Node, c)
+	for i := range chans {
+		start, size := make([]int, len(y.shape)), append([]int(nil), y.shape...)
+		start[1], size[1] = c-1-i, 1
+		if chans[i], err = Slice(y, start, size); err != nil {
+			return nil, err
+		}
+	}
+	return Concat(1, chans...)
+}
+
+// FromModelUnits converts a tensor in the model's input units to paper units.
+func (n Normalization) FromModelUnits(t *Tensor) (*Tensor, error) {
+	if len(t.Shape) < 2 {
+		return nil, fmt.Errorf("tensor shape %v has no channel axis", t.Shape)
+	}
+	if err := n.Validate(t.Shape[1]); err != nil {
+		return nil, err
+	}
+	out := t.Clone()
+	c := t.Shape[1]
+	if n.BGR {
+		sp := Numel(t.Shape[2:])
+		for b := 0; b < t.Shape[0]; b++ {
+			for ch := 0; ch < c; ch++ {
+				copy(out.Data[(b*c+ch)*sp:(b*c+ch+1)*sp], t.Data[(b*c+c-1-ch)*sp:])
+			}
+		}
+	}
+	sp := Numel(t.Shape[2:])
+	for p := 0; p < len(out.Data)/sp; p++ {
+		s := float32(255 * n.Std[p%c])
+		for i := p * sp; i < (p+1)*sp; i++ {
+			out.Data[i] *= s
+		}
+	}
+	return out, nil
+}

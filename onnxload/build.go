@@ -1,0 +1,311 @@
+package onnxload
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/invrep/invrep/graph"
+)
+
+// Options control how a Model becomes a graph.
+type Options struct {
+	// InputShape overrides the declared input shape (symbolic dimensions
+	// such as the batch are otherwise taken as 1).
+	InputShape []int
+	// Outputs are the values to build; only the nodes they need are built.
+	// Empty means the graph's declared outputs.
+	Outputs []string
+	// Normalization, when set, makes the graph input paper pixel units and
+	// inserts the model's own scaling as the first node.
+	Normalization *graph.Normalization
+}
+
+// Net is a model built as a graph.
+type Net struct {
+	Graph *graph.Graph
+	// Input is the graph's input variable (paper units when a Normalization
+	// was given, the model's own units otherwise).
+	Input *graph.Node
+	// Outputs maps each requested name to its node.
+	Outputs map[string]*graph.Node
+	// Layers lists every built node output in graph order.
+	Layers []Layer
+}
+
+// Layer describes one node output.
+type Layer struct {
+	Name   string
+	OpType string
+	Shape  []int
+	// Constant is true for values computed from constants alone (weights,
+	// shape arithmetic), which have no gradient path to the input.
+	Constant bool
+}
+
+// value is an ONNX value during building: a float node or an int constant.
+type value struct {
+	f *graph.Node
+	i *Tensor
+}
+
+func (v value) shape() []int {
+	if v.f != nil {
+		return v.f.Shape()
+	}
+	s := make([]int, len(v.i.Dims))
+	for k, d := range v.i.Dims {
+		s[k] = int(d)
+	}
+	return s
+}
+
+type builder struct {
+	m    *Model
+	g    *graph.Graph
+	vals map[string]value
+}
+
+// InputShape returns the shape Build uses by default: the declared one with
+// symbolic dimensions taken as 1.
+func (m *Model) InputShape() ([]int, error) {
+	if len(m.Inputs) == 0 {
+		return nil, fmt.Errorf("%s: the model has no graph input", m.where())
+	}
+	in := m.Inputs[0]
+	shape := make([]int, len(in.Dims))
+	for i, d := range in.Dims {
+		if in.Params[i] != "" {
+			if i > 0 {
+				return nil, fmt.Errorf("%s: input %q has symbolic dimension %s at axis %d; give the input shape explicitly", m.where(), in.Name, in.Params[i], i)
+			}
+			d = 1
+		}
+		shape[i] = int(d)
+	}
+	if len(shape) == 0 {
+		return nil, fmt.Errorf("%s: input %q declares no shape; give the input shape explicitly", m.where(), in.Name)
+	}
+	return shape, nil
+}
+
+// Build builds the graph up to opts.Outputs.
+func (m *Model) Build(opts Options) (net *Net, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			net, err = nil, fmt.Errorf("%s: building graph: %v", m.where(), r)
+		}
+	}()
+	if len(m.Inputs) == 0 {
+		return nil, fmt.Errorf("%s: the model has no graph input", m.where())
+	}
+	if len(m.Inputs) > 1 {
+		var names []string
+		for _, in := range m.Inputs {
+			names = append(names, in.Name)
+		}
+		return nil, fmt.Errorf("%s: models with several inputs (%s) are not supported", m.where(), strings.Join(names, ", "))
+	}
+	in := m.Inputs[0]
+	if in.ElemType != 0 && in.ElemType != dtFloat {
+		return nil, fmt.Errorf("%s: input %q has element type %d; only float inputs are supported", m.where(), in.Name, in.ElemType)
+	}
+	shape := opts.InputShape
+	if shape == nil {
+		if shape, err = m.InputShape(); err != nil {
+			return nil, err
+		}
+	} else if err := m.checkInputShape(shape); err != nil {
+		return nil, err
+	}
+	outputs := opts.Outputs
+	if len(outputs) == 0 {
+		outputs = m.Outputs
+	}
+	producer := map[string]int{}
+	for i, n := range m.Nodes {
+		for _, o := range n.Outputs {
+			producer[o] = i
+		}
+	}
+	need := make([]bool, len(m.Nodes))
+	var stack []string
+	for _, o := range outputs {
+		if _, ok := producer[o]; !ok && o != in.Name {
+			return nil, m.unknownValue(o)
+		}
+		stack = append(stack, o)
+	}
+	for len(stack) > 0 {
+		name := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		i, ok := producer[name]
+		if !ok || need[i] {
+			continue
+		}
+		need[i] = true
+		stack = append(stack, m.Nodes[i].Inputs...)
+	}
+	for i, n := range m.Nodes {
+		if need[i] && ops[n.OpType] == nil {
+			return nil, fmt.Errorf("%s: unsupported op %s at %v; supported ops: %s", m.where(), n.OpType, &m.Nodes[i], strings.Join(SupportedOps(), ", "))
+		}
+	}
+
+	b := &builder{m: m, g: graph.New(), vals: map[string]value{}}
+	x, err := b.g.Input(in.Name, shape...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", m.where(), err)
+	}
+	net = &Net{Graph: b.g, Input: x, Outputs: map[string]*graph.Node{}}
+	first := x
+	if opts.Normalization != nil {
+		if first, err = opts.Normalization.ModelInput(x); err != nil {
+			return nil, fmt.Errorf("%s: input %q: %w", m.where(), in.Name, err)
+		}
+	}
+	b.vals[in.Name] = value{f: first}
+	for name, t := range m.Initializers {
+		if t.IsInt {
+			b.vals[name] = value{i: t}
+		} else {
+			ft, err := floatTensor(t)
+			if err != nil {
+				return nil, fmt.Errorf("%s: initializer %q: %w", m.where(), name, err)
+			}
+			b.vals[name] = value{f: b.g.Const(ft)}
+		}
+	}
+	for i := range m.Nodes {
+		if !need[i] {
+			continue
+		}
+		n := &m.Nodes[i]
+		ins := make([]value, len(n.Inputs))
+		for k, name := range n.Inputs {
+			if name == "" {
+				continue
+			}
+			v, ok := b.vals[name]
+			if !ok {
+				return nil, fmt.Errorf("%s: %v: input %q is not produced by any node, initializer or graph input", m.where(), n, name)
+			}
+			ins[k] = v
+		}
+		outs, err := ops[n.OpType](b, n, ins)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v: %w", m.where(), n, err)
+		}
+		for k, o := range n.Outputs {
+			if k >= len(outs) || o == "" {
+				continue
+			}
+			b.vals[o] = outs[k]
+			net.Layers = append(net.Layers, Layer{Name: o, OpType: n.OpType, Shape: outs[k].shape(), Constant: outs[k].f == nil || !outs[k].f.Live()})
+		}
+	}
+	for _, o := range outputs {
+		v, ok := b.vals[o]
+		if !ok {
+			return nil, fmt.Errorf("%s: value %q was not produced (an optional output that is not supported)", m.where(), o)
+		}
+		if v.f == nil {
+			return nil, fmt.Errorf("%s: value %q is an integer tensor, not a feature map", m.where(), o)
+		}
+		net.Outputs[o] = v.f
+	}
+	return net, nil
+}
+
+func (m *Model) checkInputShape(shape []int) error {
+	in := m.Inputs[0]
+	if len(in.Dims) > 0 && len(shape) != len(in.Dims) {
+		return fmt.Errorf("%s: input shape %v has rank %d, input %q is declared %v", m.where(), shape, len(shape), in.Name, in)
+	}
+	for i, d := range shape {
+		if d <= 0 {
+			return fmt.Errorf("%s: input shape %v has a non-positive dimension", m.where(), shape)
+		}
+		if i < len(in.Dims) && in.Params[i] == "" && i == 1 && int(in.Dims[i]) != d {
+			return fmt.Errorf("%s: input shape %v has %d channels, input %q is declared %v", m.where(), shape, d, in.Name, in)
+		}
+	}
+	return nil
+}
+
+// ValueNames lists every value a node produces, in graph order.
+func (m *Model) ValueNames() []string {
+	var out []string
+	for _, n := range m.Nodes {
+		out = append(out, n.Outputs...)
+	}
+	return out
+}
+
+func (m *Model) unknownValue(name string) error {
+	close := Closest(name, m.ValueNames(), 3)
+	msg := fmt.Sprintf("%s: no node output named %q", m.where(), name)
+	if len(close) > 0 {
+		msg += "; closest: " + strings.Join(close, ", ")
+	}
+	return fmt.Errorf("%s (list them with 'invrep layers')", msg)
+}
+
+// Closest returns up to k candidates nearest to name by edit distance.
+func Closest(name string, candidates []string, k int) []string {
+	type scored struct {
+		s string
+		d int
+	}
+	var all []scored
+	for _, c := range candidates {
+		all = append(all, scored{c, editDistance(strings.ToLower(name), strings.ToLower(c))})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].d < all[j].d })
+	var out []string
+	for i := 0; i < len(all) && i < k; i++ {
+		out = append(out, all[i].s)
+	}
+	return out
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func floatTensor(t *Tensor) (*graph.Tensor, error) {
+	shape := make([]int, len(t.Dims))
+	for i, d := range t.Dims {
+		if d < 0 {
+			return nil, fmt.Errorf("negative dimension in %v", t.Dims)
+		}
+		shape[i] = int(d)
+	}
+	if t.IsInt {
+		out := graph.NewTensor(shape...)
+		for i, v := range t.Int {
+			out.Data[i] = float32(v)
+		}
+		return out, nil
+	}
+	if len(t.Float) != graph.Numel(shape) {
+		return nil, fmt.Errorf("%d values for dims %v", len(t.Float), t.Dims)
+	}
+	return &graph.Tensor{Shape: shape, Data: t.Float}, nil
+}

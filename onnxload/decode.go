@@ -1,0 +1,99 @@
+package onnxload
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	onnx "github.com/owulveryck/onnx-go"
+)
+
+// MinOpset and MaxOpset bound the ai.onnx opsets whose semantics are implemented.
+const (
+	MinOpset = 7
+	MaxOpset = 21
+)
+
+// Load reads an ONNX model file.
+func Load(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m.Path = path
+	return m, nil
+}
+
+// Decode reads an ONNX model from its bytes. The protobuf is walked once to
+// read what onnx-go's decoder drops (opset, symbolic input dimensions, node
+// names) and then decoded by onnx-go into invrep's own backend.
+func Decode(data []byte) (m *Model, err error) {
+	if len(data) == 0 {
+		return nil, errors.New("not an ONNX model: the file is empty")
+	}
+	h, err := readHeader(data)
+	if err != nil {
+		return nil, fmt.Errorf("not an ONNX model (or a truncated one): %w", err)
+	}
+	if !h.hasGraph || len(h.nodes) == 0 {
+		return nil, errors.New("not an ONNX model: no graph with nodes")
+	}
+	if h.opset < 0 {
+		return nil, errors.New("ONNX model declares no ai.onnx opset")
+	}
+	if h.opset < MinOpset || h.opset > MaxOpset {
+		return nil, fmt.Errorf("opset %d is not supported (supported: %d to %d)", h.opset, MinOpset, MaxOpset)
+	}
+	for _, n := range h.nodes {
+		if len(n.Outputs) == 0 {
+			return nil, fmt.Errorf("%v has no outputs", &n)
+		}
+	}
+	b := newBackend()
+	defer func() {
+		// onnx-go and gorgonia's tensor package panic on some malformed
+		// tensors (data that does not fill the declared dims).
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("malformed ONNX model: %v", r)
+		}
+	}()
+	if err := onnx.NewModel(b).UnmarshalBinary(data); err != nil {
+		return nil, fmt.Errorf("decoding ONNX: %w", err)
+	}
+	if len(b.ops) != len(h.nodes) {
+		return nil, fmt.Errorf("decoder reported %d nodes, the file has %d", len(b.ops), len(h.nodes))
+	}
+	m = &Model{IRVersion: h.irVersion, Opset: h.opset, Producer: h.producer, Outputs: h.outputs, Initializers: map[string]*Tensor{}}
+	for i, n := range h.nodes {
+		op := b.ops[i]
+		if op.OpType != n.OpType && n.OpType != "" {
+			return nil, fmt.Errorf("%v: decoder reported op %s", &n, op.OpType)
+		}
+		// The decoder gives a constant node with no inputs a fake one.
+		if len(n.Inputs) == 0 {
+			op.Inputs = nil
+		}
+		op.Name = n.Name
+		m.Nodes = append(m.Nodes, op)
+	}
+	for _, w := range b.nodes {
+		if w.t == nil || !h.initializers[w.name] {
+			continue
+		}
+		t, err := convertTensor(w.t)
+		if err != nil {
+			return nil, fmt.Errorf("initializer %q: %w", w.name, err)
+		}
+		m.Initializers[w.name] = t
+	}
+	for _, in := range h.inputs {
+		if !h.initializers[in.Name] {
+			m.Inputs = append(m.Inputs, in)
+		}
+	}
+	return m, nil
+}

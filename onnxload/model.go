@@ -1,0 +1,141 @@
+// Package onnxload reads ONNX models through onnx-go's decoder into a plain
+// description (Model) and builds float32 NCHW graph.Graphs from it,
+// truncated at any named values.
+package onnxload
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Model is an ONNX graph as invrep sees it: nodes in graph order, the
+// initializers, the opset of the default domain and the declared inputs.
+type Model struct {
+	Path         string // file the model came from, for messages; may be empty
+	IRVersion    int64
+	Opset        int64 // ai.onnx opset
+	Producer     string
+	Nodes        []Node
+	Inputs       []ValueInfo // graph inputs that are not initializers
+	Outputs      []string
+	Initializers map[string]*Tensor
+}
+
+// Node is one ONNX node.
+type Node struct {
+	Name    string
+	OpType  string
+	Inputs  []string // "" marks an omitted optional input
+	Outputs []string
+	// Attrs holds int64, float32, string, []int64, []float32, []string or
+	// *Tensor values, as ONNX attributes are typed.
+	Attrs map[string]any
+}
+
+// ValueInfo is a declared graph input; Params[i] names a symbolic dimension
+// (Dims[i] is then 0).
+type ValueInfo struct {
+	Name   string
+	Dims   []int64
+	Params []string
+	// ElemType is the ONNX element type (1 = float).
+	ElemType int32
+}
+
+// Tensor is an initializer or constant: float data (any float type, as
+// float32) or integer data (any int or bool type, as int64).
+type Tensor struct {
+	Dims  []int64
+	Float []float32
+	Int   []int64
+	IsInt bool
+}
+
+// Numel is the element count of the tensor's dims.
+func (t *Tensor) Numel() int64 {
+	n := int64(1)
+	for _, d := range t.Dims {
+		n *= d
+	}
+	return n
+}
+
+// String names the node for messages: its name and op type.
+func (n *Node) String() string {
+	name := n.Name
+	if name == "" && len(n.Outputs) > 0 {
+		name = n.Outputs[0]
+	}
+	return fmt.Sprintf("node %q (%s)", name, n.OpType)
+}
+
+// OpTypes lists the distinct op types in the model, sorted.
+func (m *Model) OpTypes() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range m.Nodes {
+		if !seen[n.OpType] {
+			seen[n.OpType] = true
+			out = append(out, n.OpType)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (m *Model) where() string {
+	if m.Path != "" {
+		return m.Path
+	}
+	return "model"
+}
+
+func attrInt(n *Node, name string, def int64) (int64, error) {
+	v, ok := n.Attrs[name]
+	if !ok {
+		return def, nil
+	}
+	i, ok := v.(int64)
+	if !ok {
+		return 0, fmt.Errorf("%v: attribute %s is %T, want an int", n, name, v)
+	}
+	return i, nil
+}
+
+func attrFloat(n *Node, name string, def float32) (float32, error) {
+	v, ok := n.Attrs[name]
+	if !ok {
+		return def, nil
+	}
+	switch f := v.(type) {
+	case float32:
+		return f, nil
+	case int64:
+		return float32(f), nil
+	}
+	return 0, fmt.Errorf("%v: attribute %s is %T, want a float", n, name, v)
+}
+
+func attrInts(n *Node, name string) ([]int64, bool, error) {
+	v, ok := n.Attrs[name]
+	if !ok {
+		return nil, false, nil
+	}
+	is, ok := v.([]int64)
+	if !ok {
+		return nil, true, fmt.Errorf("%v: attribute %s is %T, want ints", n, name, v)
+	}
+	return is, true, nil
+}
+
+func attrString(n *Node, name, def string) (string, error) {
+	v, ok := n.Attrs[name]
+	if !ok {
+		return def, nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("%v: attribute %s is %T, want a string", n, name, v)
+	}
+	return s, nil
+}

@@ -10,34 +10,35 @@ import (
 )
 
 func main() {
-	m, err := onnxload.Load(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	x, err := graph.LoadNpy(os.Args[2])
-	if err != nil {
-		panic(err)
-	}
-	names := os.Args[3:]
-	t0 := time.Now()
-	net, err := m.Build(onnxload.Options{Outputs: names, InputShape: x.Shape})
-	if err != nil {
-		panic(err)
-	}
-	var outs []*graph.Node
-	for _, n := range names {
-		outs = append(outs, net.Outputs[n])
-	}
-	p, err := net.Graph.Compile(nil, outs...)
-	if err != nil {
-		panic(err)
-	}
-	if err := p.Run(x); err != nil {
-		panic(err)
-	}
-	fmt.Println("time", time.Since(t0))
-	for i, n := range names {
-		o, _ := p.Output(i)
-		fmt.Println(n, o.Shape, o.Data[:3], o.MaxAbs())
+	for _, path := range os.Args[1:] {
+		t0 := time.Now()
+		m, err := onnxload.Load(path)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		net, err := m.Build(onnxload.Options{})
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		t1 := time.Since(t0)
+		var outs []*graph.Node
+		for _, n := range m.Outputs {
+			outs = append(outs, net.Outputs[n])
+		}
+		p, err := net.Graph.Compile(nil, outs...)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		x := graph.NewTensor(net.Input.Shape()...)
+		t2 := time.Now()
+		if err := p.Run(x); err != nil {
+			fmt.Println(err)
+			continue
+		}
+		o, _ := p.Output(0)
+		fmt.Println(path, "load+build", t1, "run", time.Since(t2), o.Shape, len(net.Layers))
 	}
 }

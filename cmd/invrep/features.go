@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/invrep/invrep/graph"
+)
+
+func runFeatures(args []string, out io.Writer) error {
+	fs := newFlags("features", "--model M.onnx --layer NAME (--image IMG | --input X.npy) --out F.npy [--size 224] [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225]", out)
+	model := fs.String("model", "", "ONNX model file")
+	layer := fs.String("layer", "", "name of the node output to write")
+	imagePath := fs.String("image", "", "PNG or JPEG image, resized (bilinear) and normalised")
+	inputPath := fs.String("input", "", "preprocessed NCHW float32 .npy tensor, fed as is")
+	outPath := fs.String("out", "", "output .npy file (float32)")
+	size := fs.String("size", "", "resize --image to N×N or WxH (default: the model's input size)")
+	meanFlag := fs.String("mean", "0.485,0.456,0.406", "per-channel mean of the model's input normalisation, in 0..1 units")
+	stdFlag := fs.String("std", "0.229,0.224,0.225", "per-channel std of the model's input normalisation, in 0..1 units")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "model", "layer", "out"); err != nil {
+		return err
+	}
+	if (*imagePath == "") == (*inputPath == "") {
+		return usagef("give exactly one of --image and --input")
+	}
+	if !strings.HasSuffix(strings.ToLower(*outPath), ".npy") {
+		return usagef("--out %q: want a .npy file", *outPath)
+	}
+	norm, err := normalizationFlags(*meanFlag, *stdFlag)
+	if err != nil {
+		return err
+	}
+	m, err := loadModel(*model)
+	if err != nil {
+		return err
+	}
+	declared, err := m.InputShape()
+	if err != nil && *inputPath == "" && !fs.Changed("size") {
+		return err
+	}
+	var x *graph.Tensor
+	if *inputPath != "" {
+		if x, err = graph.LoadNpy(*inputPath); err != nil {
+			return fmt.Errorf("--input: %w", err)
+		}
+		if len(declared) > 0 && (len(x.Shape) != len(declared) || (len(x.Shape) > 1 && x.Shape[1] != declared[1])) {
+			return fmt.Errorf("--input %s: shape %v does not fit the model's input %v", *inputPath, x.Shape, m.Inputs[0])
+		}
+	} else {
+		if len(declared) != 4 {
+			return fmt.Errorf("model %s: input %v is not an image [N,C,H,W]; use --input", *model, m.Inputs[0])
+		}
+		w, h := declared[3], declared[2]
+		if *size != "" {
+			if w, h, err = parseSize(*size); err != nil {
+				return err
+			}
+		}
+		if x, err = imageInput(*imagePath, declared[1], w, h, norm); err != nil {
+			return err
+		}
+	}
+	net, err := buildNet(m, x.Shape, []string{*layer}, nil)
+	if err != nil {
+		return err
+	}
+	p, err := net.Graph.Compile(nil, net.Outputs[*layer])
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	if err := p.Run(x); err != nil {
+		return err
+	}
+	y, err := p.Output(0)
+	if err != nil {
+		return err
+	}
+	if err := graph.SaveNpy(*outPath, y); err != nil {
+		return fmt.Errorf("writing %s: %w", *outPath, err)
+	}
+	fmt.Fprintf(out, "%s %s -> %s\n", *layer, graph.ShapeString(y.Shape), *outPath)
+	return nil
+}
+
+func normalizationFlags(mean, std string) (graph.Normalization, error) {
+	mv, err := parseFloats("mean", mean)
+	if err != nil {
+		return graph.Normalization{}, err
+	}
+	sv, err := parseFloats("std", std)
+	if err != nil {
+		return graph.Normalization{}, err
+	}
+	n := graph.Normalization{Mean: mv, Std: sv}
+	if len(mv) != len(sv) {
+		return n, usagef("--mean has %d values, --std %d", len(mv), len(sv))
+	}
+	for _, s := range sv {
+		if !(s > 0) {
+			return n, usagef("--std %q: every value must be positive", std)
+		}
+	}
+	return n, nil
+}
+
+// imageInput decodes an image into the model's input units, [1,C,h,w]; a
+// one-channel model gets the image's luminance.
+func imageInput(path string, channels, w, h int, norm graph.Normalization) (*graph.Tensor, error) {
+	im, err := graph.LoadImage(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(norm.Mean) != channels {
+		return nil, usagef("--mean/--std have %d values, the model's input has %d channels", len(norm.Mean), channels)
+	}
+	switch channels {
+	case 3:
+		return im.ModelTensor(w, h, norm)
+	case 1:
+		v := im.Resize(w, h)
+		t := graph.NewTensor(1, 1, h, w)
+		for i := range t.Data {
+			g := 0.2989*v[3*i] + 0.5870*v[3*i+1] + 0.1140*v[3*i+2]
+			t.Data[i] = float32((g/255 - norm.Mean[0]) / norm.Std[0])
+		}
+		return t, nil
+	}
+	return nil, fmt.Errorf("model input has %d channels; images give 1 or 3", channels)
+}

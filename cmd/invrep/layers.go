@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/invrep/invrep/graph"
+)
+
+func runLayers(args []string, out io.Writer) error {
+	fs := newFlags("layers", "--model M.onnx [--input-shape 1,3,224,224] [--all]", out)
+	model := fs.String("model", "", "ONNX model file")
+	shapeFlag := fs.String("input-shape", "", "input shape N,C,H,W (default: as declared, batch 1)")
+	all := fs.Bool("all", false, "also list nodes computed from constants alone (weights, shape arithmetic)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "model"); err != nil {
+		return err
+	}
+	shape, err := parseShapeFlag("input-shape", *shapeFlag)
+	if err != nil {
+		return err
+	}
+	m, err := loadModel(*model)
+	if err != nil {
+		return err
+	}
+	net, err := buildNet(m, shape, nil, nil)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Inputs[0].Name, "Input", graph.ShapeString(net.Input.Shape()))
+	for _, l := range net.Layers {
+		if l.Constant && !*all {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Name, l.OpType, graph.ShapeString(l.Shape))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,65 @@
+package graph
+
+import (
+	"math/rand"
+	"testing"
+)
+
+func TestBinaryBroadcast(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	ops := []struct {
+		name string
+		f    func(a, b *Node) (*Node, error)
+		g    func(a, b float64) float64
+	}{
+		{"Add", Add, func(a, b float64) float64 { return a + b }},
+		{"Sub", Sub, func(a, b float64) float64 { return a - b }},
+		{"Mul", Mul, func(a, b float64) float64 { return a * b }},
+		{"Div", Div, func(a, b float64) float64 { return a / b }},
+	}
+	for _, op := range ops {
+		for _, c := range []struct{ x, c []int }{
+			{[]int{2, 3, 2, 2}, []int{1, 3, 1, 1}},
+			{[]int{2, 3}, []int{3}},
+			{[]int{3, 1}, []int{1, 4}},
+			{[]int{2, 2}, []int{2, 2}},
+		} {
+			k := randTensor(rng, c.c...)
+			for i := range k.Data {
+				k.Data[i] += 3 // keep divisors away from 0
+			}
+			out, _ := BroadcastShape(c.x, c.c)
+			ref := func(x []float64) []float64 {
+				y := make([]float64, Numel(out))
+				broadcastWalk(out, c.x, c.c, func(o, i, j int) { y[o] = op.g(x[i], float64(k.Data[j])) })
+				return y
+			}
+			runOpCase(t, opCase{name: op.name + "/x-const", in: c.x, ref: ref,
+				build: func(x *Node) (*Node, error) { return op.f(x, x.graph.Const(k)) }})
+			refRev := func(x []float64) []float64 {
+				y := make([]float64, Numel(out))
+				broadcastWalk(out, c.x, c.c, func(o, i, j int) { y[o] = op.g(float64(k.Data[j]), x[i]+5) })
+				return y
+			}
+			// The live operand second, to exercise the other gradient.
+			runOpCase(t, opCase{name: op.name + "/const-x", in: c.x, ref: refRev,
+				build: func(x *Node) (*Node, error) {
+					five := x.graph.Const(&Tensor{Data: []float32{5}})
+					xs, err := Add(x, five)
+					if err != nil {
+						return nil, err
+					}
+					return op.f(x.graph.Const(k), xs)
+				}})
+		}
+	}
+	// Mul(x, x): both inputs are the same node.
+	runOpCase(t, opCase{name: "Mul/x-x", in: []int{5}, build: func(x *Node) (*Node, error) { return Mul(x, x) },
+		ref: func(x []float64) []float64 {
+			y := make([]float64, len(x))
+			for i, v := range x {
+				y[i] = v * v
+			}
+			return y
+		}})
+}

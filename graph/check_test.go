@@ -1,36 +1,10 @@
 package graph
 
 import (
-	"fmt"
 	"math"
 	"math/rand"
 	"testing"
 )
-
-// dotLoss is Σ r ⊙ x: a scalar whose gradient with respect to x is r, so a
-// program's input gradient is exactly the op's vector-Jacobian product.
-type dotLoss struct{ r []float32 }
-
-func (k dotLoss) String() string    { return "dot" }
-func (k dotLoss) Diffable(int) bool { return true }
-func (k dotLoss) OutShape(in [][]int) ([]int, error) {
-	if Numel(in[0]) != len(k.r) {
-		return nil, fmt.Errorf("dot: %v vs %d", in[0], len(k.r))
-	}
-	return nil, nil
-}
-func (k dotLoss) Forward(in []*Tensor, out *Tensor) {
-	s := 0.0
-	for i, v := range in[0].Data {
-		s += float64(v) * float64(k.r[i])
-	}
-	out.Data[0] = float32(s)
-}
-func (k dotLoss) Backward(_ int, _ []*Tensor, _, gout, gin *Tensor) {
-	for i := range gin.Data {
-		gin.Data[i] = gout.Data[0] * k.r[i]
-	}
-}
 
 func randTensor(rng *rand.Rand, shape ...int) *Tensor {
 	t := NewTensor(shape...)
@@ -69,7 +43,7 @@ func runOpCase(t *testing.T, c opCase) {
 		t.Fatalf("%s: build: %v", c.name, err)
 	}
 	r := randTensor(rng, y.shape...)
-	loss, err := Apply(dotLoss{r.Data}, y)
+	loss, err := Dot(y, r)
 	if err != nil {
 		t.Fatal(err)
 	}

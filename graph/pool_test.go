@@ -108,7 +108,7 @@ func TestAveragePoolGradientEveryWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loss, _ := Apply(dotLoss{[]float32{1, 2, 3, 4}}, y)
+	loss, _ := Dot(y, &Tensor{Shape: []int{1, 1, 2, 2}, Data: []float32{1, 2, 3, 4}})
 	p, err := g.Compile(loss)
 	if err != nil {
 		t.Fatal(err)

@@ -309,3 +309,21 @@ func floatTensor(t *Tensor) (*graph.Tensor, error) {
 	}
 	return &graph.Tensor{Shape: shape, Data: t.Float}, nil
 }
+
+// Truncated is a model cut at one node: a representation to invert. Its
+// input is in paper units when Normalization is set.
+type Truncated struct {
+	Model         *Model
+	Layer         string
+	Normalization *graph.Normalization
+}
+
+// Build builds the model up to Layer for an input of the given shape and
+// returns the graph and the layer's node.
+func (t Truncated) Build(shape []int) (*graph.Graph, *graph.Node, error) {
+	net, err := t.Model.Build(Options{InputShape: shape, Outputs: []string{t.Layer}, Normalization: t.Normalization})
+	if err != nil {
+		return nil, nil, err
+	}
+	return net.Graph, net.Outputs[t.Layer], nil
+}

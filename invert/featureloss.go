@@ -1,0 +1,83 @@
+package invert
+
+import (
+	"fmt"
+
+	"github.com/invrep/invrep/graph"
+)
+
+// FeatureLoss is the normalised Euclidean loss of the paper,
+// Σ_n ‖M⊙(Φ(x_n) − Φ0)‖² / (N·‖M⊙Φ0‖²) over a batch of N reconstructions:
+// the mean relative feature error of the batch (as the authors' code, which
+// replicates Φ0 N times before normalising).
+type FeatureLoss struct {
+	Target *graph.Tensor // Φ0, one image's features (batch dimension 1 or absent)
+	Mask   *graph.Tensor // optional, shaped like Target; 1 = used
+}
+
+// Name implements Term.
+func (FeatureLoss) Name() string { return "feature" }
+
+// Build implements Term.
+func (f FeatureLoss) Build(_, phi *graph.Node) (*graph.Node, error) {
+	if f.Mask != nil && len(f.Mask.Data) != len(f.Target.Data) {
+		return nil, fmt.Errorf("mask has %d values, target %d", len(f.Mask.Data), len(f.Target.Data))
+	}
+	den := 0.0
+	for i, v := range f.Target.Data {
+		m := float32(1)
+		if f.Mask != nil {
+			m = f.Mask.Data[i]
+		}
+		den += float64(m*v) * float64(m*v)
+	}
+	if den == 0 {
+		return nil, fmt.Errorf("the target features are all zero (under the mask): the normalised loss is undefined")
+	}
+	return graph.Apply(featureLoss{f.Target, f.Mask, den}, phi)
+}
+
+type featureLoss struct {
+	target, mask *graph.Tensor
+	den          float64 // ‖M⊙Φ0‖²
+}
+
+func (k featureLoss) String() string    { return "FeatureLoss" }
+func (k featureLoss) Diffable(int) bool { return true }
+func (k featureLoss) OutShape(in [][]int) ([]int, error) {
+	if len(in) != 1 || len(in[0]) == 0 {
+		return nil, fmt.Errorf("want one feature input, got %v", in)
+	}
+	per := graph.Numel(in[0][1:])
+	if per != len(k.target.Data) {
+		return nil, fmt.Errorf("features %v do not match the target %v", in[0], k.target.Shape)
+	}
+	return nil, nil
+}
+
+func (k featureLoss) m(i int) float64 {
+	if k.mask == nil {
+		return 1
+	}
+	return float64(k.mask.Data[i])
+}
+
+func (k featureLoss) Forward(in []*graph.Tensor, out *graph.Tensor) {
+	per := len(k.target.Data)
+	n := len(in[0].Data) / per
+	s := 0.0
+	for i, v := range in[0].Data {
+		d := float64(v) - float64(k.target.Data[i%per])
+		s += k.m(i%per) * d * d
+	}
+	out.Data[0] = float32(s / (float64(n) * k.den))
+}
+
+func (k featureLoss) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
+	per := len(k.target.Data)
+	n := len(in[0].Data) / per
+	c := 2 * float64(gout.Data[0]) / (float64(n) * k.den)
+	for i, v := range in[0].Data {
+		gin.Data[i] = float32(c * k.m(i%per) * (float64(v) - float64(k.target.Data[i%per])))
+	}
+}

@@ -24,10 +24,10 @@ func (a AlphaNorm) Build(x, _ *graph.Node) (*graph.Node, error) {
 
 type alphaNorm struct{ alpha float64 }
 
-func (k alphaNorm) String() string                       { return fmt.Sprintf("AlphaNorm(%g)", k.alpha) }
-func (k alphaNorm) Diffable(int) bool                    { return true }
-func (k alphaNorm) OutShape(in [][]int) ([]int, error)   { return nil, nil }
-func (k alphaNorm) pow(v float64, e float64) float64     { return math.Pow(math.Abs(v), e) }
+func (k alphaNorm) String() string                     { return fmt.Sprintf("AlphaNorm(%g)", k.alpha) }
+func (k alphaNorm) Diffable(int) bool                  { return true }
+func (k alphaNorm) OutShape(in [][]int) ([]int, error) { return nil, nil }
+func (k alphaNorm) pow(v float64, e float64) float64   { return math.Pow(math.Abs(v), e) }
 func (k alphaNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	s := 0.0
 	for _, v := range in[0].Data {

@@ -76,12 +76,14 @@ type Result struct {
 	Objective Objective
 }
 
-// Growth is the safeguard's threshold: a step after which the energy grew
-// by more than this factor (or became NaN or Inf) is undone, the momentum
-// cleared and the learning rate halved for the rest of the run. Converging
-// runs of the paper's settings never trigger it, so their trajectory is the
-// authors' own.
-const Growth = 1.5
+// Growth is the safeguard's threshold: when the energy becomes NaN or Inf,
+// or exceeds Growth times the lowest energy seen so far, the run returns to
+// the lowest-energy iterate, clears the momentum and halves the learning
+// rate for the rest of the run. Momentum makes the energy of a converging
+// run rise now and then, but not tenfold above its best, so converging runs
+// of the paper's settings keep the authors' trajectory; a diverging one
+// (growing geometrically towards Inf) is caught within a few steps.
+const Growth = 10
 
 // maxBacktracks bounds the safeguard before a run is declared divergent.
 const maxBacktracks = 60
@@ -181,10 +183,10 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 	total := sched.Iters()
 	var (
 		scale          = 1.0
-		last           *graph.Tensor // images at the last accepted iterate
-		lastE          = math.Inf(1)
-		lastG          *graph.Tensor
-		lastTerms      []float64
+		best           *graph.Tensor // images at the lowest energy so far
+		bestE          = math.Inf(1)
+		bestG          *graph.Tensor
+		bestTerms      []float64
 		times          []float64
 		start          = time.Now()
 		iterationError error
@@ -199,24 +201,23 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 		if err != nil {
 			return nil, err
 		}
-		if bad := !finite(e) || (last != nil && e > Growth*lastE); bad && !opts.NoSafeguard && last != nil {
-			res.Backtracks++
-			if res.Backtracks > maxBacktracks {
-				img = last
+		if !finite(e) || (!opts.NoSafeguard && e > Growth*bestE) {
+			if opts.NoSafeguard || best == nil || res.Backtracks >= maxBacktracks {
+				if best != nil {
+					img = best
+				}
 				iterationError = divergence(t, e, ts, res.TermNames)
 				break
 			}
-			img, e, ts, gr = last.Clone(), lastE, lastTerms, lastG
+			// Undo: back to the best iterate, no momentum, half the step.
+			res.Backtracks++
+			img, e, ts, gr = best.Clone(), bestE, bestTerms, bestG
 			scale /= 2
 			opt.Reset()
-		} else if !finite(e) {
-			if last != nil {
-				img = last
-			}
-			iterationError = divergence(t, e, ts, res.TermNames)
-			break
 		}
-		last, lastE, lastG, lastTerms = img.Clone(), e, gr, ts
+		if e < bestE {
+			best, bestE, bestG, bestTerms = img.Clone(), e, gr, ts
+		}
 		lr := sched.LR(t) * scale
 		if t > 0 && sched.LR(t) != sched.LR(t-1) {
 			opt.Reset() // the code clears momentum when the rate changes
@@ -252,23 +253,15 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 var ErrDiverged = errors.New("inversion diverged")
 
 func divergence(t int, e float64, ts []float64, names []string) error {
-	culprit := "energy"
 	for i, v := range ts {
 		if !finite(v) {
-			culprit = names[i]
-			break
+			return fmt.Errorf("%w at iteration %d: the %s term is %v; the lowest-energy images so far are kept", ErrDiverged, t+1, names[i], v)
 		}
 	}
-	return fmt.Errorf("%w at iteration %d: the %s term is %v (energy %v); the last finite images are kept", ErrDiverged, t+1, culprit, firstBad(ts, e), e)
-}
-
-func firstBad(ts []float64, e float64) float64 {
-	for _, v := range ts {
-		if !finite(v) {
-			return v
-		}
+	if !finite(e) {
+		return fmt.Errorf("%w at iteration %d: the energy is %v; the lowest-energy images so far are kept", ErrDiverged, t+1, e)
 	}
-	return e
+	return fmt.Errorf("%w at iteration %d: the energy keeps growing (%.4g) after %d backtracks; the lowest-energy images so far are kept", ErrDiverged, t+1, e, maxBacktracks)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

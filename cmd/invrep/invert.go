@@ -1,0 +1,361 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/invert"
+	"github.com/invrep/invrep/onnxload"
+)
+
+// invertFlags are the settings shared by every inversion command.
+type invertFlags struct {
+	iters      int
+	tv, tvCode float64
+	repeats    int
+	seed       int64
+	quiet      bool
+	noGuard    bool
+	report     string
+	out        string
+	withOrig   bool
+}
+
+func runInvert(args []string, out io.Writer) error {
+	fs := newFlags("invert", "--model M.onnx --layer NAME --image IMG --out OUT.png [--iters 400] [--tv 5] [--repeats 1] [--seed 1] [--neigh K] [--channels A:B] [--mask M.npy] [--report R.json]", out)
+	var f invertFlags
+	model := fs.String("model", "", "ONNX model file")
+	layer := fs.String("layer", "", "node whose output is inverted")
+	imagePath := fs.String("image", "", "PNG or JPEG photo whose representation is inverted")
+	fs.StringVar(&f.out, "out", "", "output PNG: the reconstructions side by side, mean added back, clipped to 0..255")
+	fs.IntVar(&f.iters, "iters", 400, "iterations; the schedule 100/200/100 at 0.004/0.0004/0.00004 keeps its 1:2:1 proportions")
+	fs.Float64Var(&f.tv, "tv", 0, "the paper's λ_Vβ (0.5, 5, 50, ...); default by depth: 0.5 in the first third of the layers, 5 in the middle, 50 in the last")
+	fs.Float64Var(&f.tvCode, "tv-code", 0, "the same weight in the authors' code units (λTV = 2·λ_Vβ: 1, 10, 100)")
+	fs.IntVar(&f.repeats, "repeats", 1, "reconstructions from different random starts, optimised as one batch")
+	fs.Int64Var(&f.seed, "seed", 1, "seed of the initial noise")
+	neigh := fs.Int("neigh", 0, "match only a central K×K window of the feature map")
+	channels := fs.String("channels", "", "match only channels A:B (0-based, B excluded), e.g. 0:48 for the first half of 96")
+	maskPath := fs.String("mask", "", "match only where this .npy mask (shaped like the layer) is non-zero")
+	fs.StringVar(&f.report, "report", "", "write settings, the loss history and the final errors to this JSON file")
+	fs.BoolVar(&f.withOrig, "with-original", false, "put the original (resized) image first in OUT.png")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
+	fs.BoolVar(&f.noGuard, "no-safeguard", false, "run the authors' fixed steps even if they diverge")
+	size := fs.String("size", "", "input size N or WxH (default: the model's)")
+	meanFlag := fs.String("mean", "0.485,0.456,0.406", "per-channel mean of the model's input normalisation (0..1 units)")
+	stdFlag := fs.String("std", "0.229,0.224,0.225", "per-channel std of the model's input normalisation (0..1 units)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "model", "layer", "image", "out"); err != nil {
+		return err
+	}
+	if err := f.check(fs.Changed("tv"), fs.Changed("tv-code")); err != nil {
+		return err
+	}
+	if *neigh < 0 {
+		return usagef("--neigh %d: want a positive window size", *neigh)
+	}
+	chA, chB, err := parseChannels(*channels)
+	if err != nil {
+		return err
+	}
+	norm, err := normalizationFlags(*meanFlag, *stdFlag)
+	if err != nil {
+		return err
+	}
+	m, err := loadModel(*model)
+	if err != nil {
+		return err
+	}
+	declared, err := m.InputShape()
+	if err != nil {
+		return err
+	}
+	if len(declared) != 4 || declared[1] != 3 {
+		return fmt.Errorf("model %s: input %v is not an RGB image [N,3,H,W]", *model, m.Inputs[0])
+	}
+	if len(norm.Mean) != 3 {
+		return usagef("--mean/--std need 3 values for an RGB model")
+	}
+	w, h := declared[3], declared[2]
+	if *size != "" {
+		if w, h, err = parseSize(*size); err != nil {
+			return err
+		}
+	}
+	full, err := m.Build(onnxload.Options{InputShape: []int{1, 3, h, w}})
+	if err != nil {
+		return err
+	}
+	depth, err := relativeDepth(m, full, *layer)
+	if err != nil {
+		return err
+	}
+	im, err := graph.LoadImage(*imagePath)
+	if err != nil {
+		return err
+	}
+	x0, err := im.PaperTensor(w, h, norm)
+	if err != nil {
+		return err
+	}
+	rep := onnxload.Truncated{Model: m, Layer: *layer, Normalization: &norm}
+	target, err := invert.Features(rep, x0)
+	if err != nil {
+		return err
+	}
+	mask, err := buildMask(target.Shape, *neigh, *channels != "", chA, chB, *maskPath)
+	if err != nil {
+		return err
+	}
+	tv := f.paperTV(invert.DefaultTV(depth))
+	sched, err := invert.CNNSchedule.Scaled(f.iters)
+	if err != nil {
+		return usagef("--iters %d: %v", f.iters, err)
+	}
+	settings := map[string]any{
+		"model": *model, "layer": *layer, "image": *imagePath, "size": []int{w, h},
+		"mean": norm.Mean, "std": norm.Std, "relative_depth": depth,
+		"neigh": *neigh, "channels": *channels, "mask": *maskPath,
+	}
+	return f.run(out, rep, target, mask, []int{3, h, w}, sched, tv, x0, norm.Mean, settings)
+}
+
+func (f *invertFlags) check(tvSet, tvCodeSet bool) error {
+	if f.iters <= 0 {
+		return usagef("--iters %d: want a positive number of iterations", f.iters)
+	}
+	if f.repeats <= 0 {
+		return usagef("--repeats %d: want at least 1", f.repeats)
+	}
+	if tvSet && tvCodeSet {
+		return usagef("give --tv or --tv-code, not both")
+	}
+	if f.tv < 0 || f.tvCode < 0 {
+		return usagef("--tv must not be negative")
+	}
+	if tvCodeSet {
+		f.tv = invert.PaperTV(f.tvCode)
+	} else if !tvSet {
+		f.tv = -1 // default by depth
+	}
+	if !strings.HasSuffix(strings.ToLower(f.out), ".png") {
+		return usagef("--out %q: want a .png file", f.out)
+	}
+	return nil
+}
+
+func (f *invertFlags) paperTV(def float64) float64 {
+	if f.tv < 0 {
+		return def
+	}
+	return f.tv
+}
+
+// parseChannels reads --channels A:B.
+func parseChannels(v string) (a, b int, err error) {
+	if v == "" {
+		return 0, 0, nil
+	}
+	parts := strings.Split(v, ":")
+	if len(parts) != 2 {
+		return 0, 0, usagef("--channels %q: want A:B, e.g. 0:48", v)
+	}
+	if a, err = strconv.Atoi(parts[0]); err == nil {
+		b, err = strconv.Atoi(parts[1])
+	}
+	if err != nil || a < 0 || b <= a {
+		return 0, 0, usagef("--channels %q: want A:B with 0 ≤ A < B", v)
+	}
+	return a, b, nil
+}
+
+func buildMask(shape []int, neigh int, useChannels bool, a, b int, path string) (*graph.Tensor, error) {
+	var mask *graph.Tensor
+	var err error
+	if neigh > 0 {
+		if mask, err = invert.NeighMask(shape, neigh); err != nil {
+			return nil, fmt.Errorf("--neigh: %w", err)
+		}
+	}
+	if useChannels {
+		cm, err := invert.ChannelMask(shape, a, b)
+		if err != nil {
+			return nil, fmt.Errorf("--channels: %w", err)
+		}
+		if mask, err = invert.Intersect(mask, cm); err != nil {
+			return nil, err
+		}
+	}
+	if path != "" {
+		fm, err := graph.LoadNpy(path)
+		if err != nil {
+			return nil, fmt.Errorf("--mask: %w", err)
+		}
+		if graph.Numel(fm.Shape) != graph.Numel(shape) {
+			return nil, fmt.Errorf("--mask %s: shape %v does not fit the layer's %v", path, fm.Shape, shape)
+		}
+		fm.Shape = append([]int(nil), shape...)
+		if mask, err = invert.Intersect(mask, fm); err != nil {
+			return nil, err
+		}
+	}
+	return mask, nil
+}
+
+// relativeDepth is the layer's position among the model's computed
+// (non-constant) node outputs, in (0, 1].
+func relativeDepth(m *onnxload.Model, full *onnxload.Net, layer string) (float64, error) {
+	idx, n := -1, 0
+	for _, l := range full.Layers {
+		if l.Constant {
+			continue
+		}
+		n++
+		if l.Name == layer {
+			idx = n
+		}
+	}
+	if idx < 0 {
+		// Not on the path to the outputs (or not a node): let Build explain.
+		if _, err := m.Build(onnxload.Options{InputShape: full.Input.Shape(), Outputs: []string{layer}}); err != nil {
+			return 0, err
+		}
+		return 1, nil
+	}
+	return float64(idx) / float64(n), nil
+}
+
+// run inverts, shows progress, and writes the PNG and the report.
+func (f *invertFlags) run(out io.Writer, rep invert.Representation, target, mask *graph.Tensor, imageShape []int,
+	sched invert.Schedule, tv float64, original *graph.Tensor, mean []float64, settings map[string]any) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	bar := progressBar(out, f.quiet, sched.Iters(), "inverting")
+	opts := invert.Options{ImageShape: imageShape, Repeats: f.repeats, Seed: f.seed, Schedule: sched, TV: tv, Mask: mask,
+		NoSafeguard: f.noGuard, Progress: func(p invert.Progress) {
+			if bar != nil {
+				bar.Describe(describe(p))
+				bar.Set(p.Iter)
+			}
+		}}
+	t0 := time.Now()
+	res, err := invert.Invert(ctx, rep, target, opts)
+	if bar != nil {
+		bar.Finish()
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted at iteration %d of %d; nothing was written", len(res.History), sched.Iters())
+	}
+	if err != nil && !errors.Is(err, invert.ErrDiverged) {
+		return err
+	}
+	if errors.Is(err, invert.ErrDiverged) {
+		// Keep the last finite images, as the error says, and still fail.
+		if werr := f.write(res, original, mean, tv, settings, time.Since(t0)); werr != nil {
+			return werr
+		}
+		return fmt.Errorf("%w (wrote %s from the lowest-energy finite iterate)", err, f.out)
+	}
+	if err := f.write(res, original, mean, tv, settings, time.Since(t0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "wrote %s: relative feature error %s, %.1f ms/iteration, %d safeguard backtracks\n",
+		f.out, fmtErrs(res.RelErr), res.MsPerIter, res.Backtracks)
+	return nil
+}
+
+func fmtErrs(v []float64) string {
+	var s []string
+	for _, e := range v {
+		s = append(s, strconv.FormatFloat(e, 'g', 4, 64))
+	}
+	return strings.Join(s, ", ")
+}
+
+func (f *invertFlags) write(res *invert.Result, original *graph.Tensor, mean []float64, tv float64, settings map[string]any, took time.Duration) error {
+	var tiles []image.Image
+	if f.withOrig && original != nil {
+		img, err := graph.ImageFromPaper(original, 0, mean)
+		if err != nil {
+			return err
+		}
+		tiles = append(tiles, img)
+	}
+	for n := 0; n < res.Images.Shape[0]; n++ {
+		img, err := graph.ImageFromPaper(res.Images, n, mean)
+		if err != nil {
+			return err
+		}
+		tiles = append(tiles, img)
+	}
+	if err := graph.SavePNG(f.out, sideBySide(tiles)); err != nil {
+		return fmt.Errorf("writing %s: %w", f.out, err)
+	}
+	if f.report == "" {
+		return nil
+	}
+	settings["iters"] = f.iters
+	settings["tv"] = tv
+	settings["tv_code"] = invert.CodeTV(tv)
+	settings["repeats"] = f.repeats
+	settings["seed"] = f.seed
+	settings["safeguard"] = !f.noGuard
+	settings["objective"] = res.Objective.String()
+	var hist []invert.Record
+	for _, r := range res.History {
+		if r.Iter == 1 || r.Iter%25 == 0 || r.Iter == len(res.History) {
+			hist = append(hist, r)
+		}
+	}
+	rep := map[string]any{
+		"invrep_version":       version,
+		"settings":             settings,
+		"terms":                res.TermNames,
+		"history":              hist,
+		"final_relative_error": res.RelErr,
+		"ms_per_iter":          res.MsPerIter,
+		"backtracks":           res.Backtracks,
+		"seconds":              took.Seconds(),
+	}
+	b, err := json.MarshalIndent(rep, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := graph.WriteFileAtomic(f.report, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err }); err != nil {
+		return fmt.Errorf("writing %s: %w", f.report, err)
+	}
+	return nil
+}
+
+// sideBySide places images left to right with a 4-pixel white gap.
+func sideBySide(tiles []image.Image) image.Image {
+	w, h := 0, 0
+	for i, t := range tiles {
+		if i > 0 {
+			w += 4
+		}
+		w += t.Bounds().Dx()
+		h = max(h, t.Bounds().Dy())
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	x := 0
+	for _, t := range tiles {
+		draw.Draw(out, image.Rect(x, 0, x+t.Bounds().Dx(), t.Bounds().Dy()), t, t.Bounds().Min, draw.Src)
+		x += t.Bounds().Dx() + 4
+	}
+	return out
+}

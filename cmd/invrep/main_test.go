@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"image"
+	"image/color"
 	"math"
 	"os"
 	"os/exec"
@@ -227,4 +229,17 @@ func TestUsageAndErrors(t *testing.T) {
 			}
 		}
 	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// gradientImage is a smooth colour test pattern.
+func gradientImage(w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.SetNRGBA(x, y, color.NRGBA{uint8(20 * x), uint8(25 * y), uint8(128 + 5*(x-y)), 255})
+		}
+	}
+	return img
 }

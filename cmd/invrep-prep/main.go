@@ -1,0 +1,52 @@
+// Command invrep-prep writes a photo as invrep's CNN commands see it:
+// resized with plain bilinear interpolation (half-pixel centres, no
+// antialiasing) and rounded to 8 bits. Feeding the result to another tool
+// (the PyTorch peer, which resizes with bicubic interpolation) gives both
+// the same target image.
+//
+//	invrep-prep --image IMG --size 224 --out OUT.png
+package main
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"os"
+
+	"github.com/invrep/invrep/graph"
+	"github.com/spf13/pflag"
+)
+
+func main() {
+	fs := pflag.NewFlagSet("invrep-prep", pflag.ContinueOnError)
+	in := fs.String("image", "", "PNG or JPEG photo")
+	size := fs.Int("size", 224, "output width and height")
+	out := fs.String("out", "", "output PNG")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == pflag.ErrHelp {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
+		os.Exit(2)
+	}
+	if *in == "" || *out == "" || *size <= 0 {
+		fmt.Fprintln(os.Stderr, "invrep-prep: --image, --out and a positive --size are required")
+		os.Exit(2)
+	}
+	im, err := graph.LoadImage(*in)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
+		os.Exit(1)
+	}
+	n := *size
+	v := im.Resize(n, n)
+	img := image.NewNRGBA(image.Rect(0, 0, n, n))
+	for i := 0; i < n*n; i++ {
+		img.SetNRGBA(i%n, i/n, color.NRGBA{uint8(math.Round(v[3*i])), uint8(math.Round(v[3*i+1])), uint8(math.Round(v[3*i+2])), 255})
+	}
+	if err := graph.SavePNG(*out, img); err != nil {
+		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
+		os.Exit(1)
+	}
+}

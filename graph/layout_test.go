@@ -59,6 +59,17 @@ func TestLayoutOps(t *testing.T) {
 		}
 		return y
 	}})
+	runOpCase(t, opCase{name: "PadEdge", in: []int{1, 1, 2, 3}, build: func(x *Node) (*Node, error) {
+		return PadEdge(x, []int{0, 0, 2, 1}, []int{0, 0, 1, 2})
+	}, ref: func(x []float64) []float64 {
+		var y []float64
+		for i := 0; i < 5; i++ {
+			for j := 0; j < 6; j++ {
+				y = append(y, x[min(max(i-2, 0), 1)*3+min(max(j-1, 0), 2)])
+			}
+		}
+		return y
+	}})
 	// Softmax along every axis of a 4-D tensor: axis 2 is where tensor's
 	// Sum/Max reductions go wrong, so a reduction along it is checked too.
 	shape := []int{2, 3, 4, 2}

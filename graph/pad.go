@@ -2,14 +2,21 @@ package graph
 
 import "fmt"
 
-// pad adds (or, with negative amounts, removes) a constant border along each
-// axis: begin[d] before and end[d] after.
+// pad adds (or, with negative amounts, removes) a border along each axis:
+// begin[d] before and end[d] after, filled with a constant or, with edge,
+// by repeating the nearest input element.
 type pad struct {
 	begin, end []int
 	value      float32
+	edge       bool
 }
 
-func (k pad) String() string    { return fmt.Sprintf("Pad(%v,%v,%g)", k.begin, k.end, k.value) }
+func (k pad) String() string {
+	if k.edge {
+		return fmt.Sprintf("PadEdge(%v,%v)", k.begin, k.end)
+	}
+	return fmt.Sprintf("Pad(%v,%v,%g)", k.begin, k.end, k.value)
+}
 func (k pad) Diffable(int) bool { return true }
 func (k pad) OutShape(in [][]int) ([]int, error) {
 	if len(in) != 1 || len(in[0]) != len(k.begin) || len(k.end) != len(k.begin) {
@@ -39,6 +46,9 @@ func (k pad) walk(inShape, outShape []int, f func(o, i int)) {
 		i := 0
 		for d := 0; d < r && i >= 0; d++ {
 			j := idx[d] - k.begin[d]
+			if k.edge {
+				j = min(max(j, 0), inShape[d]-1)
+			}
 			if j < 0 || j >= inShape[d] {
 				i = -1
 			} else {
@@ -69,7 +79,7 @@ func (k pad) Forward(in []*Tensor, out *Tensor) {
 func (k pad) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	k.walk(in[0].Shape, out.Shape, func(o, i int) {
 		if i >= 0 {
-			gin.Data[i] = gout.Data[o]
+			gin.Data[i] += gout.Data[o]
 		}
 	})
 }
@@ -78,6 +88,16 @@ func (k pad) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 // end[d] after (negative values crop).
 func Pad(x *Node, begin, end []int, value float32) (*Node, error) {
 	return Apply(pad{begin: append([]int(nil), begin...), end: append([]int(nil), end...), value: value}, x)
+}
+
+// PadEdge pads x by repeating its border elements (numpy's "edge" mode).
+func PadEdge(x *Node, begin, end []int) (*Node, error) {
+	for d := range begin {
+		if begin[d] < 0 || end[d] < 0 {
+			return nil, fmt.Errorf("PadEdge: negative pads %v, %v", begin, end)
+		}
+	}
+	return Apply(pad{begin: append([]int(nil), begin...), end: append([]int(nil), end...), edge: true}, x)
 }
 
 // Slice keeps x[start[d] : start[d]+size[d]] along every axis d.

@@ -1,0 +1,158 @@
+// Package handcrafted builds HOG, HOGb and dense SIFT as small graphs of the
+// same ops as CNNs (SPEC §3), so they are inverted through the same autodiff
+// path. Their two custom layers, orientation binning and HOG's block
+// normalisation, are Kernels with their own backward pass.
+package handcrafted
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/invrep/invrep/graph"
+)
+
+// HOGOptions configure HOG (UoCTTI without the texture features).
+type HOGOptions struct {
+	// Cell is the cell size in pixels (default 8). Odd sizes shift the
+	// cells by half a pixel relative to VLFeat.
+	Cell int
+	// Orientations is the number of contrast-insensitive orientations NO
+	// (default 9): each cell has 2·NO directed and NO undirected bins.
+	Orientations int
+	// Bilinear assigns each gradient to its two nearest orientations
+	// (HOGb) instead of the nearest one.
+	Bilinear bool
+}
+
+func (o HOGOptions) withDefaults() HOGOptions {
+	if o.Cell == 0 {
+		o.Cell = 8
+	}
+	if o.Orientations == 0 {
+		o.Orientations = 9
+	}
+	return o
+}
+
+// Channels is the number of features per cell, 3·NO.
+func (o HOGOptions) Channels() int { return 3 * o.withDefaults().Orientations }
+
+// gradient returns ∇x [N,2,H,W] by central differences /2 (x along
+// columns, y along rows pointing down), each an exact difference of two
+// pixels, as the first layer of hog_net and dsift_net.
+func gradient(x *graph.Node) (*graph.Node, error) {
+	d := graph.NewTensor(2, 1, 3, 3)
+	d.Data[3], d.Data[5] = -0.5, 0.5     // ∂x: row 1, −1 0 1
+	d.Data[9+1], d.Data[9+7] = -0.5, 0.5 // ∂y: column 1, −1 0 1
+	return graph.Conv(x, x.Graph().Const(d), nil, graph.ConvParams{})
+}
+
+// tentFilter is the depthwise bilinear-pooling filter a'·a for k channels,
+// a(i) = 1 − |i − centre|/b over taps 0..n−1.
+func tentFilter(k, n, b int, centre float64) *graph.Tensor {
+	w := graph.NewTensor(k, 1, n, n)
+	a := make([]float64, n)
+	for i := range a {
+		a[i] = math.Max(0, 1-math.Abs(float64(i)-centre)/float64(b))
+	}
+	for c := 0; c < k; c++ {
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				w.Data[(c*n+i)*n+j] = float32(a[i] * a[j])
+			}
+		}
+	}
+	return w
+}
+
+// HOG computes UoCTTI HOG of a grey image x [N,1,H,W] as a graph (SPEC
+// §3.2): directional derivatives, orientation binning, bilinear spatial
+// pooling into cells, 2×2 block stacking, normalisation on the undirected
+// bins, clamping at 0.2 and averaging the blocks back into cells. The result
+// is [N, 3·NO, ⌊H/cell⌋, ⌊W/cell⌋]: 2·NO contrast-sensitive bins, then NO
+// contrast-insensitive ones. As in VLFeat, border pixels contribute no
+// gradient (hog_net zero-pads them instead).
+func HOG(x *graph.Node, o HOGOptions) (*graph.Node, error) {
+	o = o.withDefaults()
+	s := x.Shape()
+	if len(s) != 4 || s[1] != 1 {
+		return nil, fmt.Errorf("HOG needs a grey image [N,1,H,W], got %v", s)
+	}
+	b, no := o.Cell, o.Orientations
+	if b < 2 || no < 2 {
+		return nil, fmt.Errorf("HOG: cell %d and orientations %d must be at least 2", b, no)
+	}
+	if s[2] < 2*b || s[3] < 2*b {
+		return nil, fmt.Errorf("HOG: image %dx%d is smaller than 2x2 cells of %d pixels", s[3], s[2], b)
+	}
+	g := x.Graph()
+	k := 2 * no
+	d, err := gradient(x)
+	if err != nil {
+		return nil, err
+	}
+	if d, err = graph.Pad(d, []int{0, 0, 1, 1}, []int{0, 0, 1, 1}, 0); err != nil {
+		return nil, err
+	}
+	h, err := graph.Apply(newBinning(k, o.Bilinear, false), d)
+	if err != nil {
+		return nil, err
+	}
+	// Cell c gets pixel x with weight 1 − |(x+0.5)/b − 0.5 − c| (VLFeat's
+	// bilinear spatial assignment): a 2b-tap tent, stride b, pad b/2.
+	pad := b / 2
+	cells, err := graph.Conv(h, g.Const(tentFilter(k, 2*b, b, float64(2*b-1)/2)), nil,
+		graph.ConvParams{Strides: [2]int{b, b}, Pads: [4]int{pad, pad, pad, pad}, Group: k})
+	if err != nil {
+		return nil, err
+	}
+	blocks, err := graph.Conv(cells, g.Const(blockStacking(no)), nil, graph.ConvParams{})
+	if err != nil {
+		return nil, err
+	}
+	if blocks, err = graph.Apply(blockNorm{no: no}, blocks); err != nil {
+		return nil, err
+	}
+	if blocks, err = graph.Clip(blocks, -math.MaxFloat32, 0.2); err != nil {
+		return nil, err
+	}
+	return graph.Conv(blocks, g.Const(blockDecomposition(no)), nil, graph.ConvParams{Pads: [4]int{1, 1, 1, 1}})
+}
+
+// blockStacking copies each cell of a 2×2 block into 3·NO channels: its 2·NO
+// directed bins, then the NO sums of opposite bins. Cell c = i + 2j for row
+// offset i and column offset j (hog_net's column-major order).
+func blockStacking(no int) *graph.Tensor {
+	k, per := 2*no, 3*no
+	w := graph.NewTensor(4*per, k, 2, 2)
+	set := func(out, in, i, j int) { w.Data[((out*k+in)*2+i)*2+j] = 1 }
+	for i := 0; i < 2; i++ {
+		for j := 0; j < 2; j++ {
+			c := i + 2*j
+			for o := 0; o < k; o++ {
+				set(per*c+o, o, i, j)
+			}
+			for o := 0; o < no; o++ {
+				set(per*c+k+o, o, i, j)
+				set(per*c+k+o, o+no, i, j)
+			}
+		}
+	}
+	return w
+}
+
+// blockDecomposition averages back into each cell, with weight 0.5, its
+// normalised components from the (up to) four blocks that contain it.
+func blockDecomposition(no int) *graph.Tensor {
+	per := 3 * no
+	w := graph.NewTensor(per, 4*per, 2, 2)
+	for i := 0; i < 2; i++ {
+		for j := 0; j < 2; j++ {
+			c := (1 - i) + 2*(1-j) // the cell's place in the block read at kernel tap (i, j)
+			for o := 0; o < per; o++ {
+				w.Data[((o*4*per+per*c+o)*2+i)*2+j] = 0.5
+			}
+		}
+	}
+	return w
+}

@@ -1,0 +1,69 @@
+package handcrafted
+
+import (
+	"fmt"
+
+	"github.com/invrep/invrep/graph"
+)
+
+// Kind names a handcrafted representation.
+type Kind string
+
+// The representations of the paper's Table 1.
+const (
+	KindHOG   Kind = "hog"
+	KindHOGb  Kind = "hogb"
+	KindDSIFT Kind = "dsift"
+)
+
+// Rep is a handcrafted representation of grey images [N,1,H,W]: it builds
+// its graph for any input shape, so it can be inverted.
+type Rep struct {
+	Kind  Kind
+	HOG   HOGOptions
+	DSIFT DSIFTOptions
+}
+
+// NewRep returns the paper's settings for kind: HOG and HOGb with 8-pixel
+// cells, DSIFT with 5-pixel bins and descriptors every 3 bins.
+func NewRep(kind string, cell int) (Rep, error) {
+	switch Kind(kind) {
+	case KindHOG:
+		return Rep{Kind: KindHOG, HOG: HOGOptions{Cell: cell}}, nil
+	case KindHOGb:
+		return Rep{Kind: KindHOGb, HOG: HOGOptions{Cell: cell, Bilinear: true}}, nil
+	case KindDSIFT:
+		return Rep{Kind: KindDSIFT, DSIFT: DSIFTOptions{Bin: cell}}, nil
+	}
+	return Rep{}, fmt.Errorf("unknown representation %q (want hog, hogb or dsift)", kind)
+}
+
+// Build implements invert.Representation.
+func (r Rep) Build(shape []int) (*graph.Graph, *graph.Node, error) {
+	g := graph.New()
+	x, err := g.Input(string(r.Kind), shape...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var y *graph.Node
+	switch r.Kind {
+	case KindHOG, KindHOGb:
+		y, err = HOG(x, r.HOG)
+	case KindDSIFT:
+		y, err = DSIFT(x, r.DSIFT)
+	default:
+		err = fmt.Errorf("unknown representation %q", r.Kind)
+	}
+	return g, y, err
+}
+
+// GrayInput is the shallow pipeline's input (SPEC §3.4): 255·gray − 128 at
+// full resolution, [1,1,H,W], with MATLAB's rgb2gray weights.
+func GrayInput(im *graph.RGB) *graph.Tensor {
+	g := im.Gray()
+	t := &graph.Tensor{Shape: []int{1, 1, im.H, im.W}, Data: g.Data}
+	for i := range t.Data {
+		t.Data[i] -= 128
+	}
+	return t
+}

@@ -67,29 +67,13 @@ func DSIFT(x *graph.Node, o DSIFTOptions) (*graph.Node, error) {
 		return nil, fmt.Errorf("DSIFT: image %dx%d is smaller than one descriptor (%d pixels)", s[3], s[2], 3*b+1)
 	}
 	g := x.Graph()
-	const k = 8
-	xp, err := graph.PadEdge(x, []int{0, 0, 1, 1}, []int{0, 0, 1, 1})
+	grad, err := graph.Apply(gradient{}, x)
 	if err != nil {
 		return nil, err
 	}
-	d, err := gradient(xp)
-	if err != nil {
-		return nil, err
-	}
-	// At the image border VLFeat takes one-sided differences, twice the
-	// central difference over the replicated edge.
-	if d, err = graph.Mul(d, g.Const(borderScale(s[2], s[3]))); err != nil {
-		return nil, err
-	}
-	h, err := graph.Apply(newBinning(k, true, o.FastAtan2), d)
-	if err != nil {
-		return nil, err
-	}
-	if h, err = graph.PadEdge(h, []int{0, 0, b - 1, b - 1}, []int{0, 0, b - 1, b - 1}); err != nil {
-		return nil, err
-	}
-	bins, err := graph.Conv(h, g.Const(tentFilter(k, 2*b-1, b, float64(b-1))), nil,
-		graph.ConvParams{Strides: [2]int{b, b}, Group: k})
+	rows, nr := siftAxis(s[2], b)
+	cols, nc := siftAxis(s[3], b)
+	bins, err := graph.Apply(histogram{bins: newBinning(8, true, o.FastAtan2), rows: rows, cols: cols, nr: nr, nc: nc}, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -107,24 +91,6 @@ func DSIFT(x *graph.Node, o DSIFTOptions) (*graph.Node, error) {
 		return l2Normalize(desc)
 	}
 	return desc, nil
-}
-
-// borderScale is 1 except for 2 on gx's first and last columns and gy's
-// first and last rows.
-func borderScale(h, w int) *graph.Tensor {
-	t := graph.NewTensor(1, 2, h, w)
-	for i := 0; i < h; i++ {
-		for j := 0; j < w; j++ {
-			t.Data[i*w+j], t.Data[h*w+i*w+j] = 1, 1
-			if j == 0 || j == w-1 {
-				t.Data[i*w+j] = 2
-			}
-			if i == 0 || i == h-1 {
-				t.Data[h*w+i*w+j] = 2
-			}
-		}
-	}
-	return t
 }
 
 // l2Normalize divides each descriptor by sqrt(1e-6 + ‖x‖²): an LRN whose

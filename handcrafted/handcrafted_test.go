@@ -86,43 +86,99 @@ func gradCheck(t *testing.T, name string, k graph.Kernel, x *graph.Tensor, ref f
 	}
 }
 
-// binningRef is a float64 restatement of the binning layer.
-func binningRef(b binning, shape []int) func([]float64) []float64 {
+// histogramRef is a float64 restatement of binning and spatial pooling.
+func histogramRef(k histogram, shape []int) func([]float64) []float64 {
 	return func(g []float64) []float64 {
-		sp := shape[2] * shape[3]
-		y := make([]float64, shape[0]*b.k*sp)
+		h, w := shape[2], shape[3]
+		sp, csp := h*w, k.nr*k.nc
+		y := make([]float64, shape[0]*k.bins.k*csp)
 		for n := 0; n < shape[0]; n++ {
-			for p := 0; p < sp; p++ {
-				gx, gy := g[n*2*sp+p], g[n*2*sp+sp+p]
-				m := math.Hypot(gx, gy)
-				out := func(i int) *float64 { return &y[(n*b.k+i%b.k)*sp+p] }
-				if !b.bilinear {
-					*out(b.hardBin(float32(gx), float32(gy))) = m
-					continue
+			for i := 0; i < h; i++ {
+				for j := 0; j < w; j++ {
+					gx, gy := g[n*2*sp+i*w+j], g[n*2*sp+sp+i*w+j]
+					m := math.Hypot(gx, gy)
+					add := func(bin int, v float64) {
+						for _, r := range k.rows[i] {
+							for _, c := range k.cols[j] {
+								y[(n*k.bins.k+bin%k.bins.k)*csp+r.cell*k.nc+c.cell] += v * float64(r.w) * float64(c.w)
+							}
+						}
+					}
+					if !k.bins.bilinear {
+						add(k.bins.hardBin(float32(gx), float32(gy)), m)
+						continue
+					}
+					th := math.Atan2(gy, gx)
+					if th < 0 {
+						th += 2 * math.Pi
+					}
+					nt := th * float64(k.bins.k) / (2 * math.Pi)
+					lo := math.Floor(nt)
+					add(int(lo), (1-(nt-lo))*m)
+					add(int(lo)+1, (nt-lo)*m)
 				}
-				th := math.Atan2(gy, gx)
-				if th < 0 {
-					th += 2 * math.Pi
-				}
-				nt := th * float64(b.k) / (2 * math.Pi)
-				lo := math.Floor(nt)
-				*out(int(lo)) += (1 - (nt - lo)) * m
-				*out(int(lo) + 1) += (nt - lo) * m
 			}
 		}
 		return y
 	}
 }
 
-func TestBinningGradient(t *testing.T) {
-	for _, b := range []binning{newBinning(18, false, false), newBinning(18, true, false), newBinning(8, true, false)} {
-		shape := []int{2, 2, 3, 4}
-		rng := rand.New(rand.NewSource(int64(b.k)))
+func TestHistogramGradient(t *testing.T) {
+	shape := []int{2, 2, 9, 11}
+	hr, nhr := hogAxis(9, 4)
+	hc, nhc := hogAxis(11, 4)
+	sr, nsr := siftAxis(9, 3)
+	sc, nsc := siftAxis(11, 3)
+	for _, k := range []histogram{
+		{bins: newBinning(18, false, false), rows: hr, cols: hc, nr: nhr, nc: nhc},
+		{bins: newBinning(18, true, false), rows: hr, cols: hc, nr: nhr, nc: nhc},
+		{bins: newBinning(8, true, false), rows: sr, cols: sc, nr: nsr, nc: nsc},
+	} {
+		rng := rand.New(rand.NewSource(int64(k.bins.k)))
 		x := graph.NewTensor(shape...)
 		for i := range x.Data {
 			x.Data[i] = float32(rng.NormFloat64())
 		}
-		gradCheck(t, b.String(), b, x, binningRef(b, shape))
+		gradCheck(t, k.String(), k, x, histogramRef(k, shape))
+	}
+}
+
+func TestGradientKernel(t *testing.T) {
+	shape := []int{2, 1, 4, 5}
+	rng := rand.New(rand.NewSource(2))
+	x := graph.NewTensor(shape...)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	for _, zb := range []bool{true, false} {
+		k := gradient{zeroBorder: zb}
+		gradCheck(t, k.String(), k, x, func(v []float64) []float64 {
+			y := make([]float64, 2*2*20)
+			at := func(n, i, j int) float64 { return v[n*20+i*5+j] }
+			diff := func(a, b float64, i, n int) float64 { // along an axis of length n, at i
+				switch {
+				case i > 0 && i < n-1:
+					return (b - a) / 2
+				case zb:
+					return 0
+				}
+				return b - a
+			}
+			for n := 0; n < 2; n++ {
+				for i := 0; i < 4; i++ {
+					for j := 0; j < 5; j++ {
+						if zb && (i == 0 || j == 0 || i == 3 || j == 4) {
+							continue
+						}
+						l, r := at(n, i, max(j-1, 0)), at(n, i, min(j+1, 4))
+						u, d := at(n, max(i-1, 0), j), at(n, min(i+1, 3), j)
+						y[n*40+i*5+j] = diff(l, r, j, 5)
+						y[n*40+20+i*5+j] = diff(u, d, i, 4)
+					}
+				}
+			}
+			return y
+		})
 	}
 }
 

@@ -13,8 +13,7 @@ import (
 
 // HOGOptions configure HOG (UoCTTI without the texture features).
 type HOGOptions struct {
-	// Cell is the cell size in pixels (default 8). Odd sizes shift the
-	// cells by half a pixel relative to VLFeat.
+	// Cell is the cell size in pixels (default 8).
 	Cell int
 	// Orientations is the number of contrast-insensitive orientations NO
 	// (default 9): each cell has 2·NO directed and NO undirected bins.
@@ -37,41 +36,13 @@ func (o HOGOptions) withDefaults() HOGOptions {
 // Channels is the number of features per cell, 3·NO.
 func (o HOGOptions) Channels() int { return 3 * o.withDefaults().Orientations }
 
-// gradient returns ∇x [N,2,H,W] by central differences /2 (x along
-// columns, y along rows pointing down), each an exact difference of two
-// pixels, as the first layer of hog_net and dsift_net.
-func gradient(x *graph.Node) (*graph.Node, error) {
-	d := graph.NewTensor(2, 1, 3, 3)
-	d.Data[3], d.Data[5] = -0.5, 0.5     // ∂x: row 1, −1 0 1
-	d.Data[9+1], d.Data[9+7] = -0.5, 0.5 // ∂y: column 1, −1 0 1
-	return graph.Conv(x, x.Graph().Const(d), nil, graph.ConvParams{})
-}
-
-// tentFilter is the depthwise bilinear-pooling filter a'·a for k channels,
-// a(i) = 1 − |i − centre|/b over taps 0..n−1.
-func tentFilter(k, n, b int, centre float64) *graph.Tensor {
-	w := graph.NewTensor(k, 1, n, n)
-	a := make([]float64, n)
-	for i := range a {
-		a[i] = math.Max(0, 1-math.Abs(float64(i)-centre)/float64(b))
-	}
-	for c := 0; c < k; c++ {
-		for i := 0; i < n; i++ {
-			for j := 0; j < n; j++ {
-				w.Data[(c*n+i)*n+j] = float32(a[i] * a[j])
-			}
-		}
-	}
-	return w
-}
-
 // HOG computes UoCTTI HOG of a grey image x [N,1,H,W] as a graph (SPEC
-// §3.2): directional derivatives, orientation binning, bilinear spatial
-// pooling into cells, 2×2 block stacking, normalisation on the undirected
-// bins, clamping at 0.2 and averaging the blocks back into cells. The result
-// is [N, 3·NO, ⌊H/cell⌋, ⌊W/cell⌋]: 2·NO contrast-sensitive bins, then NO
-// contrast-insensitive ones. As in VLFeat, border pixels contribute no
-// gradient (hog_net zero-pads them instead).
+// §3.2): derivatives, orientation binning with bilinear spatial pooling into
+// cells (one kernel, see histogram), 2×2 block stacking, normalisation on the
+// undirected bins, clamping at 0.2 and averaging the blocks back into cells.
+// The result is [N, 3·NO, ⌊H/cell⌋, ⌊W/cell⌋]: 2·NO contrast-sensitive bins,
+// then NO contrast-insensitive ones. As in VLFeat, border pixels contribute
+// no gradient and cell c takes pixel x with weight 1 − |(x+0.5)/b − 0.5 − c|.
 func HOG(x *graph.Node, o HOGOptions) (*graph.Node, error) {
 	o = o.withDefaults()
 	s := x.Shape()
@@ -86,23 +57,13 @@ func HOG(x *graph.Node, o HOGOptions) (*graph.Node, error) {
 		return nil, fmt.Errorf("HOG: image %dx%d is smaller than 2x2 cells of %d pixels", s[3], s[2], b)
 	}
 	g := x.Graph()
-	k := 2 * no
-	d, err := gradient(x)
+	d, err := graph.Apply(gradient{zeroBorder: true}, x)
 	if err != nil {
 		return nil, err
 	}
-	if d, err = graph.Pad(d, []int{0, 0, 1, 1}, []int{0, 0, 1, 1}, 0); err != nil {
-		return nil, err
-	}
-	h, err := graph.Apply(newBinning(k, o.Bilinear, false), d)
-	if err != nil {
-		return nil, err
-	}
-	// Cell c gets pixel x with weight 1 − |(x+0.5)/b − 0.5 − c| (VLFeat's
-	// bilinear spatial assignment): a 2b-tap tent, stride b, pad b/2.
-	pad := b / 2
-	cells, err := graph.Conv(h, g.Const(tentFilter(k, 2*b, b, float64(2*b-1)/2)), nil,
-		graph.ConvParams{Strides: [2]int{b, b}, Pads: [4]int{pad, pad, pad, pad}, Group: k})
+	rows, nr := hogAxis(s[2], b)
+	cols, nc := hogAxis(s[3], b)
+	cells, err := graph.Apply(histogram{bins: newBinning(2*no, o.Bilinear, false), rows: rows, cols: cols, nr: nr, nc: nc}, d)
 	if err != nil {
 		return nil, err
 	}

@@ -42,15 +42,20 @@ func (b binning) String() string {
 func (b binning) hardBin(gx, gy float32) int {
 	m := float32(math.Sqrt(float64(gx*gx + gy*gy)))
 	m = max(m, 1e-10)
-	best, bestAbs := 0, float32(-1)
-	for k := range b.ox {
-		s := (gx/m)*b.ox[k] + (gy/m)*b.oy[k]
-		if a := float32(math.Abs(float64(s))); a > bestAbs {
-			bestAbs, best = a, k
-			if s < 0 {
-				best = k + b.k/2
-			}
+	ux, uy := gx/m, gy/m
+	best, bestAbs, neg := 0, float32(-1), false
+	for k, ox := range b.ox {
+		s := ux*ox + uy*b.oy[k]
+		a := s
+		if a < 0 {
+			a = -a
 		}
+		if a > bestAbs {
+			bestAbs, best, neg = a, k, s < 0
+		}
+	}
+	if neg {
+		best += b.k / 2
 	}
 	return best
 }

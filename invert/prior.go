@@ -27,7 +27,21 @@ type alphaNorm struct{ alpha float64 }
 func (k alphaNorm) String() string                     { return fmt.Sprintf("AlphaNorm(%g)", k.alpha) }
 func (k alphaNorm) Diffable(int) bool                  { return true }
 func (k alphaNorm) OutShape(in [][]int) ([]int, error) { return nil, nil }
-func (k alphaNorm) pow(v float64, e float64) float64   { return math.Pow(math.Abs(v), e) }
+
+// pow is |v|^e, without math.Pow for the paper's α = 6 and its gradient's 5.
+func (k alphaNorm) pow(v float64, e float64) float64 {
+	v = math.Abs(v)
+	switch e {
+	case 6:
+		v2 := v * v
+		return v2 * v2 * v2
+	case 5:
+		v2 := v * v
+		return v2 * v2 * v
+	}
+	return math.Pow(v, e)
+}
+
 func (k alphaNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	s := 0.0
 	for _, v := range in[0].Data {
@@ -95,7 +109,11 @@ func (k tv) walk(x *graph.Tensor, f func(o int, d1, d2 float64)) {
 
 func (k tv) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	s := 0.0
-	k.walk(in[0], func(_ int, d1, d2 float64) { s += math.Pow(d1*d1+d2*d2, k.beta/2) })
+	if k.beta == 2 {
+		k.walk(in[0], func(_ int, d1, d2 float64) { s += d1*d1 + d2*d2 })
+	} else {
+		k.walk(in[0], func(_ int, d1, d2 float64) { s += math.Pow(d1*d1+d2*d2, k.beta/2) })
+	}
 	out.Data[0] = float32(s)
 }
 

@@ -6,11 +6,14 @@ import (
 	"strings"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/handcrafted"
 )
 
 func runFeatures(args []string, out io.Writer) error {
-	fs := newFlags("features", "--model M.onnx --layer NAME (--image IMG | --input X.npy) --out F.npy [--size 224] [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225]", out)
+	fs := newFlags("features", "--model M.onnx --layer NAME (--image IMG | --input X.npy) --out F.npy [--size 224] [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225]\n       invrep features --rep hog|hogb|dsift [--image IMG] --out F.npy|F.png [--cell 8]", out)
 	model := fs.String("model", "", "ONNX model file")
+	repName := fs.String("rep", "", "a handcrafted representation instead of a model: hog, hogb or dsift")
+	cell := fs.Int("cell", 0, "HOG cell size or DSIFT bin size in pixels (default 8 for HOG, 5 for DSIFT)")
 	layer := fs.String("layer", "", "name of the node output to write")
 	imagePath := fs.String("image", "", "PNG or JPEG image, resized (bilinear) and normalised")
 	inputPath := fs.String("input", "", "preprocessed NCHW float32 .npy tensor, fed as is")
@@ -20,6 +23,19 @@ func runFeatures(args []string, out io.Writer) error {
 	stdFlag := fs.String("std", "0.229,0.224,0.225", "per-channel std of the model's input normalisation, in 0..1 units")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *repName != "" {
+		if fs.Changed("model") || fs.Changed("layer") || fs.Changed("input") {
+			return usagef("--rep computes %s from --image; it takes no --model, --layer or --input", *repName)
+		}
+		if err := required(fs, "out"); err != nil {
+			return err
+		}
+		rep, err := handcraftedRep(*repName, *cell)
+		if err != nil {
+			return err
+		}
+		return writeShallowFeatures(out, rep, *imagePath, *outPath)
 	}
 	if err := required(fs, "model", "layer", "out"); err != nil {
 		return err
@@ -85,6 +101,18 @@ func runFeatures(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "%s %s -> %s\n", *layer, graph.ShapeString(y.Shape), *outPath)
 	return nil
+}
+
+// handcraftedRep reads --rep and --cell.
+func handcraftedRep(name string, cell int) (handcrafted.Rep, error) {
+	if cell < 0 || cell == 1 {
+		return handcrafted.Rep{}, usagef("--cell %d: want a cell size of at least 2 pixels", cell)
+	}
+	rep, err := handcrafted.NewRep(name, cell)
+	if err != nil {
+		return rep, usagef("--rep: %v", err)
+	}
+	return rep, nil
 }
 
 func normalizationFlags(mean, std string) (graph.Normalization, error) {

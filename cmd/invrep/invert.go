@@ -34,14 +34,16 @@ type invertFlags struct {
 }
 
 func runInvert(args []string, out io.Writer) error {
-	fs := newFlags("invert", "--model M.onnx --layer NAME --image IMG --out OUT.png [--iters 400] [--tv 5] [--repeats 1] [--seed 1] [--neigh K] [--channels A:B] [--mask M.npy] [--report R.json]", out)
+	fs := newFlags("invert", "--model M.onnx --layer NAME --image IMG --out OUT.png [--iters 400] [--tv 5] [--repeats 1] [--seed 1] [--neigh K] [--channels A:B] [--mask M.npy] [--report R.json]\n       invrep invert --rep hog|hogb|dsift [--image IMG] --out OUT.png [--iters 800] [--tv 0.5] [--cell 8]", out)
 	var f invertFlags
 	model := fs.String("model", "", "ONNX model file")
+	repName := fs.String("rep", "", "invert a handcrafted representation instead: hog, hogb or dsift (grey, full resolution; default image: the built-in sample)")
+	cell := fs.Int("cell", 0, "with --rep: HOG cell size or DSIFT bin size in pixels (default 8 for HOG, 5 for DSIFT)")
 	layer := fs.String("layer", "", "node whose output is inverted")
 	imagePath := fs.String("image", "", "PNG or JPEG photo whose representation is inverted")
 	fs.StringVar(&f.out, "out", "", "output PNG: the reconstructions side by side, mean added back, clipped to 0..255")
-	fs.IntVar(&f.iters, "iters", 400, "iterations; the schedule 100/200/100 at 0.004/0.0004/0.00004 keeps its 1:2:1 proportions")
-	fs.Float64Var(&f.tv, "tv", 0, "the paper's λ_Vβ (0.5, 5, 50, ...); default by depth: 0.5 in the first third of the layers, 5 in the middle, 50 in the last")
+	fs.IntVar(&f.iters, "iters", 400, "iterations; CNNs: 100/200/100 at 0.004/0.0004/0.00004 in these proportions; --rep: 800, four equal stages from 0.004 down")
+	fs.Float64Var(&f.tv, "tv", 0, "the paper's λ_Vβ (0.5, 5, 50, ...); CNNs default by depth: 0.5 in the first third of the layers, 5 in the middle, 50 in the last; --rep default 0.5, the authors' code's Table 1 setting")
 	fs.Float64Var(&f.tvCode, "tv-code", 0, "the same weight in the authors' code units (λTV = 2·λ_Vβ: 1, 10, 100)")
 	fs.IntVar(&f.repeats, "repeats", 1, "reconstructions from different random starts, optimised as one batch")
 	fs.Int64Var(&f.seed, "seed", 1, "seed of the initial noise")
@@ -57,6 +59,28 @@ func runInvert(args []string, out io.Writer) error {
 	stdFlag := fs.String("std", "0.229,0.224,0.225", "per-channel std of the model's input normalisation (0..1 units)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *repName != "" {
+		if fs.Changed("model") || fs.Changed("layer") {
+			return usagef("--rep takes no --model or --layer")
+		}
+		if fs.Changed("neigh") || fs.Changed("channels") || fs.Changed("mask") || fs.Changed("size") {
+			return usagef("--neigh, --channels, --mask and --size apply to CNN layers, not to --rep")
+		}
+		if err := required(fs, "out"); err != nil {
+			return err
+		}
+		if !fs.Changed("iters") {
+			f.iters = invert.ShallowSchedule.Iters()
+		}
+		if err := f.check(fs.Changed("tv"), fs.Changed("tv-code")); err != nil {
+			return err
+		}
+		rep, err := handcraftedRep(*repName, *cell)
+		if err != nil {
+			return err
+		}
+		return f.invertShallow(out, rep, *imagePath, f.paperTV(0.5))
 	}
 	if err := required(fs, "model", "layer", "image", "out"); err != nil {
 		return err
@@ -164,6 +188,11 @@ func (f *invertFlags) paperTV(def float64) float64 {
 	return f.tv
 }
 
+// signalContext is cancelled by SIGINT or SIGTERM, so a run stops cleanly.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
 // parseChannels reads --channels A:B.
 func parseChannels(v string) (a, b int, err error) {
 	if v == "" {
@@ -241,7 +270,7 @@ func relativeDepth(m *onnxload.Model, full *onnxload.Net, layer string) (float64
 // run inverts, shows progress, and writes the PNG and the report.
 func (f *invertFlags) run(out io.Writer, rep invert.Representation, target, mask *graph.Tensor, imageShape []int,
 	sched invert.Schedule, tv float64, original *graph.Tensor, mean []float64, settings map[string]any) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	bar := progressBar(out, f.quiet, sched.Iters(), "inverting")
 	opts := invert.Options{ImageShape: imageShape, Repeats: f.repeats, Seed: f.seed, Schedule: sched, TV: tv, Mask: mask,

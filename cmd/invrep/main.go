@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"layers":   {"list a model's nodes with their op types and output shapes", runLayers},
 	"features": {"write a node's activation (or HOG/DSIFT features) to a .npy file", runFeatures},
 	"invert":   {"reconstruct an image from its representation at a node", runInvert},
+	"eval":     {"the paper's Table 1: inversion error of HOG, HOGb and DSIFT over a folder of photos", runEval},
 }
 
 // usageError marks a mistake in how invrep was called (exit status 2).

@@ -11,7 +11,7 @@ import (
 
 func runFeatures(args []string, out io.Writer) error {
 	fs := newFlags("features", "--model M.onnx --layer NAME (--image IMG | --input X.npy) --out F.npy [--size 224] [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225]\n       invrep features --rep hog|hogb|dsift [--image IMG] --out F.npy|F.png [--cell 8]", out)
-	model := fs.String("model", "", "ONNX model file")
+	mf := addModelFlags(fs, true)
 	repName := fs.String("rep", "", "a handcrafted representation instead of a model: hog, hogb or dsift")
 	cell := fs.Int("cell", 0, "HOG cell size or DSIFT bin size in pixels (default 8 for HOG, 5 for DSIFT)")
 	layer := fs.String("layer", "", "name of the node output to write")
@@ -19,8 +19,6 @@ func runFeatures(args []string, out io.Writer) error {
 	inputPath := fs.String("input", "", "preprocessed NCHW float32 .npy tensor, fed as is")
 	outPath := fs.String("out", "", "output .npy file (float32)")
 	size := fs.String("size", "", "resize --image to N×N or WxH (default: the model's input size)")
-	meanFlag := fs.String("mean", "0.485,0.456,0.406", "per-channel mean of the model's input normalisation, in 0..1 units")
-	stdFlag := fs.String("std", "0.229,0.224,0.225", "per-channel std of the model's input normalisation, in 0..1 units")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -46,14 +44,15 @@ func runFeatures(args []string, out io.Writer) error {
 	if !strings.HasSuffix(strings.ToLower(*outPath), ".npy") {
 		return usagef("--out %q: want a .npy file", *outPath)
 	}
-	norm, err := normalizationFlags(*meanFlag, *stdFlag)
+	m, err := mf.open()
 	if err != nil {
 		return err
 	}
-	m, err := loadModel(*model)
+	norm, err := mf.normalization()
 	if err != nil {
 		return err
 	}
+	*layer = mf.layer(*layer)
 	declared, err := m.InputShape()
 	if err != nil && *inputPath == "" && !fs.Changed("size") {
 		return err
@@ -68,7 +67,7 @@ func runFeatures(args []string, out io.Writer) error {
 		}
 	} else {
 		if len(declared) != 4 {
-			return fmt.Errorf("model %s: input %v is not an image [N,C,H,W]; use --input", *model, m.Inputs[0])
+			return fmt.Errorf("model %s: input %v is not an image [N,C,H,W]; use --input", mf.model, m.Inputs[0])
 		}
 		w, h := declared[3], declared[2]
 		if *size != "" {

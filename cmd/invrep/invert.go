@@ -36,7 +36,7 @@ type invertFlags struct {
 func runInvert(args []string, out io.Writer) error {
 	fs := newFlags("invert", "--model M.onnx --layer NAME --image IMG --out OUT.png [--iters 400] [--tv 5] [--repeats 1] [--seed 1] [--neigh K] [--channels A:B] [--mask M.npy] [--report R.json]\n       invrep invert --rep hog|hogb|dsift [--image IMG] --out OUT.png [--iters 800] [--tv 0.5] [--cell 8]", out)
 	var f invertFlags
-	model := fs.String("model", "", "ONNX model file")
+	mf := addModelFlags(fs, true)
 	repName := fs.String("rep", "", "invert a handcrafted representation instead: hog, hogb or dsift (grey, full resolution; default image: the built-in sample)")
 	cell := fs.Int("cell", 0, "with --rep: HOG cell size or DSIFT bin size in pixels (default 8 for HOG, 5 for DSIFT)")
 	layer := fs.String("layer", "", "node whose output is inverted")
@@ -55,8 +55,6 @@ func runInvert(args []string, out io.Writer) error {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
 	fs.BoolVar(&f.noGuard, "no-safeguard", false, "run the authors' fixed steps even if they diverge")
 	size := fs.String("size", "", "input size N or WxH (default: the model's)")
-	meanFlag := fs.String("mean", "0.485,0.456,0.406", "per-channel mean of the model's input normalisation (0..1 units)")
-	stdFlag := fs.String("std", "0.229,0.224,0.225", "per-channel std of the model's input normalisation (0..1 units)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -95,20 +93,21 @@ func runInvert(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	norm, err := normalizationFlags(*meanFlag, *stdFlag)
+	m, err := mf.open()
 	if err != nil {
 		return err
 	}
-	m, err := loadModel(*model)
+	norm, err := mf.normalization()
 	if err != nil {
 		return err
 	}
+	*layer = mf.layer(*layer)
 	declared, err := m.InputShape()
 	if err != nil {
 		return err
 	}
 	if len(declared) != 4 || declared[1] != 3 {
-		return fmt.Errorf("model %s: input %v is not an RGB image [N,3,H,W]", *model, m.Inputs[0])
+		return fmt.Errorf("model %s: input %v is not an RGB image [N,3,H,W]", mf.model, m.Inputs[0])
 	}
 	if len(norm.Mean) != 3 {
 		return usagef("--mean/--std need 3 values for an RGB model")
@@ -150,7 +149,7 @@ func runInvert(args []string, out io.Writer) error {
 		return usagef("--iters %d: %v", f.iters, err)
 	}
 	settings := map[string]any{
-		"model": *model, "layer": *layer, "image": *imagePath, "size": []int{w, h},
+		"model": mf.model, "layer": *layer, "random_weights": mf.randomSeed, "image": *imagePath, "size": []int{w, h},
 		"mean": norm.Mean, "std": norm.Std, "relative_depth": depth,
 		"neigh": *neigh, "channels": *channels, "mask": *maskPath,
 	}

@@ -10,7 +10,7 @@ import (
 
 func runLayers(args []string, out io.Writer) error {
 	fs := newFlags("layers", "--model M.onnx [--input-shape 1,3,224,224] [--all]", out)
-	model := fs.String("model", "", "ONNX model file")
+	mf := addModelFlags(fs, false)
 	shapeFlag := fs.String("input-shape", "", "input shape N,C,H,W (default: as declared, batch 1)")
 	all := fs.Bool("all", false, "also list nodes computed from constants alone (weights, shape arithmetic)")
 	if err := parse(fs, args); err != nil {
@@ -23,7 +23,7 @@ func runLayers(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := loadModel(*model)
+	m, err := mf.open()
 	if err != nil {
 		return err
 	}

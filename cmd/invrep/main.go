@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"layers":   {"list a model's nodes with their op types and output shapes", runLayers},
 	"features": {"write a node's activation (or HOG/DSIFT features) to a .npy file", runFeatures},
 	"invert":   {"reconstruct an image from its representation at a node", runInvert},
+	"zoo":      {"list the known models, whether their files are present and their checksums match", runZoo},
 	"eval":     {"the paper's Table 1: inversion error of HOG, HOGb and DSIFT over a folder of photos", runEval},
 }
 

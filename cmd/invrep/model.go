@@ -9,7 +9,60 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/onnxload"
+	"github.com/invrep/invrep/zoo"
+	"github.com/spf13/pflag"
 )
+
+// modelFlags are the flags of every command that takes a model.
+type modelFlags struct {
+	model, dir  string
+	randomSeed  int64
+	mean, std   string
+	fs          *pflag.FlagSet
+	resolved    *zoo.Resolved
+	defaultNorm graph.Normalization
+}
+
+func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
+	f := &modelFlags{fs: fs}
+	fs.StringVar(&f.model, "model", "", "ONNX model file, or a zoo name ('invrep zoo list'), which brings its preprocessing")
+	fs.StringVar(&f.dir, "models-dir", "", "where zoo models are looked up (default $INVREP_MODELS, else ../shared/models)")
+	fs.Int64Var(&f.randomSeed, "random-weights", -1, "replace constant (architecture-only) weights with seeded He-initialised random ones")
+	if withNorm {
+		fs.StringVar(&f.mean, "mean", "0.485,0.456,0.406", "per-channel mean of the model's input normalisation, in 0..1 units (a zoo model's own by default)")
+		fs.StringVar(&f.std, "std", "0.229,0.224,0.225", "per-channel std of the model's input normalisation, in 0..1 units (a zoo model's own by default)")
+	}
+	return f
+}
+
+// open loads --model (a path or a zoo name).
+func (f *modelFlags) open() (*onnxload.Model, error) {
+	if f.randomSeed < -1 {
+		return nil, usagef("--random-weights %d: want a seed ≥ 0", f.randomSeed)
+	}
+	r, err := zoo.Open(f.model, f.dir, f.randomSeed)
+	if err != nil {
+		return nil, err
+	}
+	f.resolved = r
+	return r.Model, nil
+}
+
+// layer maps a zoo alias (conv1 … fc8) to the node name.
+func (f *modelFlags) layer(name string) string {
+	if f.resolved != nil && f.resolved.Entry != nil {
+		return f.resolved.Entry.Layer(name)
+	}
+	return name
+}
+
+// normalization is --mean/--std, or the zoo model's own when they are not given.
+func (f *modelFlags) normalization() (graph.Normalization, error) {
+	if f.resolved != nil && f.resolved.Entry != nil && !f.fs.Changed("mean") && !f.fs.Changed("std") {
+		return f.resolved.Entry.Normalization, nil
+	}
+	return normalizationFlags(f.mean, f.std)
+}
 
 func loadModel(path string) (*onnxload.Model, error) {
 	if _, err := os.Stat(path); err != nil {

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/invrep/invrep/zoo"
+)
+
+func runZoo(args []string, out io.Writer) error {
+	if len(args) == 0 || (args[0] != "list" && !strings.HasPrefix(args[0], "-")) {
+		return usagef("want 'invrep zoo list [--models-dir DIR]'")
+	}
+	if args[0] == "list" {
+		args = args[1:]
+	}
+	fs := newFlags("zoo list", "[--models-dir DIR]", out)
+	dir := fs.String("models-dir", "", "where models are looked up (default $INVREP_MODELS, else ../shared/models)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "models in %s\n", zoo.Dir(*dir))
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tFILE\tPRESENT\tCHECKSUM\tINPUT\tNOTE")
+	for _, m := range zoo.Registry {
+		present, sum, err := m.Status(*dir)
+		if err != nil {
+			return err
+		}
+		p := "no"
+		if present {
+			p = "yes"
+		}
+		if !present {
+			sum = "-"
+		}
+		note := m.Note
+		if m.ArchOnly {
+			note = strings.TrimPrefix(note+"; architecture only: use --random-weights SEED", "; ")
+		}
+		if !present && m.URL != "" {
+			note = strings.TrimPrefix(note+"; "+m.URL, "; ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %dx%d\t%s\n", m.Name, m.File, p, sum, m.Input, m.Size[0], m.Size[1], note)
+	}
+	return tw.Flush()
+}

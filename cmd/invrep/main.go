@@ -28,6 +28,8 @@ var commands = map[string]command{
 	"features": {"write a node's activation (or HOG/DSIFT features) to a .npy file", runFeatures},
 	"invert":   {"reconstruct an image from its representation at a node", runInvert},
 	"zoo":      {"list the known models, whether their files are present and their checksums match", runZoo},
+	"sweep":    {"invert many layers × images (resumable, shardable), one JSON line per run", runSweep},
+	"report":   {"tables, a plot and montages of one or more sweeps, as one static HTML page", runReport},
 	"eval":     {"the paper's Table 1: inversion error of HOG, HOGb and DSIFT over a folder of photos", runEval},
 }
 

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/invrep/invrep/invert"
+	"github.com/invrep/invrep/onnxload"
+	"github.com/invrep/invrep/zoo"
+)
+
+func runSweep(args []string, out io.Writer) error {
+	fs := newFlags("sweep", "--model NAME --layers L1,L2,…|all --images DIR --out DIR [--tv …] [--iters 400] [--shard I/N] [--workers K]", out)
+	mf := addModelFlags(fs, true)
+	layersFlag := fs.String("layers", "", "layers to invert (node names or zoo aliases), comma-separated, or all")
+	imagesDir := fs.String("images", "", "folder of PNG and JPEG photos")
+	outDir := fs.String("out", "", "sweep folder: results.jsonl, png/, targets/, originals/")
+	tvFlag := fs.String("tv", "", "the paper's λ_Vβ values to try, comma-separated (default by depth)")
+	iters := fs.Int("iters", 400, "iterations per inversion")
+	seed := fs.Int64("seed", 1, "seed of the initial noise")
+	shardFlag := fs.String("shard", "0/1", "run every N-th run starting at I (0-based); I may be 'env' for $JOB_COMPLETION_INDEX")
+	workers := fs.Int("workers", 1, "inversions run at once")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "model", "layers", "images", "out"); err != nil {
+		return err
+	}
+	if *iters <= 0 {
+		return usagef("--iters %d: want a positive number of iterations", *iters)
+	}
+	if *workers <= 0 {
+		return usagef("--workers %d: want at least 1", *workers)
+	}
+	shard, shards, err := parseShard(*shardFlag)
+	if err != nil {
+		return err
+	}
+	var tvs []float64
+	if *tvFlag != "" {
+		if tvs, err = parseFloats("tv", *tvFlag); err != nil {
+			return err
+		}
+		for _, t := range tvs {
+			if t < 0 {
+				return usagef("--tv %q: values must not be negative", *tvFlag)
+			}
+		}
+	}
+	m, err := mf.open()
+	if err != nil {
+		return err
+	}
+	norm, err := mf.normalization()
+	if err != nil {
+		return err
+	}
+	shape, err := m.InputShape()
+	if err != nil {
+		return err
+	}
+	if len(shape) != 4 || shape[1] != 3 {
+		return fmt.Errorf("model %s: input %v is not an RGB image", mf.model, m.Inputs[0])
+	}
+	full, err := m.Build(onnxload.Options{InputShape: []int{1, 3, shape[2], shape[3]}})
+	if err != nil {
+		return err
+	}
+	layers, err := sweepLayers(m, full, mf, *layersFlag)
+	if err != nil {
+		return err
+	}
+	images, err := listImages(*imagesDir)
+	if err != nil {
+		return err
+	}
+	if len(images) == 0 {
+		return fmt.Errorf("--images %s: no PNG or JPEG photos", *imagesDir)
+	}
+	name := mf.model
+	if mf.randomSeed >= 0 {
+		name = fmt.Sprintf("%s+random%d", name, mf.randomSeed)
+	}
+	cfg := zoo.SweepConfig{
+		Model: name, Layers: layers, Images: images, TVs: tvs, Iters: *iters, Seed: *seed,
+		Size: [2]int{shape[3], shape[2]}, Norm: norm, Out: *outDir, Shard: shard, Shards: shards, Workers: *workers,
+		Rep: func(layer string) invert.Representation {
+			return onnxload.Truncated{Model: m, Layer: layer, Normalization: &norm}
+		},
+	}
+	total := len(cfg.Runs())
+	bar := progressBar(out, *quiet, total, "sweep")
+	cfg.Progress = func(done, _ int) {
+		if bar != nil {
+			bar.Set(done)
+		}
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	done, skipped, err := zoo.Sweep(ctx, cfg)
+	if bar != nil {
+		bar.Finish()
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted: %d runs finished now, %d were already done, %d left; run the same command again to resume (nothing half-written was kept)", done, skipped, total-done-skipped)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %d runs done, %d already done (shard %d/%d), results in %s\n", name, done, skipped, shard, shards, *outDir)
+	return nil
+}
+
+// parseShard reads I/N; I may be "env" for $JOB_COMPLETION_INDEX (a
+// Kubernetes Indexed Job's index).
+func parseShard(v string) (int, int, error) {
+	parts := strings.Split(v, "/")
+	if len(parts) != 2 {
+		return 0, 0, usagef("--shard %q: want I/N, e.g. 0/4", v)
+	}
+	if parts[0] == "env" {
+		parts[0] = os.Getenv("JOB_COMPLETION_INDEX")
+		if parts[0] == "" {
+			return 0, 0, usagef("--shard %q: $JOB_COMPLETION_INDEX is not set", v)
+		}
+	}
+	i, err1 := strconv.Atoi(parts[0])
+	n, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, usagef("--shard %q: want I/N with 0 ≤ I < N", v)
+	}
+	return i, n, nil
+}
+
+// sweepLayers resolves --layers to nodes with their depth.
+func sweepLayers(m *onnxload.Model, full *onnxload.Net, mf *modelFlags, spec string) ([]zoo.SweepLayer, error) {
+	var computed []onnxload.Layer
+	for _, l := range full.Layers {
+		if !l.Constant {
+			computed = append(computed, l)
+		}
+	}
+	index := map[string]int{}
+	for i, l := range computed {
+		index[l.Name] = i + 1
+	}
+	var names []string
+	if spec == "all" {
+		for _, l := range computed {
+			names = append(names, l.Name)
+		}
+	} else {
+		for _, n := range strings.Split(spec, ",") {
+			names = append(names, mf.layer(strings.TrimSpace(n)))
+		}
+	}
+	var out []zoo.SweepLayer
+	for _, n := range names {
+		i, ok := index[n]
+		if !ok {
+			if _, err := m.Build(onnxload.Options{InputShape: full.Input.Shape(), Outputs: []string{n}}); err != nil {
+				return nil, fmt.Errorf("--layers: %w", err)
+			}
+			return nil, fmt.Errorf("--layers: %s does not lead to the model's outputs", n)
+		}
+		out = append(out, zoo.SweepLayer{Name: n, Index: i, Depth: float64(i) / float64(len(computed))})
+	}
+	return out, nil
+}
+
+func runReport(args []string, out io.Writer) error {
+	fs := newFlags("report", "--in DIR[,DIR…] --out DIR", out)
+	in := fs.String("in", "", "sweep folders (or shards of one), comma-separated")
+	outDir := fs.String("out", "", "report folder: table.md, table.csv, error_vs_depth.png, montages, index.html")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "in", "out"); err != nil {
+		return err
+	}
+	var dirs []string
+	for _, d := range strings.Split(*in, ",") {
+		if _, err := os.Stat(d); err != nil {
+			return fmt.Errorf("--in %s: %w", d, err)
+		}
+		dirs = append(dirs, d)
+	}
+	if err := zoo.Report(dirs, *outDir); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "report in %s (open index.html)\n", *outDir)
+	return nil
+}

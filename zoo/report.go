@@ -1,0 +1,358 @@
+package zoo
+
+import (
+	"fmt"
+	"html"
+	"image"
+	"image/color"
+	"image/draw"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/invrep/invrep/graph"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// LayerError is the paper's normalised error at one layer (SPEC §5.1):
+// ‖Φ(x*) − Φ(x_i)‖²/N_Φ in percent, N_Φ the mean of ‖Φ(x_i) − Φ(x_j)‖² over
+// all ordered pairs of the sweep's images, diagonal included.
+type LayerError struct {
+	Model      string
+	Layer      string
+	LayerIndex int
+	Depth      float64
+	TV         float64
+	Mean, Std  float64 // percent; NaN with fewer than 2 images
+	Images     int
+	Runs       []Result
+}
+
+// LayerErrors computes the normalised error of every (model, layer, λ).
+func LayerErrors(results []Result) ([]LayerError, error) {
+	type key struct {
+		model, layer string
+		tv           float64
+	}
+	groups := map[key][]Result{}
+	var order []key
+	for _, r := range results {
+		k := key{r.Model, r.Layer, r.TV}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	var out []LayerError
+	for _, k := range order {
+		runs := groups[k]
+		targets := make([]*graph.Tensor, len(runs))
+		for i, r := range runs {
+			t, err := graph.LoadNpy(filepath.Join(r.Dir, r.Target))
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 && len(t.Data) != len(targets[0].Data) {
+				return nil, fmt.Errorf("%s %s: targets of different sizes (%v and %v)", k.model, k.layer, t.Shape, targets[0].Shape)
+			}
+			targets[i] = t
+		}
+		n := len(runs)
+		le := LayerError{Model: k.model, Layer: k.layer, LayerIndex: runs[0].LayerIndex, Depth: runs[0].Depth, TV: k.tv,
+			Images: n, Runs: runs, Mean: math.NaN(), Std: math.NaN()}
+		if n >= 2 {
+			nphi := 0.0
+			for i := range targets {
+				for j := range targets {
+					for p, v := range targets[i].Data {
+						d := float64(v) - float64(targets[j].Data[p])
+						nphi += d * d
+					}
+				}
+			}
+			nphi /= float64(n * n)
+			e := make([]float64, n)
+			le.Mean = 0
+			for i, r := range runs {
+				e[i] = 100 * r.SqError / nphi
+				le.Mean += e[i] / float64(n)
+			}
+			v := 0.0
+			for _, x := range e {
+				v += (x - le.Mean) * (x - le.Mean)
+			}
+			le.Std = math.Sqrt(v / float64(n-1))
+		}
+		out = append(out, le)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Model != out[j].Model {
+			return out[i].Model < out[j].Model
+		}
+		return out[i].LayerIndex < out[j].LayerIndex
+	})
+	return out, nil
+}
+
+// Report writes, from the results of one or more sweep folders, the
+// normalised error table (table.md, table.csv), a plot of error against
+// relative depth (error_vs_depth.png), one montage per model and image
+// (original, then the reconstruction at each layer) and index.html, which
+// shows all of it with relative links only.
+func Report(inDirs []string, outDir string) error {
+	results, err := Merge(inDirs...)
+	if err != nil {
+		return err
+	}
+	if len(results) == 0 {
+		return fmt.Errorf("no results in %s", strings.Join(inDirs, ", "))
+	}
+	errs, err := LayerErrors(results)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return err
+	}
+	write := func(name, content string) error {
+		return graph.WriteFileAtomic(filepath.Join(outDir, name), func(w io.Writer) error { _, err := io.WriteString(w, content); return err })
+	}
+	if err := write("table.md", TableMarkdown(errs)); err != nil {
+		return err
+	}
+	if err := write("table.csv", TableCSV(errs)); err != nil {
+		return err
+	}
+	if err := plotErrors(errs, filepath.Join(outDir, "error_vs_depth.png")); err != nil {
+		return err
+	}
+	montages, err := writeMontages(results, outDir)
+	if err != nil {
+		return err
+	}
+	return write("index.html", reportHTML(errs, montages))
+}
+
+func models(errs []LayerError) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range errs {
+		if !seen[e.Model] {
+			seen[e.Model] = true
+			out = append(out, e.Model)
+		}
+	}
+	return out
+}
+
+func cell(e LayerError) string {
+	v := "n/a (1 image)"
+	if !math.IsNaN(e.Mean) {
+		v = fmt.Sprintf("%.1f ± %.1f", e.Mean, e.Std)
+	}
+	return fmt.Sprintf("`%s` (depth %.2f, λ %g): %s", e.Layer, e.Depth, e.TV, v)
+}
+
+// TableMarkdown has one column per model, its swept layers in depth order.
+func TableMarkdown(errs []LayerError) string {
+	ms := models(errs)
+	cols := make([][]LayerError, len(ms))
+	rows := 0
+	for i, m := range ms {
+		for _, e := range errs {
+			if e.Model == m {
+				cols[i] = append(cols[i], e)
+			}
+		}
+		rows = max(rows, len(cols[i]))
+	}
+	var b strings.Builder
+	b.WriteString("| # | " + strings.Join(ms, " | ") + " |\n|---|" + strings.Repeat("---|", len(ms)) + "\n")
+	for r := 0; r < rows; r++ {
+		fmt.Fprintf(&b, "| %d |", r+1)
+		for i := range ms {
+			if r < len(cols[i]) {
+				b.WriteString(" " + cell(cols[i][r]) + " |")
+			} else {
+				b.WriteString(" |")
+			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\nNormalised reconstruction error in % (mean ± std over images), ‖Φ(x*) − Φ(x_i)‖²/N_Φ with N_Φ the mean squared pairwise distance of the layer's targets.\n")
+	return b.String()
+}
+
+// TableCSV has one row per model and layer.
+func TableCSV(errs []LayerError) string {
+	var b strings.Builder
+	b.WriteString("model,layer,layer_index,relative_depth,tv,mean_error_pct,std_error_pct,images\n")
+	for _, e := range errs {
+		fmt.Fprintf(&b, "%s,%s,%d,%.4f,%g,%.4f,%.4f,%d\n", e.Model, e.Layer, e.LayerIndex, e.Depth, e.TV, e.Mean, e.Std, e.Images)
+	}
+	return b.String()
+}
+
+func plotErrors(errs []LayerError, path string) error {
+	p := plot.New()
+	p.Title.Text = "Inversion error by depth"
+	p.X.Label.Text = "relative depth of the layer"
+	p.Y.Label.Text = "normalised error (%)"
+	p.X.Min, p.X.Max = 0, 1
+	for i, m := range models(errs) {
+		var pts plotter.XYs
+		for _, e := range errs {
+			if e.Model == m && !math.IsNaN(e.Mean) {
+				pts = append(pts, plotter.XY{X: e.Depth, Y: e.Mean})
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return err
+		}
+		line.Color = plotutil.Color(i)
+		points.Color = plotutil.Color(i)
+		points.Shape = plotutil.Shape(i)
+		p.Add(line, points)
+		p.Legend.Add(m, line, points)
+	}
+	p.Legend.Top = true
+	wt, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, "png")
+	if err != nil {
+		return err
+	}
+	return graph.WriteFileAtomic(path, func(w io.Writer) error { _, err := wt.WriteTo(w); return err })
+}
+
+type montage struct {
+	model, image, file string
+}
+
+// writeMontages draws, for each model and image, the original and the
+// reconstruction at each swept layer (first λ), labelled.
+func writeMontages(results []Result, outDir string) ([]montage, error) {
+	type key struct{ model, image string }
+	groups := map[key][]Result{}
+	var order []key
+	for _, r := range results {
+		k := key{r.Model, r.Image}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	var out []montage
+	for _, k := range order {
+		runs := groups[k]
+		sort.SliceStable(runs, func(i, j int) bool { return runs[i].LayerIndex < runs[j].LayerIndex })
+		labels := []string{"original"}
+		paths := []string{filepath.Join(runs[0].Dir, runs[0].Original)}
+		seen := map[string]bool{}
+		for _, r := range runs {
+			if seen[r.Layer] {
+				continue
+			}
+			seen[r.Layer] = true
+			labels = append(labels, fmt.Sprintf("%s (%.2f)", r.Layer, r.Depth))
+			paths = append(paths, filepath.Join(r.Dir, r.PNG))
+		}
+		img, err := labelledRow(paths, labels)
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("montage__%s__%s.png", safeName(k.model), safeName(k.image))
+		if err := graph.SavePNG(filepath.Join(outDir, name), img); err != nil {
+			return nil, err
+		}
+		out = append(out, montage{k.model, k.image, name})
+	}
+	return out, nil
+}
+
+func labelledRow(paths, labels []string) (image.Image, error) {
+	var tiles []image.Image
+	w, h := 0, 0
+	for _, p := range paths {
+		im, err := graph.LoadImage(p)
+		if err != nil {
+			return nil, err
+		}
+		img := image.NewNRGBA(image.Rect(0, 0, im.W, im.H))
+		for i := 0; i < im.W*im.H; i++ {
+			img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = im.Pix[3*i], im.Pix[3*i+1], im.Pix[3*i+2], 255
+		}
+		tiles = append(tiles, img)
+		w += im.W + 4
+		h = max(h, im.H)
+	}
+	const bar = 18
+	out := image.NewNRGBA(image.Rect(0, 0, w, h+bar))
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	x := 0
+	for i, t := range tiles {
+		draw.Draw(out, image.Rect(x, bar, x+t.Bounds().Dx(), bar+t.Bounds().Dy()), t, image.Point{}, draw.Src)
+		d := font.Drawer{Dst: out, Src: image.NewUniform(color.Black), Face: basicfont.Face7x13, Dot: fixed.P(x+2, 13)}
+		label := labels[i]
+		if max := t.Bounds().Dx() / 7; len(label) > max && max > 1 {
+			label = label[:max-1] + "…"
+		}
+		d.DrawString(label)
+		x += t.Bounds().Dx() + 4
+	}
+	return out, nil
+}
+
+func reportHTML(errs []LayerError, montages []montage) string {
+	var b strings.Builder
+	b.WriteString(`<!doctype html>
+<html><head><meta charset="utf-8"><title>invrep report</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}img{max-width:100%}</style>
+</head><body>
+<h1>What each layer keeps: inversion report</h1>
+<h2>Normalised reconstruction error (%)</h2>
+<table><tr><th>model</th><th>layer</th><th>relative depth</th><th>λ<sub>Vβ</sub></th><th>error % (mean ± std)</th><th>images</th></tr>
+`)
+	for _, e := range errs {
+		v := "n/a"
+		if !math.IsNaN(e.Mean) {
+			v = fmt.Sprintf("%.1f ± %.1f", e.Mean, e.Std)
+		}
+		fmt.Fprintf(&b, "<tr><td>%s</td><td><code>%s</code></td><td>%.2f</td><td>%g</td><td>%s</td><td>%d</td></tr>\n",
+			html.EscapeString(e.Model), html.EscapeString(e.Layer), e.Depth, e.TV, v, e.Images)
+	}
+	b.WriteString(`</table>
+<p>Files: <a href="table.md">table.md</a>, <a href="table.csv">table.csv</a>.</p>
+<h2>Error against depth</h2>
+<img src="error_vs_depth.png" alt="error against relative depth">
+<h2>Reconstructions</h2>
+`)
+	for _, m := range montages {
+		fmt.Fprintf(&b, "<h3>%s: %s</h3>\n<img src=\"%s\" alt=\"%s\">\n", html.EscapeString(m.model), html.EscapeString(m.image),
+			html.EscapeString(m.file), html.EscapeString(m.model+" "+m.image))
+	}
+	// The page marks images that did not load (and tests read the count).
+	b.WriteString(`<script>
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images), ok = 0;
+  imgs.forEach(function (i) {
+    if (i.complete && i.naturalWidth > 0) { ok++; } else { i.insertAdjacentText('afterend', ' [missing: ' + i.getAttribute('src') + ']'); }
+  });
+  document.body.setAttribute('data-images-loaded', ok + '/' + imgs.length);
+});
+</script>
+</body></html>
+`)
+	return b.String()
+}

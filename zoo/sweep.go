@@ -1,0 +1,363 @@
+package zoo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/invert"
+)
+
+// SweepLayer is one layer of a sweep, with its depth in the model.
+type SweepLayer struct {
+	Name  string  // ONNX node output
+	Index int     // position among the model's computed nodes, from 1
+	Depth float64 // Index / number of computed nodes
+}
+
+// SweepConfig describes a sweep: every (layer, image, λ) inversion.
+type SweepConfig struct {
+	Model  string // name recorded in the results
+	Layers []SweepLayer
+	Images []string
+	// TVs are the paper's λ_Vβ values to try; empty means the default by
+	// depth (invert.DefaultTV).
+	TVs   []float64
+	Iters int
+	Seed  int64
+	// Size is the model's input width and height; Norm its normalisation.
+	Size [2]int
+	Norm graph.Normalization
+	// Rep builds the representation of one layer.
+	Rep func(layer string) invert.Representation
+	// Out is the sweep's folder.
+	Out string
+	// Shard takes every Shards-th run starting at Shard (0-based).
+	Shard, Shards int
+	Workers       int
+	// Progress is called after every finished or skipped run.
+	Progress func(done, total int)
+}
+
+// Run identifies one inversion of a sweep.
+type Run struct {
+	Layer SweepLayer
+	Image string
+	TV    float64
+}
+
+// Key identifies a run across sweeps and shards.
+func (r Run) Key(model string, iters int, seed int64) string {
+	return fmt.Sprintf("%s|%s|%s|tv=%g|iters=%d|seed=%d", model, r.Layer.Name, imageKey(r.Image), r.TV, iters, seed)
+}
+
+// Result is one line of results.jsonl.
+type Result struct {
+	Key        string  `json:"key"`
+	Model      string  `json:"model"`
+	Layer      string  `json:"layer"`
+	LayerIndex int     `json:"layer_index"`
+	Depth      float64 `json:"relative_depth"`
+	Image      string  `json:"image"`
+	TV         float64 `json:"tv"`
+	Iters      int     `json:"iters"`
+	Seed       int64   `json:"seed"`
+	// RelError is ‖Φ(x*) − Φ0‖²/‖Φ0‖²; SqError its numerator.
+	RelError  float64 `json:"rel_error"`
+	SqError   float64 `json:"sq_error"`
+	Seconds   float64 `json:"seconds"`
+	MsPerIter float64 `json:"ms_per_iter"`
+	// PNG, Target (Φ0 as .npy) and Original are relative to the sweep folder.
+	PNG      string `json:"png"`
+	Target   string `json:"target"`
+	Original string `json:"original"`
+	Shard    string `json:"shard"`
+	// Dir is the sweep folder a result was read from (not stored).
+	Dir string `json:"-"`
+}
+
+func imageKey(path string) string {
+	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+}
+
+// Runs lists the sweep's runs in a fixed order (layers, images, λ), this
+// shard's only.
+func (c SweepConfig) Runs() []Run {
+	var all []Run
+	for _, l := range c.Layers {
+		tvs := c.TVs
+		if len(tvs) == 0 {
+			tvs = []float64{invert.DefaultTV(l.Depth)}
+		}
+		for _, im := range c.Images {
+			for _, tv := range tvs {
+				all = append(all, Run{Layer: l, Image: im, TV: tv})
+			}
+		}
+	}
+	shards := max(c.Shards, 1)
+	var mine []Run
+	for i, r := range all {
+		if i%shards == c.Shard {
+			mine = append(mine, r)
+		}
+	}
+	return mine
+}
+
+// ResultsFile is the name of a sweep's results.
+const ResultsFile = "results.jsonl"
+
+// Sweep runs every run of the configuration not already in the folder's
+// results.jsonl, Workers at a time. Each finished run writes its PNG and
+// target atomically, then appends one line to results.jsonl, so an
+// interrupted sweep loses only the runs in flight. It returns the number of
+// runs done now and skipped as already done.
+func Sweep(ctx context.Context, c SweepConfig) (done, skipped int, err error) {
+	if c.Iters <= 0 || c.Workers <= 0 || c.Shards < 0 || c.Shard < 0 || (c.Shards > 0 && c.Shard >= c.Shards) {
+		return 0, 0, fmt.Errorf("bad sweep settings: iters %d, workers %d, shard %d/%d", c.Iters, c.Workers, c.Shard, c.Shards)
+	}
+	for _, d := range []string{"png", "targets", "originals"} {
+		if err := os.MkdirAll(filepath.Join(c.Out, d), 0o755); err != nil {
+			return 0, 0, err
+		}
+	}
+	results := filepath.Join(c.Out, ResultsFile)
+	if err := repairTail(results); err != nil {
+		return 0, 0, err
+	}
+	have, err := ReadResults(c.Out)
+	if err != nil {
+		return 0, 0, err
+	}
+	finished := map[string]bool{}
+	for _, r := range have {
+		finished[r.Key] = true
+	}
+	sched, err := invert.CNNSchedule.Scaled(c.Iters)
+	if err != nil {
+		return 0, 0, err
+	}
+	f, err := os.OpenFile(results, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+
+	runs := c.Runs()
+	var (
+		mu       sync.Mutex
+		errs     []error
+		progress int
+	)
+	report := func() {
+		progress++
+		if c.Progress != nil {
+			c.Progress(progress, len(runs))
+		}
+	}
+	jobs := make(chan Run)
+	var wg sync.WaitGroup
+	for w := 0; w < c.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range jobs {
+				res, err := c.run(ctx, r, sched)
+				mu.Lock()
+				if err == nil {
+					line, _ := json.Marshal(res)
+					_, err = f.Write(append(line, '\n'))
+					if err == nil {
+						err = f.Sync()
+					}
+				}
+				if err == nil {
+					done++
+					report()
+				} else if ctx.Err() == nil {
+					errs = append(errs, fmt.Errorf("%s on %s: %w", r.Layer.Name, imageKey(r.Image), err))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, r := range runs {
+		if finished[r.Key(c.Model, c.Iters, c.Seed)] {
+			mu.Lock()
+			skipped++
+			report()
+			mu.Unlock()
+			continue
+		}
+		select {
+		case jobs <- r:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return done, skipped, err
+	}
+	return done, skipped, errors.Join(errs...)
+}
+
+// run inverts one (layer, image, λ) and writes its files.
+func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Result, error) {
+	t0 := time.Now()
+	im, err := graph.LoadImage(r.Image)
+	if err != nil {
+		return nil, err
+	}
+	x0, err := im.PaperTensor(c.Size[0], c.Size[1], c.Norm)
+	if err != nil {
+		return nil, err
+	}
+	rep := c.Rep(r.Layer.Name)
+	target, err := invert.Features(rep, x0)
+	if err != nil {
+		return nil, err
+	}
+	res, err := invert.Invert(ctx, rep, target, invert.Options{ImageShape: x0.Shape[1:], Schedule: sched, TV: r.TV, Seed: c.Seed})
+	if err != nil {
+		return nil, err
+	}
+	key := imageKey(r.Image)
+	layerDir := safeName(r.Layer.Name)
+	out := &Result{
+		Key: r.Key(c.Model, c.Iters, c.Seed), Model: c.Model, Layer: r.Layer.Name, LayerIndex: r.Layer.Index, Depth: r.Layer.Depth,
+		Image: key, TV: r.TV, Iters: c.Iters, Seed: c.Seed, RelError: res.RelErr[0], SqError: res.RelErr[0] * target.SquaredNorm(),
+		MsPerIter: res.MsPerIter,
+		PNG:       filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__tv%g.png", key, r.TV))),
+		Target:    filepath.ToSlash(filepath.Join("targets", layerDir, key+".npy")),
+		Original:  filepath.ToSlash(filepath.Join("originals", key+".png")),
+		Shard:     fmt.Sprintf("%d/%d", c.Shard, max(c.Shards, 1)),
+	}
+	if err := os.MkdirAll(filepath.Join(c.Out, "png", layerDir), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(c.Out, "targets", layerDir), 0o755); err != nil {
+		return nil, err
+	}
+	rec, err := graph.ImageFromPaper(res.Images, 0, c.Norm.Mean)
+	if err != nil {
+		return nil, err
+	}
+	orig, err := graph.ImageFromPaper(x0, 0, c.Norm.Mean)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range []struct {
+		path string
+		img  image.Image
+	}{{out.PNG, rec}, {out.Original, orig}} {
+		if err := graph.SavePNG(filepath.Join(c.Out, w.path), w.img); err != nil {
+			return nil, err
+		}
+	}
+	if err := graph.SaveNpy(filepath.Join(c.Out, out.Target), target); err != nil {
+		return nil, err
+	}
+	out.Seconds = time.Since(t0).Seconds()
+	return out, nil
+}
+
+func safeName(s string) string {
+	return strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(s)
+}
+
+// repairTail drops a partial last line left by a crash mid-append.
+func repairTail(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) || len(b) == 0 || b[len(b)-1] == '\n' {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	keep := b[:bytes.LastIndexByte(b, '\n')+1]
+	return graph.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(keep); return err })
+}
+
+// ReadResults reads a sweep folder's results.jsonl (none yet is not an
+// error). Malformed lines are reported; a run that appears twice keeps its
+// first line.
+func ReadResults(dir string) ([]Result, error) {
+	f, err := os.Open(filepath.Join(dir, ResultsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Result
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var r Result
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", filepath.Join(dir, ResultsFile), line, err)
+		}
+		if seen[r.Key] {
+			continue
+		}
+		seen[r.Key] = true
+		r.Dir = dir
+		out = append(out, r)
+	}
+	return out, sc.Err()
+}
+
+// Merge concatenates the results of several sweep folders (shards of one
+// sweep, or sweeps of several models) without duplicates, sorted by model,
+// depth, image and λ.
+func Merge(dirs ...string) ([]Result, error) {
+	var all []Result
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		rs, err := ReadResults(d)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			if !seen[r.Key] {
+				seen[r.Key] = true
+				all = append(all, r)
+			}
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.Model != b.Model {
+			return a.Model < b.Model
+		}
+		if a.LayerIndex != b.LayerIndex {
+			return a.LayerIndex < b.LayerIndex
+		}
+		if a.Image != b.Image {
+			return a.Image < b.Image
+		}
+		return a.TV < b.TV
+	})
+	return all, nil
+}

@@ -1,0 +1,211 @@
+package zoo
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/invert"
+)
+
+// fixtureRep is a tiny two-layer network: "conv" (3→4 channels, 3×3, ReLU)
+// and "pool" (2×2 max pooling of conv).
+func fixtureRep(layer string) invert.Representation {
+	return invert.RepresentationFunc(func(shape []int) (*graph.Graph, *graph.Node, error) {
+		g := graph.New()
+		x, err := g.Input("x", shape...)
+		if err != nil {
+			return nil, nil, err
+		}
+		w := graph.NewTensor(4, 3, 3, 3)
+		for i := range w.Data {
+			w.Data[i] = float32(math.Sin(float64(i))) * 0.1
+		}
+		c, err := graph.Conv(x, g.Const(w), nil, graph.ConvParams{Pads: [4]int{1, 1, 1, 1}})
+		if err != nil {
+			return nil, nil, err
+		}
+		if c, err = graph.Relu(c); err != nil || layer == "conv" {
+			return g, c, err
+		}
+		p, err := graph.MaxPool(c, graph.PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}})
+		return g, p, err
+	})
+}
+
+func writeImages(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for k, name := range []string{"a.png", "b.png"} {
+		img := image.NewNRGBA(image.Rect(0, 0, 20, 16))
+		for y := 0; y < 16; y++ {
+			for x := 0; x < 20; x++ {
+				img.SetNRGBA(x, y, color.NRGBA{uint8(10*x + 40*k), uint8(12 * y), uint8(100 + 5*(x-y)*(k+1)), 255})
+			}
+		}
+		p := filepath.Join(dir, name)
+		f, _ := os.Create(p)
+		png.Encode(f, img)
+		f.Close()
+		out = append(out, p)
+	}
+	return out
+}
+
+func fixtureConfig(t *testing.T, out string, images []string) SweepConfig {
+	return SweepConfig{
+		Model: "fixture", Images: images, Iters: 30, Seed: 1, Size: [2]int{64, 64}, Norm: graph.ImageNet, Out: out, Workers: 2,
+		Layers: []SweepLayer{{Name: "conv", Index: 1, Depth: 0.5}, {Name: "pool", Index: 2, Depth: 1}},
+		Rep:    fixtureRep,
+	}
+}
+
+func keys(rs []Result) map[string]Result {
+	m := map[string]Result{}
+	for _, r := range rs {
+		m[r.Key] = r
+	}
+	return m
+}
+
+// TestSweepResume: a sweep interrupted after its first run loses nothing
+// but the runs in flight, leaves no temporary files, and a second run
+// completes it without repeating or duplicating anything.
+func TestSweepResume(t *testing.T) {
+	tmp := t.TempDir()
+	images := writeImages(t, tmp)
+	out := filepath.Join(tmp, "sweep")
+	cfg := fixtureConfig(t, out, images)
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg.Progress = func(done, _ int) { cancel() }
+	done, _, err := Sweep(ctx, cfg)
+	if err == nil || done < 1 || done >= 4 {
+		t.Fatalf("interrupted sweep: done %d, err %v", done, err)
+	}
+	first, _ := ReadResults(out)
+	// A crash in the middle of an append leaves a partial line.
+	f, _ := os.OpenFile(filepath.Join(out, ResultsFile), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"key":"fixture|conv|half-writ`)
+	f.Close()
+
+	cfg.Progress = nil
+	done2, skipped, err := Sweep(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skipped != len(first) || done2 != 4-len(first) {
+		t.Fatalf("resume: %d done, %d skipped after %d finished", done2, skipped, len(first))
+	}
+	all, err := ReadResults(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(out, ResultsFile))
+	if lines := strings.Count(string(raw), "\n"); lines != 4 || len(all) != 4 {
+		t.Fatalf("%d lines, %d distinct results, want 4", lines, len(all))
+	}
+	for k, r := range keys(first) {
+		if keys(all)[k].RelError != r.RelError {
+			t.Fatalf("run %s changed on resume", k)
+		}
+	}
+	for _, r := range all {
+		for _, p := range []string{r.PNG, r.Target, r.Original} {
+			if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+				t.Fatalf("result %s: %v", r.Key, err)
+			}
+		}
+	}
+	filepath.Walk(out, func(p string, info os.FileInfo, err error) error {
+		if strings.Contains(filepath.Base(p), ".tmp") {
+			t.Errorf("temporary file left: %s", p)
+		}
+		return nil
+	})
+}
+
+// TestShardsMerge: two shards' results merge to the unsharded sweep's.
+func TestShardsMerge(t *testing.T) {
+	tmp := t.TempDir()
+	images := writeImages(t, tmp)
+	whole := fixtureConfig(t, filepath.Join(tmp, "whole"), images)
+	if _, _, err := Sweep(context.Background(), whole); err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for i := 0; i < 2; i++ {
+		c := fixtureConfig(t, filepath.Join(tmp, "shard", string(rune('a'+i))), images)
+		c.Shard, c.Shards, c.Workers = i, 2, 1
+		if _, _, err := Sweep(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, c.Out)
+	}
+	merged, err := Merge(dirs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Merge(whole.Out)
+	if len(merged) != 4 || len(want) != 4 {
+		t.Fatalf("merged %d results, unsharded %d", len(merged), len(want))
+	}
+	wk := keys(want)
+	for _, r := range merged {
+		w, ok := wk[r.Key]
+		if !ok || math.Abs(w.RelError-r.RelError) > 1e-9*math.Max(1, w.RelError) {
+			t.Fatalf("shard result %s = %v, unsharded %v", r.Key, r.RelError, w.RelError)
+		}
+	}
+}
+
+// TestReportInChromium renders a report and checks, in headless Chromium,
+// that every image on the page loaded.
+func TestReportInChromium(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is required in CI (.ci/run installs it)")
+		}
+		t.Skip("no chromium")
+	}
+	tmp := t.TempDir()
+	images := writeImages(t, tmp)
+	cfg := fixtureConfig(t, filepath.Join(tmp, "sweep"), images)
+	cfg.Iters = 6
+	if _, _, err := Sweep(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	rep := filepath.Join(tmp, "report")
+	if err := Report([]string{cfg.Out}, rep); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := filepath.Abs(filepath.Join(rep, "index.html"))
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(tmp, "profile"), "--virtual-time-budget=5000", "--dump-dom", "file://"+page)
+	dom, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	m := regexp.MustCompile(`data-images-loaded="(\d+)/(\d+)"`).FindStringSubmatch(string(dom))
+	if m == nil {
+		t.Fatalf("the page did not report its images:\n%.500s", dom)
+	}
+	if m[1] != m[2] || m[2] != "3" { // the plot and one montage per image
+		t.Fatalf("images loaded: %s of %s, want 3 of 3", m[1], m[2])
+	}
+	for _, name := range []string{"table.md", "table.csv", "error_vs_depth.png"} {
+		if _, err := os.Stat(filepath.Join(rep, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

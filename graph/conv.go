@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -130,13 +131,25 @@ func (c conv) pointwise(q convGeom) bool {
 	return q.kh == 1 && q.kw == 1 && c.p.Strides == [2]int{1, 1} && c.p.Pads == [4]int{}
 }
 
-// im2col writes the cg channels of x starting at src into cols [k, p].
-func (c conv) im2col(q convGeom, x []float32, cols []float32) {
+// im2col writes the cg channels of x into cols [k, p], channels in
+// parallel when par is set.
+func (c conv) im2col(q convGeom, x []float32, cols []float32, par bool) {
+	each := func(ch int) { c.im2colChannel(q, x, cols, ch) }
+	if par {
+		parallelFor(q.cg, each)
+		return
+	}
+	for ch := 0; ch < q.cg; ch++ {
+		each(ch)
+	}
+}
+
+func (c conv) im2colChannel(q convGeom, x []float32, cols []float32, ch int) {
 	sh, sw := c.p.Strides[0], c.p.Strides[1]
 	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
 	pt, pl := c.p.Pads[0], c.p.Pads[1]
-	r := 0
-	for ch := 0; ch < q.cg; ch++ {
+	r := ch * q.kh * q.kw
+	{
 		plane := x[ch*q.h*q.w : (ch+1)*q.h*q.w]
 		for ki := 0; ki < q.kh; ki++ {
 			for kj := 0; kj < q.kw; kj++ {
@@ -165,13 +178,25 @@ func (c conv) im2col(q convGeom, x []float32, cols []float32) {
 	}
 }
 
-// col2im adds cols [k, p] back into the cg channels of gx.
-func (c conv) col2im(q convGeom, cols []float32, gx []float32) {
+// col2im adds cols [k, p] back into the cg channels of gx, channels in
+// parallel when par is set.
+func (c conv) col2im(q convGeom, cols []float32, gx []float32, par bool) {
+	each := func(ch int) { c.col2imChannel(q, cols, gx, ch) }
+	if par {
+		parallelFor(q.cg, each)
+		return
+	}
+	for ch := 0; ch < q.cg; ch++ {
+		each(ch)
+	}
+}
+
+func (c conv) col2imChannel(q convGeom, cols []float32, gx []float32, ch int) {
 	sh, sw := c.p.Strides[0], c.p.Strides[1]
 	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
 	pt, pl := c.p.Pads[0], c.p.Pads[1]
-	r := 0
-	for ch := 0; ch < q.cg; ch++ {
+	r := ch * q.kh * q.kw
+	{
 		plane := gx[ch*q.h*q.w : (ch+1)*q.h*q.w]
 		for ki := 0; ki < q.kh; ki++ {
 			for kj := 0; kj < q.kw; kj++ {
@@ -213,56 +238,83 @@ func gemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, 
 		beta, blas32.General{Rows: m, Cols: n, Stride: ldc, Data: cm})
 }
 
+// Forward runs one im2col and matrix product per image and group. Groups
+// (depthwise convolutions have one per channel) run in parallel, each with
+// its own column buffer; a single group parallelises im2col over channels
+// and lets the matrix product parallelise itself.
 func (c conv) Forward(in []*Tensor, out *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	x, w, y := in[0].Data, in[1].Data, out.Data
-	var cols []float32
-	if !c.pointwise(q) {
-		cols = make([]float32, q.k*q.p)
-	}
-	for n := 0; n < q.n; n++ {
-		for g := 0; g < q.g; g++ {
-			xs := x[(n*q.c+g*q.cg)*q.h*q.w:]
-			b := xs
-			if cols != nil {
-				c.im2col(q, xs, cols)
-				b = cols
-			}
-			ys := y[(n*q.m+g*q.mg)*q.p : (n*q.m+(g+1)*q.mg)*q.p]
-			if len(in) == 3 {
-				for o := 0; o < q.mg; o++ {
-					v := in[2].Data[g*q.mg+o]
-					row := ys[o*q.p : (o+1)*q.p]
-					for i := range row {
-						row[i] = v
-					}
+	pw := c.pointwise(q)
+	one := func(n, g int, cols []float32, par bool) {
+		xs := x[(n*q.c+g*q.cg)*q.h*q.w:]
+		b := xs
+		if !pw {
+			c.im2col(q, xs, cols, par)
+			b = cols
+		}
+		ys := y[(n*q.m+g*q.mg)*q.p : (n*q.m+(g+1)*q.mg)*q.p]
+		if len(in) == 3 {
+			for o := 0; o < q.mg; o++ {
+				v := in[2].Data[g*q.mg+o]
+				row := ys[o*q.p : (o+1)*q.p]
+				for i := range row {
+					row[i] = v
 				}
 			}
-			gemm(false, false, q.mg, q.p, q.k, w[g*q.mg*q.k:], q.k, b, q.p, 1, ys, q.p)
 		}
+		gemm(false, false, q.mg, q.p, q.k, w[g*q.mg*q.k:], q.k, b, q.p, 1, ys, q.p)
 	}
+	c.each(q, pw, one)
+}
+
+// each calls one(n, g, cols, par) for every image and group: in parallel
+// over (image, group) pairs when there are several groups, else in order
+// with par set.
+func (c conv) each(q convGeom, pw bool, one func(n, g int, cols []float32, par bool)) {
+	size := 0
+	if !pw {
+		size = q.k * q.p
+	}
+	if q.g == 1 {
+		cols := make([]float32, size)
+		for n := 0; n < q.n; n++ {
+			one(n, 0, cols, true)
+		}
+		return
+	}
+	var mu sync.Mutex
+	var free [][]float32
+	parallelFor(q.n*q.g, func(i int) {
+		mu.Lock()
+		var cols []float32
+		if len(free) > 0 {
+			cols, free = free[len(free)-1], free[:len(free)-1]
+		} else {
+			cols = make([]float32, size)
+		}
+		mu.Unlock()
+		one(i/q.g, i%q.g, cols, false)
+		mu.Lock()
+		free = append(free, cols)
+		mu.Unlock()
+	})
 }
 
 func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	w, gy, gx := in[1].Data, gout.Data, gin.Data
 	pw := c.pointwise(q)
-	var cols []float32
-	if !pw {
-		cols = make([]float32, q.k*q.p)
-	}
-	for n := 0; n < q.n; n++ {
-		for g := 0; g < q.g; g++ {
-			gys := gy[(n*q.m+g*q.mg)*q.p:]
-			gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
-			if pw {
-				gemm(true, false, q.k, q.p, q.mg, w[g*q.mg*q.k:], q.k, gys, q.p, 1, gxs, q.p)
-				continue
-			}
-			gemm(true, false, q.k, q.p, q.mg, w[g*q.mg*q.k:], q.k, gys, q.p, 0, cols, q.p)
-			c.col2im(q, cols, gxs)
+	c.each(q, pw, func(n, g int, cols []float32, par bool) {
+		gys := gy[(n*q.m+g*q.mg)*q.p:]
+		gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
+		if pw {
+			gemm(true, false, q.k, q.p, q.mg, w[g*q.mg*q.k:], q.k, gys, q.p, 1, gxs, q.p)
+			return
 		}
-	}
+		gemm(true, false, q.k, q.p, q.mg, w[g*q.mg*q.k:], q.k, gys, q.p, 0, cols, q.p)
+		c.col2im(q, cols, gxs, par)
+	})
 }
 
 // Conv is a 2-D convolution of x [N,C,H,W] with w [M,C/group,kh,kw] and an

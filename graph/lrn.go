@@ -14,7 +14,10 @@ type LRNParams struct {
 // lrn is local response normalisation across channels:
 // y_c = x_c / (bias + alpha/size · Σ_{c' ∈ win(c)} x_c'²)^beta with
 // win(c) = [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉].
-type lrn struct{ p LRNParams }
+type lrn struct {
+	p    LRNParams
+	memo *Memo // the scale s, from forward to backward
+}
 
 func (k lrn) String() string {
 	return fmt.Sprintf("LRN(size=%d,alpha=%g,beta=%g,bias=%g)", k.p.Size, k.p.Alpha, k.p.Beta, k.p.Bias)
@@ -51,24 +54,48 @@ func (k lrn) scale(x *Tensor) []float64 {
 	return s
 }
 
+// pow is s^e, without math.Pow for the exponents LRN uses (β = 0.75 as in
+// AlexNet and CaffeNet, 0.5 for L2 normalisation).
+func pow(s, e float64) float64 {
+	switch e {
+	case -0.75:
+		r := math.Sqrt(s)
+		return 1 / (r * math.Sqrt(r))
+	case -1.75:
+		r := math.Sqrt(s)
+		return 1 / (s * r * math.Sqrt(r))
+	case -0.5:
+		return 1 / math.Sqrt(s)
+	case -1.5:
+		return 1 / (s * math.Sqrt(s))
+	}
+	return math.Pow(s, e)
+}
+
 func (k lrn) Forward(in []*Tensor, out *Tensor) {
 	s := k.scale(in[0])
 	for i, v := range in[0].Data {
-		out.Data[i] = float32(float64(v) * math.Pow(s[i], -k.p.Beta))
+		out.Data[i] = float32(float64(v) * pow(s[i], -k.p.Beta))
 	}
+	k.memo.Put(in[0], s)
 }
 
 // Backward: dx_j = g_j s_j^−β − (2αβ/size) x_j Σ_{c: j ∈ win(c)} g_c x_c s_c^(−β−1).
 func (k lrn) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
 	x := in[0]
-	s := k.scale(x)
+	var s []float64
+	if v, ok := k.memo.Get(x); ok {
+		s = v.([]float64)
+	} else {
+		s = k.scale(x)
+	}
 	n, c := x.Shape[0], x.Shape[1]
 	sp := len(x.Data) / (n * c)
 	lo, hi := (k.p.Size-1)/2, (k.p.Size-1)-(k.p.Size-1)/2
 	t := make([]float64, len(x.Data)) // g_c x_c s_c^(−β−1)
 	for i := range t {
-		t[i] = float64(gout.Data[i]) * float64(x.Data[i]) * math.Pow(s[i], -k.p.Beta-1)
-		gin.Data[i] = float32(float64(gout.Data[i]) * math.Pow(s[i], -k.p.Beta))
+		t[i] = float64(gout.Data[i]) * float64(x.Data[i]) * pow(s[i], -k.p.Beta-1)
+		gin.Data[i] = float32(float64(gout.Data[i]) * pow(s[i], -k.p.Beta))
 	}
 	f := 2 * k.p.Alpha * k.p.Beta / float64(k.p.Size)
 	for b := 0; b < n; b++ {
@@ -91,5 +118,5 @@ func LRN(x *Node, p LRNParams) (*Node, error) {
 	if p.Size <= 0 {
 		return nil, fmt.Errorf("LRN: size %d must be positive", p.Size)
 	}
-	return Apply(lrn{p}, x)
+	return Apply(lrn{p: p, memo: &Memo{}}, x)
 }

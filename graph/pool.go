@@ -18,8 +18,9 @@ type PoolParams struct {
 }
 
 type pool struct {
-	p   PoolParams
-	max bool
+	p    PoolParams
+	max  bool
+	memo *Memo // MaxPool's argmax per output, from forward to backward
 }
 
 func (k pool) String() string {
@@ -48,55 +49,118 @@ func (k pool) OutShape(in [][]int) ([]int, error) {
 	return []int{x[0], x[1], oh, ow}, nil
 }
 
-// window visits the input offsets (within one plane) of output (oy, ox);
-// padding is skipped. It returns the AveragePool divisor.
-func (k pool) window(h, w, oy, ox int, f func(off int)) int {
-	p := k.p
-	y0, x0 := oy*p.Strides[0]-p.Pads[0], ox*p.Strides[1]-p.Pads[1]
-	n := 0
-	for i := 0; i < p.Kernel[0]; i++ {
-		y := y0 + i*p.Dilations[0]
-		for j := 0; j < p.Kernel[1]; j++ {
-			x := x0 + j*p.Dilations[1]
-			if y >= 0 && y < h && x >= 0 && x < w {
-				f(y*w + x)
-				n++
-			} else if k.p.CountIncludePad && y >= -p.Pads[0] && y < h+p.Pads[2] && x >= -p.Pads[1] && x < w+p.Pads[3] {
-				n++
-			}
+// span returns, for output index o along one axis, the first input index
+// of the window and the range of kernel taps [k0, k1) that land inside the
+// input; count is the number of taps inside the padded input (for
+// count_include_pad).
+func span(o, stride, pad, k, dil, in, padEnd int) (start, k0, k1, count int) {
+	start = o*stride - pad
+	k0, k1 = 0, k
+	for k0 < k && start+k0*dil < 0 {
+		k0++
+	}
+	for k1 > k0 && start+(k1-1)*dil >= in {
+		k1--
+	}
+	for t := 0; t < k; t++ {
+		if p := start + t*dil; p >= -pad && p < in+padEnd {
+			count++
 		}
 	}
-	return n
+	return
 }
 
-func (k pool) planes(in *Tensor, out *Tensor, f func(src []float32, plane, oy, ox, o int)) {
-	h, w := in.Shape[2], in.Shape[3]
-	oh, ow := out.Shape[2], out.Shape[3]
-	for pl := 0; pl < in.Shape[0]*in.Shape[1]; pl++ {
-		src := in.Data[pl*h*w : (pl+1)*h*w]
-		for oy := 0; oy < oh; oy++ {
-			for ox := 0; ox < ow; ox++ {
-				f(src, pl, oy, ox, (pl*oh+oy)*ow+ox)
+type window struct {
+	y0, i0, i1, cy int
+	x0, j0, j1, cx int
+}
+
+// windows precomputes every output position's window.
+func (k pool) windows(h, w, oh, ow int) []window {
+	p := k.p
+	rows := make([][4]int, oh)
+	for oy := range rows {
+		a, b, c, d := span(oy, p.Strides[0], p.Pads[0], p.Kernel[0], p.Dilations[0], h, p.Pads[2])
+		rows[oy] = [4]int{a, b, c, d}
+	}
+	out := make([]window, 0, oh*ow)
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			a, b, c, d := span(ox, p.Strides[1], p.Pads[1], p.Kernel[1], p.Dilations[1], w, p.Pads[3])
+			r := rows[oy]
+			out = append(out, window{r[0], r[1], r[2], r[3], a, b, c, d})
+		}
+	}
+	return out
+}
+
+// divisor is AveragePool's: pixels inside the input, or inside the padded
+// input with count_include_pad.
+func (k pool) divisor(wd window) float32 {
+	if k.p.CountIncludePad {
+		return float32(wd.cy * wd.cx)
+	}
+	return float32((wd.i1 - wd.i0) * (wd.j1 - wd.j0))
+}
+
+// argmax returns the offset (in the plane) of the first maximum of a
+// window, or -1 for a window entirely in the padding.
+func (k pool) argmax(src []float32, w int, wd window) int {
+	if wd.i0 >= wd.i1 || wd.j0 >= wd.j1 {
+		return -1
+	}
+	dy, dx := k.p.Dilations[0], k.p.Dilations[1]
+	arg := (wd.y0+wd.i0*dy)*w + wd.x0 + wd.j0*dx
+	best := src[arg]
+	for i := wd.i0; i < wd.i1; i++ {
+		base := (wd.y0+i*dy)*w + wd.x0
+		for j := wd.j0; j < wd.j1; j++ {
+			if v := src[base+j*dx]; v > best {
+				best, arg = v, base+j*dx
 			}
 		}
 	}
+	return arg
 }
 
 func (k pool) Forward(in []*Tensor, out *Tensor) {
 	h, w := in[0].Shape[2], in[0].Shape[3]
-	k.planes(in[0], out, func(src []float32, _, oy, ox, o int) {
-		if k.max {
-			m := float32(math.Inf(-1))
-			k.window(h, w, oy, ox, func(off int) { m = max(m, src[off]) })
-			out.Data[o] = m
-			return
-		}
-		s := float32(0)
-		n := k.window(h, w, oy, ox, func(off int) { s += src[off] })
-		if n > 0 {
-			out.Data[o] = s / float32(n)
+	oh, ow := out.Shape[2], out.Shape[3]
+	wins := k.windows(h, w, oh, ow)
+	dy, dx := k.p.Dilations[0], k.p.Dilations[1]
+	var args []int32
+	if k.max {
+		args = make([]int32, len(out.Data))
+	}
+	parallelFor(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
+		src := in[0].Data[pl*h*w : (pl+1)*h*w]
+		dst := out.Data[pl*oh*ow : (pl+1)*oh*ow]
+		for o, wd := range wins {
+			if k.max {
+				a := k.argmax(src, w, wd)
+				args[pl*oh*ow+o] = int32(a)
+				if a >= 0 {
+					dst[o] = src[a]
+				} else {
+					dst[o] = float32(math.Inf(-1))
+				}
+				continue
+			}
+			s := float32(0)
+			for i := wd.i0; i < wd.i1; i++ {
+				row := (wd.y0 + i*dy) * w
+				for j := wd.j0; j < wd.j1; j++ {
+					s += src[row+wd.x0+j*dx]
+				}
+			}
+			if n := k.divisor(wd); n > 0 {
+				dst[o] = s / n
+			}
 		}
 	})
+	if k.max {
+		k.memo.Put(in[0], args)
+	}
 }
 
 // Backward routes MaxPool's gradient to the first maximum of each window
@@ -104,27 +168,42 @@ func (k pool) Forward(in []*Tensor, out *Tensor) {
 // the pixels each window covers.
 func (k pool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	h, w := in[0].Shape[2], in[0].Shape[3]
-	k.planes(in[0], out, func(src []float32, pl, oy, ox, o int) {
-		g := gout.Data[o]
+	oh, ow := out.Shape[2], out.Shape[3]
+	wins := k.windows(h, w, oh, ow)
+	dy, dx := k.p.Dilations[0], k.p.Dilations[1]
+	var args []int32
+	if v, ok := k.memo.Get(in[0]); ok {
+		args = v.([]int32)
+	}
+	parallelFor(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
+		src := in[0].Data[pl*h*w : (pl+1)*h*w]
 		dst := gin.Data[pl*h*w : (pl+1)*h*w]
-		if k.max {
-			best, arg := float32(math.Inf(-1)), -1
-			k.window(h, w, oy, ox, func(off int) {
-				if src[off] > best || arg < 0 {
-					best, arg = src[off], off
+		g := gout.Data[pl*oh*ow : (pl+1)*oh*ow]
+		for o, wd := range wins {
+			if k.max {
+				a := -1
+				if args != nil {
+					a = int(args[pl*oh*ow+o])
+				} else {
+					a = k.argmax(src, w, wd)
 				}
-			})
-			if arg >= 0 {
-				dst[arg] += g
+				if a >= 0 {
+					dst[a] += g[o]
+				}
+				continue
 			}
-			return
+			n := k.divisor(wd)
+			if n == 0 {
+				continue
+			}
+			v := g[o] / n
+			for i := wd.i0; i < wd.i1; i++ {
+				row := (wd.y0 + i*dy) * w
+				for j := wd.j0; j < wd.j1; j++ {
+					dst[row+wd.x0+j*dx] += v
+				}
+			}
 		}
-		n := k.window(h, w, oy, ox, func(int) {})
-		if n == 0 {
-			return
-		}
-		g /= float32(n)
-		k.window(h, w, oy, ox, func(off int) { dst[off] += g })
 	})
 }
 
@@ -142,7 +221,7 @@ func (p PoolParams) withDefaults() PoolParams {
 
 // MaxPool is 2-D max pooling.
 func MaxPool(x *Node, p PoolParams) (*Node, error) {
-	return Apply(pool{p: p.withDefaults(), max: true}, x)
+	return Apply(pool{p: p.withDefaults(), max: true, memo: &Memo{}}, x)
 }
 
 // AveragePool is 2-D average pooling. It replaces gorgonia's AveragePool2D,

@@ -1,0 +1,83 @@
+package graph
+
+import (
+	"math/rand"
+	"testing"
+)
+
+// benchOp times an op's forward or input gradient through a compiled
+// program and reports GFLOP/s for the given flop count per run.
+func benchOp(b *testing.B, in []int, flops float64, grad bool, build func(x *Node) (*Node, error)) {
+	rng := rand.New(rand.NewSource(1))
+	x := randTensor(rng, in...)
+	g := New()
+	xin, _ := g.Input("x", in...)
+	y, err := build(xin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var loss *Node
+	if grad {
+		if loss, err = Dot(y, randTensor(rng, y.shape...)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p, err := g.Compile(loss, y)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := p.Run(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if grad {
+		flops *= 2 // forward + input gradient
+	}
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func convBench(b *testing.B, in, w []int, p ConvParams, grad bool) {
+	rng := rand.New(rand.NewSource(2))
+	wt := randTensor(rng, w...)
+	k := conv{p.withDefaults()}
+	out, _ := k.OutShape([][]int{in, w})
+	flops := 2 * float64(Numel(out)) * float64(w[1]*w[2]*w[3])
+	benchOp(b, in, flops, grad, func(x *Node) (*Node, error) { return Conv(x, x.graph.Const(wt), nil, p) })
+}
+
+// SqueezeNet 1.1's first convolution, a fire module's 1×1 squeeze and 3×3
+// expand, and a MobileNetV2 depthwise convolution.
+func BenchmarkConv3x3s2First(b *testing.B) {
+	convBench(b, []int{1, 3, 224, 224}, []int{64, 3, 3, 3}, ConvParams{Strides: [2]int{2, 2}}, false)
+}
+func BenchmarkConv3x3s2FirstGrad(b *testing.B) {
+	convBench(b, []int{1, 3, 224, 224}, []int{64, 3, 3, 3}, ConvParams{Strides: [2]int{2, 2}}, true)
+}
+func BenchmarkConv1x1Squeeze(b *testing.B) {
+	convBench(b, []int{1, 128, 55, 55}, []int{16, 128, 1, 1}, ConvParams{}, false)
+}
+func BenchmarkConv1x1SqueezeGrad(b *testing.B) {
+	convBench(b, []int{1, 128, 55, 55}, []int{16, 128, 1, 1}, ConvParams{}, true)
+}
+func BenchmarkConv3x3Expand(b *testing.B) {
+	convBench(b, []int{1, 16, 55, 55}, []int{64, 16, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, false)
+}
+func BenchmarkConv3x3ExpandGrad(b *testing.B) {
+	convBench(b, []int{1, 16, 55, 55}, []int{64, 16, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true)
+}
+func BenchmarkConvDepthwiseGrad(b *testing.B) {
+	convBench(b, []int{1, 96, 56, 56}, []int{96, 1, 3, 3}, ConvParams{Group: 96, Pads: [4]int{1, 1, 1, 1}}, true)
+}
+
+func BenchmarkMaxPool3x3s2Grad(b *testing.B) {
+	p := PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}
+	benchOp(b, []int{1, 64, 111, 111}, 9*64*55*55, true, func(x *Node) (*Node, error) { return MaxPool(x, p) })
+}
+
+func BenchmarkLRNGrad(b *testing.B) {
+	p := LRNParams{Size: 5, Alpha: 1e-4, Beta: 0.75, Bias: 1}
+	benchOp(b, []int{1, 96, 55, 55}, 2*5*96*55*55, true, func(x *Node) (*Node, error) { return LRN(x, p) })
+}

@@ -1,0 +1,317 @@
+// Command invrep-bench measures invrep against the PyTorch inversion of
+// ../shared/peers (the authors' algorithm, torch_invert.py) on the same
+// model, layer, image, iteration count and thread count, in one run, and
+// prints for each case the median milliseconds per iteration of both, their
+// ratio, and peak memory. Every case runs in a child process of its own, so
+// each peak is that case's alone.
+//
+//	invrep-bench [--iters 400] [--threads 2] [--cases squeezenet,caffenet,hog] [--peer ../shared/peers/torch_invert.py]
+//
+// The peer needs Debian's PyTorch: apt-get install -y python3-torch
+// python3-torchvision python3-onnx (it runs with /usr/bin/python3).
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/handcrafted"
+	"github.com/invrep/invrep/invert"
+	"github.com/invrep/invrep/onnxload"
+	"github.com/invrep/invrep/zoo"
+	"github.com/spf13/pflag"
+)
+
+// benchCase is one comparison.
+type benchCase struct {
+	Name   string
+	Group  string
+	Model  string // zoo name
+	Layer  string // ONNX node
+	Random int64  // ≥ 0: random weights with this seed
+	Size   int
+	Peer   []string // torch_invert.py arguments; nil: no peer
+	Rep    string   // hog: a handcrafted inversion instead
+	Iters  int      // overrides --iters
+	Note   string
+}
+
+var cases = []benchCase{
+	{Name: "SqueezeNet 1.1 pool0", Group: "squeezenet", Model: "squeezenet1.1", Layer: "pool0", Size: 224, Random: -1,
+		Peer: []string{"--model", "squeezenet1_1", "--layer", "features.2"}},
+	{Name: "SqueezeNet 1.1 fire3", Group: "squeezenet", Model: "squeezenet1.1", Layer: "fire3", Size: 224, Random: -1,
+		Peer: []string{"--model", "squeezenet1_1", "--layer", "features.7"}},
+	{Name: "SqueezeNet 1.1 conv25_relu", Group: "squeezenet", Model: "squeezenet1.1", Layer: "conv25_relu", Size: 224, Random: -1,
+		Peer: []string{"--model", "squeezenet1_1", "--layer", "classifier.2"}},
+	{Name: "SqueezeNet 1.1 logits", Group: "squeezenet", Model: "squeezenet1.1", Layer: "logits", Size: 224, Random: -1,
+		Peer: []string{"--model", "squeezenet1_1", "--layer", "flatten"}},
+	{Name: "CaffeNet shape pool5", Group: "caffenet", Model: "alexnet-arch", Layer: "r14", Size: 227, Random: 1,
+		Peer: []string{"--model", "caffenet_random", "--layer", "pool5"}, Note: "random weights"},
+	{Name: "CaffeNet shape fc8", Group: "caffenet", Model: "alexnet-arch", Layer: "r24", Size: 227, Random: 1,
+		Peer: []string{"--model", "caffenet_random", "--layer", "fc8"}, Note: "random weights"},
+	{Name: "HOG 500×333, 800 iterations", Group: "hog", Rep: "hog", Iters: 800, Note: "paper: 60 s for this method, HOGgles 2–3 s"},
+}
+
+// measurement is what a child reports.
+type measurement struct {
+	MsPerIter  float64 `json:"ms_per_iter"`
+	Seconds    float64 `json:"seconds"`
+	RelErr     float64 `json:"rel_err"`
+	RSSQuarter int64   `json:"rss_quarter_kb"` // resident memory a quarter of the way in
+	RSSEnd     int64   `json:"rss_end_kb"`
+}
+
+func main() {
+	fs := pflag.NewFlagSet("invrep-bench", pflag.ContinueOnError)
+	iters := fs.Int("iters", 400, "iterations per CNN case (the schedule keeps its proportions)")
+	threads := fs.Int("threads", 2, "threads for both invrep (GOMAXPROCS) and PyTorch")
+	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run")
+	peer := fs.String("peer", filepath.Join("..", "shared", "peers", "torch_invert.py"), "the PyTorch peer script")
+	models := fs.String("models-dir", "", "model folder (default as invrep)")
+	image := fs.String("image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the CNN cases")
+	hogImage := fs.String("hog-image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the HOG case (resized to 500×333)")
+	child := fs.String("child", "", "(internal) run one case and print its measurement")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "invrep-bench:", err)
+		os.Exit(2)
+	}
+	if *child != "" {
+		if err := runChild(*child, *iters, *models, *image, *hogImage); err != nil {
+			fmt.Fprintln(os.Stderr, "invrep-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*which, *iters, *threads, *peer, *models, *image, *hogImage); err != nil {
+		fmt.Fprintln(os.Stderr, "invrep-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(which string, iters, threads int, peer, models, image, hogImage string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	groups := map[string]bool{}
+	for _, g := range strings.Split(which, ",") {
+		groups[strings.TrimSpace(g)] = true
+	}
+	python := "/usr/bin/python3"
+	havePeer := exec.Command(python, "-c", "import torch, torchvision, onnx").Run() == nil
+	if !havePeer {
+		fmt.Println("PyTorch peer unavailable: apt-get install -y python3-torch python3-torchvision python3-onnx")
+	}
+	fmt.Printf("invrep-bench: %s, GOMAXPROCS=%d, %s BLAS, %s\n", runtime.Version(), threads, graph.BLAS, cpuName())
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "case\tinvrep ms/iter\tPyTorch ms/iter\tratio\tinvrep peak MiB\tPyTorch peak MiB\tinvrep RSS growth MiB\tnote")
+	for i, c := range cases {
+		if !groups[c.Group] {
+			continue
+		}
+		n := iters
+		if c.Iters > 0 {
+			n = c.Iters
+		}
+		cmd := exec.Command(self, "--child", strconv.Itoa(i), "--iters", strconv.Itoa(n), "--models-dir", models, "--image", image, "--hog-image", hogImage)
+		cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", threads))
+		ours, oursPeak, err := measure(cmd, func(out string) (measurement, error) {
+			var m measurement
+			return m, json.Unmarshal([]byte(lastLine(out)), &m)
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+		peerMs, peerPeak, ratio := "-", "-", "-"
+		if c.Peer != nil && havePeer {
+			args := append([]string{peer}, c.Peer...)
+			if c.Model == "squeezenet1.1" {
+				args = append(args, "--weights", zoo.Dir(models)+"/squeezenet1.1.onnx")
+			}
+			args = append(args, "--image", image, "--iters", strconv.Itoa(n), "--threads", strconv.Itoa(threads))
+			pm, pp, err := measure(exec.Command(python, args...), parsePeer)
+			if err != nil {
+				return fmt.Errorf("%s (PyTorch): %w", c.Name, err)
+			}
+			peerMs, peerPeak = fmt.Sprintf("%.1f", pm.MsPerIter), fmt.Sprintf("%.0f", pp)
+			ratio = fmt.Sprintf("%.2f×", ours.MsPerIter/pm.MsPerIter)
+		}
+		note := c.Note
+		if c.Rep != "" {
+			note = fmt.Sprintf("%.2f s for %d iterations; %s", ours.Seconds, n, note)
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%.0f\t%s\t%.1f\t%s\n", c.Name, ours.MsPerIter, peerMs, ratio, oursPeak, peerPeak,
+			float64(ours.RSSEnd-ours.RSSQuarter)/1024, note)
+		tw.Flush()
+	}
+	return tw.Flush()
+}
+
+// measure runs cmd, parses its output, and returns its peak resident
+// memory in MiB (from the child's rusage).
+func measure(cmd *exec.Cmd, parse func(string) (measurement, error)) (measurement, float64, error) {
+	var out strings.Builder
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Run(); err != nil {
+		return measurement{}, 0, fmt.Errorf("%v: %s", err, lastLine(out.String()))
+	}
+	m, err := parse(out.String())
+	if err != nil {
+		return m, 0, fmt.Errorf("cannot read %q: %v", lastLine(out.String()), err)
+	}
+	peak := 0.0
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		peak = float64(ru.Maxrss) / 1024
+	}
+	return m, peak, nil
+}
+
+var resultRE = regexp.MustCompile(`ms_per_iter=([0-9.]+).*rel_err=([0-9.naninf]+)`)
+
+func parsePeer(out string) (measurement, error) {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "RESULT") {
+			m := resultRE.FindStringSubmatch(l)
+			if m == nil {
+				break
+			}
+			ms, _ := strconv.ParseFloat(m[1], 64)
+			e, _ := strconv.ParseFloat(m[2], 64)
+			return measurement{MsPerIter: ms, RelErr: e}, nil
+		}
+	}
+	return measurement{}, errors.New("no RESULT line")
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func cpuName() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+// rssKB reads the process's resident memory.
+func rssKB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			return v
+		}
+	}
+	return 0
+}
+
+func runChild(id string, iters int, models, image, hogImage string) error {
+	i, err := strconv.Atoi(id)
+	if err != nil || i < 0 || i >= len(cases) {
+		return fmt.Errorf("no case %q", id)
+	}
+	c := cases[i]
+	var (
+		rep    invert.Representation
+		x0     *graph.Tensor
+		sched  invert.Schedule
+		tv     float64
+		result measurement
+	)
+	if c.Rep != "" {
+		im, err := graph.LoadImage(hogImage)
+		if err != nil {
+			return err
+		}
+		small := resize(im, 500, 333)
+		r, err := handcrafted.NewRep(c.Rep, 0)
+		if err != nil {
+			return err
+		}
+		rep, x0, tv = r, handcrafted.GrayInput(small), 0.5
+		if sched, err = invert.ShallowSchedule.Scaled(iters); err != nil {
+			return err
+		}
+	} else {
+		z, err := zoo.Open(c.Model, models, c.Random)
+		if err != nil {
+			return err
+		}
+		norm := z.Entry.Normalization
+		rep = onnxload.Truncated{Model: z.Model, Layer: c.Layer, Normalization: &norm}
+		im, err := graph.LoadImage(image)
+		if err != nil {
+			return err
+		}
+		if x0, err = im.PaperTensor(c.Size, c.Size, norm); err != nil {
+			return err
+		}
+		tv = 5
+		if sched, err = invert.CNNSchedule.Scaled(iters); err != nil {
+			return err
+		}
+	}
+	target, err := invert.Features(rep, x0)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	res, err := invert.Invert(context.Background(), rep, target, invert.Options{ImageShape: x0.Shape[1:], Schedule: sched, TV: tv,
+		Progress: func(p invert.Progress) {
+			if p.Iter == p.Iters/4 {
+				result.RSSQuarter = rssKB()
+			}
+		}})
+	if err != nil {
+		return err
+	}
+	result.Seconds = time.Since(t0).Seconds()
+	result.RSSEnd = rssKB()
+	result.MsPerIter = res.MsPerIter
+	result.RelErr = res.RelErr[0]
+	b, _ := json.Marshal(result)
+	fmt.Println(string(b))
+	return nil
+}
+
+// resize resamples an image to w×h (bilinear, as the CNN commands do).
+func resize(im *graph.RGB, w, h int) *graph.RGB {
+	v := im.Resize(w, h)
+	out := &graph.RGB{W: w, H: h, Pix: make([]uint8, len(v))}
+	for i, f := range v {
+		out.Pix[i] = uint8(f + 0.5)
+	}
+	return out
+}

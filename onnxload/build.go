@@ -2,7 +2,9 @@ package onnxload
 
 import (
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/invrep/invrep/graph"
@@ -19,6 +21,26 @@ type Options struct {
 	// Normalization, when set, makes the graph input paper pixel units and
 	// inserts the model's own scaling as the first node.
 	Normalization *graph.Normalization
+	// MaxMemory bounds, in bytes, what the graph may need: its constants,
+	// plus every value that depends on the input twice (the value and its
+	// gradient). A model that needs more is refused before it allocates.
+	// 0 means DefaultMaxMemory().
+	MaxMemory int64
+}
+
+// DefaultMaxMemory is half of the machine's memory (8 GiB where it cannot
+// be read).
+func DefaultMaxMemory() int64 {
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemTotal:" {
+				if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+					return kb * 1024 / 2
+				}
+			}
+		}
+	}
+	return 8 << 30
 }
 
 // Net is a model built as a graph.
@@ -61,9 +83,35 @@ func (v value) shape() []int {
 }
 
 type builder struct {
-	m    *Model
-	g    *graph.Graph
-	vals map[string]value
+	m      *Model
+	g      *graph.Graph
+	vals   map[string]value
+	budget int64 // bytes left under MaxMemory
+	total  int64 // MaxMemory
+}
+
+// spend charges n float32 values (times copies) against the memory budget.
+func (b *builder) spend(n, copies int64, what string) error {
+	need := n * 4 * copies
+	if n < 0 || need/copies/4 != n || need > b.budget {
+		return fmt.Errorf("%s would need %s more, beyond the memory limit (--max-memory, %s)", what, bytesString(need), bytesString(b.maxMemory()))
+	}
+	b.budget -= need
+	return nil
+}
+
+func (b *builder) maxMemory() int64 { return b.total }
+
+func bytesString(n int64) string {
+	switch {
+	case n < 0:
+		return "an overflowing amount"
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // InputShape returns the shape Build uses by default: the declared one with
@@ -152,7 +200,21 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		}
 	}
 
-	b := &builder{m: m, g: graph.New(), vals: map[string]value{}}
+	limit := opts.MaxMemory
+	if limit <= 0 {
+		limit = DefaultMaxMemory()
+	}
+	b := &builder{m: m, g: graph.New(), vals: map[string]value{}, budget: limit, total: limit}
+	inputElems := int64(1)
+	for _, d := range shape {
+		inputElems *= int64(d)
+		if inputElems > 1<<40 {
+			break
+		}
+	}
+	if err := b.spend(inputElems, 2, fmt.Sprintf("input shape %v", shape)); err != nil {
+		return nil, fmt.Errorf("%s: %w", m.where(), err)
+	}
 	x, err := b.g.Input(in.Name, shape...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.where(), err)
@@ -195,6 +257,18 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		outs, err := ops[n.OpType](b, n, ins)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v: %w", m.where(), n, err)
+		}
+		for k, o := range outs {
+			if o.f == nil || k >= len(n.Outputs) {
+				continue
+			}
+			copies := int64(1)
+			if o.f.Live() {
+				copies = 2 // the value and its gradient
+			}
+			if err := b.spend(int64(graph.Numel(o.f.Shape())), copies, fmt.Sprintf("output %q %v", n.Outputs[k], o.f.Shape())); err != nil {
+				return nil, fmt.Errorf("%s: %v: %w", m.where(), n, err)
+			}
 		}
 		for k, o := range n.Outputs {
 			if k >= len(outs) || o == "" {
@@ -316,12 +390,13 @@ type Truncated struct {
 	Model         *Model
 	Layer         string
 	Normalization *graph.Normalization
+	MaxMemory     int64 // see Options
 }
 
 // Build builds the model up to Layer for an input of the given shape and
 // returns the graph and the layer's node.
 func (t Truncated) Build(shape []int) (*graph.Graph, *graph.Node, error) {
-	net, err := t.Model.Build(Options{InputShape: shape, Outputs: []string{t.Layer}, Normalization: t.Normalization})
+	net, err := t.Model.Build(Options{InputShape: shape, Outputs: []string{t.Layer}, Normalization: t.Normalization, MaxMemory: t.MaxMemory})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -880,6 +880,11 @@ func opConstantOfShape(b *builder, n *Node, in []value) ([]value, error) {
 			return nil, fmt.Errorf("shape %v is too large for a constant", shape)
 		}
 	}
+	// Charged before allocating; the output is then charged once more
+	// like any other, which keeps the bound conservative.
+	if err := b.spend(count, 1, fmt.Sprintf("constant of shape %v", shape)); err != nil {
+		return nil, err
+	}
 	t := &Tensor{Dims: shape}
 	fill := &Tensor{Float: []float32{0}}
 	if v, ok := n.Attrs["value"].(*Tensor); ok {

@@ -79,7 +79,7 @@ func runFeatures(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	net, err := buildNet(m, x.Shape, []string{*layer}, nil)
+	net, err := mf.build(m, x.Shape, []string{*layer}, nil)
 	if err != nil {
 		return err
 	}

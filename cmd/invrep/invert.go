@@ -118,7 +118,7 @@ func runInvert(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	full, err := m.Build(onnxload.Options{InputShape: []int{1, 3, h, w}})
+	full, err := mf.build(m, []int{1, 3, h, w}, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func runInvert(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep := onnxload.Truncated{Model: m, Layer: *layer, Normalization: &norm}
+	rep := mf.truncated(m, *layer, &norm)
 	target, err := invert.Features(rep, x0)
 	if err != nil {
 		return err

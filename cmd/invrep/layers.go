@@ -27,7 +27,7 @@ func runLayers(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	net, err := buildNet(m, shape, nil, nil)
+	net, err := mf.build(m, shape, nil, nil)
 	if err != nil {
 		return err
 	}

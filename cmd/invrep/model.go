@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -16,6 +13,7 @@ import (
 // modelFlags are the flags of every command that takes a model.
 type modelFlags struct {
 	model, dir  string
+	maxMemory   string
 	randomSeed  int64
 	mean, std   string
 	fs          *pflag.FlagSet
@@ -28,6 +26,7 @@ func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
 	fs.StringVar(&f.model, "model", "", "ONNX model file, or a zoo name ('invrep zoo list'), which brings its preprocessing")
 	fs.StringVar(&f.dir, "models-dir", "", "where zoo models are looked up (default $INVREP_MODELS, else ../shared/models)")
 	fs.Int64Var(&f.randomSeed, "random-weights", -1, "replace constant (architecture-only) weights with seeded He-initialised random ones")
+	fs.StringVar(&f.maxMemory, "max-memory", "", "refuse models that would need more memory than this, e.g. 4G or 500M (default half of the machine's memory)")
 	if withNorm {
 		fs.StringVar(&f.mean, "mean", "0.485,0.456,0.406", "per-channel mean of the model's input normalisation, in 0..1 units (a zoo model's own by default)")
 		fs.StringVar(&f.std, "std", "0.229,0.224,0.225", "per-channel std of the model's input normalisation, in 0..1 units (a zoo model's own by default)")
@@ -40,12 +39,51 @@ func (f *modelFlags) open() (*onnxload.Model, error) {
 	if f.randomSeed < -1 {
 		return nil, usagef("--random-weights %d: want a seed ≥ 0", f.randomSeed)
 	}
+	if _, err := f.memoryLimit(); err != nil {
+		return nil, err
+	}
 	r, err := zoo.Open(f.model, f.dir, f.randomSeed)
 	if err != nil {
 		return nil, err
 	}
 	f.resolved = r
 	return r.Model, nil
+}
+
+// memoryLimit reads --max-memory (0: the default).
+func (f *modelFlags) memoryLimit() (int64, error) {
+	v := strings.TrimSpace(strings.ToUpper(f.maxMemory))
+	if v == "" {
+		return 0, nil
+	}
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40} {
+		if strings.HasSuffix(v, suffix) || strings.HasSuffix(v, suffix+"B") || strings.HasSuffix(v, suffix+"IB") {
+			v = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(v, "IB"), "B"), suffix)
+			mult = m
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n <= 0 {
+		return 0, usagef("--max-memory %q: want a size such as 4G, 500M or 1073741824", f.maxMemory)
+	}
+	return int64(n * float64(mult)), nil
+}
+
+// build builds the model for shape (nil: declared) up to outputs.
+func (f *modelFlags) build(m *onnxload.Model, shape []int, outputs []string, norm *graph.Normalization) (*onnxload.Net, error) {
+	limit, err := f.memoryLimit()
+	if err != nil {
+		return nil, err
+	}
+	return m.Build(onnxload.Options{InputShape: shape, Outputs: outputs, Normalization: norm, MaxMemory: limit})
+}
+
+// truncated is the model cut at layer, as a representation.
+func (f *modelFlags) truncated(m *onnxload.Model, layer string, norm *graph.Normalization) onnxload.Truncated {
+	limit, _ := f.memoryLimit()
+	return onnxload.Truncated{Model: m, Layer: layer, Normalization: norm, MaxMemory: limit}
 }
 
 // layer maps a zoo alias (conv1 … fc8) to the node name.
@@ -64,21 +102,8 @@ func (f *modelFlags) normalization() (graph.Normalization, error) {
 	return normalizationFlags(f.mean, f.std)
 }
 
-func loadModel(path string) (*onnxload.Model, error) {
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("model %s: no such file", path)
-		}
-		return nil, fmt.Errorf("model %s: %w", path, err)
-	}
-	return onnxload.Load(path)
-}
 
-// buildNet builds m for the given input shape (nil: declared) up to outputs
-// (nil: the model's outputs).
-func buildNet(m *onnxload.Model, shape []int, outputs []string, norm *graph.Normalization) (*onnxload.Net, error) {
-	return m.Build(onnxload.Options{InputShape: shape, Outputs: outputs, Normalization: norm})
-}
+
 
 // parseShapeFlag reads N,C,H,W (any rank) from a flag value.
 func parseShapeFlag(flag, v string) ([]int, error) {

@@ -68,7 +68,7 @@ func runSweep(args []string, out io.Writer) error {
 	if len(shape) != 4 || shape[1] != 3 {
 		return fmt.Errorf("model %s: input %v is not an RGB image", mf.model, m.Inputs[0])
 	}
-	full, err := m.Build(onnxload.Options{InputShape: []int{1, 3, shape[2], shape[3]}})
+	full, err := mf.build(m, []int{1, 3, shape[2], shape[3]}, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func runSweep(args []string, out io.Writer) error {
 		Model: name, Layers: layers, Images: images, TVs: tvs, Iters: *iters, Seed: *seed,
 		Size: [2]int{shape[3], shape[2]}, Norm: norm, Out: *outDir, Shard: shard, Shards: shards, Workers: *workers,
 		Rep: func(layer string) invert.Representation {
-			return onnxload.Truncated{Model: m, Layer: layer, Normalization: &norm}
+			return mf.truncated(m, layer, &norm)
 		},
 	}
 	total := len(cfg.Runs())

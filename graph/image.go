@@ -18,8 +18,9 @@ type RGB struct {
 	Pix  []uint8 // len 3·W·H
 }
 
-// maxImagePixels bounds decoded images (a 16k × 16k photo).
-const maxImagePixels = 1 << 28
+// maxImagePixels bounds decoded images (an 8k × 8k photo): the decoder
+// allocates the whole image from the header's size.
+const maxImagePixels = 1 << 26
 
 // DecodeImage reads a PNG or JPEG. Alpha is dropped without compositing (as
 // Pillow's convert("RGB") does) and grey images are replicated to RGB.

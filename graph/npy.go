@@ -93,9 +93,14 @@ func ReadNpy(r io.Reader) (*Tensor, error) {
 	default:
 		return nil, fmt.Errorf(".npy dtype %s is not supported (want float32 or float64, little-endian)", d[1])
 	}
-	raw := make([]byte, n*size)
-	if _, err := io.ReadFull(r, raw); err != nil {
-		return nil, fmt.Errorf("truncated .npy data: want %d bytes for shape %v", n*size, shape)
+	// Read what is there before trusting the header's size: a short file
+	// that declares a huge shape must not make us allocate it.
+	raw, err := io.ReadAll(io.LimitReader(r, int64(n*size)))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) != n*size {
+		return nil, fmt.Errorf("truncated .npy data: %d bytes, want %d for shape %v", len(raw), n*size, shape)
 	}
 	t := &Tensor{Shape: shape, Data: make([]float32, n)}
 	for i := range t.Data {

@@ -1,0 +1,50 @@
+package graph
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"testing"
+)
+
+func FuzzReadNpy(f *testing.F) {
+	var b bytes.Buffer
+	WriteNpy(&b, &Tensor{Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6}})
+	f.Add(b.Bytes())
+	b.Reset()
+	WriteNpy(&b, &Tensor{Shape: []int{}, Data: []float32{7}})
+	f.Add(b.Bytes())
+	f.Add([]byte("\x93NUMPY\x01\x00\x46\x00{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999,), }"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		x, err := ReadNpy(bytes.NewReader(data))
+		if err == nil && len(x.Data) != Numel(x.Shape) {
+			t.Fatalf("shape %v with %d values", x.Shape, len(x.Data))
+		}
+	})
+}
+
+func FuzzDecodeImage(f *testing.F) {
+	img := image.NewNRGBA(image.Rect(0, 0, 5, 4))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	f.Add(b.Bytes())
+	b.Reset()
+	gray := image.NewGray(image.Rect(0, 0, 3, 3))
+	gray.SetGray(1, 1, color.Gray{200})
+	png.Encode(&b, gray)
+	f.Add(b.Bytes())
+	b.Reset()
+	jpeg.Encode(&b, img, nil)
+	f.Add(b.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		im, err := DecodeImage(bytes.NewReader(data))
+		if err == nil && len(im.Pix) != 3*im.W*im.H {
+			t.Fatalf("%dx%d image with %d bytes", im.W, im.H, len(im.Pix))
+		}
+	})
+}

@@ -26,6 +26,7 @@ func runSweep(args []string, out io.Writer) error {
 	shardFlag := fs.String("shard", "0/1", "run every N-th run starting at I (0-based); I may be 'env' for $JOB_COMPLETION_INDEX")
 	workers := fs.Int("workers", 1, "inversions run at once")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	size := fs.String("size", "", "input size N or WxH (default: the model's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -67,6 +68,13 @@ func runSweep(args []string, out io.Writer) error {
 	}
 	if len(shape) != 4 || shape[1] != 3 {
 		return fmt.Errorf("model %s: input %v is not an RGB image", mf.model, m.Inputs[0])
+	}
+	if *size != "" {
+		w, h, err := parseSize(*size)
+		if err != nil {
+			return err
+		}
+		shape[2], shape[3] = h, w
 	}
 	full, err := mf.build(m, []int{1, 3, shape[2], shape[3]}, nil, nil)
 	if err != nil {

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/onnxload"
+)
+
+// unsupportedModel writes a model with an op invrep does not support.
+func unsupportedModel(t *testing.T, dir string) string {
+	m := &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{},
+		Inputs:  []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
+		Nodes:   []onnxload.Node{{Name: "mystery", OpType: "Erf", Inputs: []string{"x"}, Outputs: []string{"y"}}},
+		Outputs: []string{"y"}}
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "erf.onnx")
+	os.WriteFile(p, b, 0o644)
+	return p
+}
+
+// TestBadInput: every class of bad input gets a non-zero exit status, a
+// message naming the culprit, no panic trace and no output file.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModel(t, dir)
+	img := tinyImage(t, dir)
+	raw, _ := os.ReadFile(model)
+	os.WriteFile(filepath.Join(dir, "truncated.onnx"), raw[:len(raw)/2], 0o644)
+	os.WriteFile(filepath.Join(dir, "text.onnx"), []byte("not a model at all\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "broken.png"), []byte("\x89PNG\r\n\x1a\nnot really"), 0o644)
+	os.Mkdir(filepath.Join(dir, "folder.onnx"), 0o755)
+	graph.SaveNpy(filepath.Join(dir, "good.npy"), graph.NewTensor(1, 3, 8, 8))
+	graph.SaveNpy(filepath.Join(dir, "wrongshape.npy"), graph.NewTensor(3, 8, 8))
+	graph.SaveNpy(filepath.Join(dir, "wrongchannels.npy"), graph.NewTensor(1, 5, 8, 8))
+	erf := unsupportedModel(t, dir)
+	out := filepath.Join(dir, "out.npy")
+	png := filepath.Join(dir, "out.png")
+	feat := func(extra ...string) []string {
+		return append([]string{"features", "--model", model, "--layer", "relu_out", "--out", out}, extra...)
+	}
+	inv := func(extra ...string) []string {
+		return append([]string{"invert", "--model", model, "--layer", "relu_out", "--image", img, "--out", png, "--iters", "3"}, extra...)
+	}
+	for _, c := range []struct {
+		class   string
+		args    []string
+		code    int
+		culprit string
+	}{
+		{"missing file", []string{"layers", "--model", filepath.Join(dir, "absent.onnx")}, 1, "absent.onnx"},
+		{"unreadable file", []string{"layers", "--model", filepath.Join(dir, "folder.onnx")}, 1, "folder.onnx"},
+		{"not an ONNX file", []string{"layers", "--model", filepath.Join(dir, "text.onnx")}, 1, "text.onnx"},
+		{"truncated ONNX file", []string{"layers", "--model", filepath.Join(dir, "truncated.onnx")}, 1, "truncated.onnx"},
+		{"unsupported op", []string{"layers", "--model", erf}, 1, `unsupported op Erf at node "mystery"`},
+		{"unknown layer", feat("--input", filepath.Join(dir, "good.npy"), "--layer", "relu"), 1, "closest: relu_out"},
+		{"undecodable image", inv("--image", filepath.Join(dir, "broken.png")), 1, "broken.png"},
+		{"tensor shape", feat("--input", filepath.Join(dir, "wrongshape.npy")), 1, "wrongshape.npy"},
+		{"channel count", feat("--input", filepath.Join(dir, "wrongchannels.npy")), 1, "wrongchannels.npy"},
+		{"negative iterations", inv("--iters", "-5"), 2, "--iters"},
+		{"malformed channels", inv("--channels", "half"), 2, "--channels"},
+		{"shard beyond count", []string{"sweep", "--model", model, "--layers", "relu_out", "--images", dir, "--out", filepath.Join(dir, "sw"), "--shard", "3/2"}, 2, "--shard"},
+		{"memory limit", []string{"layers", "--model", model, "--input-shape", "1,3,20000,20000"}, 1, "memory limit"},
+		{"bad memory flag", []string{"layers", "--model", model, "--max-memory", "-3G"}, 2, "--max-memory"},
+		{"unknown representation", []string{"features", "--rep", "sift", "--out", out}, 2, "sift"},
+	} {
+		r := invrep(t, c.args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.culprit) {
+			t.Errorf("%s: exit %d (want %d), stderr %q should name %q", c.class, r.code, c.code, r.stderr, c.culprit)
+		}
+		for _, p := range []string{out, png} {
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("%s: %s was written", c.class, p)
+				os.Remove(p)
+			}
+		}
+	}
+}
+
+// TestInterrupt: SIGINT during invert and sweep stops the run, says where
+// things stand, and leaves no output or temporary file.
+func TestInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModel(t, dir)
+	imgs := filepath.Join(dir, "imgs")
+	os.Mkdir(imgs, 0o755)
+	tinyImage(t, imgs)
+	png := filepath.Join(dir, "rec.png")
+	sweepDir := filepath.Join(dir, "sweep")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"invert", []string{"invert", "--model", model, "--layer", "relu_out", "--image", filepath.Join(imgs, "img.png"), "--out", png,
+			"--iters", "100000", "--size", "256", "--quiet"}, "interrupted at iteration"},
+		{"sweep", []string{"sweep", "--model", model, "--layers", "conv_out,relu_out", "--images", imgs, "--out", sweepDir,
+			"--iters", "100000", "--size", "256", "--quiet"}, "run the same command again to resume"},
+	} {
+		cmd := exec.Command(bin, c.args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGINT)
+		err := cmd.Wait()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%s: %v, stderr %q", c.name, err, stderr.String())
+		}
+		if _, err := os.Stat(png); err == nil {
+			t.Errorf("%s: output written after interruption", c.name)
+		}
+		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+			if strings.Contains(filepath.Base(p), ".tmp") {
+				t.Errorf("%s: temporary file left: %s", c.name, p)
+			}
+			if strings.HasSuffix(p, ".png") && strings.Contains(p, "sweep") {
+				t.Errorf("%s: a reconstruction was written for an unfinished run: %s", c.name, p)
+			}
+			return nil
+		})
+	}
+}

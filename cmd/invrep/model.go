@@ -102,9 +102,6 @@ func (f *modelFlags) normalization() (graph.Normalization, error) {
 	return normalizationFlags(f.mean, f.std)
 }
 
-
-
-
 // parseShapeFlag reads N,C,H,W (any rank) from a flag value.
 func parseShapeFlag(flag, v string) ([]int, error) {
 	if v == "" {

@@ -225,7 +225,13 @@ func (c conv) col2imChannel(q convGeom, cols []float32, gx []float32, ch int) {
 // gemm computes C = op(A)·op(B) + beta·C for row-major float32 matrices
 // (op(A) m×k, op(B) k×n). The pure-Go build uses gonum's BLAS; building
 // with -tags openblas (cgo, libopenblas-dev) uses OpenBLAS instead.
-var gemm = gonumGemm
+var (
+	gemm     = gonumGemm
+	gemmName = "gonum (pure Go)"
+)
+
+// BLAS names the matrix-product implementation in use.
+func BLAS() string { return gemmName }
 
 func gonumGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, cm []float32, ldc int) {
 	ta, tb := blas.NoTrans, blas.NoTrans

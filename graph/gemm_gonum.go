@@ -2,5 +2,5 @@
 
 package graph
 
-// BLAS names the matrix-product implementation this build uses.
-const BLAS = "gonum (pure Go)"
+// gemmTag is set by builds with an external BLAS.
+const gemmTag = ""

@@ -8,10 +8,9 @@ import "C"
 
 import "unsafe"
 
-// BLAS names the matrix-product implementation this build uses.
-const BLAS = "OpenBLAS (cgo)"
+const gemmTag = "openblas"
 
-func init() { gemm = openblasGemm }
+func init() { gemm, gemmName = openblasGemm, "OpenBLAS (cgo)" }
 
 func openblasGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, cm []float32, ldc int) {
 	if m == 0 || n == 0 {

@@ -1,0 +1,142 @@
+package graph
+
+import (
+	"runtime"
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
+
+// kernel4x16 is implemented in sgemm_amd64.s (AVX2 and FMA).
+//
+//go:noescape
+func kernel4x16(k int, a, b, c *float32, ldc int)
+
+func init() {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA && gemmTag == "" {
+		gemm = avxGemm
+		gemmName = "pure Go with an AVX2/FMA kernel"
+	}
+}
+
+const (
+	mr = 4   // rows of the micro-kernel's tile
+	nr = 16  // columns of the micro-kernel's tile
+	kc = 256 // depth of a packed block, so a B panel stays in L1/L2
+)
+
+var packPool = sync.Pool{New: func() any { return new([]float32) }}
+
+func getBuf(n int) *[]float32 {
+	p := packPool.Get().(*[]float32)
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+// avxGemm computes C = op(A)·op(B) + beta·C like gonumGemm, packing op(A)
+// into 4-row panels and op(B) into 16-column panels so that an AVX2/FMA
+// micro-kernel computes each 4×16 tile of C from contiguous memory.
+// Column panels are split between GOMAXPROCS goroutines. Thin products
+// (fewer than 4 rows), which packing would not pay for, go to gonum.
+func avxGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < mr || n < nr || k == 0 {
+		gonumGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if beta != 1 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row)
+			} else {
+				for j := range row {
+					row[j] *= beta
+				}
+			}
+		}
+	}
+	mp := (m + mr - 1) / mr
+	np := (n + nr - 1) / nr
+	// Pack op(A): panel i holds rows 4i..4i+3, element (r, p) at [i][p*4+r].
+	apBuf := getBuf(mp * k * mr)
+	defer packPool.Put(apBuf)
+	ap := *apBuf
+	for i := 0; i < mp; i++ {
+		panel := ap[i*k*mr : (i+1)*k*mr]
+		for r := 0; r < mr; r++ {
+			row := i*mr + r
+			if row >= m {
+				for p := 0; p < k; p++ {
+					panel[p*mr+r] = 0
+				}
+				continue
+			}
+			if tA {
+				for p := 0; p < k; p++ {
+					panel[p*mr+r] = a[p*lda+row]
+				}
+			} else {
+				src := a[row*lda : row*lda+k]
+				for p, v := range src {
+					panel[p*mr+r] = v
+				}
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), np)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			bpBuf := getBuf(kc * nr)
+			defer packPool.Put(bpBuf)
+			bp := *bpBuf
+			var tile [mr * nr]float32
+			for j := w; j < np; j += workers {
+				col0 := j * nr
+				cols := min(nr, n-col0)
+				for p0 := 0; p0 < k; p0 += kc {
+					kk := min(kc, k-p0)
+					// Pack op(B)[p0:p0+kk, col0:col0+16], zero-padded.
+					for p := 0; p < kk; p++ {
+						dst := bp[p*nr : p*nr+nr]
+						if tB {
+							for jj := 0; jj < nr; jj++ {
+								if jj < cols {
+									dst[jj] = b[(col0+jj)*ldb+p0+p]
+								} else {
+									dst[jj] = 0
+								}
+							}
+						} else {
+							src := b[(p0+p)*ldb+col0:]
+							n := copy(dst[:cols], src[:cols])
+							clear(dst[n:])
+						}
+					}
+					for i := 0; i < mp; i++ {
+						a0 := &ap[i*k*mr+p0*mr]
+						rows := min(mr, m-i*mr)
+						if rows == mr && cols == nr {
+							kernel4x16(kk, a0, &bp[0], &c[i*mr*ldc+col0], ldc)
+							continue
+						}
+						clear(tile[:])
+						kernel4x16(kk, a0, &bp[0], &tile[0], nr)
+						for r := 0; r < rows; r++ {
+							dst := c[(i*mr+r)*ldc+col0 : (i*mr+r)*ldc+col0+cols]
+							for jj := range dst {
+								dst[jj] += tile[r*nr+jj]
+							}
+						}
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+}

@@ -1,0 +1,49 @@
+package graph
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// TestGemmAgainstGonum checks the matrix product in use (the AVX2 kernel on
+// machines that have it) against gonum's on shapes with ragged edges, every
+// transpose and several betas.
+func TestGemmAgainstGonum(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for _, s := range [][3]int{{4, 16, 1}, {5, 17, 3}, {64, 3025, 27}, {7, 40, 300}, {16, 33, 513}, {3, 20, 8}, {1, 100, 9}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				for _, beta := range []float32{0, 1, 0.5} {
+					a, b := make([]float32, m*k), make([]float32, k*n)
+					for i := range a {
+						a[i] = float32(rng.NormFloat64())
+					}
+					for i := range b {
+						b[i] = float32(rng.NormFloat64())
+					}
+					lda, ldb := k, n
+					if tA {
+						lda = m
+					}
+					if tB {
+						ldb = k
+					}
+					c0 := make([]float32, m*n)
+					for i := range c0 {
+						c0[i] = float32(rng.NormFloat64())
+					}
+					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
+					gonumGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, want, n)
+					gemm(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
+					for i := range want {
+						if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*math.Sqrt(float64(k)) {
+							t.Fatalf("%s m=%d n=%d k=%d tA=%v tB=%v beta=%g: [%d] = %g, gonum %g", BLAS(), m, n, k, tA, tB, beta, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

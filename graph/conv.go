@@ -256,6 +256,14 @@ func gonumGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb 
 func (c conv) Forward(in []*Tensor, out *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	x, w, y := in[0].Data, in[1].Data, out.Data
+	if q.cg == 1 && q.mg == 1 {
+		var bias []float32
+		if len(in) == 3 {
+			bias = in[2].Data
+		}
+		c.depthwise(q, x, w, bias, y)
+		return
+	}
 	pw := c.pointwise(q)
 	one := func(n, g int, cols []float32, par bool) {
 		xs := x[(n*q.c+g*q.cg)*q.h*q.w:]
@@ -315,6 +323,10 @@ func (c conv) each(q convGeom, pw bool, one func(n, g int, cols []float32, par b
 func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	w, gy, gx := in[1].Data, gout.Data, gin.Data
+	if q.cg == 1 && q.mg == 1 {
+		c.depthwiseBackward(q, w, gy, gx)
+		return
+	}
 	pw := c.pointwise(q)
 	c.each(q, pw, func(n, g int, cols []float32, par bool) {
 		gys := gy[(n*q.m+g*q.mg)*q.p:]
@@ -326,6 +338,90 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		gemm(true, false, q.k, q.p, q.mg, w[g*q.mg*q.k:], q.k, gys, q.p, 0, cols, q.p)
 		c.col2im(q, cols, gxs, par)
 	})
+}
+
+// depthwise computes a convolution with one filter per channel (groups =
+// channels) directly: a matrix product per channel would be 1×k².
+func (c conv) depthwise(q convGeom, x, w, bias, y []float32) {
+	sh, sw := c.p.Strides[0], c.p.Strides[1]
+	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
+	pt, pl := c.p.Pads[0], c.p.Pads[1]
+	parallelFor(q.n*q.c, func(nc int) {
+		ch := nc % q.c
+		src := x[nc*q.h*q.w : (nc+1)*q.h*q.w]
+		dst := y[nc*q.p : (nc+1)*q.p]
+		f := w[ch*q.kh*q.kw : (ch+1)*q.kh*q.kw]
+		b := float32(0)
+		if bias != nil {
+			b = bias[ch]
+		}
+		for i := range dst {
+			dst[i] = b
+		}
+		for ki := 0; ki < q.kh; ki++ {
+			for kj := 0; kj < q.kw; kj++ {
+				wv := f[ki*q.kw+kj]
+				for oy := 0; oy < q.oh; oy++ {
+					iy := oy*sh - pt + ki*dh
+					if iy < 0 || iy >= q.h {
+						continue
+					}
+					row := src[iy*q.w : (iy+1)*q.w]
+					out := dst[oy*q.ow : (oy+1)*q.ow]
+					ox0, ox1 := validRange(q.ow, sw, kj*dw-pl, q.w)
+					ix := ox0*sw + kj*dw - pl
+					for ox := ox0; ox < ox1; ox++ {
+						out[ox] += wv * row[ix]
+						ix += sw
+					}
+				}
+			}
+		}
+	})
+}
+
+func (c conv) depthwiseBackward(q convGeom, w, gy, gx []float32) {
+	sh, sw := c.p.Strides[0], c.p.Strides[1]
+	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
+	pt, pl := c.p.Pads[0], c.p.Pads[1]
+	parallelFor(q.n*q.c, func(nc int) {
+		ch := nc % q.c
+		dst := gx[nc*q.h*q.w : (nc+1)*q.h*q.w]
+		src := gy[nc*q.p : (nc+1)*q.p]
+		f := w[ch*q.kh*q.kw : (ch+1)*q.kh*q.kw]
+		for ki := 0; ki < q.kh; ki++ {
+			for kj := 0; kj < q.kw; kj++ {
+				wv := f[ki*q.kw+kj]
+				for oy := 0; oy < q.oh; oy++ {
+					iy := oy*sh - pt + ki*dh
+					if iy < 0 || iy >= q.h {
+						continue
+					}
+					row := dst[iy*q.w : (iy+1)*q.w]
+					g := src[oy*q.ow : (oy+1)*q.ow]
+					ox0, ox1 := validRange(q.ow, sw, kj*dw-pl, q.w)
+					ix := ox0*sw + kj*dw - pl
+					for ox := ox0; ox < ox1; ox++ {
+						row[ix] += wv * g[ox]
+						ix += sw
+					}
+				}
+			}
+		}
+	})
+}
+
+// validRange returns the outputs [o0, o1) of n whose input index
+// o·stride + off falls inside [0, size).
+func validRange(n, stride, off, size int) (o0, o1 int) {
+	for o0 < n && o0*stride+off < 0 {
+		o0++
+	}
+	o1 = n
+	for o1 > o0 && (o1-1)*stride+off >= size {
+		o1--
+	}
+	return
 }
 
 // Conv is a 2-D convolution of x [N,C,H,W] with w [M,C/group,kh,kw] and an

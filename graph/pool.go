@@ -109,6 +109,9 @@ func (k pool) argmax(src []float32, w int, wd window) int {
 	if wd.i0 >= wd.i1 || wd.j0 >= wd.j1 {
 		return -1
 	}
+	if k.p.Dilations == [2]int{1, 1} {
+		return argmaxDense(src, w, wd)
+	}
 	dy, dx := k.p.Dilations[0], k.p.Dilations[1]
 	arg := (wd.y0+wd.i0*dy)*w + wd.x0 + wd.j0*dx
 	best := src[arg]
@@ -117,6 +120,23 @@ func (k pool) argmax(src []float32, w int, wd window) int {
 		for j := wd.j0; j < wd.j1; j++ {
 			if v := src[base+j*dx]; v > best {
 				best, arg = v, base+j*dx
+			}
+		}
+	}
+	return arg
+}
+
+// argmaxDense is argmax for undilated windows: row slices, no index
+// arithmetic in the inner loop.
+func argmaxDense(src []float32, w int, wd window) int {
+	base := (wd.y0+wd.i0)*w + wd.x0
+	arg := base + wd.j0
+	best := src[arg]
+	for i := wd.i0; i < wd.i1; i++ {
+		row := src[(wd.y0+i)*w+wd.x0+wd.j0 : (wd.y0+i)*w+wd.x0+wd.j1]
+		for j, v := range row {
+			if v > best {
+				best, arg = v, (wd.y0+i)*w+wd.x0+wd.j0+j
 			}
 		}
 	}

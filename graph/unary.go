@@ -84,6 +84,8 @@ func (u unary) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	x, y, g, d := in[0].Data, out.Data, gout.Data, gin.Data
 	switch u.kind {
 	case kindRelu:
+		g = g[:len(x)]
+		d = d[:len(x)]
 		for i, v := range x {
 			if v > 0 {
 				d[i] = g[i]

@@ -3,6 +3,8 @@ package handcrafted
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/invrep/invrep/graph"
 )
@@ -25,6 +27,7 @@ type histogram struct {
 	bins       binning
 	rows, cols [][]cellWeight
 	nr, nc     int
+	memo       *graph.Memo // the pixels' bins, from forward to backward
 }
 
 // hogAxis is VLFeat's HOG assignment: pixel x goes to cell c with weight
@@ -83,90 +86,141 @@ func (k histogram) OutShape(in [][]int) ([]int, error) {
 	return []int{in[0][0], k.bins.k, k.nr, k.nc}, nil
 }
 
-// pixel calls f(bin, weight) for the (one or two) bins of gradient (gx, gy),
-// with m·w_bin as the weight, and returns m.
-func (k histogram) pixel(gx, gy float32, f func(bin int, v float64)) float64 {
-	m := math.Sqrt(float64(gx)*float64(gx) + float64(gy)*float64(gy))
-	if m == 0 {
-		return 0
-	}
-	if !k.bins.bilinear {
-		f(k.bins.hardBin(gx, gy), m)
-		return m
-	}
-	nt := k.bins.angle(gx, gy)
-	lo := int(math.Floor(nt))
-	fr := nt - float64(lo)
-	f(lo%k.bins.k, (1-fr)*m)
-	f((lo+1)%k.bins.k, fr*m)
-	return m
+// binned is each pixel's assignment, computed once by the forward pass
+// and reused by the backward pass: bins lo and lo+1 (mod K) get (1−f)·m and
+// f·m (hard binning: f = 0).
+type binned struct {
+	lo []int32
+	f  []float32
+	m  []float32
 }
 
-func (k histogram) walk(shape []int, f func(n, i, j, gi, sp int)) {
+func (k histogram) assign(g []float32, shape []int) *binned {
 	h, w := shape[2], shape[3]
 	sp := h * w
-	for n := 0; n < shape[0]; n++ {
-		for i := 0; i < h; i++ {
-			for j := 0; j < w; j++ {
-				f(n, i, j, n*2*sp+i*w+j, sp)
+	n := shape[0] * sp
+	b := &binned{lo: make([]int32, n), f: make([]float32, n), m: make([]float32, n)}
+	parallelRows(shape[0]*h, func(row int) {
+		img, i := row/h, row%h
+		for j := 0; j < w; j++ {
+			gi := img*2*sp + i*w + j
+			o := img*sp + i*w + j
+			gx, gy := g[gi], g[gi+sp]
+			m := math.Sqrt(float64(gx)*float64(gx) + float64(gy)*float64(gy))
+			b.m[o] = float32(m)
+			if m == 0 {
+				continue
 			}
+			if !k.bins.bilinear {
+				b.lo[o] = int32(k.bins.hardBin(gx, gy))
+				continue
+			}
+			nt := k.bins.angle(gx, gy)
+			lo := math.Floor(nt)
+			b.lo[o] = int32(int(lo) % k.bins.k)
+			b.f[o] = float32(nt - lo)
 		}
-	}
+	})
+	return b
 }
 
 func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
-	g, y := in[0].Data, out.Data
+	b := k.assign(in[0].Data, in[0].Shape)
+	y := out.Data
+	h, w := in[0].Shape[2], in[0].Shape[3]
 	csp := k.nr * k.nc
-	k.walk(in[0].Shape, func(n, i, j, gi, sp int) {
-		base := n * k.bins.k * csp
-		k.pixel(g[gi], g[gi+sp], func(bin int, v float64) {
-			plane := y[base+bin*csp:]
-			for _, r := range k.rows[i] {
-				for _, c := range k.cols[j] {
-					plane[r.cell*k.nc+c.cell] += float32(v) * r.w * c.w
+	for img := 0; img < in[0].Shape[0]; img++ {
+		base := img * k.bins.k * csp
+		for i := 0; i < h; i++ {
+			for j := 0; j < w; j++ {
+				o := (img*h+i)*w + j
+				m := b.m[o]
+				if m == 0 {
+					continue
+				}
+				lo := int(b.lo[o])
+				f := b.f[o]
+				v0, v1 := (1-f)*m, f*m
+				p0 := y[base+lo*csp:]
+				p1 := y[base+((lo+1)%k.bins.k)*csp:]
+				for _, r := range k.rows[i] {
+					for _, c := range k.cols[j] {
+						cell := r.cell*k.nc + c.cell
+						wrc := r.w * c.w
+						p0[cell] += v0 * wrc
+						if f != 0 {
+							p1[cell] += v1 * wrc
+						}
+					}
 				}
 			}
-		})
-	})
+		}
+	}
+	k.memo.Put(in[0], b)
 }
 
 // Backward: the pooled gradient of each bin, dL/dy_bin = Σ_cells g·w_r·w_c,
 // goes through the binning: ∂m/∂g = g/m; for bilinear binning the weights
 // also move with the angle, ∂θ/∂g = (−gy, gx)/m², ∂w_lo/∂θ = −K/2π = −∂w_hi/∂θ.
 func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
-	g, go_, d := in[0].Data, gout.Data, gin.Data
-	csp := k.nr * k.nc
+	g, gy0, d := in[0].Data, gout.Data, gin.Data
+	var b *binned
+	if v, ok := k.memo.Get(in[0]); ok {
+		b = v.(*binned)
+	} else {
+		b = k.assign(g, in[0].Shape)
+	}
+	h, w := in[0].Shape[2], in[0].Shape[3]
+	sp, csp := h*w, k.nr*k.nc
 	c := float64(k.bins.k) / (2 * math.Pi)
-	k.walk(in[0].Shape, func(n, i, j, gi, sp int) {
-		gx, gy := float64(g[gi]), float64(g[gi+sp])
-		m := math.Sqrt(gx*gx + gy*gy)
-		if m == 0 {
-			return
-		}
-		base := n * k.bins.k * csp
-		pooled := func(bin int) float64 {
-			plane := go_[base+bin*csp:]
-			s := float32(0)
+	parallelRows(in[0].Shape[0]*h, func(row int) {
+		img, i := row/h, row%h
+		base := img * k.bins.k * csp
+		for j := 0; j < w; j++ {
+			o := img*sp + i*w + j
+			m := float64(b.m[o])
+			if m == 0 {
+				continue
+			}
+			lo := int(b.lo[o])
+			p0, p1 := gy0[base+lo*csp:], gy0[base+((lo+1)%k.bins.k)*csp:]
+			var glo, ghi float32
 			for _, r := range k.rows[i] {
 				for _, cl := range k.cols[j] {
-					s += plane[r.cell*k.nc+cl.cell] * r.w * cl.w
+					cell := r.cell*k.nc + cl.cell
+					wrc := r.w * cl.w
+					glo += p0[cell] * wrc
+					ghi += p1[cell] * wrc
 				}
 			}
-			return float64(s)
+			gi := img*2*sp + i*w + j
+			gx, gy := float64(g[gi]), float64(g[gi+sp])
+			if !k.bins.bilinear {
+				d[gi] = float32(float64(glo) * gx / m)
+				d[gi+sp] = float32(float64(glo) * gy / m)
+				continue
+			}
+			f := float64(b.f[o])
+			dm := float64(glo)*(1-f) + float64(ghi)*f
+			dth := c * m * float64(ghi-glo)
+			d[gi] = float32(dm*gx/m - dth*gy/(m*m))
+			d[gi+sp] = float32(dm*gy/m + dth*gx/(m*m))
 		}
-		if !k.bins.bilinear {
-			gb := pooled(k.bins.hardBin(g[gi], g[gi+sp]))
-			d[gi] = float32(gb * gx / m)
-			d[gi+sp] = float32(gb * gy / m)
-			return
-		}
-		nt := k.bins.angle(g[gi], g[gi+sp])
-		lo := int(math.Floor(nt))
-		f := nt - float64(lo)
-		glo, ghi := pooled(lo%k.bins.k), pooled((lo+1)%k.bins.k)
-		dm := glo*(1-f) + ghi*f
-		dth := c * m * (ghi - glo)
-		d[gi] = float32(dm*gx/m - dth*gy/(m*m))
-		d[gi+sp] = float32(dm*gy/m + dth*gx/(m*m))
 	})
+}
+
+// parallelRows runs f over rows on both cores.
+func parallelRows(n int, f func(row int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for r := w * n / workers; r < (w+1)*n/workers; r++ {
+				f(r)
+			}
+		}(w)
+	}
+	wg.Wait()
 }

@@ -134,3 +134,25 @@ func TestInterrupt(t *testing.T) {
 		})
 	}
 }
+
+// TestDivergence: a NaN or Inf stops the run with an error naming the
+// iteration and the term, and the lowest-energy finite images are kept.
+func TestDivergence(t *testing.T) {
+	dir := t.TempDir()
+	model, img := tinyModel(t, dir), tinyImage(t, dir)
+	out := filepath.Join(dir, "div.png")
+	r := invrep(t, "invert", "--model", model, "--layer", "relu_out", "--image", img, "--out", out, "--size", "96",
+		"--iters", "20", "--tv", "1e9", "--no-safeguard")
+	if r.code != 1 || !strings.Contains(r.stderr, "diverged at iteration") || !strings.Contains(r.stderr, "term is") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatalf("the last finite images were not kept: %v", err)
+	}
+	// With the safeguard the same run ends finite.
+	r = invrep(t, "invert", "--model", model, "--layer", "relu_out", "--image", img, "--out", out, "--size", "96",
+		"--iters", "20", "--tv", "1e9")
+	if r.code != 0 || !strings.Contains(r.stdout, "safeguard backtracks") {
+		t.Fatalf("with the safeguard: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+}

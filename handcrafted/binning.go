@@ -43,58 +43,6 @@ func (b binning) hardBin(gx, gy float32) int {
 	m := float32(math.Sqrt(float64(gx*gx + gy*gy)))
 	m = max(m, 1e-10)
 	ux, uy := gx/m, gy/m
-	half := len(b.ox)
-	// Only the orientations next to the gradient's can win: find them with
-	// a cheap angle estimate (VLFeat's fast atan2, off by < 0.01 rad), then
-	// apply VLFeat's rule to those alone, in increasing k so that ties still
-	// go to the smaller k.
-	a := fastAtan2(uy, ux)
-	if a < 0 {
-		a += math.Pi
-	}
-	t := int(a * float32(half) / math.Pi)
-	var cand [4]int
-	for i := range cand {
-		cand[i] = ((t-1+i)%half + half) % half
-	}
-	sortSmall(cand[:])
-	best, bestAbs, neg := 0, float32(-1), false
-	prev := -1
-	for _, k := range cand {
-		if k == prev {
-			continue
-		}
-		prev = k
-		s := ux*b.ox[k] + uy*b.oy[k]
-		abs := s
-		if abs < 0 {
-			abs = -abs
-		}
-		if abs > bestAbs {
-			bestAbs, best, neg = abs, k, s < 0
-		}
-	}
-	if neg {
-		best += b.k / 2
-	}
-	return best
-}
-
-// sortSmall sorts a few ints in place.
-func sortSmall(v []int) {
-	for i := 1; i < len(v); i++ {
-		for j := i; j > 0 && v[j] < v[j-1]; j-- {
-			v[j], v[j-1] = v[j-1], v[j]
-		}
-	}
-}
-
-// hardBinFull is VLFeat's rule over every orientation (the reference for
-// hardBin's shortcut).
-func (b binning) hardBinFull(gx, gy float32) int {
-	m := float32(math.Sqrt(float64(gx*gx + gy*gy)))
-	m = max(m, 1e-10)
-	ux, uy := gx/m, gy/m
 	best, bestAbs, neg := 0, float32(-1), false
 	for k, ox := range b.ox {
 		s := ux*ox + uy*b.oy[k]

@@ -143,31 +143,6 @@ func TestHistogramGradient(t *testing.T) {
 	}
 }
 
-// TestHardBinShortcut: the candidate shortcut picks exactly VLFeat's bin,
-// including on exact ties (axis-aligned gradients) and near bin edges.
-func TestHardBinShortcut(t *testing.T) {
-	b := newBinning(18, false, false)
-	rng := rand.New(rand.NewSource(3))
-	check := func(gx, gy float32) {
-		if got, want := b.hardBin(gx, gy), b.hardBinFull(gx, gy); got != want {
-			t.Fatalf("gradient (%g, %g): bin %d, VLFeat's rule %d", gx, gy, got, want)
-		}
-	}
-	for i := 0; i < 200000; i++ {
-		check(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
-	}
-	for d := 0; d < 360; d++ { // exact and near-exact boundaries
-		for _, e := range []float64{-1e-6, 0, 1e-6} {
-			th := (float64(d)/2 + e) * math.Pi / 180
-			check(float32(100*math.Cos(th)), float32(100*math.Sin(th)))
-		}
-	}
-	for _, v := range []float32{1, -1, 3.5} {
-		check(v, 0)
-		check(0, v)
-	}
-}
-
 func TestGradientKernel(t *testing.T) {
 	shape := []int{2, 1, 4, 5}
 	rng := rand.New(rand.NewSource(2))

@@ -119,7 +119,7 @@ func run(which string, iters, threads int, peer, models, image, hogImage string)
 	if !havePeer {
 		fmt.Println("PyTorch peer unavailable: apt-get install -y python3-torch python3-torchvision python3-onnx")
 	}
-	fmt.Printf("invrep-bench: %s, GOMAXPROCS=%d, %s BLAS, %s\n", runtime.Version(), threads, graph.BLAS, cpuName())
+	fmt.Printf("invrep-bench: %s, GOMAXPROCS=%d, %s BLAS, %s\n", runtime.Version(), threads, graph.BLAS(), cpuName())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "case\tinvrep ms/iter\tPyTorch ms/iter\tratio\tinvrep peak MiB\tPyTorch peak MiB\tinvrep RSS growth MiB\tnote")
 	for i, c := range cases {
@@ -159,7 +159,6 @@ func run(which string, iters, threads int, peer, models, image, hogImage string)
 		}
 		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%.0f\t%s\t%.1f\t%s\n", c.Name, ours.MsPerIter, peerMs, ratio, oursPeak, peerPeak,
 			float64(ours.RSSEnd-ours.RSSQuarter)/1024, note)
-		tw.Flush()
 	}
 	return tw.Flush()
 }

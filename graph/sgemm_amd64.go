@@ -1,3 +1,5 @@
+//go:build !openblas
+
 package graph
 
 import (
@@ -13,7 +15,7 @@ import (
 func kernel4x16(k int, a, b, c *float32, ldc int)
 
 func init() {
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA && gemmTag == "" {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		gemm = avxGemm
 		gemmName = "pure Go with an AVX2/FMA kernel"
 	}

@@ -1,3 +1,5 @@
+//go:build !openblas
+
 #include "textflag.h"
 
 // func kernel4x16(k int, a, b, c *float32, ldc int)

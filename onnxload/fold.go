@@ -1,6 +1,10 @@
 package onnxload
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/invrep/invrep/graph"
+)
 
 // Integer tensors only carry shape arithmetic (Shape → Gather → Unsqueeze →
 // Concat → Reshape chains that exporters emit); they are folded to constants
@@ -16,7 +20,7 @@ func intShape(t *Tensor) []int {
 
 func foldBinary(a, b *Tensor, f func(x, y int64) int64) (*Tensor, error) {
 	sa, sb := intShape(a), intShape(b)
-	out, err := broadcast(sa, sb)
+	out, err := graph.BroadcastShape(sa, sb)
 	if err != nil {
 		return nil, err
 	}
@@ -29,29 +33,6 @@ func foldBinary(a, b *Tensor, f func(x, y int64) int64) (*Tensor, error) {
 		t.Int[o] = f(a.Int[bindex(o, out, sa)], b.Int[bindex(o, out, sb)])
 	}
 	return t, nil
-}
-
-func broadcast(a, b []int) ([]int, error) {
-	n := max(len(a), len(b))
-	out := make([]int, n)
-	for i := 0; i < n; i++ {
-		da, db := 1, 1
-		if j := len(a) - n + i; j >= 0 {
-			da = a[j]
-		}
-		if j := len(b) - n + i; j >= 0 {
-			db = b[j]
-		}
-		switch {
-		case da == db || db == 1:
-			out[i] = da
-		case da == 1:
-			out[i] = db
-		default:
-			return nil, fmt.Errorf("shapes %v and %v do not broadcast", a, b)
-		}
-	}
-	return out, nil
 }
 
 // bindex maps output offset o to the offset in a broadcast input of shape s.

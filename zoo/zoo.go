@@ -85,22 +85,14 @@ var Registry = []Model{
 		Labels: "imagenet_synsets.txt", Classes: 1000, Note: "ONNX zoo mobilenetv2-7 with batch norm folded"},
 	{Name: "mnist-8", File: "mnist-8.onnx", SHA256: "486cf6b7d7cdb5fdce37e65537326fac02f9c9866efe1f09e3f9779e495e8624",
 		URL: zooURL + "mnist/model/mnist-8.onnx", Input: "Input3", Size: [2]int{28, 28}, Normalization: mnistNorm, Classes: 10},
-	{Name: "alexnet-arch", File: "arch/bvlc_alexnet.onnx", SHA256: "2afa78cef5a88aed9d6e3d63fb92bd330c9177ac150d19189c6b3e7204ba0212",
-		Input: "data_0", Size: [2]int{224, 224}, Normalization: caffeNorm, Classes: 1000, Aliases: alexnetAliases, ArchOnly: true},
-	{Name: "zfnet512-arch", File: "arch/zfnet512.onnx", SHA256: "6444bb58b98c3d14f551a3bdb83eea9e5db7e147790db3115c447e9c9a8338b0",
-		Input: "gpu_0/data_0", Size: [2]int{224, 224}, Normalization: caffeNorm, Classes: 1000, ArchOnly: true},
-	{Name: "vgg19-arch", File: "arch/vgg19.onnx", SHA256: "8e547d732b3a3d66eeb8fa64a026adb994d3db552f0bbd52e436d06300d89afe",
-		Input: "data_0", Size: [2]int{224, 224}, Normalization: caffeNorm, Classes: 1000, ArchOnly: true},
-	{Name: "googlenet-arch", File: "arch/inception_v1.onnx", SHA256: "bb7a0e6c370c709f5615eeef961b43628de13d0009ae4d6f4bfb0d5aea5d8270",
-		Input: "data_0", Size: [2]int{224, 224}, Normalization: caffeNorm, Classes: 1000, ArchOnly: true},
-	{Name: "resnet50-arch", File: "arch/resnet50.onnx", SHA256: "05e77a5c9c9ce0913f549a50d6ebaced5e0ff6817b61e09bae26e4c5bd9055e4",
-		Input: "gpu_0/data_0", Size: [2]int{224, 224}, Normalization: caffeNorm, Classes: 1000, ArchOnly: true},
-	{Name: "shufflenet-arch", File: "arch/shufflenet.onnx", SHA256: "c6f406d62be36d6b4572542c0950a2abd59f56237068793290680bba89fbafe5",
-		Input: "gpu_0/data_0", Size: [2]int{224, 224}, Normalization: caffeNorm, Classes: 1000, ArchOnly: true},
-	{Name: "densenet121-arch", File: "arch/densenet121.onnx", SHA256: "49ddb5712797d6164f1d864bedaad927de4f3909ad1b4ba390a92c2f8150e9f6",
-		Input: "data_0", Size: [2]int{224, 224}, Normalization: caffeNorm, Classes: 1000, ArchOnly: true},
-	{Name: "squeezenet-arch", File: "arch/squeezenet.onnx", SHA256: "770b0f3c8623e18bf58b53754d710051b4c268248422142980a132bbe6dfe908",
-		Input: "data_0", Size: [2]int{224, 224}, Normalization: caffeNorm, Classes: 1000, ArchOnly: true},
+	arch("alexnet-arch", "arch/bvlc_alexnet.onnx", "2afa78cef5a88aed9d6e3d63fb92bd330c9177ac150d19189c6b3e7204ba0212", "data_0", alexnetAliases),
+	arch("zfnet512-arch", "arch/zfnet512.onnx", "6444bb58b98c3d14f551a3bdb83eea9e5db7e147790db3115c447e9c9a8338b0", "gpu_0/data_0", nil),
+	arch("vgg19-arch", "arch/vgg19.onnx", "8e547d732b3a3d66eeb8fa64a026adb994d3db552f0bbd52e436d06300d89afe", "data_0", nil),
+	arch("googlenet-arch", "arch/inception_v1.onnx", "bb7a0e6c370c709f5615eeef961b43628de13d0009ae4d6f4bfb0d5aea5d8270", "data_0", nil),
+	arch("resnet50-arch", "arch/resnet50.onnx", "05e77a5c9c9ce0913f549a50d6ebaced5e0ff6817b61e09bae26e4c5bd9055e4", "gpu_0/data_0", nil),
+	arch("shufflenet-arch", "arch/shufflenet.onnx", "c6f406d62be36d6b4572542c0950a2abd59f56237068793290680bba89fbafe5", "gpu_0/data_0", nil),
+	arch("densenet121-arch", "arch/densenet121.onnx", "49ddb5712797d6164f1d864bedaad927de4f3909ad1b4ba390a92c2f8150e9f6", "data_0", nil),
+	arch("squeezenet-arch", "arch/squeezenet.onnx", "770b0f3c8623e18bf58b53754d710051b4c268248422142980a132bbe6dfe908", "data_0", nil),
 	// Public ONNX model zoo models users will have; checksums are those the
 	// zoo's Git LFS pointers record, where this project could read them.
 	{Name: "alexnet", File: "bvlcalexnet-8.onnx", SHA256: "9a4dc22fd706a19462aaec3b08e027e0ef89daf63d123824f20b59b6de9a727b",
@@ -124,6 +116,13 @@ var Registry = []Model{
 	{Name: "squeezenet1.0", File: "squeezenet1.0-8.onnx", SHA256: "3c0bff2f7c984350d3ffa98e0167dc08c15da88f05d0c31989ebeba6fbb5e025",
 		URL: zooURL + "squeezenet/model/squeezenet1.0-8.onnx", Input: "data_0", Size: [2]int{224, 224}, Normalization: imagenet,
 		Labels: "imagenet_synsets.txt", Classes: 1000},
+}
+
+// arch is an architecture-only graph of ../shared/models/arch (Caffe2
+// exports: BGR input with the ILSVRC mean removed).
+func arch(name, file, sha, input string, aliases map[string]string) Model {
+	return Model{Name: name, File: file, SHA256: sha, Input: input, Size: [2]int{224, 224},
+		Normalization: caffeNorm, Classes: 1000, Aliases: aliases, ArchOnly: true}
 }
 
 // Lookup finds a registry entry by name.

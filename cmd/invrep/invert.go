@@ -93,31 +93,11 @@ func runInvert(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := mf.open()
-	if err != nil {
-		return err
-	}
-	norm, err := mf.normalization()
+	m, norm, w, h, err := mf.openImageModel(*size)
 	if err != nil {
 		return err
 	}
 	*layer = mf.layer(*layer)
-	declared, err := m.InputShape()
-	if err != nil {
-		return err
-	}
-	if len(declared) != 4 || declared[1] != 3 {
-		return fmt.Errorf("model %s: input %v is not an RGB image [N,3,H,W]", mf.model, m.Inputs[0])
-	}
-	if len(norm.Mean) != 3 {
-		return usagef("--mean/--std need 3 values for an RGB model")
-	}
-	w, h := declared[3], declared[2]
-	if *size != "" {
-		if w, h, err = parseSize(*size); err != nil {
-			return err
-		}
-	}
 	full, err := mf.build(m, []int{1, 3, h, w}, nil, nil)
 	if err != nil {
 		return err

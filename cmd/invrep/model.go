@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,35 @@ func (f *modelFlags) open() (*onnxload.Model, error) {
 	}
 	f.resolved = r
 	return r.Model, nil
+}
+
+// openImageModel opens --model, checks that it takes RGB images, and
+// returns it with its normalisation and input width and height (size, N or
+// WxH, overrides the declared ones).
+func (f *modelFlags) openImageModel(size string) (m *onnxload.Model, norm graph.Normalization, w, h int, err error) {
+	if m, err = f.open(); err != nil {
+		return
+	}
+	if norm, err = f.normalization(); err != nil {
+		return
+	}
+	declared, err := m.InputShape()
+	if err != nil {
+		return
+	}
+	if len(declared) != 4 || declared[1] != 3 {
+		err = fmt.Errorf("model %s: input %v is not an RGB image [N,3,H,W]", f.model, m.Inputs[0])
+		return
+	}
+	if len(norm.Mean) != 3 {
+		err = usagef("--mean/--std need 3 values for an RGB model")
+		return
+	}
+	w, h = declared[3], declared[2]
+	if size != "" {
+		w, h, err = parseSize(size)
+	}
+	return
 }
 
 // memoryLimit reads --max-memory (0: the default).

@@ -54,29 +54,11 @@ func runSweep(args []string, out io.Writer) error {
 			}
 		}
 	}
-	m, err := mf.open()
+	m, norm, w, h, err := mf.openImageModel(*size)
 	if err != nil {
 		return err
 	}
-	norm, err := mf.normalization()
-	if err != nil {
-		return err
-	}
-	shape, err := m.InputShape()
-	if err != nil {
-		return err
-	}
-	if len(shape) != 4 || shape[1] != 3 {
-		return fmt.Errorf("model %s: input %v is not an RGB image", mf.model, m.Inputs[0])
-	}
-	if *size != "" {
-		w, h, err := parseSize(*size)
-		if err != nil {
-			return err
-		}
-		shape[2], shape[3] = h, w
-	}
-	full, err := mf.build(m, []int{1, 3, shape[2], shape[3]}, nil, nil)
+	full, err := mf.build(m, []int{1, 3, h, w}, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -97,7 +79,7 @@ func runSweep(args []string, out io.Writer) error {
 	}
 	cfg := zoo.SweepConfig{
 		Model: name, Layers: layers, Images: images, TVs: tvs, Iters: *iters, Seed: *seed,
-		Size: [2]int{shape[3], shape[2]}, Norm: norm, Out: *outDir, Shard: shard, Shards: shards, Workers: *workers,
+		Size: [2]int{w, h}, Norm: norm, Out: *outDir, Shard: shard, Shards: shards, Workers: *workers,
 		Rep: func(layer string) invert.Representation {
 			return mf.truncated(m, layer, &norm)
 		},

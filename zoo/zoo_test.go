@@ -1,0 +1,89 @@
+package zoo
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/onnxload"
+)
+
+func sharedModels(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "shared", "models")
+	if _, err := os.Stat(filepath.Join(dir, "squeezenet1.1.onnx")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("../shared is required in CI: %v", err)
+		}
+		t.Skipf("no ../shared: %v", err)
+	}
+	return dir
+}
+
+// TestRegistryChecksums: every model of ../shared/models is registered and
+// its checksum matches.
+func TestRegistryChecksums(t *testing.T) {
+	dir := sharedModels(t)
+	found := 0
+	for _, m := range Registry {
+		present, sum, err := m.Status(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !present {
+			continue
+		}
+		found++
+		if sum != "ok" {
+			t.Errorf("%s: checksum %s", m.Name, sum)
+		}
+	}
+	if found != 12 {
+		t.Errorf("%d registered models found in %s, want the 12 there", found, dir)
+	}
+	if _, err := Open("squeezenet1.2", dir, -1); err == nil {
+		t.Error("unknown name opened")
+	}
+}
+
+// TestRandomWeights: an architecture-only AlexNet with He-initialised
+// weights gives finite, non-constant activations of sensible scale at every
+// depth, and different seeds give different weights.
+func TestRandomWeights(t *testing.T) {
+	dir := sharedModels(t)
+	r, err := Open("alexnet-arch", dir, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := r.Entry
+	net, err := r.Model.Build(onnxload.Options{Outputs: []string{e.Layer("conv1"), e.Layer("pool5"), e.Layer("fc8")}, Normalization: &e.Normalization})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := []*graph.Node{net.Outputs["r0"], net.Outputs["r14"], net.Outputs["r24"]}
+	p, err := net.Graph.Compile(nil, outs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := graph.NewTensor(net.Input.Shape()...)
+	for i := range x.Data {
+		x.Data[i] = float32(60 * math.Sin(float64(i)*0.01))
+	}
+	if err := p.Run(x); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"conv1", "pool5", "fc8"} {
+		y, _ := p.Output(i)
+		rms := math.Sqrt(y.SquaredNorm() / float64(len(y.Data)))
+		if math.IsNaN(rms) || rms < 1e-3 || rms > 1e3 {
+			t.Errorf("%s: rms activation %g", name, rms)
+		}
+	}
+	r2, _ := Open("alexnet-arch", dir, 8)
+	w1, w2 := r.Model.Initializers["conv1_w_0__random"], r2.Model.Initializers["conv1_w_0__random"]
+	if w1 == nil || w2 == nil || w1.Float[0] == w2.Float[0] {
+		t.Error("seeds 7 and 8 gave the same conv1 weights")
+	}
+}

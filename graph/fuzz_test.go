@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"testing"
+	"time"
 )
 
 func FuzzReadNpy(f *testing.F) {
@@ -42,6 +43,12 @@ func FuzzDecodeImage(f *testing.F) {
 	jpeg.Encode(&b, img, nil)
 	f.Add(b.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("decoding took %v", d)
+			}
+		}()
 		im, err := DecodeImage(bytes.NewReader(data))
 		if err == nil && len(im.Pix) != 3*im.W*im.H {
 			t.Fatalf("%dx%d image with %d bytes", im.W, im.H, len(im.Pix))

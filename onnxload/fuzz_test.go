@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzDecodeBuild feeds arbitrary bytes to the ONNX decoder and, when they
@@ -19,6 +20,12 @@ func FuzzDecodeBuild(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("decoding and building took %v", d)
+			}
+		}()
 		m, err := Decode(data)
 		if err != nil {
 			return

@@ -219,6 +219,26 @@ func pads4(n *Node) ([4]int, error) {
 	return p, nil
 }
 
+// window reads the strides, dilations and pads of a convolution or pooling
+// window of size k over input x, resolving auto_pad.
+func window(n *Node, x []int, k [2]int) (strides, dilations [2]int, pads [4]int, err error) {
+	if strides, err = spatial(n, "strides", 1); err != nil {
+		return
+	}
+	if dilations, err = spatial(n, "dilations", 1); err != nil {
+		return
+	}
+	if pads, err = pads4(n); err != nil {
+		return
+	}
+	mode, err := attrString(n, "auto_pad", "NOTSET")
+	if err != nil {
+		return
+	}
+	pads, err = graph.AutoPad(mode, [2]int{x[2], x[3]}, k, strides, dilations, pads)
+	return
+}
+
 func opConv(b *builder, n *Node, in []value) ([]value, error) {
 	x, err := b.float(n, in, 0)
 	if err != nil {
@@ -239,15 +259,6 @@ func opConv(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, fmt.Errorf("only 2-D convolution is supported (input %v, weight %v)", x.Shape(), ws)
 	}
 	var p graph.ConvParams
-	if p.Strides, err = spatial(n, "strides", 1); err != nil {
-		return nil, err
-	}
-	if p.Dilations, err = spatial(n, "dilations", 1); err != nil {
-		return nil, err
-	}
-	if p.Pads, err = pads4(n); err != nil {
-		return nil, err
-	}
 	g, err := attrInt(n, "group", 1)
 	if err != nil {
 		return nil, err
@@ -260,12 +271,7 @@ func opConv(b *builder, n *Node, in []value) ([]value, error) {
 	if k != [2]int{0, 0} && k != [2]int{ws[2], ws[3]} {
 		return nil, fmt.Errorf("kernel_shape %v does not match weight %v", k, ws)
 	}
-	mode, err := attrString(n, "auto_pad", "NOTSET")
-	if err != nil {
-		return nil, err
-	}
-	xs := x.Shape()
-	if p.Pads, err = graph.AutoPad(mode, [2]int{xs[2], xs[3]}, [2]int{ws[2], ws[3]}, p.Strides, p.Dilations, p.Pads); err != nil {
+	if p.Strides, p.Dilations, p.Pads, err = window(n, x.Shape(), [2]int{ws[2], ws[3]}); err != nil {
 		return nil, err
 	}
 	return one(graph.Conv(x, w, bias, p))
@@ -287,13 +293,7 @@ func opPool(isMax bool) opFunc {
 		if p.Kernel[0] == 0 {
 			return nil, errors.New("attribute kernel_shape is required")
 		}
-		if p.Strides, err = spatial(n, "strides", 1); err != nil {
-			return nil, err
-		}
-		if p.Dilations, err = spatial(n, "dilations", 1); err != nil {
-			return nil, err
-		}
-		if p.Pads, err = pads4(n); err != nil {
+		if p.Strides, p.Dilations, p.Pads, err = window(n, x.Shape(), p.Kernel); err != nil {
 			return nil, err
 		}
 		ceil, err := attrInt(n, "ceil_mode", 0)
@@ -306,14 +306,6 @@ func opPool(isMax bool) opFunc {
 			return nil, err
 		}
 		p.CountIncludePad = cip != 0
-		mode, err := attrString(n, "auto_pad", "NOTSET")
-		if err != nil {
-			return nil, err
-		}
-		xs := x.Shape()
-		if p.Pads, err = graph.AutoPad(mode, [2]int{xs[2], xs[3]}, p.Kernel, p.Strides, p.Dilations, p.Pads); err != nil {
-			return nil, err
-		}
 		if isMax {
 			return one(graph.MaxPool(x, p))
 		}

@@ -139,3 +139,34 @@ func attrString(n *Node, name, def string) (string, error) {
 	}
 	return s, nil
 }
+
+// attrs reads a node's attributes, keeping the first error, so that an op
+// reads all it needs and checks once.
+type attrs struct {
+	n   *Node
+	err error
+}
+
+func (a *attrs) int(name string, def int64) int64 {
+	v, err := attrInt(a.n, name, def)
+	a.keep(err)
+	return v
+}
+
+func (a *attrs) float(name string, def float32) float32 {
+	v, err := attrFloat(a.n, name, def)
+	a.keep(err)
+	return v
+}
+
+func (a *attrs) string(name, def string) string {
+	v, err := attrString(a.n, name, def)
+	a.keep(err)
+	return v
+}
+
+func (a *attrs) keep(err error) {
+	if a.err == nil {
+		a.err = err
+	}
+}

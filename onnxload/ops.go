@@ -231,9 +231,10 @@ func window(n *Node, x []int, k [2]int) (strides, dilations [2]int, pads [4]int,
 	if pads, err = pads4(n); err != nil {
 		return
 	}
-	mode, err := attrString(n, "auto_pad", "NOTSET")
-	if err != nil {
-		return
+	a := attrs{n: n}
+	mode := a.string("auto_pad", "NOTSET")
+	if a.err != nil {
+		return strides, dilations, pads, a.err
 	}
 	pads, err = graph.AutoPad(mode, [2]int{x[2], x[3]}, k, strides, dilations, pads)
 	return
@@ -258,12 +259,11 @@ func opConv(b *builder, n *Node, in []value) ([]value, error) {
 	if len(ws) != 4 || len(x.Shape()) != 4 {
 		return nil, fmt.Errorf("only 2-D convolution is supported (input %v, weight %v)", x.Shape(), ws)
 	}
-	var p graph.ConvParams
-	g, err := attrInt(n, "group", 1)
-	if err != nil {
-		return nil, err
+	a := attrs{n: n}
+	p := graph.ConvParams{Group: int(a.int("group", 1))}
+	if a.err != nil {
+		return nil, a.err
 	}
-	p.Group = int(g)
 	k, err := spatial(n, "kernel_shape", 0)
 	if err != nil {
 		return nil, err
@@ -296,16 +296,12 @@ func opPool(isMax bool) opFunc {
 		if p.Strides, p.Dilations, p.Pads, err = window(n, x.Shape(), p.Kernel); err != nil {
 			return nil, err
 		}
-		ceil, err := attrInt(n, "ceil_mode", 0)
-		if err != nil {
-			return nil, err
+		a := attrs{n: n}
+		p.CeilMode = a.int("ceil_mode", 0) != 0
+		p.CountIncludePad = a.int("count_include_pad", 0) != 0
+		if a.err != nil {
+			return nil, a.err
 		}
-		p.CeilMode = ceil != 0
-		cip, err := attrInt(n, "count_include_pad", 0)
-		if err != nil {
-			return nil, err
-		}
-		p.CountIncludePad = cip != 0
 		if isMax {
 			return one(graph.MaxPool(x, p))
 		}
@@ -318,23 +314,13 @@ func opLRN(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	size, err := attrInt(n, "size", 0)
-	if err != nil {
-		return nil, err
+	a := attrs{n: n}
+	p := graph.LRNParams{Size: int(a.int("size", 0)), Alpha: float64(a.float("alpha", 1e-4)),
+		Beta: float64(a.float("beta", 0.75)), Bias: float64(a.float("bias", 1))}
+	if a.err != nil {
+		return nil, a.err
 	}
-	alpha, err := attrFloat(n, "alpha", 1e-4)
-	if err != nil {
-		return nil, err
-	}
-	beta, err := attrFloat(n, "beta", 0.75)
-	if err != nil {
-		return nil, err
-	}
-	bias, err := attrFloat(n, "bias", 1)
-	if err != nil {
-		return nil, err
-	}
-	return one(graph.LRN(x, graph.LRNParams{Size: int(size), Alpha: float64(alpha), Beta: float64(beta), Bias: float64(bias)}))
+	return one(graph.LRN(x, p))
 }
 
 func opBatchNorm(b *builder, n *Node, in []value) ([]value, error) {
@@ -369,21 +355,11 @@ func opGemm(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	ta, err := attrInt(n, "transA", 0)
-	if err != nil {
-		return nil, err
-	}
-	tb, err := attrInt(n, "transB", 0)
-	if err != nil {
-		return nil, err
-	}
-	alpha, err := attrFloat(n, "alpha", 1)
-	if err != nil {
-		return nil, err
-	}
-	beta, err := attrFloat(n, "beta", 1)
-	if err != nil {
-		return nil, err
+	at := attrs{n: n}
+	ta, tb := at.int("transA", 0), at.int("transB", 0)
+	alpha, beta := at.float("alpha", 1), at.float("beta", 1)
+	if at.err != nil {
+		return nil, at.err
 	}
 	y, err := graph.MatMul(a, w, ta != 0, tb != 0, alpha)
 	if err != nil || !present(in, 2) || beta == 0 {

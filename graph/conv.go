@@ -136,7 +136,7 @@ func (c conv) pointwise(q convGeom) bool {
 func (c conv) im2col(q convGeom, x []float32, cols []float32, par bool) {
 	each := func(ch int) { c.im2colChannel(q, x, cols, ch) }
 	if par {
-		parallelFor(q.cg, each)
+		ParallelFor(q.cg, each)
 		return
 	}
 	for ch := 0; ch < q.cg; ch++ {
@@ -183,7 +183,7 @@ func (c conv) im2colChannel(q convGeom, x []float32, cols []float32, ch int) {
 func (c conv) col2im(q convGeom, cols []float32, gx []float32, par bool) {
 	each := func(ch int) { c.col2imChannel(q, cols, gx, ch) }
 	if par {
-		parallelFor(q.cg, each)
+		ParallelFor(q.cg, each)
 		return
 	}
 	for ch := 0; ch < q.cg; ch++ {
@@ -304,7 +304,7 @@ func (c conv) each(q convGeom, pw bool, one func(n, g int, cols []float32, par b
 	}
 	var mu sync.Mutex
 	var free [][]float32
-	parallelFor(q.n*q.g, func(i int) {
+	ParallelFor(q.n*q.g, func(i int) {
 		mu.Lock()
 		var cols []float32
 		if len(free) > 0 {
@@ -343,7 +343,7 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 // depthwise computes a convolution with one filter per channel (groups =
 // channels) directly: a matrix product per channel would be 1×k².
 func (c conv) depthwise(q convGeom, x, w, bias, y []float32) {
-	parallelFor(q.n*q.c, func(nc int) {
+	ParallelFor(q.n*q.c, func(nc int) {
 		src := x[nc*q.h*q.w : (nc+1)*q.h*q.w]
 		dst := y[nc*q.p : (nc+1)*q.p]
 		b := float32(0)
@@ -364,7 +364,7 @@ func (c conv) depthwise(q convGeom, x, w, bias, y []float32) {
 }
 
 func (c conv) depthwiseBackward(q convGeom, w, gy, gx []float32) {
-	parallelFor(q.n*q.c, func(nc int) {
+	ParallelFor(q.n*q.c, func(nc int) {
 		dst := gx[nc*q.h*q.w : (nc+1)*q.h*q.w]
 		src := gy[nc*q.p : (nc+1)*q.p]
 		c.depthwiseTaps(q, w, nc%q.c, func(wv float32, iy, oy, ox0, ox1, ix int) {

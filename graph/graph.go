@@ -183,6 +183,24 @@ type gop struct {
 	shape   []int
 	inTypes []hm.Type
 	live    []bool
+	buf     reused
+}
+
+// reused is an op's output buffer, kept from run to run: a compiled program
+// runs the same ops on same-shaped values every iteration, and allocating
+// them afresh cost the garbage collector and the kernel's page faults more
+// than zeroing them. Nothing outside a run keeps a value: a Program's
+// readers copy what they return.
+type reused struct{ t *Tensor }
+
+// zeroed returns the buffer, shaped and cleared.
+func (r *reused) zeroed(shape []int) *Tensor {
+	if r.t == nil || !sameShape(r.t.Shape, shape) {
+		r.t = NewTensor(shape...)
+		return r.t
+	}
+	clear(r.t.Data)
+	return r.t
 }
 
 func (o *gop) Arity() int { return len(o.inTypes) }
@@ -211,7 +229,7 @@ func (o *gop) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", o.k, err)
 	}
-	out := NewTensor(o.shape...)
+	out := o.buf.zeroed(o.shape)
 	o.k.Forward(in, out)
 	return toValue(out), nil
 }
@@ -243,6 +261,7 @@ type gradOp struct {
 	i       int
 	id      uint64
 	inTypes []hm.Type
+	buf     reused
 }
 
 func (o *gradOp) Arity() int { return len(o.inTypes) }
@@ -270,7 +289,7 @@ func (o *gradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	n := len(ts) - 2
 	in, out, gout := ts[:n], ts[n], ts[n+1]
-	gin := NewTensor(in[o.i].Shape...)
+	gin := o.buf.zeroed(in[o.i].Shape)
 	o.fwd.k.Backward(o.i, in, out, gout, gin)
 	return toValue(gin), nil
 }

@@ -5,9 +5,9 @@ import (
 	"sync"
 )
 
-// parallelFor runs f(i) for i in [0, n) on up to GOMAXPROCS goroutines, in
+// ParallelFor runs f(i) for i in [0, n) on up to GOMAXPROCS goroutines, in
 // contiguous chunks. Work items must be independent.
-func parallelFor(n int, f func(i int)) {
+func ParallelFor(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {

@@ -47,8 +47,24 @@ func (u unary) OutShape(in [][]int) ([]int, error) {
 
 func (u unary) Diffable(int) bool { return true }
 
+// elementChunk is how many elements one goroutine of an elementwise kernel
+// takes: big enough that the start of a goroutine does not show.
+const elementChunk = 1 << 15
+
+// chunked runs f over [0, n) in elementChunk pieces, in parallel.
+func chunked(n int, f func(lo, hi int)) {
+	ParallelFor((n+elementChunk-1)/elementChunk, func(c int) {
+		f(c*elementChunk, min((c+1)*elementChunk, n))
+	})
+}
+
 func (u unary) Forward(in []*Tensor, out *Tensor) {
-	x, y := in[0].Data, out.Data
+	chunked(len(out.Data), func(lo, hi int) {
+		u.forward(in[0].Data[lo:hi], out.Data[lo:hi])
+	})
+}
+
+func (u unary) forward(x, y []float32) {
 	switch u.kind {
 	case kindRelu:
 		for i, v := range x {
@@ -81,15 +97,22 @@ func (u unary) Forward(in []*Tensor, out *Tensor) {
 // Backward uses the subgradient 0 at the kinks (x = 0 for Relu, the bounds
 // for Clip), as PyTorch and onnxruntime's training ops do.
 func (u unary) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
-	x, y, g, d := in[0].Data, out.Data, gout.Data, gin.Data
+	chunked(len(out.Data), func(lo, hi int) {
+		u.backward(in[0].Data[lo:hi], out.Data[lo:hi], gout.Data[lo:hi], gin.Data[lo:hi])
+	})
+}
+
+func (u unary) backward(x, y, g, d []float32) {
 	switch u.kind {
 	case kindRelu:
-		g = g[:len(x)]
-		d = d[:len(x)]
-		for i, v := range x {
-			if v > 0 {
-				d[i] = g[i]
-			}
+		// Relu passes g where its output is positive. A branch on the sign
+		// mispredicts on half the elements, so the output's bits make a
+		// mask instead: y ≥ +0, and y > 0 exactly when its bits are not 0.
+		g = g[:len(y)]
+		d = d[:len(y)]
+		for i, v := range y {
+			mask := uint32(-int32(math.Float32bits(v)) >> 31)
+			d[i] = math.Float32frombits(math.Float32bits(g[i]) & mask)
 		}
 	case kindLeakyRelu:
 		for i, v := range x {

@@ -3,8 +3,6 @@ package handcrafted
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
 
 	"github.com/invrep/invrep/graph"
 )
@@ -100,7 +98,7 @@ func (k histogram) assign(g []float32, shape []int) *binned {
 	sp := h * w
 	n := shape[0] * sp
 	b := &binned{lo: make([]int32, n), f: make([]float32, n), m: make([]float32, n)}
-	parallelRows(shape[0]*h, func(row int) {
+	graph.ParallelFor(shape[0]*h, func(row int) {
 		img, i := row/h, row%h
 		for j := 0; j < w; j++ {
 			gi := img*2*sp + i*w + j
@@ -173,7 +171,7 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 	h, w := in[0].Shape[2], in[0].Shape[3]
 	sp, csp := h*w, k.nr*k.nc
 	c := float64(k.bins.k) / (2 * math.Pi)
-	parallelRows(in[0].Shape[0]*h, func(row int) {
+	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
 		img, i := row/h, row%h
 		base := img * k.bins.k * csp
 		for j := 0; j < w; j++ {
@@ -207,20 +205,4 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 			d[gi+sp] = float32(dm*gy/m + dth*gx/(m*m))
 		}
 	})
-}
-
-// parallelRows runs f over rows on both cores.
-func parallelRows(n int, f func(row int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for r := w * n / workers; r < (w+1)*n/workers; r++ {
-				f(r)
-			}
-		}(w)
-	}
-	wg.Wait()
 }

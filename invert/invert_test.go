@@ -112,6 +112,7 @@ func TestTermGradients(t *testing.T) {
 	}
 	checkTerm(t, "tv2", TV{2}, x, identity, tvRef(2))
 	checkTerm(t, "tv1.5", TV{1.5}, x, identity, tvRef(1.5))
+	checkTerm(t, "tv1", TV{1}, x, identity, tvRef(1))
 	// The feature loss over a batch of 2 against one target, with a mask.
 	target := randT(rng, 1, 3, 4, 5)
 	mask := graph.NewTensor(1, 3, 4, 5)
@@ -335,5 +336,61 @@ func TestSafeguard(t *testing.T) {
 	_, err = Invert(context.Background(), rep, target, Options{ImageShape: []int{3, 112, 112}, TV: 0.5, Schedule: fast, NoSafeguard: true})
 	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "at iteration") {
 		t.Fatalf("without the safeguard: %v", err)
+	}
+}
+
+// TestTVBands checks TV on an image large enough to be split into bands of
+// rows against the gradient accumulated over the whole plane at once.
+func TestTVBands(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	const h, w = 301, 120
+	x := graph.NewTensor(1, 2, h, w)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	for _, beta := range []float64{1, 2, 1.5} {
+		k := tv{beta}
+		if n, _ := rowBands(x); n < 4 {
+			t.Fatalf("only %d bands", n)
+		}
+		out, gout, gin := graph.NewTensor(), &graph.Tensor{Data: []float32{0.5}}, graph.NewTensor(x.Shape...)
+		out.Data = []float32{0}
+		k.Forward([]*graph.Tensor{x}, out)
+		k.Backward(0, []*graph.Tensor{x}, out, gout, gin)
+		want := make([]float64, len(x.Data))
+		s := 0.0
+		for p := 0; p < 2; p++ {
+			for i := 0; i < h; i++ {
+				for j := 0; j < w; j++ {
+					o := p*h*w + i*w + j
+					var d1, d2 float64
+					if j+1 < w {
+						d1 = float64(x.Data[o+1]) - float64(x.Data[o])
+					}
+					if i+1 < h {
+						d2 = float64(x.Data[o+w]) - float64(x.Data[o])
+					}
+					v := d1*d1 + d2*d2
+					s += math.Pow(v, beta/2)
+					c := beta * math.Pow(math.Max(v, 1e-10), beta/2-1) * 0.5
+					if j+1 < w {
+						want[o+1] += c * d1
+						want[o] -= c * d1
+					}
+					if i+1 < h {
+						want[o+w] += c * d2
+						want[o] -= c * d2
+					}
+				}
+			}
+		}
+		if math.Abs(float64(out.Data[0])-s) > 1e-6*s {
+			t.Errorf("β=%g: TV %g, want %g", beta, out.Data[0], s)
+		}
+		for i, v := range want {
+			if math.Abs(float64(gin.Data[i])-v) > 1e-5*(1+math.Abs(v)) {
+				t.Fatalf("β=%g: gradient[%d] = %g, want %g", beta, i, gin.Data[i], v)
+			}
+		}
 	}
 }

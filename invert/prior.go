@@ -42,22 +42,44 @@ func (k alphaNorm) pow(v float64, e float64) float64 {
 	return math.Pow(v, e)
 }
 
+// bands splits n elements (or rows) into pieces of about size for
+// ParallelFor; partial sums are added in band order, so results do not
+// depend on the number of cores.
+func bands(n, size int) int { return max(1, (n+size-1)/size) }
+
 func (k alphaNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
+	x := in[0].Data
+	nb := bands(len(x), 1<<15)
+	part := make([]float64, nb)
+	graph.ParallelFor(nb, func(b int) {
+		s := 0.0
+		for _, v := range x[b*len(x)/nb : (b+1)*len(x)/nb] {
+			s += k.pow(float64(v), k.alpha)
+		}
+		part[b] = s
+	})
 	s := 0.0
-	for _, v := range in[0].Data {
-		s += k.pow(float64(v), k.alpha)
+	for _, v := range part {
+		s += v
 	}
 	out.Data[0] = float32(s)
 }
+
 func (k alphaNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 	g := float64(gout.Data[0])
-	for i, v := range in[0].Data {
-		d := k.alpha * k.pow(float64(v), k.alpha-1)
-		if v < 0 {
-			d = -d
+	x := in[0].Data
+	nb := bands(len(x), 1<<15)
+	graph.ParallelFor(nb, func(b int) {
+		lo, hi := b*len(x)/nb, (b+1)*len(x)/nb
+		d := gin.Data[lo:hi]
+		for i, v := range x[lo:hi] {
+			dv := k.alpha * k.pow(float64(v), k.alpha-1)
+			if v < 0 {
+				dv = -dv
+			}
+			d[i] = float32(g * dv)
 		}
-		gin.Data[i] = float32(g * d)
-	}
+	})
 }
 
 // TV is the V^β prior Σ ((x_{i,j+1} − x_{ij})² + (x_{i+1,j} − x_{ij})²)^{β/2},
@@ -85,61 +107,118 @@ func (k tv) String() string                     { return fmt.Sprintf("TV(%g)", k
 func (k tv) Diffable(int) bool                  { return true }
 func (k tv) OutShape(in [][]int) ([]int, error) { return nil, nil }
 
-// walk calls f(o, d1, d2) for every pixel offset o with its forward
-// differences along the row (d1, to the right) and the column (d2, down).
-func (k tv) walk(x *graph.Tensor, f func(o int, d1, d2 float64)) {
+// rowBands splits the image's planes into bands of rows for ParallelFor:
+// HOG inverts a single grey plane, so planes alone would leave a core idle.
+func rowBands(x *graph.Tensor) (n, perPlane int) {
 	h, w := x.Shape[2], x.Shape[3]
-	for p := 0; p < x.Shape[0]*x.Shape[1]; p++ {
-		base := p * h * w
-		for i := 0; i < h; i++ {
-			for j := 0; j < w; j++ {
-				o := base + i*w + j
-				var d1, d2 float64
-				if j+1 < w {
-					d1 = float64(x.Data[o+1]) - float64(x.Data[o])
-				}
-				if i+1 < h {
-					d2 = float64(x.Data[o+w]) - float64(x.Data[o])
-				}
-				f(o, d1, d2)
-			}
-		}
+	perPlane = bands(h*w, 1<<14)
+	perPlane = min(perPlane, h)
+	return x.Shape[0] * x.Shape[1] * perPlane, perPlane
+}
+
+// weight is v^{β/2−1}·β, the factor of each difference in the gradient, with
+// v floored at 1e-10 for β < 2 as the code does.
+func (k tv) weight(v float64) float64 {
+	switch k.beta {
+	case 2:
+		return 2
+	case 1:
+		return 1 / math.Sqrt(math.Max(v, 1e-10))
 	}
+	return k.beta * math.Pow(math.Max(v, 1e-10), k.beta/2-1)
+}
+
+// term is v^{β/2}.
+func (k tv) term(v float64) float64 {
+	switch k.beta {
+	case 2:
+		return v
+	case 1:
+		return math.Sqrt(v)
+	}
+	return math.Pow(v, k.beta/2)
 }
 
 func (k tv) Forward(in []*graph.Tensor, out *graph.Tensor) {
+	x := in[0]
+	h, w := x.Shape[2], x.Shape[3]
+	n, per := rowBands(x)
+	part := make([]float64, n)
+	graph.ParallelFor(n, func(b int) {
+		plane := x.Data[b/per*h*w : (b/per+1)*h*w]
+		s := 0.0
+		for i := b % per * h / per; i < (b%per+1)*h/per; i++ {
+			row := plane[i*w : (i+1)*w]
+			var below []float32
+			if i+1 < h {
+				below = plane[(i+1)*w : (i+2)*w]
+			}
+			for j, v := range row {
+				var d1, d2 float64
+				if j+1 < w {
+					d1 = float64(row[j+1]) - float64(v)
+				}
+				if below != nil {
+					d2 = float64(below[j]) - float64(v)
+				}
+				s += k.term(d1*d1 + d2*d2)
+			}
+		}
+		part[b] = s
+	})
 	s := 0.0
-	if k.beta == 2 {
-		k.walk(in[0], func(_ int, d1, d2 float64) { s += d1*d1 + d2*d2 })
-	} else {
-		k.walk(in[0], func(_ int, d1, d2 float64) { s += math.Pow(d1*d1+d2*d2, k.beta/2) })
+	for _, v := range part {
+		s += v
 	}
 	out.Data[0] = float32(s)
 }
 
-// Backward: with v = d1² + d2², ∂v^{β/2}/∂d = β·v^{β/2−1}·d; for β < 2 the
-// weight uses max(v, 1e-10) as the code floors it.
+// Backward: with v = d1² + d2², ∂v^{β/2}/∂d = β·v^{β/2−1}·d. Each pixel
+// gathers −a − b of its own differences, a of its left neighbour's and b of
+// the one above (a = weight·d1, b = weight·d2), so bands of rows are
+// independent: a band recomputes the b of the row above it.
 func (k tv) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 	x := in[0]
-	w := x.Shape[3]
+	h, w := x.Shape[2], x.Shape[3]
 	g := float64(gout.Data[0])
-	acc := make([]float64, len(gin.Data))
-	k.walk(x, func(o int, d1, d2 float64) {
-		c := k.beta
-		if k.beta != 2 {
-			c *= math.Pow(math.Max(d1*d1+d2*d2, 1e-10), k.beta/2-1)
+	n, per := rowBands(x)
+	graph.ParallelFor(n, func(b int) {
+		plane := x.Data[b/per*h*w : (b/per+1)*h*w]
+		grad := gin.Data[b/per*h*w : (b/per+1)*h*w]
+		lo, hi := b%per*h/per, (b%per+1)*h/per
+		as, bs, up := make([]float64, w), make([]float64, w), make([]float64, w)
+		if lo > 0 {
+			k.diffs(plane, w, h, lo-1, as, up)
 		}
-		a, b := c*d1, c*d2
-		if o%w+1 < w {
-			acc[o+1] += a
-			acc[o] -= a
-		}
-		if (o/w)%x.Shape[2]+1 < x.Shape[2] {
-			acc[o+w] += b
-			acc[o] -= b
+		for i := lo; i < hi; i++ {
+			k.diffs(plane, w, h, i, as, bs)
+			d := grad[i*w : (i+1)*w]
+			left := 0.0
+			for j := range d {
+				d[j] = float32(g * (left + up[j] - as[j] - bs[j]))
+				left = as[j]
+			}
+			up, bs = bs, up
 		}
 	})
-	for i, v := range acc {
-		gin.Data[i] = float32(g * v)
+}
+
+// diffs sets a and b of row i.
+func (k tv) diffs(plane []float32, w, h, i int, as, bs []float64) {
+	row := plane[i*w : (i+1)*w]
+	var below []float32
+	if i+1 < h {
+		below = plane[(i+1)*w : (i+2)*w]
+	}
+	for j, v := range row {
+		var d1, d2 float64
+		if j+1 < w {
+			d1 = float64(row[j+1]) - float64(v)
+		}
+		if below != nil {
+			d2 = float64(below[j]) - float64(v)
+		}
+		c := k.weight(d1*d1 + d2*d2)
+		as[j], bs[j] = c*d1, c*d2
 	}
 }

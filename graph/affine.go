@@ -6,9 +6,24 @@ import "fmt"
 // inference-mode batch normalisation and input normalisation.
 type affine struct {
 	scale, shift []float32
+	from         []int // output channel c reads input channel from[c]; nil: c
 }
 
-func (k affine) String() string    { return fmt.Sprintf("ChannelAffine(%d)", len(k.scale)) }
+func (k affine) String() string {
+	if k.from != nil {
+		return fmt.Sprintf("ChannelAffine(%d, from %v)", len(k.scale), k.from)
+	}
+	return fmt.Sprintf("ChannelAffine(%d)", len(k.scale))
+}
+
+// src is the input plane that output plane p reads.
+func (k affine) src(p int) int {
+	c := len(k.scale)
+	if k.from == nil {
+		return p
+	}
+	return p - p%c + k.from[p%c]
+}
 func (k affine) Diffable(int) bool { return true }
 func (k affine) OutShape(in [][]int) ([]int, error) {
 	if len(in) != 1 || len(in[0]) < 2 || in[0][1] != len(k.scale) {
@@ -22,7 +37,8 @@ func (k affine) Forward(in []*Tensor, out *Tensor) {
 	sp := len(out.Data) / (in[0].Shape[0] * c)
 	for p := 0; p < len(out.Data)/sp; p++ {
 		a, b := k.scale[p%c], k.shift[p%c]
-		src, dst := in[0].Data[p*sp:(p+1)*sp], out.Data[p*sp:(p+1)*sp]
+		q := k.src(p)
+		src, dst := in[0].Data[q*sp:(q+1)*sp], out.Data[p*sp:(p+1)*sp]
 		for i, v := range src {
 			dst[i] = a*v + b
 		}
@@ -34,9 +50,10 @@ func (k affine) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
 	sp := len(gin.Data) / (in[0].Shape[0] * c)
 	for p := 0; p < len(gin.Data)/sp; p++ {
 		a := k.scale[p%c]
-		src, dst := gout.Data[p*sp:(p+1)*sp], gin.Data[p*sp:(p+1)*sp]
+		q := k.src(p)
+		src, dst := gout.Data[p*sp:(p+1)*sp], gin.Data[q*sp:(q+1)*sp]
 		for i, v := range src {
-			dst[i] = a * v
+			dst[i] += a * v
 		}
 	}
 }
@@ -47,6 +64,24 @@ func ChannelAffine(x *Node, scale, shift []float32) (*Node, error) {
 		return nil, fmt.Errorf("ChannelAffine: %d scales but %d shifts", len(scale), len(shift))
 	}
 	return Apply(affine{scale: scale, shift: shift}, x)
+}
+
+// ReorderedChannelAffine computes scale_c·x_{from[c]} + shift_c for every
+// output channel c: a channel reordering (RGB to BGR) folded into the
+// affine map, where slicing and concatenating channels cost a copy each.
+func ReorderedChannelAffine(x *Node, from []int, scale, shift []float32) (*Node, error) {
+	if len(scale) != len(shift) || len(from) != len(scale) {
+		return nil, fmt.Errorf("ReorderedChannelAffine: %d sources, %d scales, %d shifts", len(from), len(scale), len(shift))
+	}
+	if len(x.shape) < 2 || x.shape[1] != len(scale) {
+		return nil, fmt.Errorf("ReorderedChannelAffine: want [N,%d,...], got %v", len(scale), x.shape)
+	}
+	for _, f := range from {
+		if f < 0 || f >= len(scale) {
+			return nil, fmt.Errorf("ReorderedChannelAffine: source channel %d outside [0,%d)", f, len(scale))
+		}
+	}
+	return Apply(affine{scale: scale, shift: shift, from: from}, x)
 }
 
 // BatchNorm is inference-mode batch normalisation,

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"time"
 	"fmt"
 	"hash"
 	"hash/fnv"
@@ -229,8 +230,10 @@ func (o *gop) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", o.k, err)
 	}
+	t0 := time.Now()
 	out := o.buf.zeroed(o.shape)
 	o.k.Forward(in, out)
+	OpTimes[o.k.String()] += time.Since(t0)
 	return toValue(out), nil
 }
 
@@ -289,8 +292,10 @@ func (o *gradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	n := len(ts) - 2
 	in, out, gout := ts[:n], ts[n], ts[n+1]
+	t0 := time.Now()
 	gin := o.buf.zeroed(in[o.i].Shape)
 	o.fwd.k.Backward(o.i, in, out, gout, gin)
+	OpTimes["d"+o.fwd.k.String()] += time.Since(t0)
 	return toValue(gin), nil
 }
 
@@ -326,3 +331,5 @@ func toValue(t *Tensor) gorgonia.Value {
 	}
 	return tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(t.Data))
 }
+
+var OpTimes = map[string]time.Duration{}

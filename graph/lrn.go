@@ -30,28 +30,16 @@ func (k lrn) OutShape(in [][]int) ([]int, error) {
 	return append([]int(nil), in[0]...), nil
 }
 
-// scale returns s_c = bias + alpha/size · Σ x² for every element.
-func (k lrn) scale(x *Tensor) []float64 {
-	n, c := x.Shape[0], x.Shape[1]
-	sp := len(x.Data) / (n * c)
-	lo, hi := (k.p.Size-1)/2, (k.p.Size-1)-(k.p.Size-1)/2
-	s := make([]float64, len(x.Data))
-	a := k.p.Alpha / float64(k.p.Size)
-	for b := 0; b < n; b++ {
-		for ch := 0; ch < c; ch++ {
-			dst := s[(b*c+ch)*sp : (b*c+ch+1)*sp]
-			for j := max(ch-lo, 0); j <= min(ch+hi, c-1); j++ {
-				src := x.Data[(b*c+j)*sp : (b*c+j+1)*sp]
-				for i, v := range src {
-					dst[i] += float64(v) * float64(v)
-				}
-			}
-			for i := range dst {
-				dst[i] = k.p.Bias + a*dst[i]
-			}
-		}
+// lrnState is what the forward pass leaves the backward: per element the
+// scale s and s^−β, and room for the backward's t. Its buffers are reused
+// from run to run.
+type lrnState struct{ s, r, t []float32 }
+
+func (k lrn) state(n int) *lrnState {
+	if st, ok := k.memo.Last().(*lrnState); ok && len(st.s) == n {
+		return st
 	}
-	return s
+	return &lrnState{s: make([]float32, n), r: make([]float32, n), t: make([]float32, n)}
 }
 
 // pow is s^e, without math.Pow for the exponents LRN uses (β = 0.75 as in
@@ -61,56 +49,83 @@ func pow(s, e float64) float64 {
 	case -0.75:
 		r := math.Sqrt(s)
 		return 1 / (r * math.Sqrt(r))
-	case -1.75:
-		r := math.Sqrt(s)
-		return 1 / (s * r * math.Sqrt(r))
 	case -0.5:
 		return 1 / math.Sqrt(s)
-	case -1.5:
-		return 1 / (s * math.Sqrt(s))
 	}
 	return math.Pow(s, e)
 }
 
+// planes runs f(b, c, off) for every [N,C] plane at offset off, in parallel.
+func planes(x *Tensor, f func(b, c, off int)) {
+	n, c := x.Shape[0], x.Shape[1]
+	sp := len(x.Data) / (n * c)
+	ParallelFor(n*c, func(p int) { f(p/c, p%c, p*sp) })
+}
+
 func (k lrn) Forward(in []*Tensor, out *Tensor) {
-	s := k.scale(in[0])
-	for i, v := range in[0].Data {
-		out.Data[i] = float32(float64(v) * pow(s[i], -k.p.Beta))
-	}
-	k.memo.Put(in[0], s)
+	x := in[0]
+	st := k.state(len(x.Data))
+	c := x.Shape[1]
+	sp := len(x.Data) / (x.Shape[0] * c)
+	lo, hi := (k.p.Size-1)/2, (k.p.Size-1)-(k.p.Size-1)/2
+	a := float32(k.p.Alpha / float64(k.p.Size))
+	bias := float32(k.p.Bias)
+	planes(x, func(b, ch, off int) {
+		s := st.s[off : off+sp]
+		clear(s)
+		for j := max(ch-lo, 0); j <= min(ch+hi, c-1); j++ {
+			src := x.Data[(b*c+j)*sp : (b*c+j+1)*sp]
+			for i, v := range src {
+				s[i] += v * v
+			}
+		}
+		r, y, xs := st.r[off:off+sp], out.Data[off:off+sp], x.Data[off:off+sp]
+		for i, v := range s {
+			v = bias + a*v
+			s[i] = v
+			r[i] = float32(pow(float64(v), -k.p.Beta))
+			y[i] = xs[i] * r[i]
+		}
+	})
+	k.memo.Put(x, st)
 }
 
 // Backward: dx_j = g_j s_j^−β − (2αβ/size) x_j Σ_{c: j ∈ win(c)} g_c x_c s_c^(−β−1).
-func (k lrn) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
+func (k lrn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	x := in[0]
-	var s []float64
-	if v, ok := k.memo.Get(x); ok {
-		s = v.([]float64)
-	} else {
-		s = k.scale(x)
+	v, ok := k.memo.Get(x)
+	if !ok {
+		k.Forward(in, NewTensor(out.Shape...))
+		v, _ = k.memo.Get(x)
 	}
-	n, c := x.Shape[0], x.Shape[1]
-	sp := len(x.Data) / (n * c)
+	st := v.(*lrnState)
+	c := x.Shape[1]
+	sp := len(x.Data) / (x.Shape[0] * c)
 	lo, hi := (k.p.Size-1)/2, (k.p.Size-1)-(k.p.Size-1)/2
-	t := make([]float64, len(x.Data)) // g_c x_c s_c^(−β−1)
-	for i := range t {
-		t[i] = float64(gout.Data[i]) * float64(x.Data[i]) * pow(s[i], -k.p.Beta-1)
-		gin.Data[i] = float32(float64(gout.Data[i]) * pow(s[i], -k.p.Beta))
-	}
-	f := 2 * k.p.Alpha * k.p.Beta / float64(k.p.Size)
-	for b := 0; b < n; b++ {
-		for j := 0; j < c; j++ {
-			// channel j lies in win(ch) for ch ∈ [j − hi, j + lo].
-			dst := gin.Data[(b*c+j)*sp : (b*c+j+1)*sp]
-			xs := x.Data[(b*c+j)*sp : (b*c+j+1)*sp]
-			for ch := max(j-hi, 0); ch <= min(j+lo, c-1); ch++ {
-				ts := t[(b*c+ch)*sp : (b*c+ch+1)*sp]
-				for i := range dst {
-					dst[i] -= float32(f * float64(xs[i]) * ts[i])
-				}
+	planes(x, func(_, _, off int) { // t_c = g_c x_c s_c^(−β−1)
+		t, g, xs := st.t[off:off+sp], gout.Data[off:off+sp], x.Data[off:off+sp]
+		r, s := st.r[off:off+sp], st.s[off:off+sp]
+		for i := range t {
+			t[i] = g[i] * xs[i] * r[i] / s[i]
+		}
+	})
+	f := float32(2 * k.p.Alpha * k.p.Beta / float64(k.p.Size))
+	planes(x, func(b, j, off int) {
+		// channel j lies in win(ch) for ch ∈ [j − hi, j + lo].
+		d, g, r, xs := gin.Data[off:off+sp], gout.Data[off:off+sp], st.r[off:off+sp], x.Data[off:off+sp]
+		for i := range d {
+			d[i] = 0
+		}
+		for ch := max(j-hi, 0); ch <= min(j+lo, c-1); ch++ {
+			t := st.t[(b*c+ch)*sp : (b*c+ch+1)*sp]
+			for i, v := range t {
+				d[i] += v
 			}
 		}
-	}
+		for i := range d {
+			d[i] = g[i]*r[i] - f*xs[i]*d[i]
+		}
+	})
 }
 
 // LRN is ONNX local response normalisation.

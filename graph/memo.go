@@ -36,3 +36,14 @@ func (m *Memo) Get(t *Tensor) (any, bool) {
 	}
 	return nil, false
 }
+
+// Last returns the value last stored, whatever its input: a kernel reuses
+// its buffers from run to run.
+func (m *Memo) Last() any {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.val
+}

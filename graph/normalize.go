@@ -44,20 +44,17 @@ func (n Normalization) ModelInput(x *Node) (*Node, error) {
 	for i := range scale {
 		scale[i] = float32(1 / (255 * n.Std[i]))
 	}
-	y, err := ChannelAffine(x, scale, shift)
-	if err != nil || !n.BGR {
-		return y, err
+	if !n.BGR {
+		return ChannelAffine(x, scale, shift)
 	}
 	// The image variable stays RGB; a BGR model gets its channels reversed.
-	chans := make([]*Node, c)
-	for i := range chans {
-		start, size := make([]int, len(y.shape)), append([]int(nil), y.shape...)
-		start[1], size[1] = c-1-i, 1
-		if chans[i], err = Slice(y, start, size); err != nil {
-			return nil, err
-		}
+	from := make([]int, c)
+	rs, rb := make([]float32, c), make([]float32, c)
+	for i := range from {
+		from[i] = c - 1 - i
+		rs[i], rb[i] = scale[c-1-i], shift[c-1-i]
 	}
-	return Concat(1, chans...)
+	return ReorderedChannelAffine(x, from, rs, rb)
 }
 
 // FromModelUnits converts a tensor in the model's input units to paper units.

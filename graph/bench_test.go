@@ -42,7 +42,7 @@ func benchOp(b *testing.B, in []int, flops float64, grad bool, build func(x *Nod
 func convBench(b *testing.B, in, w []int, p ConvParams, grad bool) {
 	rng := rand.New(rand.NewSource(2))
 	wt := randTensor(rng, w...)
-	k := conv{p.withDefaults()}
+	k := conv{p: p.withDefaults()}
 	out, _ := k.OutShape([][]int{in, w})
 	flops := 2 * float64(Numel(out)) * float64(w[1]*w[2]*w[3])
 	benchOp(b, in, flops, grad, func(x *Node) (*Node, error) { return Conv(x, x.graph.Const(wt), nil, p) })

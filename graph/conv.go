@@ -62,7 +62,10 @@ func AutoPad(mode string, in, k, strides, dil [2]int, pads [4]int) ([4]int, erro
 // conv is a grouped, strided, dilated, padded 2-D convolution computed as
 // im2col and one matrix product per image and group. Inputs: x [N,C,H,W],
 // w [M,C/group,kh,kw], optional bias [M].
-type conv struct{ p ConvParams }
+type conv struct {
+	p     ConvParams
+	packs *packCache // nil: weights are packed on every product
+}
 
 func (c conv) String() string {
 	return fmt.Sprintf("Conv(s=%v,p=%v,d=%v,g=%d)", c.p.Strides, c.p.Pads, c.p.Dilations, c.p.Group)
@@ -230,6 +233,51 @@ var (
 	gemmName = "gonum (pure Go)"
 )
 
+// gemmPackA and gemmPacked, where the matrix product has them, split it in
+// two: packing op(A) into the micro-kernel's layout, and the product with a
+// packed op(A). Convolutions pack their constant weights once instead of
+// on every call. gemmPacked reports false where it cannot take the shape.
+var (
+	gemmPackA  func(tA bool, m, k int, a []float32, lda int) []float32
+	gemmPacked func(ap []float32, m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int) bool
+)
+
+// packCache holds a convolution's weights packed for gemmPacked, per slice
+// of weights (a group's) and orientation.
+type packCache struct {
+	mu sync.Mutex
+	m  map[packKey][]float32
+}
+
+type packKey struct {
+	a  *float32
+	n  int
+	tA bool
+}
+
+// weightGemm computes C = op(W)·B + beta·C for a constant weight matrix W
+// (m×k, lda) and B, C with n columns, through the packed form when there is
+// one.
+func (c conv) weightGemm(tA bool, m, n, k int, w []float32, lda int, b []float32, beta float32, out []float32) {
+	if gemmPackA != nil && c.packs != nil && len(w) > 0 {
+		key := packKey{&w[0], len(w), tA}
+		c.packs.mu.Lock()
+		ap, ok := c.packs.m[key]
+		if !ok {
+			if c.packs.m == nil {
+				c.packs.m = map[packKey][]float32{}
+			}
+			ap = gemmPackA(tA, m, k, w, lda)
+			c.packs.m[key] = ap
+		}
+		c.packs.mu.Unlock()
+		if gemmPacked(ap, m, n, k, b, n, beta, out, n) {
+			return
+		}
+	}
+	gemm(tA, false, m, n, k, w, lda, b, n, beta, out, n)
+}
+
 // BLAS names the matrix-product implementation in use.
 func BLAS() string { return gemmName }
 
@@ -282,7 +330,7 @@ func (c conv) Forward(in []*Tensor, out *Tensor) {
 				}
 			}
 		}
-		gemm(false, false, q.mg, q.p, q.k, w[g*q.mg*q.k:], q.k, b, q.p, 1, ys, q.p)
+		c.weightGemm(false, q.mg, q.p, q.k, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, b, 1, ys)
 	}
 	c.each(q, pw, one)
 }
@@ -332,10 +380,10 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		gys := gy[(n*q.m+g*q.mg)*q.p:]
 		gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
 		if pw {
-			gemm(true, false, q.k, q.p, q.mg, w[g*q.mg*q.k:], q.k, gys, q.p, 1, gxs, q.p)
+			c.weightGemm(true, q.k, q.p, q.mg, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, gys, 1, gxs)
 			return
 		}
-		gemm(true, false, q.k, q.p, q.mg, w[g*q.mg*q.k:], q.k, gys, q.p, 0, cols, q.p)
+		c.weightGemm(true, q.k, q.p, q.mg, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, gys, 0, cols)
 		c.col2im(q, cols, gxs, par)
 	})
 }
@@ -414,7 +462,7 @@ func validRange(n, stride, off, size int) (o0, o1 int) {
 // Conv is a 2-D convolution of x [N,C,H,W] with w [M,C/group,kh,kw] and an
 // optional bias b [M] (nil for none). Weights and bias are not differentiated.
 func Conv(x, w, b *Node, p ConvParams) (*Node, error) {
-	k := conv{p.withDefaults()}
+	k := conv{p: p.withDefaults(), packs: &packCache{}}
 	if b == nil {
 		return Apply(k, x, w)
 	}

@@ -48,24 +48,39 @@ func avxGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb in
 		gonumGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	if beta != 1 {
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			if beta == 0 {
-				clear(row)
-			} else {
-				for j := range row {
-					row[j] *= beta
-				}
+	apBuf := getBuf(packedSize(m, k))
+	defer packPool.Put(apBuf)
+	packA(tA, m, k, a, lda, *apBuf)
+	avxGemmPacked(*apBuf, tB, m, n, k, b, ldb, beta, c, ldc)
+}
+
+func init() {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		gemmPackA = func(tA bool, m, k int, a []float32, lda int) []float32 {
+			if m < mr || k == 0 {
+				return nil
 			}
+			ap := make([]float32, packedSize(m, k))
+			packA(tA, m, k, a, lda, ap)
+			return ap
+		}
+		gemmPacked = func(ap []float32, m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+			if ap == nil || n < nr {
+				return false
+			}
+			avxGemmPacked(ap, false, m, n, k, b, ldb, beta, c, ldc)
+			return true
 		}
 	}
+}
+
+// packedSize is the length of op(A) packed into 4-row panels.
+func packedSize(m, k int) int { return (m + mr - 1) / mr * k * mr }
+
+// packA packs op(A) (m×k) into ap: panel i holds rows 4i..4i+3, element
+// (r, p) at [i][p*4+r], rows past m zero.
+func packA(tA bool, m, k int, a []float32, lda int, ap []float32) {
 	mp := (m + mr - 1) / mr
-	np := (n + nr - 1) / nr
-	// Pack op(A): panel i holds rows 4i..4i+3, element (r, p) at [i][p*4+r].
-	apBuf := getBuf(mp * k * mr)
-	defer packPool.Put(apBuf)
-	ap := *apBuf
 	for i := 0; i < mp; i++ {
 		panel := ap[i*k*mr : (i+1)*k*mr]
 		for r := 0; r < mr; r++ {
@@ -88,6 +103,24 @@ func avxGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb in
 			}
 		}
 	}
+}
+
+// avxGemmPacked is avxGemm with op(A) already packed by packA.
+func avxGemmPacked(ap []float32, tB bool, m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if beta != 1 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row)
+			} else {
+				for j := range row {
+					row[j] *= beta
+				}
+			}
+		}
+	}
+	mp := (m + mr - 1) / mr
+	np := (n + nr - 1) / nr
 	workers := min(runtime.GOMAXPROCS(0), np)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {

@@ -55,29 +55,53 @@ func (k featureLoss) OutShape(in [][]int) ([]int, error) {
 	return nil, nil
 }
 
-func (k featureLoss) m(i int) float64 {
-	if k.mask == nil {
-		return 1
-	}
-	return float64(k.mask.Data[i])
-}
-
 func (k featureLoss) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	per := len(k.target.Data)
 	n := len(in[0].Data) / per
-	s := 0.0
-	for i, v := range in[0].Data {
-		d := float64(v) - float64(k.target.Data[i%per])
-		s += k.m(i%per) * d * d
-	}
+	s := sumBands(len(in[0].Data), func(lo, hi int) float64 {
+		s := 0.0
+		for i := lo; i < hi; {
+			// one repeat's stretch of [lo, hi), against the target from t
+			t, end := i%per, min(hi, i-i%per+per)
+			x, phi0 := in[0].Data[i:end], k.target.Data[t:]
+			if k.mask == nil {
+				for j, v := range x {
+					d := float64(v) - float64(phi0[j])
+					s += d * d
+				}
+			} else {
+				m := k.mask.Data[t:]
+				for j, v := range x {
+					d := float64(v) - float64(phi0[j])
+					s += float64(m[j]) * d * d
+				}
+			}
+			i = end
+		}
+		return s
+	})
 	out.Data[0] = float32(s / (float64(n) * k.den))
 }
 
 func (k featureLoss) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 	per := len(k.target.Data)
 	n := len(in[0].Data) / per
-	c := 2 * float64(gout.Data[0]) / (float64(n) * k.den)
-	for i, v := range in[0].Data {
-		gin.Data[i] = float32(c * k.m(i%per) * (float64(v) - float64(k.target.Data[i%per])))
-	}
+	c := float32(2 * float64(gout.Data[0]) / (float64(n) * k.den))
+	eachBand(len(in[0].Data), func(lo, hi int) {
+		for i := lo; i < hi; {
+			t, end := i%per, min(hi, i-i%per+per)
+			x, phi0, d := in[0].Data[i:end], k.target.Data[t:], gin.Data[i:end]
+			if k.mask == nil {
+				for j, v := range x {
+					d[j] = c * (v - phi0[j])
+				}
+			} else {
+				m := k.mask.Data[t:]
+				for j, v := range x {
+					d[j] = c * m[j] * (v - phi0[j])
+				}
+			}
+			i = end
+		}
+	})
 }

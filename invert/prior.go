@@ -43,35 +43,63 @@ func (k alphaNorm) pow(v float64, e float64) float64 {
 }
 
 // bands splits n elements (or rows) into pieces of about size for
-// ParallelFor; partial sums are added in band order, so results do not
-// depend on the number of cores.
+// ParallelFor.
 func bands(n, size int) int { return max(1, (n+size-1)/size) }
 
-func (k alphaNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
-	x := in[0].Data
-	nb := bands(len(x), 1<<15)
+// band is the number of elements one goroutine of a prior or loss takes.
+const band = 1 << 15
+
+// sumBands adds f over bands of [0, n) computed in parallel, in band
+// order, so the sum does not depend on the number of cores.
+func sumBands(n int, f func(lo, hi int) float64) float64 {
+	nb := bands(n, band)
 	part := make([]float64, nb)
-	graph.ParallelFor(nb, func(b int) {
-		s := 0.0
-		for _, v := range x[b*len(x)/nb : (b+1)*len(x)/nb] {
-			s += k.pow(float64(v), k.alpha)
-		}
-		part[b] = s
-	})
+	graph.ParallelFor(nb, func(b int) { part[b] = f(b*n/nb, (b+1)*n/nb) })
 	s := 0.0
 	for _, v := range part {
 		s += v
 	}
-	out.Data[0] = float32(s)
+	return s
 }
 
+// eachBand runs f over bands of [0, n) in parallel.
+func eachBand(n int, f func(lo, hi int)) {
+	nb := bands(n, band)
+	graph.ParallelFor(nb, func(b int) { f(b*n/nb, (b+1)*n/nb) })
+}
+
+func (k alphaNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
+	x := in[0].Data
+	out.Data[0] = float32(sumBands(len(x), func(lo, hi int) float64 {
+		s := 0.0
+		if k.alpha == 6 {
+			for _, v := range x[lo:hi] {
+				v2 := float64(v) * float64(v)
+				s += v2 * v2 * v2
+			}
+			return s
+		}
+		for _, v := range x[lo:hi] {
+			s += k.pow(float64(v), k.alpha)
+		}
+		return s
+	}))
+}
+
+// Backward: ∂|v|^α/∂v = α·|v|^(α−1)·sign(v) = α·v^5 for α = 6.
 func (k alphaNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 	g := float64(gout.Data[0])
 	x := in[0].Data
-	nb := bands(len(x), 1<<15)
-	graph.ParallelFor(nb, func(b int) {
-		lo, hi := b*len(x)/nb, (b+1)*len(x)/nb
+	eachBand(len(x), func(lo, hi int) {
 		d := gin.Data[lo:hi]
+		if k.alpha == 6 {
+			c := float32(6 * g)
+			for i, v := range x[lo:hi] {
+				v2 := v * v
+				d[i] = c * v2 * v2 * v
+			}
+			return
+		}
 		for i, v := range x[lo:hi] {
 			dv := k.alpha * k.pow(float64(v), k.alpha-1)
 			if v < 0 {
@@ -111,7 +139,7 @@ func (k tv) OutShape(in [][]int) ([]int, error) { return nil, nil }
 // HOG inverts a single grey plane, so planes alone would leave a core idle.
 func rowBands(x *graph.Tensor) (n, perPlane int) {
 	h, w := x.Shape[2], x.Shape[3]
-	perPlane = bands(h*w, 1<<14)
+	perPlane = bands(h*w, band/2)
 	perPlane = min(perPlane, h)
 	return x.Shape[0] * x.Shape[1] * perPlane, perPlane
 }

@@ -1,11 +1,11 @@
 package graph
 
 import (
-	"time"
 	"fmt"
 	"hash"
 	"hash/fnv"
 	"sync/atomic"
+	"time"
 
 	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
@@ -21,6 +21,7 @@ type Graph struct {
 	g     *gorgonia.ExprGraph
 	input *Node
 	names map[string]int
+	prof  *profile
 }
 
 // Node is a value in a Graph: either a build-time constant or a gorgonia node
@@ -35,7 +36,7 @@ type Node struct {
 
 // New returns an empty graph.
 func New() *Graph {
-	return &Graph{g: gorgonia.NewGraph(), names: map[string]int{}}
+	return &Graph{g: gorgonia.NewGraph(), names: map[string]int{}, prof: &profile{}}
 }
 
 func (g *Graph) unique(name string) string {
@@ -158,7 +159,7 @@ func Apply(k Kernel, inputs ...*Node) (*Node, error) {
 		children[i] = in.gnode()
 		types[i] = children[i].Type()
 	}
-	op := &gop{k: k, id: nextID(), shape: shape, inTypes: types, live: live}
+	op := &gop{k: k, id: nextID(), shape: shape, inTypes: types, live: live, prof: g.prof}
 	n, err := gorgonia.ApplyOp(op, children...)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", k, err)
@@ -185,6 +186,7 @@ type gop struct {
 	inTypes []hm.Type
 	live    []bool
 	buf     reused
+	prof    *profile
 }
 
 // reused is an op's output buffer, kept from run to run: a compiled program
@@ -230,10 +232,11 @@ func (o *gop) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", o.k, err)
 	}
-	t0 := time.Now()
+	if o.prof.enabled() {
+		defer o.prof.add(o.k.String(), time.Now())
+	}
 	out := o.buf.zeroed(o.shape)
 	o.k.Forward(in, out)
-	OpTimes[o.k.String()] += time.Since(t0)
 	return toValue(out), nil
 }
 
@@ -292,10 +295,11 @@ func (o *gradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	n := len(ts) - 2
 	in, out, gout := ts[:n], ts[n], ts[n+1]
-	t0 := time.Now()
+	if o.fwd.prof.enabled() {
+		defer o.fwd.prof.add("d"+o.fwd.k.String(), time.Now())
+	}
 	gin := o.buf.zeroed(in[o.i].Shape)
 	o.fwd.k.Backward(o.i, in, out, gout, gin)
-	OpTimes["d"+o.fwd.k.String()] += time.Since(t0)
 	return toValue(gin), nil
 }
 
@@ -331,5 +335,3 @@ func toValue(t *Tensor) gorgonia.Value {
 	}
 	return tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(t.Data))
 }
-
-var OpTimes = map[string]time.Duration{}

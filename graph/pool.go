@@ -110,6 +110,11 @@ func (k pool) Forward(in []*Tensor, out *Tensor) {
 		src := in[0].Data[pl*h*w : (pl+1)*h*w]
 		dst := out.Data[pl*oh*ow : (pl+1)*oh*ow]
 		acc := make([]float32, w)
+		var rs rowScratch
+		a, b := k.interior(cols)
+		if !k.max {
+			a, b = 0, 0
+		}
 		for oy, r := range rows {
 			d := dst[oy*ow : (oy+1)*ow]
 			if r.k0 >= r.k1 {
@@ -120,16 +125,22 @@ func (k pool) Forward(in []*Tensor, out *Tensor) {
 			for i := r.k0 + 1; i < r.k1; i++ {
 				row := src[(r.start+i*dy)*w:][:w]
 				if k.max {
-					for x, v := range row {
-						acc[x] = max(acc[x], v)
-					}
+					vmax(acc, row)
 				} else {
 					for x, v := range row {
 						acc[x] += v
 					}
 				}
 			}
-			for ox, c := range cols {
+			if k.max {
+				k.rowsMax(acc, d, a, b, &rs)
+			}
+			for ox := 0; ox < len(cols); ox++ {
+				if ox == a && b > a {
+					ox = b - 1 // done by rowsMax
+					continue
+				}
+				c := cols[ox]
 				if c.k0 >= c.k1 {
 					d[ox] = 0
 					if k.max {
@@ -181,8 +192,21 @@ func (k pool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		dst := gin.Data[pl*h*w : (pl+1)*h*w]
 		g := gout.Data[pl*oh*ow : (pl+1)*oh*ow]
 		y := out.Data[pl*oh*ow : (pl+1)*oh*ow]
+		var rs rowScratch
+		lo, hi := k.interior(cols)
+		if !k.max {
+			lo, hi = 0, 0
+		}
 		for oy, r := range rows {
-			for ox, c := range cols {
+			if k.max && r.k0 < r.k1 {
+				k.rowsMaxBackward(src, dst, w, r, lo, hi, y[oy*ow:(oy+1)*ow], g[oy*ow:(oy+1)*ow], &rs)
+			}
+			for ox := 0; ox < len(cols); ox++ {
+				if ox == lo && hi > lo {
+					ox = hi - 1 // done by rowsMaxBackward
+					continue
+				}
+				c := cols[ox]
 				o := oy*ow + ox
 				if k.max {
 					if a := firstEqual(src, w, r, c, dy, dx, y[o]); a >= 0 {
@@ -204,6 +228,129 @@ func (k pool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 			}
 		}
 	})
+}
+
+// rowScratch is one goroutine's row buffers for the vector paths.
+type rowScratch struct {
+	e, o, ge, go_ []float32
+	found         []uint32
+}
+
+func (rs *rowScratch) size(w, n int) {
+	if len(rs.e) < (w+1)/2 || len(rs.found) < n {
+		h := (w + 1) / 2
+		rs.e, rs.o, rs.ge, rs.go_ = make([]float32, h), make([]float32, h), make([]float32, h), make([]float32, h)
+		rs.found = make([]uint32, max(n, w))
+	}
+}
+
+// interior is the outputs [a, b) whose windows lie wholly inside the row
+// and whose taps are therefore whole strided runs of it, for the row
+// primitives; b = a where the geometry has no vector path (dilated
+// columns, or a stride other than 1 or 2).
+func (k pool) interior(cols []axisSpan) (a, b int) {
+	if k.p.Dilations[1] != 1 || k.p.Strides[1] > 2 {
+		return 0, 0
+	}
+	kw := k.p.Kernel[1]
+	for a < len(cols) && (cols[a].k0 != 0 || cols[a].k1 != kw) {
+		a++
+	}
+	b = a
+	for b < len(cols) && cols[b].k0 == 0 && cols[b].k1 == kw {
+		b++
+	}
+	return a, b
+}
+
+// tapRun returns, for stride 2, which half of a deinterleaved row (odd
+// when true) holds tap j of output a, and its index there; for stride 1
+// the index in the row itself.
+func (k pool) tapRun(a, j int) (odd bool, at int) {
+	pos := a*k.p.Strides[1] - k.p.Pads[1] + j
+	if k.p.Strides[1] == 1 {
+		return false, pos
+	}
+	return pos&1 == 1, pos >> 1
+}
+
+// split deinterleaves row into rs.e and rs.o, the even and odd pixels.
+func (rs *rowScratch) split(row []float32) {
+	h := len(row) / 2
+	deinterleave(rs.e[:h], rs.o[:h], row)
+	if len(row)%2 == 1 {
+		rs.e[h] = row[len(row)-1]
+	}
+}
+
+// rowsMax sets the outputs d[a:b] of the interior windows from acc, the
+// maximum down the window rows, one tap column at a time.
+func (k pool) rowsMax(acc, d []float32, a, b int, rs *rowScratch) {
+	if b <= a {
+		return
+	}
+	n := b - a
+	out := d[a:b]
+	if k.p.Strides[1] == 2 {
+		rs.size(len(acc), n)
+		rs.split(acc)
+	}
+	for j := 0; j < k.p.Kernel[1]; j++ {
+		odd, at := k.tapRun(a, j)
+		run := acc
+		if k.p.Strides[1] == 2 {
+			run = rs.e
+			if odd {
+				run = rs.o
+			}
+		}
+		if j == 0 {
+			copy(out, run[at:at+n])
+		} else {
+			vmax(out, run[at:at+n])
+		}
+	}
+}
+
+// rowsMaxBackward routes the gradient g of one row of interior windows
+// [a, b), by window rows and then taps in row-major order, each to its
+// window's first maximum.
+func (k pool) rowsMaxBackward(src, dst []float32, w int, r axisSpan, a, b int, y, g []float32, rs *rowScratch) {
+	if b <= a {
+		return
+	}
+	n := b - a
+	rs.size(w, n)
+	found := rs.found[:n]
+	clear(found)
+	dy, s2 := k.p.Dilations[0], k.p.Strides[1] == 2
+	for i := r.k0; i < r.k1; i++ {
+		row := src[(r.start+i*dy)*w:][:w]
+		grow := dst[(r.start+i*dy)*w:][:w]
+		if s2 {
+			rs.split(row)
+			clear(rs.ge)
+			clear(rs.go_)
+		}
+		for j := 0; j < k.p.Kernel[1]; j++ {
+			odd, at := k.tapRun(a, j)
+			tap, to := row, grow
+			if s2 {
+				tap, to = rs.e, rs.ge
+				if odd {
+					tap, to = rs.o, rs.go_
+				}
+			}
+			firstMatch(to[at:at+n], tap[at:at+n], y[a:b], g[a:b], found)
+		}
+		if s2 {
+			h := w / 2
+			interleaveAdd(grow, rs.ge[:h], rs.go_[:h])
+			if w%2 == 1 {
+				grow[w-1] += rs.ge[h]
+			}
+		}
+	}
 }
 
 // firstEqual is the offset in the plane of the first pixel of a window, in

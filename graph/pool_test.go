@@ -148,3 +148,70 @@ func TestGlobalPool(t *testing.T) {
 	runOpCase(t, opCase{name: "GlobalAveragePool", in: shape, build: GlobalAveragePool, ref: ref(false)})
 	runOpCase(t, opCase{name: "GlobalMaxPool", in: shape, build: GlobalMaxPool, ref: ref(true), input: distinct})
 }
+
+// TestMaxPoolFirstMaximumWide checks MaxPool on planes wide enough for the
+// vector row paths, with small integer values so that most windows hold
+// ties: the output is each window's maximum and the gradient goes to the
+// first maximum in row-major order, as a direct search finds it.
+func TestMaxPoolFirstMaximumWide(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for _, tc := range []struct {
+		h, w int
+		p    PoolParams
+	}{
+		{13, 57, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}},
+		{12, 56, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}}},
+		{10, 40, PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}},
+		{9, 41, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}},
+		{11, 45, PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}},
+		{8, 44, PoolParams{Kernel: [2]int{3, 4}, Strides: [2]int{2, 2}, Pads: [4]int{0, 2, 0, 1}}},
+		{7, 50, PoolParams{Kernel: [2]int{2, 5}, Strides: [2]int{1, 1}, Pads: [4]int{0, 2, 1, 2}}},
+	} {
+		k := pool{p: tc.p.withDefaults(), max: true}
+		x := NewTensor(2, 3, tc.h, tc.w)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.Intn(4))
+		}
+		shape, err := k.OutShape([][]int{x.Shape})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, gy, gx := NewTensor(shape...), NewTensor(shape...), NewTensor(x.Shape...)
+		for i := range gy.Data {
+			gy.Data[i] = float32(rng.Intn(1000) + 1)
+		}
+		k.Forward([]*Tensor{x}, y)
+		k.Backward(0, []*Tensor{x}, y, gy, gx)
+		want := NewTensor(x.Shape...)
+		oh, ow := shape[2], shape[3]
+		for pl := 0; pl < 6; pl++ {
+			for oy := 0; oy < oh; oy++ {
+				for ox := 0; ox < ow; ox++ {
+					best, arg := float32(0), -1
+					for i := 0; i < tc.p.Kernel[0]; i++ {
+						for j := 0; j < tc.p.Kernel[1]; j++ {
+							iy, ix := oy*tc.p.Strides[0]-tc.p.Pads[0]+i, ox*tc.p.Strides[1]-tc.p.Pads[1]+j
+							if iy < 0 || iy >= tc.h || ix < 0 || ix >= tc.w {
+								continue
+							}
+							o := pl*tc.h*tc.w + iy*tc.w + ix
+							if arg < 0 || x.Data[o] > best {
+								best, arg = x.Data[o], o
+							}
+						}
+					}
+					o := pl*oh*ow + oy*ow + ox
+					if y.Data[o] != best {
+						t.Fatalf("%v plane %d out (%d,%d) = %g, want %g", tc.p, pl, oy, ox, y.Data[o], best)
+					}
+					want.Data[arg] += gy.Data[o]
+				}
+			}
+		}
+		for i := range want.Data {
+			if gx.Data[i] != want.Data[i] {
+				t.Fatalf("%v: gradient at %d = %g, want %g", tc.p, i, gx.Data[i], want.Data[i])
+			}
+		}
+	}
+}

@@ -38,6 +38,8 @@ type Options struct {
 	NoSafeguard bool
 	// Progress, when set, is called after every iteration.
 	Progress func(Progress)
+	// Profile times every op; the times come back in Result.Profile.
+	Profile bool
 }
 
 // Progress reports one iteration.
@@ -74,6 +76,9 @@ type Result struct {
 	Backtracks int
 	// Objective is the energy that was minimised.
 	Objective Objective
+	// Profile is the time spent per kind of op, the longest first, with
+	// Options.Profile (it includes the final evaluation).
+	Profile []graph.OpTime
 }
 
 // Growth is the safeguard's threshold: when the energy becomes NaN or Inf,
@@ -146,6 +151,9 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 		return nil, err
 	}
 	defer prog.Close()
+	if opts.Profile {
+		prog.EnableProfile()
+	}
 
 	img := opts.Init
 	if img == nil {
@@ -246,6 +254,9 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 	}
 	res.Images = img
 	res.MsPerIter = median(times)
+	if opts.Profile {
+		res.Profile = prog.Profile()
+	}
 	return res, iterationError
 }
 

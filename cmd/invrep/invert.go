@@ -28,6 +28,7 @@ type invertFlags struct {
 	seed       int64
 	quiet      bool
 	noGuard    bool
+	profile    bool
 	report     string
 	out        string
 	withOrig   bool
@@ -54,6 +55,7 @@ func runInvert(args []string, out io.Writer) error {
 	fs.BoolVar(&f.withOrig, "with-original", false, "put the original (resized) image first in OUT.png")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
 	fs.BoolVar(&f.noGuard, "no-safeguard", false, "run the authors' fixed steps even if they diverge")
+	fs.BoolVar(&f.profile, "profile", false, "print the time per iteration spent in each kind of op (forward, and d… for its gradient)")
 	size := fs.String("size", "", "input size N or WxH (default: the model's)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -253,7 +255,7 @@ func (f *invertFlags) run(out io.Writer, rep invert.Representation, target, mask
 	defer stop()
 	bar := progressBar(out, f.quiet, sched.Iters(), "inverting")
 	opts := invert.Options{ImageShape: imageShape, Repeats: f.repeats, Seed: f.seed, Schedule: sched, TV: tv, Mask: mask,
-		NoSafeguard: f.noGuard, Progress: func(p invert.Progress) {
+		NoSafeguard: f.noGuard, Profile: f.profile, Progress: func(p invert.Progress) {
 			if bar != nil {
 				bar.Describe(describe(p))
 				bar.Set(p.Iter)
@@ -282,7 +284,24 @@ func (f *invertFlags) run(out io.Writer, rep invert.Representation, target, mask
 	}
 	fmt.Fprintf(out, "wrote %s: relative feature error %s, %.1f ms/iteration, %d safeguard backtracks\n",
 		f.out, fmtErrs(res.RelErr), res.MsPerIter, res.Backtracks)
+	if f.profile {
+		printProfile(out, res.Profile, len(res.History)+1)
+	}
 	return nil
+}
+
+// printProfile prints the ops' time per run of the graph (the iterations
+// and the final evaluation), the longest first.
+func printProfile(out io.Writer, prof []graph.OpTime, runs int) {
+	total := time.Duration(0)
+	for _, t := range prof {
+		total += t.Time
+	}
+	fmt.Fprintf(out, "%12s  %6s  %s\n", "ms/iteration", "share", "op")
+	for _, t := range prof {
+		fmt.Fprintf(out, "%12.3f  %5.1f%%  %s\n", t.Time.Seconds()*1000/float64(runs), 100*t.Time.Seconds()/total.Seconds(), t.Op)
+	}
+	fmt.Fprintf(out, "%12.3f  %5.1f%%  all ops\n", total.Seconds()*1000/float64(runs), 100.0)
 }
 
 func fmtErrs(v []float64) string {

@@ -16,6 +16,9 @@ func (k affine) String() string {
 	return fmt.Sprintf("ChannelAffine(%d)", len(k.scale))
 }
 
+// Overwrites implements Overwriter: the gradient of a reordering adds up.
+func (k affine) Overwrites(grad bool, _ int) bool { return !grad || k.from == nil }
+
 // src is the input plane that output plane p reads.
 func (k affine) src(p int) int {
 	c := len(k.scale)
@@ -52,6 +55,12 @@ func (k affine) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
 		a := k.scale[p%c]
 		q := k.src(p)
 		src, dst := gout.Data[p*sp:(p+1)*sp], gin.Data[q*sp:(q+1)*sp]
+		if k.from == nil {
+			for i, v := range src {
+				dst[i] = a * v
+			}
+			continue
+		}
 		for i, v := range src {
 			dst[i] += a * v
 		}

@@ -36,6 +36,10 @@ func (k concat) blocks(in []*Tensor) (outer int, inner []int) {
 	return
 }
 
+// Overwrites implements Overwriter: the parts tile the output, and each
+// part's gradient is a copy.
+func (k concat) Overwrites(bool, int) bool { return true }
+
 func (k concat) Forward(in []*Tensor, out *Tensor) {
 	outer, inner := k.blocks(in)
 	o := 0

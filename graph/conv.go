@@ -65,6 +65,9 @@ func AutoPad(mode string, in, k, strides, dil [2]int, pads [4]int) ([4]int, erro
 type conv struct {
 	p     ConvParams
 	packs *packCache // nil: weights are packed on every product
+	// pointwiseGrad: a 1×1 convolution (not depthwise), whose input
+	// gradient is one product per group, written whole.
+	pointwiseGrad bool
 }
 
 func (c conv) String() string {
@@ -243,10 +246,11 @@ var (
 )
 
 // packCache holds a convolution's weights packed for gemmPacked, per slice
-// of weights (a group's) and orientation.
+// of weights (a group's) and orientation, and its column buffers.
 type packCache struct {
-	mu sync.Mutex
-	m  map[packKey][]float32
+	mu   sync.Mutex
+	m    map[packKey][]float32
+	free [][]float32 // column buffers
 }
 
 type packKey struct {
@@ -321,7 +325,9 @@ func (c conv) Forward(in []*Tensor, out *Tensor) {
 			b = cols
 		}
 		ys := y[(n*q.m+g*q.mg)*q.p : (n*q.m+(g+1)*q.mg)*q.p]
+		beta := float32(0)
 		if len(in) == 3 {
+			beta = 1
 			for o := 0; o < q.mg; o++ {
 				v := in[2].Data[g*q.mg+o]
 				row := ys[o*q.p : (o+1)*q.p]
@@ -330,9 +336,16 @@ func (c conv) Forward(in []*Tensor, out *Tensor) {
 				}
 			}
 		}
-		c.weightGemm(false, q.mg, q.p, q.k, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, b, 1, ys)
+		c.weightGemm(false, q.mg, q.p, q.k, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, b, beta, ys)
 	}
 	c.each(q, pw, one)
+}
+
+// Overwrites implements Overwriter: the forward pass sets every output
+// (a bias, or a product with beta 0, first), and so does a pointwise
+// convolution's gradient; others add up their taps.
+func (c conv) Overwrites(grad bool, i int) bool {
+	return !grad || c.pointwiseGrad
 }
 
 // each calls one(n, g, cols, par) for every image and group: in parallel
@@ -344,28 +357,45 @@ func (c conv) each(q convGeom, pw bool, one func(n, g int, cols []float32, par b
 		size = q.k * q.p
 	}
 	if q.g == 1 {
-		cols := make([]float32, size)
+		cols := c.packs.take(size)
 		for n := 0; n < q.n; n++ {
 			one(n, 0, cols, true)
 		}
+		c.packs.give(cols)
 		return
 	}
-	var mu sync.Mutex
-	var free [][]float32
 	ParallelFor(q.n*q.g, func(i int) {
-		mu.Lock()
-		var cols []float32
-		if len(free) > 0 {
-			cols, free = free[len(free)-1], free[:len(free)-1]
-		} else {
-			cols = make([]float32, size)
-		}
-		mu.Unlock()
+		cols := c.packs.take(size)
 		one(i/q.g, i%q.g, cols, false)
-		mu.Lock()
-		free = append(free, cols)
-		mu.Unlock()
+		c.packs.give(cols)
 	})
+}
+
+// take returns a column buffer of n floats, kept from earlier runs where
+// there is one: im2col's buffers are the largest a convolution needs.
+func (pc *packCache) take(n int) []float32 {
+	if pc == nil {
+		return make([]float32, n)
+	}
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	for i, b := range pc.free {
+		if len(b) == n {
+			pc.free = append(pc.free[:i], pc.free[i+1:]...)
+			return b
+		}
+	}
+	return make([]float32, n)
+}
+
+// give returns a buffer from take.
+func (pc *packCache) give(b []float32) {
+	if pc == nil {
+		return
+	}
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.free = append(pc.free, b)
 }
 
 func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
@@ -380,7 +410,7 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		gys := gy[(n*q.m+g*q.mg)*q.p:]
 		gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
 		if pw {
-			c.weightGemm(true, q.k, q.p, q.mg, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, gys, 1, gxs)
+			c.weightGemm(true, q.k, q.p, q.mg, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, gys, 0, gxs)
 			return
 		}
 		c.weightGemm(true, q.k, q.p, q.mg, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, gys, 0, cols)
@@ -463,6 +493,10 @@ func validRange(n, stride, off, size int) (o0, o1 int) {
 // optional bias b [M] (nil for none). Weights and bias are not differentiated.
 func Conv(x, w, b *Node, p ConvParams) (*Node, error) {
 	k := conv{p: p.withDefaults(), packs: &packCache{}}
+	if ws, xs := w.shape, x.shape; len(ws) == 4 && len(xs) == 4 {
+		depthwise := ws[1] == 1 && ws[0] == k.p.Group
+		k.pointwiseGrad = ws[2] == 1 && ws[3] == 1 && k.p.Strides == [2]int{1, 1} && k.p.Pads == [4]int{} && !depthwise
+	}
 	if b == nil {
 		return Apply(k, x, w)
 	}

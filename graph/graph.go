@@ -117,6 +117,18 @@ type Kernel interface {
 	Backward(i int, in []*Tensor, out, gout, gin *Tensor)
 }
 
+// Overwriter is implemented by kernels that write every element of their
+// output (grad false) or of the gradient of input i (grad true), whatever
+// the data: their buffers need no clearing before each run.
+type Overwriter interface {
+	Overwrites(grad bool, i int) bool
+}
+
+func overwrites(k Kernel, grad bool, i int) bool {
+	o, ok := k.(Overwriter)
+	return ok && o.Overwrites(grad, i)
+}
+
 // Apply adds kernel k over inputs, folding it on the host when no input is live.
 func Apply(k Kernel, inputs ...*Node) (*Node, error) {
 	if len(inputs) == 0 {
@@ -196,13 +208,16 @@ type gop struct {
 // readers copy what they return.
 type reused struct{ t *Tensor }
 
-// zeroed returns the buffer, shaped and cleared.
-func (r *reused) zeroed(shape []int) *Tensor {
+// zeroed returns the buffer, shaped and cleared unless the kernel will
+// overwrite all of it.
+func (r *reused) zeroed(shape []int, overwritten bool) *Tensor {
 	if r.t == nil || !sameShape(r.t.Shape, shape) {
 		r.t = NewTensor(shape...)
 		return r.t
 	}
-	clear(r.t.Data)
+	if !overwritten {
+		clear(r.t.Data)
+	}
 	return r.t
 }
 
@@ -235,7 +250,7 @@ func (o *gop) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if o.prof.enabled() {
 		defer o.prof.add(o.k.String(), time.Now())
 	}
-	out := o.buf.zeroed(o.shape)
+	out := o.buf.zeroed(o.shape, overwrites(o.k, false, 0))
 	o.k.Forward(in, out)
 	return toValue(out), nil
 }
@@ -298,7 +313,7 @@ func (o *gradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if o.fwd.prof.enabled() {
 		defer o.fwd.prof.add("d"+o.fwd.k.String(), time.Now())
 	}
-	gin := o.buf.zeroed(in[o.i].Shape)
+	gin := o.buf.zeroed(in[o.i].Shape, overwrites(o.fwd.k, true, o.i))
 	o.fwd.k.Backward(o.i, in, out, gout, gin)
 	return toValue(gin), nil
 }

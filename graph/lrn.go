@@ -23,6 +23,9 @@ func (k lrn) String() string {
 	return fmt.Sprintf("LRN(size=%d,alpha=%g,beta=%g,bias=%g)", k.p.Size, k.p.Alpha, k.p.Beta, k.p.Bias)
 }
 func (k lrn) Diffable(int) bool { return true }
+
+// Overwrites implements Overwriter.
+func (k lrn) Overwrites(bool, int) bool { return true }
 func (k lrn) OutShape(in [][]int) ([]int, error) {
 	if len(in) != 1 || len(in[0]) < 2 {
 		return nil, fmt.Errorf("want one [N,C,...] input, got %v", in)

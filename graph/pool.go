@@ -33,6 +33,9 @@ func (k pool) String() string {
 
 func (k pool) Diffable(int) bool { return true }
 
+// Overwrites implements Overwriter: the forward pass sets every output.
+func (k pool) Overwrites(grad bool, _ int) bool { return !grad }
+
 func (k pool) OutShape(in [][]int) ([]int, error) {
 	if len(in) != 1 || len(in[0]) != 4 {
 		return nil, fmt.Errorf("want one [N,C,H,W] input, got %v", in)

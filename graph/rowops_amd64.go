@@ -74,3 +74,35 @@ func firstMatchVec(dst, tap, m, g []float32, found []uint32) int {
 	}
 	return n
 }
+
+//go:noescape
+func reluAVX(dst, src *float32, n int)
+
+//go:noescape
+func reluGradAVX(dst, y, grad *float32, n int)
+
+func reluVec(dst, src []float32) int {
+	n := len(dst)
+	if !hasAVX2 || n < 8 {
+		return 0
+	}
+	_ = src[n-1]
+	reluAVX(&dst[0], &src[0], n)
+	if n%8 != 0 {
+		reluAVX(&dst[n-8], &src[n-8], 8)
+	}
+	return n
+}
+
+func reluGradVec(dst, y, g []float32) int {
+	n := len(dst)
+	if !hasAVX2 || n < 8 {
+		return 0
+	}
+	_, _ = y[n-1], g[n-1]
+	reluGradAVX(&dst[0], &y[0], &g[0], n)
+	if n%8 != 0 {
+		reluGradAVX(&dst[n-8], &y[n-8], &g[n-8], 8)
+	}
+	return n
+}

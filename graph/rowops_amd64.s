@@ -109,3 +109,48 @@ fmloop:
 fmdone:
 	VZEROUPPER
 	RET
+
+// func reluAVX(dst, src *float32, n int)
+// dst[i] = max(src[i], +0) for i < n/8*8; NaN and −0 give +0.
+TEXT ·reluAVX(SB), NOSPLIT, $0-24
+	MOVQ   dst+0(FP), DI
+	MOVQ   src+8(FP), SI
+	MOVQ   n+16(FP), CX
+	SHRQ   $3, CX
+	JZ     reludone
+	VXORPS Y1, Y1, Y1
+reluloop:
+	VMOVUPS (SI), Y0
+	VMAXPS  Y1, Y0, Y0 // src > 0 ? src : 0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     reluloop
+reludone:
+	VZEROUPPER
+	RET
+
+// func reluGradAVX(dst, y, grad *float32, n int)
+// dst[i] = y[i] > 0 ? grad[i] : 0 for i < n/8*8.
+TEXT ·reluGradAVX(SB), NOSPLIT, $0-32
+	MOVQ   dst+0(FP), DI
+	MOVQ   y+8(FP), SI
+	MOVQ   grad+16(FP), DX
+	MOVQ   n+24(FP), CX
+	SHRQ   $3, CX
+	JZ     rgdone
+	VXORPS Y1, Y1, Y1
+rgloop:
+	VMOVUPS (SI), Y0
+	VCMPPS  $0x0E, Y1, Y0, Y0 // y > 0 (GT_OS)
+	VANDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     rgloop
+rgdone:
+	VZEROUPPER
+	RET

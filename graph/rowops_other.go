@@ -6,3 +6,6 @@ func vmaxVec(dst, src []float32) int                             { return 0 }
 func deinterleaveVec(e, o, src []float32) int                    { return 0 }
 func interleaveAddVec(dst, e, o []float32) int                   { return 0 }
 func firstMatchVec(dst, tap, m, g []float32, found []uint32) int { return 0 }
+
+func reluVec(dst, src []float32) int      { return 0 }
+func reluGradVec(dst, y, g []float32) int { return 0 }

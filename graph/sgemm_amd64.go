@@ -12,7 +12,7 @@ import (
 // kernel4x16 is implemented in sgemm_amd64.s (AVX2 and FMA).
 //
 //go:noescape
-func kernel4x16(k int, a, b, c *float32, ldc int)
+func kernel4x16(k int, a, b, c *float32, ldc int, add bool)
 
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
@@ -106,16 +106,15 @@ func packA(tA bool, m, k int, a []float32, lda int, ap []float32) {
 }
 
 // avxGemmPacked is avxGemm with op(A) already packed by packA.
+//
+// With beta = 0 the first depth block stores its tiles instead of adding
+// them, so C needs no clearing first (a serial pass over C).
 func avxGemmPacked(ap []float32, tB bool, m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if beta != 1 {
+	if beta != 1 && beta != 0 {
 		for i := 0; i < m; i++ {
 			row := c[i*ldc : i*ldc+n]
-			if beta == 0 {
-				clear(row)
-			} else {
-				for j := range row {
-					row[j] *= beta
-				}
+			for j := range row {
+				row[j] *= beta
 			}
 		}
 	}
@@ -153,17 +152,21 @@ func avxGemmPacked(ap []float32, tB bool, m, n, k int, b []float32, ldb int, bet
 							clear(dst[n:])
 						}
 					}
+					add := p0 > 0 || beta != 0
 					for i := 0; i < mp; i++ {
 						a0 := &ap[i*k*mr+p0*mr]
 						rows := min(mr, m-i*mr)
 						if rows == mr && cols == nr {
-							kernel4x16(kk, a0, &bp[0], &c[i*mr*ldc+col0], ldc)
+							kernel4x16(kk, a0, &bp[0], &c[i*mr*ldc+col0], ldc, add)
 							continue
 						}
-						clear(tile[:])
-						kernel4x16(kk, a0, &bp[0], &tile[0], nr)
+						kernel4x16(kk, a0, &bp[0], &tile[0], nr, false)
 						for r := 0; r < rows; r++ {
 							dst := c[(i*mr+r)*ldc+col0 : (i*mr+r)*ldc+col0+cols]
+							if !add {
+								copy(dst, tile[r*nr:r*nr+cols])
+								continue
+							}
 							for jj := range dst {
 								dst[jj] += tile[r*nr+jj]
 							}

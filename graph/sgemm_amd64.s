@@ -2,11 +2,11 @@
 
 #include "textflag.h"
 
-// func kernel4x16(k int, a, b, c *float32, ldc int)
-// C[0:4, 0:16] += A·B for a packed 4×k panel a (a[4p+r]) and a packed k×16
-// panel b (b[16p+j]); c points at C[0,0], ldc is C's row stride in floats.
-// Eight YMM accumulators hide the FMA latency.
-TEXT ·kernel4x16(SB), NOSPLIT, $0-40
+// func kernel4x16(k int, a, b, c *float32, ldc int, add bool)
+// C[0:4, 0:16] += A·B (C = A·B when add is false) for a packed 4×k panel a
+// (a[4p+r]) and a packed k×16 panel b (b[16p+j]); c points at C[0,0], ldc
+// is C's row stride in floats. Eight YMM accumulators hide the FMA latency.
+TEXT ·kernel4x16(SB), NOSPLIT, $0-41
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -43,6 +43,9 @@ loop:
 	DECQ CX
 	JNE loop
 store:
+	MOVBQZX add+40(FP), AX
+	TESTQ AX, AX
+	JE set
 	VADDPS (DX), Y0, Y0
 	VMOVUPS Y0, (DX)
 	VADDPS 32(DX), Y1, Y1
@@ -61,6 +64,20 @@ store:
 	VADDPS (DX), Y6, Y6
 	VMOVUPS Y6, (DX)
 	VADDPS 32(DX), Y7, Y7
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+set:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, (DX)
 	VMOVUPS Y7, 32(DX)
 	VZEROUPPER
 	RET

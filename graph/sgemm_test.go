@@ -37,6 +37,15 @@ func TestGemmAgainstGonum(t *testing.T) {
 					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
 					gonumGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, want, n)
 					gemm(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
+					if gemmPackA != nil && !tB && beta != 0.5 {
+						// The packed-weights path convolutions take.
+						if ap := gemmPackA(tA, m, k, a, lda); ap != nil {
+							got = append(got[:0], c0...)
+							if !gemmPacked(ap, m, n, k, b, ldb, beta, got, n) {
+								gemm(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
+							}
+						}
+					}
 					for i := range want {
 						if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*math.Sqrt(float64(k)) {
 							t.Fatalf("%s m=%d n=%d k=%d tA=%v tB=%v beta=%g: [%d] = %g, gonum %g", BLAS(), m, n, k, tA, tB, beta, i, got[i], want[i])

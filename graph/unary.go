@@ -47,6 +47,10 @@ func (u unary) OutShape(in [][]int) ([]int, error) {
 
 func (u unary) Diffable(int) bool { return true }
 
+// Overwrites implements Overwriter: Clip's gradient is left 0 outside its
+// bounds.
+func (u unary) Overwrites(grad bool, _ int) bool { return !grad || u.kind != kindClip }
+
 // elementChunk is how many elements one goroutine of an elementwise kernel
 // takes: big enough that the start of a goroutine does not show.
 const elementChunk = 1 << 15
@@ -70,7 +74,8 @@ func (u unary) forward(x, y []float32) {
 		// Clearing the negatives by their sign bit is three instructions;
 		// max(v, 0) is eight, for NaN and signed zeros.
 		y = y[:len(x)]
-		for i, v := range x {
+		for i := reluVec(y, x); i < len(x); i++ {
+			v := x[i]
 			b := math.Float32bits(v)
 			y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
 		}
@@ -115,7 +120,8 @@ func (u unary) backward(x, y, g, d []float32) {
 		// and y > 0 exactly when its bits are not 0.
 		g = g[:len(y)]
 		d = d[:len(y)]
-		for i, v := range y {
+		for i := reluGradVec(d, y, g); i < len(y); i++ {
+			v := y[i]
 			mask := uint32(-int32(math.Float32bits(v)) >> 31)
 			d[i] = math.Float32frombits(math.Float32bits(g[i]) & mask)
 		}

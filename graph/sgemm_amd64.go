@@ -44,6 +44,10 @@ func getBuf(n int) *[]float32 {
 // Column panels are split between GOMAXPROCS goroutines. Thin products
 // (fewer than 4 rows), which packing would not pay for, go to gonum.
 func avxGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < mr && !tA && k > 0 && (beta == 0 || beta == 1) {
+		thinGemm(tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	if m < mr || n < nr || k == 0 {
 		gonumGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return

@@ -11,7 +11,7 @@ import (
 // transpose and several betas.
 func TestGemmAgainstGonum(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	for _, s := range [][3]int{{4, 16, 1}, {5, 17, 3}, {64, 3025, 27}, {7, 40, 300}, {16, 33, 513}, {3, 20, 8}, {1, 100, 9}} {
+	for _, s := range [][3]int{{4, 16, 1}, {5, 17, 3}, {64, 3025, 27}, {7, 40, 300}, {16, 33, 513}, {3, 20, 8}, {1, 100, 9}, {1, 300, 1000}, {2, 70, 97}, {3, 17, 64}} {
 		m, n, k := s[0], s[1], s[2]
 		for _, tA := range []bool{false, true} {
 			for _, tB := range []bool{false, true} {

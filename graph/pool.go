@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+
+	"github.com/invrep/invrep/graph/internal/vec"
 )
 
 // PoolParams are the geometry of MaxPool and AveragePool.
@@ -128,7 +130,7 @@ func (k pool) Forward(in []*Tensor, out *Tensor) {
 			for i := r.k0 + 1; i < r.k1; i++ {
 				row := src[(r.start+i*dy)*w:][:w]
 				if k.max {
-					vmax(acc, row)
+					vec.Max(acc, row)
 				} else {
 					for x, v := range row {
 						acc[x] += v
@@ -280,7 +282,7 @@ func (k pool) tapRun(a, j int) (odd bool, at int) {
 // split deinterleaves row into rs.e and rs.o, the even and odd pixels.
 func (rs *rowScratch) split(row []float32) {
 	h := len(row) / 2
-	deinterleave(rs.e[:h], rs.o[:h], row)
+	vec.Deinterleave(rs.e[:h], rs.o[:h], row)
 	if len(row)%2 == 1 {
 		rs.e[h] = row[len(row)-1]
 	}
@@ -310,7 +312,7 @@ func (k pool) rowsMax(acc, d []float32, a, b int, rs *rowScratch) {
 		if j == 0 {
 			copy(out, run[at:at+n])
 		} else {
-			vmax(out, run[at:at+n])
+			vec.Max(out, run[at:at+n])
 		}
 	}
 }
@@ -344,11 +346,11 @@ func (k pool) rowsMaxBackward(src, dst []float32, w int, r axisSpan, a, b int, y
 					tap, to = rs.o, rs.go_
 				}
 			}
-			firstMatch(to[at:at+n], tap[at:at+n], y[a:b], g[a:b], found)
+			vec.FirstMatch(to[at:at+n], tap[at:at+n], y[a:b], g[a:b], found)
 		}
 		if s2 {
 			h := w / 2
-			interleaveAdd(grow, rs.ge[:h], rs.go_[:h])
+			vec.InterleaveAdd(grow, rs.ge[:h], rs.go_[:h])
 			if w%2 == 1 {
 				grow[w-1] += rs.ge[h]
 			}

@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 	"math"
+
+	"github.com/invrep/invrep/graph/internal/vec"
 )
 
 type unaryKind int
@@ -71,14 +73,7 @@ func (u unary) Forward(in []*Tensor, out *Tensor) {
 func (u unary) forward(x, y []float32) {
 	switch u.kind {
 	case kindRelu:
-		// Clearing the negatives by their sign bit is three instructions;
-		// max(v, 0) is eight, for NaN and signed zeros.
-		y = y[:len(x)]
-		for i := reluVec(y, x); i < len(x); i++ {
-			v := x[i]
-			b := math.Float32bits(v)
-			y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
-		}
+		vec.Relu(y, x)
 	case kindLeakyRelu:
 		for i, v := range x {
 			if v < 0 {
@@ -114,17 +109,8 @@ func (u unary) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 func (u unary) backward(x, y, g, d []float32) {
 	switch u.kind {
 	case kindRelu:
-		// Relu passes g where its output is positive. A branch on the sign
-		// mispredicts on half the elements, so the output's bits make a
-		// mask instead: y ≥ +0 (the forward clears negatives, −0 included),
-		// and y > 0 exactly when its bits are not 0.
-		g = g[:len(y)]
-		d = d[:len(y)]
-		for i := reluGradVec(d, y, g); i < len(y); i++ {
-			v := y[i]
-			mask := uint32(-int32(math.Float32bits(v)) >> 31)
-			d[i] = math.Float32frombits(math.Float32bits(g[i]) & mask)
-		}
+		// From the output: Relu passes g where it is positive.
+		vec.ReluGrad(d, y, g)
 	case kindLeakyRelu:
 		for i, v := range x {
 			if v > 0 {

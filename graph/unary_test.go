@@ -48,3 +48,32 @@ func TestUnary(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) { runOpCase(t, c) })
 	}
 }
+
+// TestReluRows checks Relu forward and backward, vector body and tail, on
+// every length up to 40, with negative zeros among the values.
+func TestReluRows(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	u := unary{kind: kindRelu}
+	for n := 0; n <= 40; n++ {
+		x, g := NewTensor(n), NewTensor(n)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.Intn(5) - 2)
+			if i%7 == 3 {
+				x.Data[i] = float32(math.Copysign(0, -1))
+			}
+			g.Data[i] = float32(rng.NormFloat64())
+		}
+		y, d := NewTensor(n), NewTensor(n)
+		u.Forward([]*Tensor{x}, y)
+		u.Backward(0, []*Tensor{x}, y, g, d)
+		for i, v := range x.Data {
+			want, dwant := float32(0), float32(0)
+			if v > 0 {
+				want, dwant = v, g.Data[i]
+			}
+			if math.Float32bits(y.Data[i]) != math.Float32bits(want) || d.Data[i] != dwant {
+				t.Fatalf("n=%d [%d]: relu(%g) = %g (bits %x), gradient %g; want %g, %g", n, i, v, y.Data[i], math.Float32bits(y.Data[i]), d.Data[i], want, dwant)
+			}
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package graph
+package vec
 
 import (
 	"math"
@@ -23,19 +23,19 @@ func TestRowOps(t *testing.T) {
 		for i := range want {
 			want[i] = max(want[i], src[i])
 		}
-		vmax(dst, src)
+		Max(dst, src)
 		for i := range want {
 			if dst[i] != want[i] {
-				t.Fatalf("vmax n=%d: [%d] = %g, want %g", n, i, dst[i], want[i])
+				t.Fatalf("Max n=%d: [%d] = %g, want %g", n, i, dst[i], want[i])
 			}
 		}
 
 		src2 := rnd(2*n + 1)
 		e, o := make([]float32, n), make([]float32, n)
-		deinterleave(e, o, src2)
+		Deinterleave(e, o, src2)
 		for i := 0; i < n; i++ {
 			if e[i] != src2[2*i] || o[i] != src2[2*i+1] {
-				t.Fatalf("deinterleave n=%d: [%d] = %g,%g, want %g,%g", n, i, e[i], o[i], src2[2*i], src2[2*i+1])
+				t.Fatalf("Deinterleave n=%d: [%d] = %g,%g, want %g,%g", n, i, e[i], o[i], src2[2*i], src2[2*i+1])
 			}
 		}
 		acc := rnd(2*n + 1)
@@ -44,10 +44,10 @@ func TestRowOps(t *testing.T) {
 			want2[2*i] += e[i]
 			want2[2*i+1] += o[i]
 		}
-		interleaveAdd(acc, e, o)
+		InterleaveAdd(acc, e, o)
 		for i := range acc {
 			if acc[i] != want2[i] {
-				t.Fatalf("interleaveAdd n=%d: [%d] = %g, want %g", n, i, acc[i], want2[i])
+				t.Fatalf("InterleaveAdd n=%d: [%d] = %g, want %g", n, i, acc[i], want2[i])
 			}
 		}
 
@@ -57,7 +57,7 @@ func TestRowOps(t *testing.T) {
 		out := [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
 		found := make([]uint32, n)
 		for k := range taps {
-			firstMatch(out[k], taps[k], m, g, found)
+			FirstMatch(out[k], taps[k], m, g, found)
 		}
 		for i := 0; i < n; i++ {
 			hit := -1
@@ -73,7 +73,7 @@ func TestRowOps(t *testing.T) {
 					w = g[i]
 				}
 				if out[k][i] != w {
-					t.Fatalf("firstMatch n=%d window %d tap %d: %g, want %g", n, i, k, out[k][i], w)
+					t.Fatalf("FirstMatch n=%d window %d tap %d: %g, want %g", n, i, k, out[k][i], w)
 				}
 			}
 		}
@@ -81,30 +81,25 @@ func TestRowOps(t *testing.T) {
 
 }
 
-// TestReluRows checks Relu forward and backward, vector body and tail, on
-// every length up to 40, with negative zeros among the values.
-func TestReluRows(t *testing.T) {
-	rng := rand.New(rand.NewSource(4))
-	u := unary{kind: kindRelu}
-	for n := 0; n <= 40; n++ {
-		x, g := NewTensor(n), NewTensor(n)
-		for i := range x.Data {
-			x.Data[i] = float32(rng.Intn(5) - 2)
-			if i%7 == 3 {
-				x.Data[i] = float32(math.Copysign(0, -1))
-			}
-			g.Data[i] = float32(rng.NormFloat64())
+// TestDotAxpy checks Dot and Axpy, vector body and tail, on every length up
+// to 100 against float64 sums.
+func TestDotAxpy(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for n := 0; n <= 100; n++ {
+		a, b := make([]float32, n), make([]float32, n)
+		want := 0.0
+		for i := range a {
+			a[i], b[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			want += float64(a[i]) * float64(b[i])
 		}
-		y, d := NewTensor(n), NewTensor(n)
-		u.Forward([]*Tensor{x}, y)
-		u.Backward(0, []*Tensor{x}, y, g, d)
-		for i, v := range x.Data {
-			want, dwant := float32(0), float32(0)
-			if v > 0 {
-				want, dwant = v, g.Data[i]
-			}
-			if math.Float32bits(y.Data[i]) != math.Float32bits(want) || d.Data[i] != dwant {
-				t.Fatalf("n=%d [%d]: relu(%g) = %g (bits %x), gradient %g; want %g, %g", n, i, v, y.Data[i], math.Float32bits(y.Data[i]), d.Data[i], want, dwant)
+		if got := Dot(a, b); math.Abs(float64(got)-want) > 1e-5*(1+math.Abs(want)) {
+			t.Fatalf("Dot n=%d = %g, want %g", n, got, want)
+		}
+		y := append([]float32(nil), b...)
+		Axpy(y, a, 0.75)
+		for i := range y {
+			if w := b[i] + 0.75*a[i]; math.Abs(float64(y[i]-w)) > 1e-6*(1+math.Abs(float64(w))) {
+				t.Fatalf("Axpy n=%d [%d] = %g, want %g", n, i, y[i], w)
 			}
 		}
 	}

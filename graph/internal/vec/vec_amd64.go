@@ -1,4 +1,4 @@
-package graph
+package vec
 
 import "golang.org/x/sys/cpu"
 
@@ -104,5 +104,32 @@ func reluGradVec(dst, y, g []float32) int {
 	if n%8 != 0 {
 		reluGradAVX(&dst[n-8], &y[n-8], &g[n-8], 8)
 	}
+	return n
+}
+
+//go:noescape
+func dotAVX(a, b *float32, n int) float32
+
+//go:noescape
+func axpyAVX(y, x *float32, alpha float32, n int)
+
+var hasFMA = hasAVX2 && cpu.X86.HasFMA
+
+func dotVec(a, b []float32) (int, float32) {
+	n := len(a) &^ 31
+	if !hasFMA || n == 0 {
+		return 0, 0
+	}
+	_ = b[n-1]
+	return n, dotAVX(&a[0], &b[0], n)
+}
+
+func axpyVec(y, x []float32, alpha float32) int {
+	n := len(y) &^ 15
+	if !hasFMA || n == 0 {
+		return 0
+	}
+	_ = x[n-1]
+	axpyAVX(&y[0], &x[0], alpha, n)
 	return n
 }

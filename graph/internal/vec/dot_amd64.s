@@ -1,5 +1,3 @@
-//go:build !openblas
-
 #include "textflag.h"
 
 // func dotAVX(a, b *float32, n int) float32

@@ -36,16 +36,29 @@ func (b binning) String() string {
 	return fmt.Sprintf("binning(%d,bilinear=%v,fastAtan2=%v)", b.k, b.bilinear, b.fastAtan2)
 }
 
-// hardBin is VLFeat's rule: of the K/2 undirected orientations take the one
-// with the largest |⟨g/‖g‖, o_k⟩| (the first on ties), then its direction
-// by the sign.
-func (b binning) hardBin(gx, gy float32) int {
-	m := float32(math.Sqrt(float64(gx*gx + gy*gy)))
+// hardBins is VLFeat's hard orientation binning of the gradients (gx[i],
+// gy[i]) into bin[i]: of the K = len(ox) undirected orientations (ox, oy)
+// take the one with the largest |⟨g/‖g‖, o_k⟩|, the first on ties, and add
+// K when that product is negative. It is computed in float32 exactly as
+// VLFeat does (separate multiplies and adds, no fused multiply-add), eight
+// pixels at a time where it can.
+func hardBins(bin []int32, gx, gy, ox, oy []float32) {
+	gx, gy = gx[:len(bin)], gy[:len(bin)]
+	oy = oy[:len(ox)]
+	for i := hardBinVec(bin, gx, gy, ox, oy); i < len(bin); i++ {
+		bin[i] = int32(hardBin1(gx[i], gy[i], ox, oy))
+	}
+}
+
+// hardBin1 is hardBins for one pixel.
+func hardBin1(gx, gy float32, ox, oy []float32) int {
+	// The conversions round each product, so no build fuses them.
+	m := float32(math.Sqrt(float64(float32(gx*gx) + float32(gy*gy))))
 	m = max(m, 1e-10)
 	ux, uy := gx/m, gy/m
 	best, bestAbs, neg := 0, float32(-1), false
-	for k, ox := range b.ox {
-		s := ux*ox + uy*b.oy[k]
+	for k, o := range ox {
+		s := float32(ux*o) + float32(uy*oy[k])
 		a := s
 		if a < 0 {
 			a = -a
@@ -55,7 +68,7 @@ func (b binning) hardBin(gx, gy float32) int {
 		}
 	}
 	if neg {
-		best += b.k / 2
+		best += len(ox)
 	}
 	return best
 }

@@ -105,7 +105,7 @@ func histogramRef(k histogram, shape []int) func([]float64) []float64 {
 						}
 					}
 					if !k.bins.bilinear {
-						add(k.bins.hardBin(float32(gx), float32(gy)), m)
+						add(hardBin1(float32(gx), float32(gy), k.bins.ox, k.bins.oy), m)
 						continue
 					}
 					th := math.Atan2(gy, gx)
@@ -313,6 +313,34 @@ func TestDSIFTMatchesVLFeat(t *testing.T) {
 			t.Errorf("%s: |DSIFT − vl_dsift| max %.3g (bound 1.5e-3), mean %.3g (bound 1e-5)", key, worst, mean)
 		} else {
 			t.Logf("%s: |DSIFT − vl_dsift| max %.2g, mean %.2g over %d descriptors", key, worst, mean, ny*nx)
+		}
+	}
+}
+
+// TestHardBin checks the vector binning against the scalar rule on
+// gradients with many exact ties (small integers, zeros, diagonals).
+func TestHardBinsVector(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	ox, oy := make([]float32, 9), make([]float32, 9)
+	for i := range ox {
+		ox[i] = float32(math.Cos(2 * math.Pi * float64(i) / 18))
+		oy[i] = float32(math.Sin(2 * math.Pi * float64(i) / 18))
+	}
+	for _, n := range []int{0, 1, 7, 8, 9, 31, 1000} {
+		gx, gy := make([]float32, n), make([]float32, n)
+		for i := range gx {
+			if i%3 == 0 {
+				gx[i], gy[i] = float32(rng.Intn(7)-3), float32(rng.Intn(7)-3)
+			} else {
+				gx[i], gy[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			}
+		}
+		bin := make([]int32, n)
+		hardBins(bin, gx, gy, ox, oy)
+		for i := range bin {
+			if want := hardBin1(gx[i], gy[i], ox, oy); int(bin[i]) != want {
+				t.Fatalf("n=%d: bin of (%g, %g) = %d, want %d", n, gx[i], gy[i], bin[i], want)
+			}
 		}
 	}
 }

@@ -100,17 +100,17 @@ func (k histogram) assign(g []float32, shape []int) *binned {
 	b := &binned{lo: make([]int32, n), f: make([]float32, n), m: make([]float32, n)}
 	graph.ParallelFor(shape[0]*h, func(row int) {
 		img, i := row/h, row%h
+		if !k.bins.bilinear {
+			gi, o := img*2*sp+i*w, img*sp+i*w
+			hardBins(b.lo[o:o+w], g[gi:gi+w], g[gi+sp:gi+sp+w], k.bins.ox, k.bins.oy)
+		}
 		for j := 0; j < w; j++ {
 			gi := img*2*sp + i*w + j
 			o := img*sp + i*w + j
 			gx, gy := g[gi], g[gi+sp]
 			m := math.Sqrt(float64(gx)*float64(gx) + float64(gy)*float64(gy))
 			b.m[o] = float32(m)
-			if m == 0 {
-				continue
-			}
-			if !k.bins.bilinear {
-				b.lo[o] = int32(k.bins.hardBin(gx, gy))
+			if m == 0 || !k.bins.bilinear {
 				continue
 			}
 			nt := k.bins.angle(gx, gy)
@@ -122,14 +122,24 @@ func (k histogram) assign(g []float32, shape []int) *binned {
 	return b
 }
 
+// Forward pools in parallel by rows of cells: each takes the pixel rows
+// that reach it, so no two write the same cell.
 func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	b := k.assign(in[0].Data, in[0].Shape)
 	y := out.Data
 	h, w := in[0].Shape[2], in[0].Shape[3]
 	csp := k.nr * k.nc
-	for img := 0; img < in[0].Shape[0]; img++ {
+	reach := make([][]cellWeight, k.nr) // per cell row: pixel rows and weights
+	for i, rs := range k.rows {
+		for _, r := range rs {
+			reach[r.cell] = append(reach[r.cell], cellWeight{i, r.w})
+		}
+	}
+	graph.ParallelFor(in[0].Shape[0]*k.nr, func(t int) {
+		img, cr := t/k.nr, t%k.nr
 		base := img * k.bins.k * csp
-		for i := 0; i < h; i++ {
+		for _, pr := range reach[cr] {
+			i, wr := pr.cell, pr.w
 			for j := 0; j < w; j++ {
 				o := (img*h+i)*w + j
 				m := b.m[o]
@@ -138,22 +148,18 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 				}
 				lo := int(b.lo[o])
 				f := b.f[o]
-				v0, v1 := (1-f)*m, f*m
-				p0 := y[base+lo*csp:]
-				p1 := y[base+((lo+1)%k.bins.k)*csp:]
-				for _, r := range k.rows[i] {
-					for _, c := range k.cols[j] {
-						cell := r.cell*k.nc + c.cell
-						wrc := r.w * c.w
-						p0[cell] += v0 * wrc
-						if f != 0 {
-							p1[cell] += v1 * wrc
-						}
+				v0, v1 := (1-f)*m*wr, f*m*wr
+				p0 := y[base+lo*csp+cr*k.nc:]
+				p1 := y[base+((lo+1)%k.bins.k)*csp+cr*k.nc:]
+				for _, c := range k.cols[j] {
+					p0[c.cell] += v0 * c.w
+					if f != 0 {
+						p1[c.cell] += v1 * c.w
 					}
 				}
 			}
 		}
-	}
+	})
 	k.memo.Put(in[0], b)
 }
 

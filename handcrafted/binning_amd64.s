@@ -1,0 +1,71 @@
+#include "textflag.h"
+
+// func hardBinAVX(bin *int32, gx, gy, ox, oy *float32, nk, n int)
+// VLFeat's hard orientation binning for n/8*8 pixels; see HardBin.
+TEXT ·hardBinAVX(SB), NOSPLIT, $0-56
+	MOVQ bin+0(FP), DI
+	MOVQ gx+8(FP), SI
+	MOVQ gy+16(FP), DX
+	MOVQ ox+24(FP), R8
+	MOVQ oy+32(FP), R9
+	MOVQ nk+40(FP), R10
+	MOVQ n+48(FP), CX
+	SHRQ $3, CX
+	JZ   hbdone
+	MOVL $0x7fffffff, AX
+	MOVD AX, X15
+	VPBROADCASTD X15, Y15 // |·| mask
+	MOVL $0x2edbe6ff, AX
+	MOVD AX, X14
+	VPBROADCASTD X14, Y14 // 1e-10
+	MOVL $0xbf800000, AX
+	MOVD AX, X13
+	VPBROADCASTD X13, Y13 // −1
+	MOVL $1, AX
+	MOVD AX, X12
+	VPBROADCASTD X12, Y12 // int 1
+	MOVD R10, X11
+	VPBROADCASTD X11, Y11 // int nk
+	VXORPS Y10, Y10, Y10  // 0
+hbloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y0, Y2
+	VMULPS  Y1, Y1, Y3
+	VADDPS  Y3, Y2, Y2
+	VSQRTPS Y2, Y2
+	VMAXPS  Y14, Y2, Y2 // m = max(sqrt(gx²+gy²), 1e-10)
+	VDIVPS  Y2, Y0, Y0  // ux
+	VDIVPS  Y2, Y1, Y1  // uy
+	VMOVAPS Y13, Y4     // best |s| = −1
+	VXORPS  Y5, Y5, Y5  // best k
+	VXORPS  Y6, Y6, Y6  // its s < 0
+	VXORPS  Y7, Y7, Y7  // k
+	XORQ    BX, BX
+hbk:
+	VBROADCASTSS (R8)(BX*4), Y8
+	VBROADCASTSS (R9)(BX*4), Y9
+	VMULPS       Y8, Y0, Y8
+	VMULPS       Y9, Y1, Y9
+	VADDPS       Y9, Y8, Y8       // s = ux·ox + uy·oy
+	VANDPS       Y15, Y8, Y9      // |s|
+	VCMPPS       $0x1E, Y4, Y9, Y3 // |s| > best (GT_OQ)
+	VBLENDVPS    Y3, Y9, Y4, Y4
+	VBLENDVPS    Y3, Y7, Y5, Y5
+	VCMPPS       $0x11, Y10, Y8, Y9 // s < 0 (LT_OQ)
+	VBLENDVPS    Y3, Y9, Y6, Y6
+	VPADDD       Y12, Y7, Y7
+	INCQ         BX
+	CMPQ         BX, R10
+	JLT          hbk
+	VANDPS       Y11, Y6, Y6
+	VPADDD       Y6, Y5, Y5 // + nk where s < 0
+	VMOVDQU      Y5, (DI)
+	ADDQ         $32, SI
+	ADDQ         $32, DX
+	ADDQ         $32, DI
+	DECQ         CX
+	JNZ          hbloop
+hbdone:
+	VZEROUPPER
+	RET

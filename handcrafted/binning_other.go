@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package handcrafted
+
+func hardBinVec(bin []int32, gx, gy, ox, oy []float32) int { return 0 }

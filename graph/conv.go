@@ -68,6 +68,8 @@ type conv struct {
 	// pointwiseGrad: a 1×1 convolution (not depthwise), whose input
 	// gradient is one product per group, written whole.
 	pointwiseGrad bool
+	// sparse is set for constant weights that are almost all zero.
+	sparse *sparseConv
 }
 
 func (c conv) String() string {
@@ -308,6 +310,14 @@ func gonumGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb 
 func (c conv) Forward(in []*Tensor, out *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	x, w, y := in[0].Data, in[1].Data, out.Data
+	if c.sparse != nil {
+		var bias []float32
+		if len(in) == 3 {
+			bias = in[2].Data
+		}
+		c.sparseForward(q, x, bias, y)
+		return
+	}
 	if q.cg == 1 && q.mg == 1 {
 		var bias []float32
 		if len(in) == 3 {
@@ -401,6 +411,10 @@ func (pc *packCache) give(b []float32) {
 func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	w, gy, gx := in[1].Data, gout.Data, gin.Data
+	if c.sparse != nil {
+		c.sparseBackward(q, gy, gx)
+		return
+	}
 	if q.cg == 1 && q.mg == 1 {
 		c.depthwiseBackward(q, w, gy, gx)
 		return
@@ -496,6 +510,11 @@ func Conv(x, w, b *Node, p ConvParams) (*Node, error) {
 	if ws, xs := w.shape, x.shape; len(ws) == 4 && len(xs) == 4 {
 		depthwise := ws[1] == 1 && ws[0] == k.p.Group
 		k.pointwiseGrad = ws[2] == 1 && ws[3] == 1 && k.p.Strides == [2]int{1, 1} && k.p.Pads == [4]int{} && !depthwise
+		if w.c != nil && x.live {
+			if k.sparse = sparseTaps(w.c, xs[1], k.p.Group); k.sparse != nil {
+				k.pointwiseGrad = false // the taps add up
+			}
+		}
 	}
 	if b == nil {
 		return Apply(k, x, w)

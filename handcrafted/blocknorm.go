@@ -25,53 +25,86 @@ func (k blockNorm) OutShape(in [][]int) ([]int, error) {
 
 func (k blockNorm) selected(ch int) bool { return ch%(3*k.no) >= 2*k.no }
 
-func (k blockNorm) norm(x []float32, base, sp int) float64 {
-	s := 0.0
-	for ch := 0; ch < 12*k.no; ch++ {
-		if k.selected(ch) {
-			v := float64(x[base+ch*sp])
-			s += v * v
-		}
-	}
-	return math.Sqrt(s + blockEps)
-}
-
 const blockEps = 2.5e-5
 
-func (k blockNorm) each(shape []int, f func(base, sp int)) {
-	c, sp := shape[1], shape[2]*shape[3]
-	for n := 0; n < shape[0]; n++ {
-		for p := 0; p < sp; p++ {
-			f(n*c*sp+p, sp)
+// Overwrites implements graph.Overwriter.
+func (k blockNorm) Overwrites(bool, int) bool { return true }
+
+// bands runs f over bands of block positions [p0, p1) of image n in
+// parallel; within a band the channels are walked plane by plane.
+func (k blockNorm) bands(shape []int, f func(n, p0, p1 int)) {
+	sp := shape[2] * shape[3]
+	const band = 512
+	per := (sp + band - 1) / band
+	graph.ParallelFor(shape[0]*per, func(t int) {
+		n, b := t/per, t%per
+		f(n, b*sp/per, (b+1)*sp/per)
+	})
+}
+
+// norms sets nrm[i] = sqrt(Σ x² + ε) over the selected channels at
+// position p0+i.
+func (k blockNorm) norms(x []float32, sp, p0 int, nrm []float64) {
+	clear(nrm)
+	for ch := 0; ch < 12*k.no; ch++ {
+		if !k.selected(ch) {
+			continue
 		}
+		for i, v := range x[ch*sp+p0:][:len(nrm)] {
+			nrm[i] += float64(v) * float64(v)
+		}
+	}
+	for i, v := range nrm {
+		nrm[i] = math.Sqrt(v + blockEps)
 	}
 }
 
 func (k blockNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
-	x := in[0].Data
-	k.each(in[0].Shape, func(b, sp int) {
-		n := k.norm(x, b, sp)
-		for ch := 0; ch < 12*k.no; ch++ {
-			out.Data[b+ch*sp] = float32(float64(x[b+ch*sp]) / n)
+	x, sp := in[0].Data, in[0].Shape[2]*in[0].Shape[3]
+	c := 12 * k.no
+	k.bands(in[0].Shape, func(n, p0, p1 int) {
+		xs, ys := x[n*c*sp:], out.Data[n*c*sp:]
+		nrm := make([]float64, p1-p0)
+		k.norms(xs, sp, p0, nrm)
+		for ch := 0; ch < c; ch++ {
+			src, dst := xs[ch*sp+p0:][:len(nrm)], ys[ch*sp+p0:][:len(nrm)]
+			for i, v := range src {
+				dst[i] = float32(float64(v) / nrm[i])
+			}
 		}
 	})
 }
 
-// Backward: dL/dx_j = g_j/n − [j selected]·x_j·Σ_k g_k x_k / n³.
+// Backward: dL/dx_j = g_j/n − [j selected]·x_j·Σ_k g_k x_k / n³, the sum
+// over all the block's channels (all are divided by n, which depends on the
+// selected ones only).
 func (k blockNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
-	x, g := in[0].Data, gout.Data
-	k.each(in[0].Shape, func(b, sp int) {
-		n := k.norm(x, b, sp)
-		dot := 0.0
-		for ch := 0; ch < 12*k.no; ch++ {
-			dot += float64(g[b+ch*sp]) * float64(x[b+ch*sp])
-		}
-		for ch := 0; ch < 12*k.no; ch++ {
-			v := float64(g[b+ch*sp]) / n
-			if k.selected(ch) {
-				v -= float64(x[b+ch*sp]) * dot / (n * n * n)
+	x, g, sp := in[0].Data, gout.Data, in[0].Shape[2]*in[0].Shape[3]
+	c := 12 * k.no
+	k.bands(in[0].Shape, func(n, p0, p1 int) {
+		xs, gs, ds := x[n*c*sp:], g[n*c*sp:], gin.Data[n*c*sp:]
+		m := p1 - p0
+		nrm, dot := make([]float64, m), make([]float64, m)
+		k.norms(xs, sp, p0, nrm)
+		for ch := 0; ch < c; ch++ {
+			xr, gr := xs[ch*sp+p0:][:m], gs[ch*sp+p0:][:m]
+			for i, v := range xr {
+				dot[i] += float64(gr[i]) * float64(v)
 			}
-			gin.Data[b+ch*sp] = float32(v)
+		}
+		for i, v := range nrm {
+			dot[i] /= v * v * v
+		}
+		for ch := 0; ch < c; ch++ {
+			xr, gr, dr := xs[ch*sp+p0:][:m], gs[ch*sp+p0:][:m], ds[ch*sp+p0:][:m]
+			sel := k.selected(ch)
+			for i, v := range gr {
+				d := float64(v) / nrm[i]
+				if sel {
+					d -= float64(xr[i]) * dot[i]
+				}
+				dr[i] = float32(d)
+			}
 		}
 	})
 }

@@ -40,45 +40,87 @@ func (k gradient) taps(i, n int) (lo, hi int, f float32) {
 	return n - 2, n - 1, 1
 }
 
-func (k gradient) each(shape []int, f func(src, dst, sp, w, i, j int)) {
-	h, w := shape[2], shape[3]
-	sp := h * w
-	for n := 0; n < shape[0]; n++ {
-		for i := 0; i < h; i++ {
-			for j := 0; j < w; j++ {
-				if k.zeroBorder && (i == 0 || j == 0 || i == h-1 || j == w-1) {
-					continue
-				}
-				f(n*sp, n*2*sp, sp, w, i, j)
-			}
-		}
-	}
-}
+// skip reports whether output index i of n is left at 0 (the border, with
+// zeroBorder).
+func (k gradient) skip(i, n int) bool { return k.zeroBorder && (i == 0 || i == n-1) }
 
+// Forward runs rows in parallel.
 func (k gradient) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	x, y := in[0].Data, out.Data
-	h := in[0].Shape[2]
-	k.each(in[0].Shape, func(src, dst, sp, w, i, j int) {
-		o := i*w + j
-		lo, hi, f := k.taps(j, w)
-		y[dst+o] = (x[src+i*w+hi] - x[src+i*w+lo]) * f
-		lo, hi, f = k.taps(i, h)
-		y[dst+sp+o] = (x[src+hi*w+j] - x[src+lo*w+j]) * f
+	h, w := in[0].Shape[2], in[0].Shape[3]
+	sp := h * w
+	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
+		n, i := row/h, row%h
+		if k.skip(i, h) {
+			return
+		}
+		src := x[n*sp:]
+		gx, gy := y[n*2*sp+i*w:][:w], y[n*2*sp+sp+i*w:][:w]
+		xr := src[i*w:][:w]
+		for j := 1; j < w-1; j++ {
+			gx[j] = (xr[j+1] - xr[j-1]) * 0.5
+		}
+		if !k.zeroBorder {
+			for _, j := range []int{0, w - 1} {
+				lo, hi, f := k.taps(j, w)
+				gx[j] = (xr[hi] - xr[lo]) * f
+			}
+		}
+		lo, hi, f := k.taps(i, h)
+		a, b := src[lo*w:][:w], src[hi*w:][:w]
+		j0, j1 := 0, w
+		if k.zeroBorder {
+			j0, j1 = 1, w-1
+		}
+		for j := j0; j < j1; j++ {
+			gy[j] = (b[j] - a[j]) * f
+		}
 	})
 }
 
+// Backward gathers, for each pixel row, the x differences of its own row
+// and the y differences of the output rows whose taps hold it, so rows run
+// in parallel without two writing one pixel.
 func (k gradient) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 	g, d := gout.Data, gin.Data
-	h := in[0].Shape[2]
-	k.each(in[0].Shape, func(src, dst, sp, w, i, j int) {
-		o := i*w + j
-		lo, hi, f := k.taps(j, w)
-		v := g[dst+o] * f
-		d[src+i*w+hi] += v
-		d[src+i*w+lo] -= v
-		lo, hi, f = k.taps(i, h)
-		v = g[dst+sp+o] * f
-		d[src+hi*w+j] += v
-		d[src+lo*w+j] -= v
+	h, w := in[0].Shape[2], in[0].Shape[3]
+	sp := h * w
+	type source struct {
+		i int
+		f float32
+	}
+	from := make([][]source, h) // output rows reaching each pixel row
+	for i := 0; i < h; i++ {
+		if k.skip(i, h) {
+			continue
+		}
+		lo, hi, f := k.taps(i, h)
+		if f != 0 {
+			from[hi] = append(from[hi], source{i, f})
+			from[lo] = append(from[lo], source{i, -f})
+		}
+	}
+	j0, j1 := 0, w
+	if k.zeroBorder {
+		j0, j1 = 1, w-1
+	}
+	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
+		n, r := row/h, row%h
+		dr := d[n*sp+r*w:][:w]
+		if !k.skip(r, h) {
+			gx := g[n*2*sp+r*w:][:w]
+			for j := j0; j < j1; j++ {
+				lo, hi, f := k.taps(j, w)
+				v := gx[j] * f
+				dr[hi] += v
+				dr[lo] -= v
+			}
+		}
+		for _, s := range from[r] {
+			gy := g[n*2*sp+sp+s.i*w:][:w]
+			for j := j0; j < j1; j++ {
+				dr[j] += s.f * gy[j]
+			}
+		}
 	})
 }

@@ -20,7 +20,7 @@ func BenchmarkHOGBinningGrad(b *testing.B) {
 	}
 	rows, nr := hogAxis(h, 8)
 	cols, nc := hogAxis(w, 8)
-	k := histogram{bins: newBinning(18, false, false), rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}}
+	k := newHistogram(newBinning(18, false, false), rows, cols, nr, nc)
 	g := graph.New()
 	in, _ := g.Input("g", x.Shape...)
 	y, err := graph.Apply(k, in)

@@ -73,7 +73,7 @@ func DSIFT(x *graph.Node, o DSIFTOptions) (*graph.Node, error) {
 	}
 	rows, nr := siftAxis(s[2], b)
 	cols, nc := siftAxis(s[3], b)
-	bins, err := graph.Apply(histogram{bins: newBinning(8, true, o.FastAtan2), rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}}, grad)
+	bins, err := graph.Apply(newHistogram(newBinning(8, true, o.FastAtan2), rows, cols, nr, nc), grad)
 	if err != nil {
 		return nil, err
 	}

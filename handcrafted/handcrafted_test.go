@@ -129,11 +129,20 @@ func TestHistogramGradient(t *testing.T) {
 	hc, nhc := hogAxis(11, 4)
 	sr, nsr := siftAxis(9, 3)
 	sc, nsc := siftAxis(11, 3)
+	var ks []histogram
 	for _, k := range []histogram{
-		{bins: newBinning(18, false, false), rows: hr, cols: hc, nr: nhr, nc: nhc},
-		{bins: newBinning(18, true, false), rows: hr, cols: hc, nr: nhr, nc: nhc},
-		{bins: newBinning(8, true, false), rows: sr, cols: sc, nr: nsr, nc: nsc},
+		newHistogram(newBinning(18, false, false), hr, hc, nhr, nhc),
+		newHistogram(newBinning(18, true, false), hr, hc, nhr, nhc),
+		newHistogram(newBinning(8, true, false), sr, sc, nsr, nsc),
 	} {
+		if k.colPairs == nil {
+			t.Fatalf("%v: no paired columns", k)
+		}
+		generic := k
+		generic.colPairs = nil // the path for axes reaching more than two cells
+		ks = append(ks, k, generic)
+	}
+	for _, k := range ks {
 		rng := rand.New(rand.NewSource(int64(k.bins.k)))
 		x := graph.NewTensor(shape...)
 		for i := range x.Data {

@@ -26,6 +26,34 @@ type histogram struct {
 	rows, cols [][]cellWeight
 	nr, nc     int
 	memo       *graph.Memo // the pixels' bins, from forward to backward
+	// colPairs is cols with every pixel's (at most two) cells side by side,
+	// nil where some pixel reaches more.
+	colPairs []cellPair
+}
+
+// cellPair is a pixel's two cells along an axis; a pixel in one cell has
+// the second weight 0, one in none both.
+type cellPair struct {
+	c0, c1 int32
+	w0, w1 float32
+}
+
+func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram {
+	k := histogram{bins: bins, rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}}
+	pairs := make([]cellPair, len(cols))
+	for j, cw := range cols {
+		switch len(cw) {
+		case 0:
+		case 1:
+			pairs[j] = cellPair{int32(cw[0].cell), int32(cw[0].cell), cw[0].w, 0}
+		case 2:
+			pairs[j] = cellPair{int32(cw[0].cell), int32(cw[1].cell), cw[0].w, cw[1].w}
+		default:
+			return k
+		}
+	}
+	k.colPairs = pairs
+	return k
 }
 
 // hogAxis is VLFeat's HOG assignment: pixel x goes to cell c with weight
@@ -140,6 +168,10 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 		base := img * k.bins.k * csp
 		for _, pr := range reach[cr] {
 			i, wr := pr.cell, pr.w
+			if k.colPairs != nil {
+				k.poolRow(y[base+cr*k.nc:], b, (img*h+i)*w, wr, csp)
+				continue
+			}
 			for j := 0; j < w; j++ {
 				o := (img*h+i)*w + j
 				m := b.m[o]
@@ -161,6 +193,31 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 		}
 	})
 	k.memo.Put(in[0], b)
+}
+
+// poolRow adds one pixel row (from offset o0 in b) with row weight wr to
+// one row of cells of every bin plane (y at that row of bin 0), through
+// the paired column cells.
+func (k histogram) poolRow(y []float32, b *binned, o0 int, wr float32, csp int) {
+	nb := k.bins.k
+	ms, los, fs := b.m[o0:o0+len(k.colPairs)], b.lo[o0:o0+len(k.colPairs)], b.f[o0:o0+len(k.colPairs)]
+	for j, cp := range k.colPairs {
+		m := ms[j]
+		if m == 0 {
+			continue
+		}
+		lo, f := int(los[j]), fs[j]
+		v := (1 - f) * m * wr
+		p := y[lo*csp:]
+		p[cp.c0] += v * cp.w0
+		p[cp.c1] += v * cp.w1
+		if f != 0 {
+			v = f * m * wr
+			p = y[(lo+1)%nb*csp:]
+			p[cp.c0] += v * cp.w0
+			p[cp.c1] += v * cp.w1
+		}
+	}
 }
 
 // Backward: the pooled gradient of each bin, dL/dy_bin = Σ_cells g·w_r·w_c,
@@ -189,12 +246,24 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 			lo := int(b.lo[o])
 			p0, p1 := gy0[base+lo*csp:], gy0[base+((lo+1)%k.bins.k)*csp:]
 			var glo, ghi float32
-			for _, r := range k.rows[i] {
-				for _, cl := range k.cols[j] {
-					cell := r.cell*k.nc + cl.cell
-					wrc := r.w * cl.w
-					glo += p0[cell] * wrc
-					ghi += p1[cell] * wrc
+			if k.colPairs != nil {
+				cp := k.colPairs[j]
+				for _, r := range k.rows[i] {
+					q0 := p0[r.cell*k.nc:]
+					glo += (q0[cp.c0]*cp.w0 + q0[cp.c1]*cp.w1) * r.w
+					if k.bins.bilinear {
+						q1 := p1[r.cell*k.nc:]
+						ghi += (q1[cp.c0]*cp.w0 + q1[cp.c1]*cp.w1) * r.w
+					}
+				}
+			} else {
+				for _, r := range k.rows[i] {
+					for _, cl := range k.cols[j] {
+						cell := r.cell*k.nc + cl.cell
+						wrc := r.w * cl.w
+						glo += p0[cell] * wrc
+						ghi += p1[cell] * wrc
+					}
 				}
 			}
 			gi := img*2*sp + i*w + j

@@ -63,7 +63,7 @@ func HOG(x *graph.Node, o HOGOptions) (*graph.Node, error) {
 	}
 	rows, nr := hogAxis(s[2], b)
 	cols, nc := hogAxis(s[3], b)
-	cells, err := graph.Apply(histogram{bins: newBinning(2*no, o.Bilinear, false), rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}}, d)
+	cells, err := graph.Apply(newHistogram(newBinning(2*no, o.Bilinear, false), rows, cols, nr, nc), d)
 	if err != nil {
 		return nil, err
 	}

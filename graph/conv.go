@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/invrep/invrep/graph/internal/vec"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
@@ -163,21 +165,26 @@ func (c conv) im2colChannel(q convGeom, x []float32, cols []float32, ch int) {
 			for kj := 0; kj < q.kw; kj++ {
 				row := cols[r*q.p : (r+1)*q.p]
 				r++
+				// Outputs [ox0, ox1) read inside the row, from ix0 on.
+				ox0, ox1 := validRange(q.ow, sw, kj*dw-pl, q.w)
+				ix0 := ox0*sw + kj*dw - pl
 				for oy := 0; oy < q.oh; oy++ {
 					iy := oy*sh - pt + ki*dh
 					dst := row[oy*q.ow : (oy+1)*q.ow]
-					if iy < 0 || iy >= q.h {
+					if iy < 0 || iy >= q.h || ox1 <= ox0 {
 						clear(dst)
 						continue
 					}
 					src := plane[iy*q.w : (iy+1)*q.w]
-					ix := -pl + kj*dw
-					for ox := range dst {
-						if ix >= 0 && ix < q.w {
-							dst[ox] = src[ix]
-						} else {
-							dst[ox] = 0
-						}
+					clear(dst[:ox0])
+					clear(dst[ox1:])
+					if sw == 1 {
+						copy(dst[ox0:ox1], src[ix0:])
+						continue
+					}
+					ix := ix0
+					for ox := ox0; ox < ox1; ox++ {
+						dst[ox] = src[ix]
 						ix += sw
 					}
 				}
@@ -210,18 +217,22 @@ func (c conv) col2imChannel(q convGeom, cols []float32, gx []float32, ch int) {
 			for kj := 0; kj < q.kw; kj++ {
 				row := cols[r*q.p : (r+1)*q.p]
 				r++
+				ox0, ox1 := validRange(q.ow, sw, kj*dw-pl, q.w)
+				ix0 := ox0*sw + kj*dw - pl
 				for oy := 0; oy < q.oh; oy++ {
 					iy := oy*sh - pt + ki*dh
-					if iy < 0 || iy >= q.h {
+					if iy < 0 || iy >= q.h || ox1 <= ox0 {
 						continue
 					}
 					dst := plane[iy*q.w : (iy+1)*q.w]
-					src := row[oy*q.ow : (oy+1)*q.ow]
-					ix := -pl + kj*dw
+					src := row[oy*q.ow+ox0 : oy*q.ow+ox1]
+					if sw == 1 {
+						vec.Axpy(dst[ix0:ix0+len(src)], src, 1)
+						continue
+					}
+					ix := ix0
 					for _, v := range src {
-						if ix >= 0 && ix < q.w {
-							dst[ix] += v
-						}
+						dst[ix] += v
 						ix += sw
 					}
 				}

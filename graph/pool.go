@@ -3,7 +3,6 @@ package graph
 import (
 	"fmt"
 	"math"
-	"math/bits"
 
 	"github.com/invrep/invrep/graph/internal/vec"
 )
@@ -21,8 +20,9 @@ type PoolParams struct {
 }
 
 type pool struct {
-	p   PoolParams
-	max bool
+	p    PoolParams
+	max  bool
+	memo *Memo // MaxPool: each window's first maximum, from forward to backward
 }
 
 func (k pool) String() string {
@@ -99,72 +99,46 @@ func (k pool) divisor(r, c axisSpan) float32 {
 	return float32((r.k1 - r.k0) * (c.k1 - c.k0))
 }
 
-// Forward reduces each window in two passes, down the window's rows into a
-// row buffer and then across it. Each pass is a run of independent max
-// operations the processor overlaps; a data-dependent branch per tap, as a
-// running argmax needs, mispredicts about half the time and made pooling
-// the most expensive op of a SqueezeNet pool0 inversion. The backward pass
-// finds the maximum's position again.
+// Forward: MaxPool records each window's first maximum for the backward
+// pass (see maxForward); AveragePool sums down the window's rows into a row
+// buffer, then across it.
 func (k pool) Forward(in []*Tensor, out *Tensor) {
+	if k.max {
+		n := len(out.Data)
+		args, ok := k.memo.Last().([]int32)
+		if !ok || len(args) != n {
+			args = make([]int32, n)
+		}
+		k.maxForward(in[0], out, args)
+		k.memo.Put(in[0], args)
+		return
+	}
 	h, w := in[0].Shape[2], in[0].Shape[3]
 	oh, ow := out.Shape[2], out.Shape[3]
 	rows, cols := k.geometry(h, w, oh, ow)
 	dy, dx := k.p.Dilations[0], k.p.Dilations[1]
-	negInf := float32(math.Inf(-1))
 	ParallelFor(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
 		src := in[0].Data[pl*h*w : (pl+1)*h*w]
 		dst := out.Data[pl*oh*ow : (pl+1)*oh*ow]
 		acc := make([]float32, w)
-		var rs rowScratch
-		a, b := k.interior(cols)
-		if !k.max {
-			a, b = 0, 0
-		}
 		for oy, r := range rows {
 			d := dst[oy*ow : (oy+1)*ow]
 			if r.k0 >= r.k1 {
-				fill(d, negInf, k.max)
+				clear(d)
 				continue
 			}
 			copy(acc, src[(r.start+r.k0*dy)*w:][:w])
 			for i := r.k0 + 1; i < r.k1; i++ {
-				row := src[(r.start+i*dy)*w:][:w]
-				if k.max {
-					vec.Max(acc, row)
-				} else {
-					for x, v := range row {
-						acc[x] += v
-					}
+				for x, v := range src[(r.start+i*dy)*w:][:w] {
+					acc[x] += v
 				}
 			}
-			if k.max {
-				k.rowsMax(acc, d, a, b, &rs)
-			}
-			for ox := 0; ox < len(cols); ox++ {
-				if ox == a && b > a {
-					ox = b - 1 // done by rowsMax
-					continue
-				}
-				c := cols[ox]
-				if c.k0 >= c.k1 {
-					d[ox] = 0
-					if k.max {
-						d[ox] = negInf
-					}
-					continue
-				}
-				if k.max {
-					m := acc[c.start+c.k0*dx]
-					for j := c.k0 + 1; j < c.k1; j++ {
-						m = max(m, acc[c.start+j*dx])
-					}
-					d[ox] = m
-					continue
-				}
+			for ox, c := range cols {
 				s := float32(0)
 				for j := c.k0; j < c.k1; j++ {
 					s += acc[c.start+j*dx]
 				}
+				d[ox] = 0
 				if n := k.divisor(r, c); n > 0 {
 					d[ox] = s / n
 				}
@@ -173,57 +147,107 @@ func (k pool) Forward(in []*Tensor, out *Tensor) {
 	})
 }
 
-// fill sets a row of outputs whose windows lie in the padding.
-func fill(d []float32, negInf float32, isMax bool) {
-	v := float32(0)
-	if isMax {
-		v = negInf
-	}
-	for i := range d {
-		d[i] = v
-	}
-}
-
-// Backward routes MaxPool's gradient to the first maximum of each window in
-// row-major order (as onnxruntime and PyTorch pick it) and spreads
-// AveragePool's evenly over the pixels each window covers.
-func (k pool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
-	h, w := in[0].Shape[2], in[0].Shape[3]
+// maxForward sets each window's maximum and, in args, the offset in its
+// plane of the window's first maximum in row-major order (as onnxruntime
+// and PyTorch pick it), −1 for a window in the padding. Windows wholly
+// inside a row run eight at a time, one tap after another (ArgmaxTap); a
+// running argmax per window branches on the data, and mispredicting about
+// half those branches made pooling the most expensive op of a SqueezeNet
+// pool0 inversion.
+func (k pool) maxForward(in, out *Tensor, args []int32) {
+	h, w := in.Shape[2], in.Shape[3]
 	oh, ow := out.Shape[2], out.Shape[3]
 	rows, cols := k.geometry(h, w, oh, ow)
 	dy, dx := k.p.Dilations[0], k.p.Dilations[1]
+	sw, pl := k.p.Strides[1], k.p.Pads[1]
+	negInf := float32(math.Inf(-1))
+	a, b := k.interior(cols)
+	ParallelFor(in.Shape[0]*in.Shape[1], func(plane int) {
+		src := in.Data[plane*h*w : (plane+1)*h*w]
+		dst := out.Data[plane*oh*ow : (plane+1)*oh*ow]
+		arg := args[plane*oh*ow : (plane+1)*oh*ow]
+		var rs rowScratch
+		for oy, r := range rows {
+			d, ar := dst[oy*ow:(oy+1)*ow], arg[oy*ow:(oy+1)*ow]
+			for i := range d {
+				d[i], ar[i] = negInf, -1
+			}
+			if r.k0 >= r.k1 {
+				continue
+			}
+			if b > a {
+				n := b - a
+				for i := r.k0; i < r.k1; i++ {
+					off := (r.start + i*dy) * w
+					row := src[off:][:w]
+					if sw == 2 {
+						rs.split(row)
+					}
+					for j := 0; j < k.p.Kernel[1]; j++ {
+						odd, at := k.tapRun(a, j)
+						tap := row
+						if sw == 2 {
+							tap = rs.e
+							if odd {
+								tap = rs.o
+							}
+						}
+						vec.ArgmaxTap(d[a:b], ar[a:b], tap[at:at+n], int32(off+a*sw-pl+j), int32(sw))
+					}
+				}
+			}
+			for ox, c := range cols {
+				if ox >= a && ox < b {
+					continue
+				}
+				for i := r.k0; i < r.k1; i++ {
+					off := (r.start + i*dy) * w
+					for j := c.k0; j < c.k1; j++ {
+						if v := src[off+c.start+j*dx]; v > d[ox] {
+							d[ox], ar[ox] = v, int32(off+c.start+j*dx)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// Backward routes MaxPool's gradient to the first maximum of each window
+// and spreads AveragePool's evenly over the pixels each window covers.
+func (k pool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
+	h, w := in[0].Shape[2], in[0].Shape[3]
+	oh, ow := out.Shape[2], out.Shape[3]
+	if k.max {
+		v, ok := k.memo.Get(in[0])
+		args, _ := v.([]int32)
+		if !ok || len(args) != len(out.Data) {
+			args = make([]int32, len(out.Data))
+			k.maxForward(in[0], NewTensor(out.Shape...), args)
+		}
+		ParallelFor(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
+			dst := gin.Data[pl*h*w : (pl+1)*h*w]
+			g := gout.Data[pl*oh*ow : (pl+1)*oh*ow]
+			for o, a := range args[pl*oh*ow : (pl+1)*oh*ow] {
+				if a >= 0 {
+					dst[a] += g[o]
+				}
+			}
+		})
+		return
+	}
+	rows, cols := k.geometry(h, w, oh, ow)
+	dy, dx := k.p.Dilations[0], k.p.Dilations[1]
 	ParallelFor(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
-		src := in[0].Data[pl*h*w : (pl+1)*h*w]
 		dst := gin.Data[pl*h*w : (pl+1)*h*w]
 		g := gout.Data[pl*oh*ow : (pl+1)*oh*ow]
-		y := out.Data[pl*oh*ow : (pl+1)*oh*ow]
-		var rs rowScratch
-		lo, hi := k.interior(cols)
-		if !k.max {
-			lo, hi = 0, 0
-		}
 		for oy, r := range rows {
-			if k.max && r.k0 < r.k1 {
-				k.rowsMaxBackward(src, dst, w, r, lo, hi, y[oy*ow:(oy+1)*ow], g[oy*ow:(oy+1)*ow], &rs)
-			}
-			for ox := 0; ox < len(cols); ox++ {
-				if ox == lo && hi > lo {
-					ox = hi - 1 // done by rowsMaxBackward
-					continue
-				}
-				c := cols[ox]
-				o := oy*ow + ox
-				if k.max {
-					if a := firstEqual(src, w, r, c, dy, dx, y[o]); a >= 0 {
-						dst[a] += g[o]
-					}
-					continue
-				}
+			for ox, c := range cols {
 				n := k.divisor(r, c)
 				if n == 0 {
 					continue
 				}
-				v := g[o] / n
+				v := g[oy*ow+ox] / n
 				for i := r.k0; i < r.k1; i++ {
 					row := dst[(r.start+i*dy)*w:]
 					for j := c.k0; j < c.k1; j++ {
@@ -235,24 +259,13 @@ func (k pool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	})
 }
 
-// rowScratch is one goroutine's row buffers for the vector paths.
-type rowScratch struct {
-	e, o, ge, go_ []float32
-	found         []uint32
-}
-
-func (rs *rowScratch) size(w, n int) {
-	if len(rs.e) < (w+1)/2 || len(rs.found) < n {
-		h := (w + 1) / 2
-		rs.e, rs.o, rs.ge, rs.go_ = make([]float32, h), make([]float32, h), make([]float32, h), make([]float32, h)
-		rs.found = make([]uint32, max(n, w))
-	}
-}
+// rowScratch is one goroutine's even and odd halves of a row.
+type rowScratch struct{ e, o []float32 }
 
 // interior is the outputs [a, b) whose windows lie wholly inside the row
-// and whose taps are therefore whole strided runs of it, for the row
-// primitives; b = a where the geometry has no vector path (dilated
-// columns, or a stride other than 1 or 2).
+// and whose taps are therefore whole strided runs of it, for ArgmaxTap;
+// b = a where the geometry has no vector path (dilated columns, or a
+// stride other than 1 or 2).
 func (k pool) interior(cols []axisSpan) (a, b int) {
 	if k.p.Dilations[1] != 1 || k.p.Strides[1] > 2 {
 		return 0, 0
@@ -281,126 +294,14 @@ func (k pool) tapRun(a, j int) (odd bool, at int) {
 
 // split deinterleaves row into rs.e and rs.o, the even and odd pixels.
 func (rs *rowScratch) split(row []float32) {
-	h := len(row) / 2
-	vec.Deinterleave(rs.e[:h], rs.o[:h], row)
+	h := (len(row) + 1) / 2
+	if len(rs.e) < h {
+		rs.e, rs.o = make([]float32, h), make([]float32, h)
+	}
+	vec.Deinterleave(rs.e[:len(row)/2], rs.o[:len(row)/2], row)
 	if len(row)%2 == 1 {
-		rs.e[h] = row[len(row)-1]
+		rs.e[len(row)/2] = row[len(row)-1]
 	}
-}
-
-// rowsMax sets the outputs d[a:b] of the interior windows from acc, the
-// maximum down the window rows, one tap column at a time.
-func (k pool) rowsMax(acc, d []float32, a, b int, rs *rowScratch) {
-	if b <= a {
-		return
-	}
-	n := b - a
-	out := d[a:b]
-	if k.p.Strides[1] == 2 {
-		rs.size(len(acc), n)
-		rs.split(acc)
-	}
-	for j := 0; j < k.p.Kernel[1]; j++ {
-		odd, at := k.tapRun(a, j)
-		run := acc
-		if k.p.Strides[1] == 2 {
-			run = rs.e
-			if odd {
-				run = rs.o
-			}
-		}
-		if j == 0 {
-			copy(out, run[at:at+n])
-		} else {
-			vec.Max(out, run[at:at+n])
-		}
-	}
-}
-
-// rowsMaxBackward routes the gradient g of one row of interior windows
-// [a, b), by window rows and then taps in row-major order, each to its
-// window's first maximum.
-func (k pool) rowsMaxBackward(src, dst []float32, w int, r axisSpan, a, b int, y, g []float32, rs *rowScratch) {
-	if b <= a {
-		return
-	}
-	n := b - a
-	rs.size(w, n)
-	found := rs.found[:n]
-	clear(found)
-	dy, s2 := k.p.Dilations[0], k.p.Strides[1] == 2
-	for i := r.k0; i < r.k1; i++ {
-		row := src[(r.start+i*dy)*w:][:w]
-		grow := dst[(r.start+i*dy)*w:][:w]
-		if s2 {
-			rs.split(row)
-			clear(rs.ge)
-			clear(rs.go_)
-		}
-		for j := 0; j < k.p.Kernel[1]; j++ {
-			odd, at := k.tapRun(a, j)
-			tap, to := row, grow
-			if s2 {
-				tap, to = rs.e, rs.ge
-				if odd {
-					tap, to = rs.o, rs.go_
-				}
-			}
-			vec.FirstMatch(to[at:at+n], tap[at:at+n], y[a:b], g[a:b], found)
-		}
-		if s2 {
-			h := w / 2
-			vec.InterleaveAdd(grow, rs.ge[:h], rs.go_[:h])
-			if w%2 == 1 {
-				grow[w-1] += rs.ge[h]
-			}
-		}
-	}
-}
-
-// firstEqual is the offset in the plane of the first pixel of a window, in
-// row-major order, equal to m (the window's maximum), or -1 where there is
-// none (a window in the padding, or a NaN maximum). It sets one bit per tap,
-// eight per window row, and takes the lowest, without branching on the
-// data: a search that stops at the maximum mispredicts its exit once per
-// window.
-func firstEqual(src []float32, w int, r, c axisSpan, dy, dx int, m float32) int {
-	if r.k1-r.k0 > 8 || c.k1-c.k0 > 8 {
-		return firstEqualSearch(src, w, r, c, dy, dx, m)
-	}
-	var mask uint64
-	for i := r.k0; i < r.k1; i++ {
-		row := src[(r.start+i*dy)*w:]
-		sh := uint(i-r.k0) * 8
-		for j := c.k0; j < c.k1; j++ {
-			mask |= b2u(row[c.start+j*dx] == m) << (sh + uint(j-c.k0))
-		}
-	}
-	if mask == 0 {
-		return -1
-	}
-	t := bits.TrailingZeros64(mask)
-	return (r.start+(r.k0+t>>3)*dy)*w + c.start + (c.k0+t&7)*dx
-}
-
-func b2u(b bool) uint64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// firstEqualSearch is firstEqual for windows of more than 64 taps.
-func firstEqualSearch(src []float32, w int, r, c axisSpan, dy, dx int, m float32) int {
-	for i := r.k0; i < r.k1; i++ {
-		base := (r.start + i*dy) * w
-		for j := c.k0; j < c.k1; j++ {
-			if src[base+c.start+j*dx] == m {
-				return base + c.start + j*dx
-			}
-		}
-	}
-	return -1
 }
 
 func (p PoolParams) withDefaults() PoolParams {
@@ -417,7 +318,7 @@ func (p PoolParams) withDefaults() PoolParams {
 
 // MaxPool is 2-D max pooling.
 func MaxPool(x *Node, p PoolParams) (*Node, error) {
-	return Apply(pool{p: p.withDefaults(), max: true}, x)
+	return Apply(pool{p: p.withDefaults(), max: true, memo: &Memo{}}, x)
 }
 
 // AveragePool is 2-D average pooling. It replaces gorgonia's AveragePool2D,

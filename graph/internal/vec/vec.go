@@ -6,20 +6,8 @@ package vec
 
 import "math"
 
-// Row primitives of max pooling and Relu. Each works on whole rows so that its
-// vector form (rowops_amd64.s) does eight elements a step; pooling is
-// otherwise a data-dependent branch or a long chain of scalar max
-// operations per output.
-
-// Max sets dst[i] = max(dst[i], src[i]) for i < len(dst).
-func Max(dst, src []float32) {
-	src = src[:len(dst)]
-	for i := vmaxVec(dst, src); i < len(dst); i++ {
-		if v := src[i]; !(dst[i] > v) { // as VMAXPS: a NaN takes src
-			dst[i] = v
-		}
-	}
-}
+// Each primitive works on whole rows so that its vector form does eight
+// elements a step; the scalar loops finish what it leaves.
 
 // Deinterleave splits src into its even elements e[i] = src[2i] and odd
 // ones o[i] = src[2i+1], for i < len(e) (len(o) ≥ len(e)).
@@ -30,33 +18,8 @@ func Deinterleave(e, o, src []float32) {
 	}
 }
 
-// InterleaveAdd adds e and o back to the even and odd elements of dst:
-// dst[2i] += e[i], dst[2i+1] += o[i], for i < len(e).
-func InterleaveAdd(dst, e, o []float32) {
-	dst = dst[:2*len(e)]
-	for i := interleaveAddVec(dst, e, o); i < len(e); i++ {
-		dst[2*i] += e[i]
-		dst[2*i+1] += o[i]
-	}
-}
-
-// FirstMatch routes g[i] to dst[i] where tap[i] equals the window maximum
-// m[i] and no earlier tap of the window did (found[i] clear), then marks
-// found[i]. Called for a window's taps in order, it sends each window's
-// gradient to its first maximum.
-func FirstMatch(dst, tap, m, g []float32, found []uint32) {
-	tap, m, g, found = tap[:len(dst)], m[:len(dst)], g[:len(dst)], found[:len(dst)]
-	for i := firstMatchVec(dst, tap, m, g, found); i < len(dst); i++ {
-		eq := uint32(0)
-		if tap[i] == m[i] {
-			eq = ^found[i]
-		}
-		found[i] |= eq
-		dst[i] += math.Float32frombits(math.Float32bits(g[i]) & eq)
-	}
-}
-
-// Relu sets dst[i] = max(src[i], +0); −0 and NaN give +0.
+// Relu sets dst[i] = max(src[i], +0); −0 gives +0 (a NaN may give +0 or
+// stay NaN).
 func Relu(dst, src []float32) {
 	src = src[:len(dst)]
 	for i := reluVec(dst, src); i < len(dst); i++ {
@@ -94,5 +57,17 @@ func Axpy(y, x []float32, alpha float32) {
 	x = x[:len(y)]
 	for i := axpyVec(y, x, alpha); i < len(y); i++ {
 		y[i] += alpha * x[i]
+	}
+}
+
+// ArgmaxTap folds one tap into running window maxima: where tap[i] >
+// best[i], best[i] = tap[i] and idx[i] = start + step·i. Fed a window's
+// taps in order, it keeps each window's first maximum.
+func ArgmaxTap(best []float32, idx []int32, tap []float32, start, step int32) {
+	idx, tap = idx[:len(best)], tap[:len(best)]
+	for i := argmaxTapVec(best, idx, tap, start, step); i < len(best); i++ {
+		if tap[i] > best[i] {
+			best[i], idx[i] = tap[i], start+step*int32(i)
+		}
 	}
 }

@@ -2,40 +2,19 @@ package vec
 
 import "golang.org/x/sys/cpu"
 
-// Implemented in rowops_amd64.s.
-//
-//go:noescape
-func vmaxAVX(dst, src *float32, n int)
+var (
+	hasAVX2 = cpu.X86.HasAVX2
+	hasFMA  = hasAVX2 && cpu.X86.HasFMA
+)
+
+// The vector parts, in vec_amd64.s, do eight elements a step. Their Go
+// wrappers return how many leading elements they did, none without AVX2.
+// Those whose effect is the same done twice finish with a last block of
+// eight that overlaps the one before: a scalar tail of up to seven elements
+// cost as much as the rest of a 55-wide row.
 
 //go:noescape
 func deinterleaveAVX(e, o, src *float32, n int)
-
-//go:noescape
-func interleaveAddAVX(dst, e, o *float32, n int)
-
-//go:noescape
-func firstMatchAVX(dst, tap, m, grad *float32, found *uint32, n int)
-
-var hasAVX2 = cpu.X86.HasAVX2
-
-// The vector parts return how many leading elements they did, none
-// without AVX2. Those whose effect is the same done twice (all but
-// interleaveAdd) finish a row with a last block of eight that overlaps the
-// one before: a scalar tail of up to seven elements cost as much as the
-// rest of a 55-wide row.
-
-func vmaxVec(dst, src []float32) int {
-	n := len(dst)
-	if !hasAVX2 || n < 8 {
-		return 0
-	}
-	_ = src[n-1]
-	vmaxAVX(&dst[0], &src[0], n)
-	if n%8 != 0 {
-		vmaxAVX(&dst[n-8], &src[n-8], 8)
-	}
-	return n
-}
 
 func deinterleaveVec(e, o, src []float32) int {
 	n := len(e)
@@ -46,31 +25,6 @@ func deinterleaveVec(e, o, src []float32) int {
 	deinterleaveAVX(&e[0], &o[0], &src[0], n)
 	if n%8 != 0 {
 		deinterleaveAVX(&e[n-8], &o[n-8], &src[2*n-16], 8)
-	}
-	return n
-}
-
-func interleaveAddVec(dst, e, o []float32) int {
-	n := len(e) &^ 7
-	if !hasAVX2 || n == 0 {
-		return 0
-	}
-	_, _ = o[n-1], dst[2*n-1]
-	interleaveAddAVX(&dst[0], &e[0], &o[0], n)
-	return n
-}
-
-// firstMatchVec may repeat elements: a tap that matched has set found.
-func firstMatchVec(dst, tap, m, g []float32, found []uint32) int {
-	n := len(dst)
-	if !hasAVX2 || n < 8 {
-		return 0
-	}
-	_, _, _, _ = tap[n-1], m[n-1], g[n-1], found[n-1]
-	firstMatchAVX(&dst[0], &tap[0], &m[0], &g[0], &found[0], n)
-	if n%8 != 0 {
-		i := n - 8
-		firstMatchAVX(&dst[i], &tap[i], &m[i], &g[i], &found[i], 8)
 	}
 	return n
 }
@@ -113,8 +67,6 @@ func dotAVX(a, b *float32, n int) float32
 //go:noescape
 func axpyAVX(y, x *float32, alpha float32, n int)
 
-var hasFMA = hasAVX2 && cpu.X86.HasFMA
-
 func dotVec(a, b []float32) (int, float32) {
 	n := len(a) &^ 31
 	if !hasFMA || n == 0 {
@@ -131,5 +83,24 @@ func axpyVec(y, x []float32, alpha float32) int {
 	}
 	_ = x[n-1]
 	axpyAVX(&y[0], &x[0], alpha, n)
+	return n
+}
+
+//go:noescape
+func argmaxTapAVX(best *float32, idx *int32, tap *float32, start, step int32, n int)
+
+// argmaxTapVec may repeat elements: a tap already folded in is not greater
+// than the maximum it set.
+func argmaxTapVec(best []float32, idx []int32, tap []float32, start, step int32) int {
+	n := len(best)
+	if !hasAVX2 || n < 8 {
+		return 0
+	}
+	_, _ = idx[n-1], tap[n-1]
+	argmaxTapAVX(&best[0], &idx[0], &tap[0], start, step, n)
+	if n%8 != 0 {
+		i := n - 8
+		argmaxTapAVX(&best[i], &idx[i], &tap[i], start+step*int32(i), step, 8)
+	}
 	return n
 }

@@ -1,26 +1,7 @@
 #include "textflag.h"
 
-// Vector forms of the row primitives in rowops.go, eight floats a step
+// Vector forms of the primitives in vec.go, eight floats a step
 // (AVX2). Each handles n/8 blocks of eight; the Go callers finish the tail.
-
-// func vmaxAVX(dst, src *float32, n int)
-TEXT ·vmaxAVX(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	SHRQ $3, CX
-	JZ   vmaxdone
-vmaxloop:
-	VMOVUPS (DI), Y0
-	VMAXPS  (SI), Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, DI
-	ADDQ    $32, SI
-	DECQ    CX
-	JNZ     vmaxloop
-vmaxdone:
-	VZEROUPPER
-	RET
 
 // func deinterleaveAVX(e, o, src *float32, n int)
 // e[i] = src[2i], o[i] = src[2i+1] for i < n/8*8.
@@ -46,67 +27,6 @@ deiloop:
 	DECQ    CX
 	JNZ     deiloop
 deidone:
-	VZEROUPPER
-	RET
-
-// func interleaveAddAVX(dst, e, o *float32, n int)
-// dst[2i] += e[i], dst[2i+1] += o[i] for i < n/8*8.
-TEXT ·interleaveAddAVX(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), DI
-	MOVQ e+8(FP), SI
-	MOVQ o+16(FP), DX
-	MOVQ n+24(FP), CX
-	SHRQ $3, CX
-	JZ   iladone
-ilaloop:
-	VMOVUPS    (SI), Y0
-	VMOVUPS    (DX), Y1
-	VUNPCKLPS  Y1, Y0, Y2 // e0 o0 e1 o1 | e4 o4 e5 o5
-	VUNPCKHPS  Y1, Y0, Y3 // e2 o2 e3 o3 | e6 o6 e7 o7
-	VPERM2F128 $0x20, Y3, Y2, Y4
-	VPERM2F128 $0x31, Y3, Y2, Y5
-	VADDPS     (DI), Y4, Y4
-	VADDPS     32(DI), Y5, Y5
-	VMOVUPS    Y4, (DI)
-	VMOVUPS    Y5, 32(DI)
-	ADDQ       $64, DI
-	ADDQ       $32, SI
-	ADDQ       $32, DX
-	DECQ       CX
-	JNZ        ilaloop
-iladone:
-	VZEROUPPER
-	RET
-
-// func firstMatchAVX(dst, tap, m, grad *float32, found *uint32, n int)
-// Where tap[i] == m[i] and found[i] is clear: set found[i], dst[i] += grad[i].
-TEXT ·firstMatchAVX(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), DI
-	MOVQ tap+8(FP), SI
-	MOVQ m+16(FP), R8
-	MOVQ grad+24(FP), R9
-	MOVQ found+32(FP), R10
-	MOVQ n+40(FP), CX
-	SHRQ $3, CX
-	JZ   fmdone
-fmloop:
-	VMOVUPS (SI), Y0
-	VCMPPS  $0, (R8), Y0, Y0 // tap == m (ordered: NaN never matches)
-	VMOVUPS (R10), Y1
-	VANDNPS Y0, Y1, Y0       // and not found before
-	VORPS   Y0, Y1, Y1
-	VMOVUPS Y1, (R10)
-	VANDPS  (R9), Y0, Y0
-	VADDPS  (DI), Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, DI
-	ADDQ    $32, SI
-	ADDQ    $32, R8
-	ADDQ    $32, R9
-	ADDQ    $32, R10
-	DECQ    CX
-	JNZ     fmloop
-fmdone:
 	VZEROUPPER
 	RET
 
@@ -154,3 +74,51 @@ rgloop:
 rgdone:
 	VZEROUPPER
 	RET
+
+// func argmaxTapAVX(best *float32, idx *int32, tap *float32, start, step int32, n int)
+// Where tap[i] > best[i]: best[i] = tap[i], idx[i] = start + step·i.
+TEXT ·argmaxTapAVX(SB), NOSPLIT, $0-40
+	MOVQ         best+0(FP), DI
+	MOVQ         idx+8(FP), DX
+	MOVQ         tap+16(FP), SI
+	MOVL         start+24(FP), AX
+	MOVL         step+28(FP), BX
+	MOVQ         n+32(FP), CX
+	SHRQ         $3, CX
+	JZ           amdone
+	MOVD         AX, X4
+	VPBROADCASTD X4, Y4 // start
+	MOVD         BX, X5
+	VPBROADCASTD X5, Y5 // step
+	VMOVDQU      lanes<>(SB), Y6
+	VPMULLD      Y5, Y6, Y6
+	VPADDD       Y6, Y4, Y4 // start + step·lane
+	VPSLLD       $3, Y5, Y5 // 8·step
+amloop:
+	VMOVUPS   (SI), Y0
+	VMOVUPS   (DI), Y1
+	VCMPPS    $0x1E, Y1, Y0, Y2 // tap > best (GT_OQ)
+	VBLENDVPS Y2, Y0, Y1, Y1
+	VMOVUPS   Y1, (DI)
+	VMOVDQU   (DX), Y3
+	VBLENDVPS Y2, Y4, Y3, Y3
+	VMOVDQU   Y3, (DX)
+	VPADDD    Y5, Y4, Y4
+	ADDQ      $32, DI
+	ADDQ      $32, DX
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       amloop
+amdone:
+	VZEROUPPER
+	RET
+
+DATA lanes<>+0(SB)/4, $0
+DATA lanes<>+4(SB)/4, $1
+DATA lanes<>+8(SB)/4, $2
+DATA lanes<>+12(SB)/4, $3
+DATA lanes<>+16(SB)/4, $4
+DATA lanes<>+20(SB)/4, $5
+DATA lanes<>+24(SB)/4, $6
+DATA lanes<>+28(SB)/4, $7
+GLOBL lanes<>(SB), RODATA|NOPTR, $32

@@ -2,13 +2,12 @@
 
 package vec
 
-func vmaxVec(dst, src []float32) int                             { return 0 }
-func deinterleaveVec(e, o, src []float32) int                    { return 0 }
-func interleaveAddVec(dst, e, o []float32) int                   { return 0 }
-func firstMatchVec(dst, tap, m, g []float32, found []uint32) int { return 0 }
+func deinterleaveVec(e, o, src []float32) int { return 0 }
 
 func reluVec(dst, src []float32) int      { return 0 }
 func reluGradVec(dst, y, g []float32) int { return 0 }
 
 func dotVec(a, b []float32) (int, float32)      { return 0, 0 }
 func axpyVec(y, x []float32, alpha float32) int { return 0 }
+
+func argmaxTapVec(best []float32, idx []int32, tap []float32, start, step int32) int { return 0 }

@@ -7,78 +7,23 @@ import (
 )
 
 // TestRowOps checks the row primitives, vector body and scalar tail, on
-// every length up to 40 against their definitions.
-func TestRowOps(t *testing.T) {
+// TestDeinterleave checks Deinterleave, vector body and overlapping tail,
+// on every length up to 40.
+func TestDeinterleave(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
-	rnd := func(n int) []float32 {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(rng.Intn(5)) // small integers: plenty of ties
-		}
-		return v
-	}
 	for n := 0; n <= 40; n++ {
-		dst, src := rnd(n), rnd(n)
-		want := append([]float32(nil), dst...)
-		for i := range want {
-			want[i] = max(want[i], src[i])
+		src := make([]float32, 2*n+1)
+		for i := range src {
+			src[i] = float32(rng.Intn(100))
 		}
-		Max(dst, src)
-		for i := range want {
-			if dst[i] != want[i] {
-				t.Fatalf("Max n=%d: [%d] = %g, want %g", n, i, dst[i], want[i])
-			}
-		}
-
-		src2 := rnd(2*n + 1)
 		e, o := make([]float32, n), make([]float32, n)
-		Deinterleave(e, o, src2)
+		Deinterleave(e, o, src)
 		for i := 0; i < n; i++ {
-			if e[i] != src2[2*i] || o[i] != src2[2*i+1] {
-				t.Fatalf("Deinterleave n=%d: [%d] = %g,%g, want %g,%g", n, i, e[i], o[i], src2[2*i], src2[2*i+1])
-			}
-		}
-		acc := rnd(2*n + 1)
-		want2 := append([]float32(nil), acc...)
-		for i := 0; i < n; i++ {
-			want2[2*i] += e[i]
-			want2[2*i+1] += o[i]
-		}
-		InterleaveAdd(acc, e, o)
-		for i := range acc {
-			if acc[i] != want2[i] {
-				t.Fatalf("InterleaveAdd n=%d: [%d] = %g, want %g", n, i, acc[i], want2[i])
-			}
-		}
-
-		// Three taps of n windows: each window's g goes to its first match.
-		m, g := rnd(n), rnd(n)
-		taps := [][]float32{rnd(n), rnd(n), rnd(n)}
-		out := [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
-		found := make([]uint32, n)
-		for k := range taps {
-			FirstMatch(out[k], taps[k], m, g, found)
-		}
-		for i := 0; i < n; i++ {
-			hit := -1
-			for k := range taps {
-				if taps[k][i] == m[i] {
-					hit = k
-					break
-				}
-			}
-			for k := range taps {
-				w := float32(0)
-				if k == hit {
-					w = g[i]
-				}
-				if out[k][i] != w {
-					t.Fatalf("FirstMatch n=%d window %d tap %d: %g, want %g", n, i, k, out[k][i], w)
-				}
+			if e[i] != src[2*i] || o[i] != src[2*i+1] {
+				t.Fatalf("n=%d: [%d] = %g,%g, want %g,%g", n, i, e[i], o[i], src[2*i], src[2*i+1])
 			}
 		}
 	}
-
 }
 
 // TestDotAxpy checks Dot and Axpy, vector body and tail, on every length up
@@ -100,6 +45,37 @@ func TestDotAxpy(t *testing.T) {
 		for i := range y {
 			if w := b[i] + 0.75*a[i]; math.Abs(float64(y[i]-w)) > 1e-6*(1+math.Abs(float64(w))) {
 				t.Fatalf("Axpy n=%d [%d] = %g, want %g", n, i, y[i], w)
+			}
+		}
+	}
+}
+
+// TestArgmaxTap folds three taps of small integers (many ties) into window
+// maxima and checks each window's first maximum and its index.
+func TestArgmaxTap(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for n := 0; n <= 40; n++ {
+		best, idx := make([]float32, n), make([]int32, n)
+		for i := range best {
+			best[i], idx[i] = float32(math.Inf(-1)), -1
+		}
+		taps := make([][]float32, 3)
+		for k := range taps {
+			taps[k] = make([]float32, n)
+			for i := range taps[k] {
+				taps[k][i] = float32(rng.Intn(4))
+			}
+			ArgmaxTap(best, idx, taps[k], int32(100*k+5), 3)
+		}
+		for i := 0; i < n; i++ {
+			wk := 0
+			for k := 1; k < 3; k++ {
+				if taps[k][i] > taps[wk][i] {
+					wk = k
+				}
+			}
+			if best[i] != taps[wk][i] || idx[i] != int32(100*wk+5+3*i) {
+				t.Fatalf("n=%d window %d: max %g at %d, want %g at %d", n, i, best[i], idx[i], taps[wk][i], 100*wk+5+3*i)
 			}
 		}
 	}

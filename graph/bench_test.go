@@ -81,3 +81,11 @@ func BenchmarkLRNGrad(b *testing.B) {
 	p := LRNParams{Size: 5, Alpha: 1e-4, Beta: 0.75, Bias: 1}
 	benchOp(b, []int{1, 96, 55, 55}, 2*5*96*55*55, true, func(x *Node) (*Node, error) { return LRN(x, p) })
 }
+
+// CaffeNet's grouped 5×5 conv2 and its 3×3 conv3 on 13×13 maps.
+func BenchmarkConvCaffeNet2Grad(b *testing.B) {
+	convBench(b, []int{1, 96, 27, 27}, []int{256, 48, 5, 5}, ConvParams{Pads: [4]int{2, 2, 2, 2}, Group: 2}, true)
+}
+func BenchmarkConvCaffeNet3Grad(b *testing.B) {
+	convBench(b, []int{1, 256, 13, 13}, []int{384, 256, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true)
+}

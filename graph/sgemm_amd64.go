@@ -5,6 +5,7 @@ package graph
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/cpu"
 )
@@ -12,7 +13,7 @@ import (
 // kernel4x16 is implemented in sgemm_amd64.s (AVX2 and FMA).
 //
 //go:noescape
-func kernel4x16(k int, a, b, c *float32, ldc int, add bool)
+func kernel4x16(k int, a, b, c *float32, ldc, ldb int, add bool)
 
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
@@ -124,47 +125,70 @@ func avxGemmPacked(ap []float32, tB bool, m, n, k int, b []float32, ldb int, bet
 	}
 	mp := (m + mr - 1) / mr
 	np := (n + nr - 1) / nr
-	workers := min(runtime.GOMAXPROCS(0), np)
+	// Tasks are a 16-column panel of C by a block of rows, handed out in
+	// order to whichever worker is free: with few panels (a 13×13 map has
+	// 11) a fixed split by panels left one core idle for a panel's time.
+	workers := runtime.GOMAXPROCS(0)
+	rb := mp // row panels per task
+	if np < 4*workers {
+		rb = max(1, mp*np/(8*workers))
+	}
+	mb := (mp + rb - 1) / rb
+	tasks := int64(np * mb)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := 0; w < min(workers, int(tasks)); w++ {
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
 			bpBuf := getBuf(kc * nr)
 			defer packPool.Put(bpBuf)
 			bp := *bpBuf
 			var tile [mr * nr]float32
-			for j := w; j < np; j += workers {
+			for {
+				t := next.Add(1) - 1
+				if t >= tasks {
+					return
+				}
+				j, ib := int(t)/mb, int(t)%mb
 				col0 := j * nr
 				cols := min(nr, n-col0)
 				for p0 := 0; p0 < k; p0 += kc {
 					kk := min(kc, k-p0)
-					// Pack op(B)[p0:p0+kk, col0:col0+16], zero-padded.
-					for p := 0; p < kk; p++ {
-						dst := bp[p*nr : p*nr+nr]
-						if tB {
-							for jj := 0; jj < nr; jj++ {
-								if jj < cols {
-									dst[jj] = b[(col0+jj)*ldb+p0+p]
-								} else {
-									dst[jj] = 0
+					// A full panel of untransposed B is read in place, its
+					// rows ldb apart: packing it was a tenth of the time and
+					// its 16-float rows stay in L1 all the same. Others are
+					// packed, zero-padded.
+					panel, ld := bp, nr
+					if !tB && cols == nr {
+						panel, ld = b[p0*ldb+col0:], ldb
+					} else {
+						for p := 0; p < kk; p++ {
+							dst := bp[p*nr : p*nr+nr]
+							if tB {
+								for jj := 0; jj < nr; jj++ {
+									if jj < cols {
+										dst[jj] = b[(col0+jj)*ldb+p0+p]
+									} else {
+										dst[jj] = 0
+									}
 								}
+							} else {
+								src := b[(p0+p)*ldb+col0:]
+								n := copy(dst[:cols], src[:cols])
+								clear(dst[n:])
 							}
-						} else {
-							src := b[(p0+p)*ldb+col0:]
-							n := copy(dst[:cols], src[:cols])
-							clear(dst[n:])
 						}
 					}
 					add := p0 > 0 || beta != 0
-					for i := 0; i < mp; i++ {
+					for i := ib * rb; i < min(mp, (ib+1)*rb); i++ {
 						a0 := &ap[i*k*mr+p0*mr]
 						rows := min(mr, m-i*mr)
 						if rows == mr && cols == nr {
-							kernel4x16(kk, a0, &bp[0], &c[i*mr*ldc+col0], ldc, add)
+							kernel4x16(kk, a0, &panel[0], &c[i*mr*ldc+col0], ldc, ld, add)
 							continue
 						}
-						kernel4x16(kk, a0, &bp[0], &tile[0], nr, false)
+						kernel4x16(kk, a0, &panel[0], &tile[0], nr, ld, false)
 						for r := 0; r < rows; r++ {
 							dst := c[(i*mr+r)*ldc+col0 : (i*mr+r)*ldc+col0+cols]
 							if !add {
@@ -178,7 +202,7 @@ func avxGemmPacked(ap []float32, tB bool, m, n, k int, b []float32, ldb int, bet
 					}
 				}
 			}
-		}(w)
+		}()
 	}
 	wg.Wait()
 }

@@ -2,17 +2,20 @@
 
 #include "textflag.h"
 
-// func kernel4x16(k int, a, b, c *float32, ldc int, add bool)
+// func kernel4x16(k int, a, b, c *float32, ldc, ldb int, add bool)
 // C[0:4, 0:16] += A·B (C = A·B when add is false) for a packed 4×k panel a
-// (a[4p+r]) and a packed k×16 panel b (b[16p+j]); c points at C[0,0], ldc
-// is C's row stride in floats. Eight YMM accumulators hide the FMA latency.
-TEXT ·kernel4x16(SB), NOSPLIT, $0-41
+// (a[4p+r]) and a k×16 panel b whose rows are ldb floats apart (16 when
+// packed); c points at C[0,0], ldc is C's row stride in floats. Eight YMM
+// accumulators hide the FMA latency.
+TEXT ·kernel4x16(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
+	MOVQ ldb+40(FP), R9
+	SHLQ $2, R9
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -39,11 +42,11 @@ loop:
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	ADDQ $16, SI
-	ADDQ $64, DI
+	ADDQ R9, DI
 	DECQ CX
 	JNE loop
 store:
-	MOVBQZX add+40(FP), AX
+	MOVBQZX add+48(FP), AX
 	TESTQ AX, AX
 	JE set
 	VADDPS (DX), Y0, Y0

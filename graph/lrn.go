@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 	"math"
+
+	"github.com/invrep/invrep/graph/internal/vec"
 )
 
 // LRNParams are ONNX LRN's attributes.
@@ -33,25 +35,22 @@ func (k lrn) OutShape(in [][]int) ([]int, error) {
 	return append([]int(nil), in[0]...), nil
 }
 
-// lrnState is what the forward pass leaves the backward: per element the
-// scale s and s^−β, and room for the backward's t. Its buffers are reused
-// from run to run.
-type lrnState struct{ s, r, t []float32 }
+// lrnState is what the forward pass leaves the backward: per element
+// r = s^−β and rs = s^(−β−1) for the scale s, and room for s and the
+// backward's t. Its buffers are reused from run to run.
+type lrnState struct{ s, r, rs, t []float32 }
 
 func (k lrn) state(n int) *lrnState {
 	if st, ok := k.memo.Last().(*lrnState); ok && len(st.s) == n {
 		return st
 	}
-	return &lrnState{s: make([]float32, n), r: make([]float32, n), t: make([]float32, n)}
+	return &lrnState{s: make([]float32, n), r: make([]float32, n), rs: make([]float32, n), t: make([]float32, n)}
 }
 
-// pow is s^e, without math.Pow for the exponents LRN uses (β = 0.75 as in
-// AlexNet and CaffeNet, 0.5 for L2 normalisation).
+// pow is s^e, without math.Pow for β = 0.5 (L2 normalisation); AlexNet's
+// β = 0.75 goes through vec.LRNScale.
 func pow(s, e float64) float64 {
 	switch e {
-	case -0.75:
-		r := math.Sqrt(s)
-		return 1 / (r * math.Sqrt(r))
 	case -0.5:
 		return 1 / math.Sqrt(s)
 	}
@@ -77,17 +76,20 @@ func (k lrn) Forward(in []*Tensor, out *Tensor) {
 		s := st.s[off : off+sp]
 		clear(s)
 		for j := max(ch-lo, 0); j <= min(ch+hi, c-1); j++ {
-			src := x.Data[(b*c+j)*sp : (b*c+j+1)*sp]
-			for i, v := range src {
-				s[i] += v * v
+			vec.AddSquares(s, x.Data[(b*c+j)*sp:(b*c+j+1)*sp])
+		}
+		r, rs, y, xs := st.r[off:off+sp], st.rs[off:off+sp], out.Data[off:off+sp], x.Data[off:off+sp]
+		if k.p.Beta == 0.75 {
+			vec.LRNScale(r, rs, s, bias, a)
+		} else {
+			for i, v := range s {
+				v = bias + a*v
+				r[i] = float32(pow(float64(v), -k.p.Beta))
+				rs[i] = r[i] / v
 			}
 		}
-		r, y, xs := st.r[off:off+sp], out.Data[off:off+sp], x.Data[off:off+sp]
-		for i, v := range s {
-			v = bias + a*v
-			s[i] = v
-			r[i] = float32(pow(float64(v), -k.p.Beta))
-			y[i] = xs[i] * r[i]
+		for i, v := range xs {
+			y[i] = v * r[i]
 		}
 	})
 	k.memo.Put(x, st)
@@ -106,24 +108,18 @@ func (k lrn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	sp := len(x.Data) / (x.Shape[0] * c)
 	lo, hi := (k.p.Size-1)/2, (k.p.Size-1)-(k.p.Size-1)/2
 	planes(x, func(_, _, off int) { // t_c = g_c x_c s_c^(−β−1)
-		t, g, xs := st.t[off:off+sp], gout.Data[off:off+sp], x.Data[off:off+sp]
-		r, s := st.r[off:off+sp], st.s[off:off+sp]
+		t, g, xs, rs := st.t[off:off+sp], gout.Data[off:off+sp], x.Data[off:off+sp], st.rs[off:off+sp]
 		for i := range t {
-			t[i] = g[i] * xs[i] * r[i] / s[i]
+			t[i] = g[i] * xs[i] * rs[i]
 		}
 	})
 	f := float32(2 * k.p.Alpha * k.p.Beta / float64(k.p.Size))
 	planes(x, func(b, j, off int) {
 		// channel j lies in win(ch) for ch ∈ [j − hi, j + lo].
 		d, g, r, xs := gin.Data[off:off+sp], gout.Data[off:off+sp], st.r[off:off+sp], x.Data[off:off+sp]
-		for i := range d {
-			d[i] = 0
-		}
+		clear(d)
 		for ch := max(j-hi, 0); ch <= min(j+lo, c-1); ch++ {
-			t := st.t[(b*c+ch)*sp : (b*c+ch+1)*sp]
-			for i, v := range t {
-				d[i] += v
-			}
+			vec.Axpy(d, st.t[(b*c+ch)*sp:(b*c+ch+1)*sp], 1)
 		}
 		for i := range d {
 			d[i] = g[i]*r[i] - f*xs[i]*d[i]

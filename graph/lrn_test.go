@@ -14,7 +14,7 @@ func TestLRN(t *testing.T) {
 		{"even-size", LRNParams{Size: 4, Alpha: 0.5, Beta: 0.6, Bias: 2}},
 		{"large-alpha", LRNParams{Size: 3, Alpha: 2, Beta: 0.75, Bias: 1}},
 	} {
-		shape := []int{2, 6, 3, 2}
+		shape := []int{2, 6, 3, 7} // planes of 21: vector blocks and a tail
 		p := c.p
 		runOpCase(t, opCase{name: "LRN/" + c.name, in: shape,
 			build: func(x *Node) (*Node, error) { return LRN(x, p) },

@@ -71,3 +71,25 @@ func ArgmaxTap(best []float32, idx []int32, tap []float32, start, step int32) {
 		}
 	}
 }
+
+// AddSquares sets dst[i] += x[i]².
+func AddSquares(dst, x []float32) {
+	x = x[:len(dst)]
+	for i := addSquaresVec(dst, x); i < len(dst); i++ {
+		dst[i] += x[i] * x[i]
+	}
+}
+
+// LRNScale sets, with v = bias + a·s[i], r[i] = v^−0.75 and rs[i] = v^−1.75:
+// local response normalisation's scale with AlexNet's β = 0.75, and its
+// derivative's, in float32 (square roots, a product and divisions, each
+// rounded once).
+func LRNScale(r, rs, s []float32, bias, a float32) {
+	rs, s = rs[:len(r)], s[:len(r)]
+	for i := lrnScaleVec(r, rs, s, bias, a); i < len(r); i++ {
+		v := float32(bias + float32(a*s[i]))
+		q := float32(math.Sqrt(float64(v)))
+		r[i] = 1 / float32(q*float32(math.Sqrt(float64(q))))
+		rs[i] = r[i] / v
+	}
+}

@@ -104,3 +104,32 @@ func argmaxTapVec(best []float32, idx []int32, tap []float32, start, step int32)
 	}
 	return n
 }
+
+//go:noescape
+func addSquaresAVX(dst, x *float32, n int)
+
+//go:noescape
+func lrnScaleAVX(r, rs, s *float32, bias, a float32, n int)
+
+func addSquaresVec(dst, x []float32) int {
+	n := len(dst) &^ 7
+	if !hasFMA || n == 0 {
+		return 0
+	}
+	_ = x[n-1]
+	addSquaresAVX(&dst[0], &x[0], n)
+	return n
+}
+
+func lrnScaleVec(r, rs, s []float32, bias, a float32) int {
+	n := len(r)
+	if !hasFMA || n < 8 {
+		return 0
+	}
+	_, _ = rs[n-1], s[n-1]
+	lrnScaleAVX(&r[0], &rs[0], &s[0], bias, a, n)
+	if n%8 != 0 {
+		lrnScaleAVX(&r[n-8], &rs[n-8], &s[n-8], bias, a, 8)
+	}
+	return n
+}

@@ -122,3 +122,58 @@ DATA lanes<>+20(SB)/4, $5
 DATA lanes<>+24(SB)/4, $6
 DATA lanes<>+28(SB)/4, $7
 GLOBL lanes<>(SB), RODATA|NOPTR, $32
+
+// func addSquaresAVX(dst, x *float32, n int)
+// dst[i] += x[i]·x[i] for i < n/8*8.
+TEXT ·addSquaresAVX(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ   asqdone
+asqloop:
+	VMOVUPS     (SI), Y0
+	VMOVUPS     (DI), Y1
+	VFMADD231PS Y0, Y0, Y1
+	VMOVUPS     Y1, (DI)
+	ADDQ        $32, DI
+	ADDQ        $32, SI
+	DECQ        CX
+	JNZ         asqloop
+asqdone:
+	VZEROUPPER
+	RET
+
+// func lrnScaleAVX(r, rs, s *float32, bias, a float32, n int)
+// With v = bias + a·s[i]: r[i] = v^−0.75, rs[i] = v^−1.75, for i < n/8*8.
+TEXT ·lrnScaleAVX(SB), NOSPLIT, $0-40
+	MOVQ         r+0(FP), DI
+	MOVQ         rs+8(FP), DX
+	MOVQ         s+16(FP), SI
+	VBROADCASTSS bias+24(FP), Y4
+	VBROADCASTSS a+28(FP), Y5
+	MOVQ         n+32(FP), CX
+	SHRQ         $3, CX
+	JZ           lsdone
+	MOVL         $0x3f800000, AX
+	MOVD         AX, X6
+	VPBROADCASTD X6, Y6 // 1
+lsloop:
+	VMOVUPS     (SI), Y0
+	VMOVAPS     Y4, Y1
+	VFMADD231PS Y0, Y5, Y1 // v = bias + a·s
+	VSQRTPS     Y1, Y2     // v^½
+	VSQRTPS     Y2, Y3     // v^¼
+	VMULPS      Y3, Y2, Y3 // v^¾
+	VDIVPS      Y3, Y6, Y3 // v^−¾
+	VMOVUPS     Y3, (DI)
+	VDIVPS      Y1, Y3, Y3 // v^−1.75
+	VMOVUPS     Y3, (DX)
+	ADDQ        $32, DI
+	ADDQ        $32, DX
+	ADDQ        $32, SI
+	DECQ        CX
+	JNZ         lsloop
+lsdone:
+	VZEROUPPER
+	RET

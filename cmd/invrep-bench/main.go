@@ -5,7 +5,7 @@
 // ratio, and peak memory. Every case runs in a child process of its own, so
 // each peak is that case's alone.
 //
-//	invrep-bench [--iters 400] [--threads 2] [--cases squeezenet,caffenet,hog] [--peer ../shared/peers/torch_invert.py]
+//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog] [--peer ../shared/peers/torch_invert.py]
 //
 // The peer needs Debian's PyTorch: apt-get install -y python3-torch
 // python3-torchvision python3-onnx (it runs with /usr/bin/python3).
@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -84,6 +85,7 @@ func main() {
 	models := fs.String("models-dir", "", "model folder (default as invrep)")
 	image := fs.String("image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the CNN cases")
 	hogImage := fs.String("hog-image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the HOG case (resized to 500×333)")
+	rounds := fs.Int("rounds", 3, "runs of each tool per case, alternating; the medians are reported (this machine's speed drifts by 20% between runs)")
 	child := fs.String("child", "", "(internal) run one case and print its measurement")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -99,13 +101,17 @@ func main() {
 		}
 		return
 	}
-	if err := run(*which, *iters, *threads, *peer, *models, *image, *hogImage); err != nil {
+	if *rounds < 1 {
+		fmt.Fprintln(os.Stderr, "invrep-bench: --rounds must be at least 1")
+		os.Exit(2)
+	}
+	if err := run(*which, *iters, *threads, *rounds, *peer, *models, *image, *hogImage); err != nil {
 		fmt.Fprintln(os.Stderr, "invrep-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(which string, iters, threads int, peer, models, image, hogImage string) error {
+func run(which string, iters, threads, rounds int, peer, models, image, hogImage string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -119,7 +125,7 @@ func run(which string, iters, threads int, peer, models, image, hogImage string)
 	if !havePeer {
 		fmt.Println("PyTorch peer unavailable: apt-get install -y python3-torch python3-torchvision python3-onnx")
 	}
-	fmt.Printf("invrep-bench: %s, GOMAXPROCS=%d, %s BLAS, %s\n", runtime.Version(), threads, graph.BLAS(), cpuName())
+	fmt.Printf("invrep-bench: %s, GOMAXPROCS=%d, %s BLAS, %s, median of %d alternating runs per tool\n", runtime.Version(), threads, graph.BLAS(), cpuName(), rounds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "case\tinvrep ms/iter\tPyTorch ms/iter\tratio\tinvrep peak MiB\tPyTorch peak MiB\tinvrep RSS growth MiB\tnote")
 	for i, c := range cases {
@@ -130,37 +136,62 @@ func run(which string, iters, threads int, peer, models, image, hogImage string)
 		if c.Iters > 0 {
 			n = c.Iters
 		}
-		cmd := exec.Command(self, "--child", strconv.Itoa(i), "--iters", strconv.Itoa(n), "--models-dir", models, "--image", image, "--hog-image", hogImage)
-		cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", threads))
-		ours, oursPeak, err := measure(cmd, func(out string) (measurement, error) {
-			var m measurement
-			return m, json.Unmarshal([]byte(lastLine(out)), &m)
-		})
-		if err != nil {
-			return fmt.Errorf("%s: %w", c.Name, err)
-		}
-		peerMs, peerPeak, ratio := "-", "-", "-"
-		if c.Peer != nil && havePeer {
-			args := append([]string{peer}, c.Peer...)
-			if c.Model == "squeezenet1.1" {
-				args = append(args, "--weights", zoo.Dir(models)+"/squeezenet1.1.onnx")
-			}
-			args = append(args, "--image", image, "--iters", strconv.Itoa(n), "--threads", strconv.Itoa(threads))
-			pm, pp, err := measure(exec.Command(python, args...), parsePeer)
+		var ours, theirs []measurement
+		var oursPeak, theirsPeak []float64
+		for r := 0; r < rounds; r++ {
+			cmd := exec.Command(self, "--child", strconv.Itoa(i), "--iters", strconv.Itoa(n), "--models-dir", models, "--image", image, "--hog-image", hogImage)
+			cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", threads))
+			m, peak, err := measure(cmd, func(out string) (measurement, error) {
+				var m measurement
+				return m, json.Unmarshal([]byte(lastLine(out)), &m)
+			})
 			if err != nil {
-				return fmt.Errorf("%s (PyTorch): %w", c.Name, err)
+				return fmt.Errorf("%s: %w", c.Name, err)
 			}
-			peerMs, peerPeak = fmt.Sprintf("%.1f", pm.MsPerIter), fmt.Sprintf("%.0f", pp)
-			ratio = fmt.Sprintf("%.2f×", ours.MsPerIter/pm.MsPerIter)
+			ours, oursPeak = append(ours, m), append(oursPeak, peak)
+			if c.Peer != nil && havePeer {
+				args := append([]string{peer}, c.Peer...)
+				if c.Model == "squeezenet1.1" {
+					args = append(args, "--weights", zoo.Dir(models)+"/squeezenet1.1.onnx")
+				}
+				args = append(args, "--image", image, "--iters", strconv.Itoa(n), "--threads", strconv.Itoa(threads))
+				pm, pp, err := measure(exec.Command(python, args...), parsePeer)
+				if err != nil {
+					return fmt.Errorf("%s (PyTorch): %w", c.Name, err)
+				}
+				theirs, theirsPeak = append(theirs, pm), append(theirsPeak, pp)
+			}
 		}
+		om := medianOf(ours, func(m measurement) float64 { return m.MsPerIter })
+		peerMs, peerPeak, ratio := "-", "-", "-"
+		if len(theirs) > 0 {
+			pm := medianOf(theirs, func(m measurement) float64 { return m.MsPerIter })
+			peerMs, peerPeak = fmt.Sprintf("%.1f", pm), fmt.Sprintf("%.0f", slices.Max(theirsPeak))
+			ratio = fmt.Sprintf("%.2f×", om/pm)
+		}
+		growth := medianOf(ours, func(m measurement) float64 { return float64(m.RSSEnd-m.RSSQuarter) / 1024 })
+		seconds := medianOf(ours, func(m measurement) float64 { return m.Seconds })
 		note := c.Note
 		if c.Rep != "" {
-			note = fmt.Sprintf("%.2f s for %d iterations; %s", ours.Seconds, n, note)
+			note = fmt.Sprintf("%.2f s for %d iterations; %s", seconds, n, note)
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%.0f\t%s\t%.1f\t%s\n", c.Name, ours.MsPerIter, peerMs, ratio, oursPeak, peerPeak,
-			float64(ours.RSSEnd-ours.RSSQuarter)/1024, note)
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%.0f\t%s\t%.1f\t%s\n", c.Name, om, peerMs, ratio, slices.Max(oursPeak), peerPeak,
+			growth, note)
 	}
 	return tw.Flush()
+}
+
+// medianOf is the median of f over ms.
+func medianOf(ms []measurement, f func(measurement) float64) float64 {
+	v := make([]float64, len(ms))
+	for i, m := range ms {
+		v[i] = f(m)
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // measure runs cmd, parses its output, and returns its peak resident

@@ -5,7 +5,6 @@ package graph
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"golang.org/x/sys/cpu"
 )
@@ -134,75 +133,63 @@ func avxGemmPacked(ap []float32, tB bool, m, n, k int, b []float32, ldb int, bet
 		rb = max(1, mp*np/(8*workers))
 	}
 	mb := (mp + rb - 1) / rb
-	tasks := int64(np * mb)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, int(tasks)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			bpBuf := getBuf(kc * nr)
-			defer packPool.Put(bpBuf)
-			bp := *bpBuf
-			var tile [mr * nr]float32
-			for {
-				t := next.Add(1) - 1
-				if t >= tasks {
-					return
-				}
-				j, ib := int(t)/mb, int(t)%mb
-				col0 := j * nr
-				cols := min(nr, n-col0)
-				for p0 := 0; p0 < k; p0 += kc {
-					kk := min(kc, k-p0)
-					// A full panel of untransposed B is read in place, its
-					// rows ldb apart: packing it was a tenth of the time and
-					// its 16-float rows stay in L1 all the same. Others are
-					// packed, zero-padded.
-					panel, ld := bp, nr
-					if !tB && cols == nr {
-						panel, ld = b[p0*ldb+col0:], ldb
-					} else {
-						for p := 0; p < kk; p++ {
-							dst := bp[p*nr : p*nr+nr]
-							if tB {
-								for jj := 0; jj < nr; jj++ {
-									if jj < cols {
-										dst[jj] = b[(col0+jj)*ldb+p0+p]
-									} else {
-										dst[jj] = 0
-									}
+	ParallelFor(np*mb, func(t int) {
+		bpBuf := getBuf(kc * nr)
+		defer packPool.Put(bpBuf)
+		bp := *bpBuf
+		var tile [mr * nr]float32
+		{
+			j, ib := t/mb, t%mb
+			col0 := j * nr
+			cols := min(nr, n-col0)
+			for p0 := 0; p0 < k; p0 += kc {
+				kk := min(kc, k-p0)
+				// A full panel of untransposed B is read in place, its
+				// rows ldb apart: packing it was a tenth of the time and
+				// its 16-float rows stay in L1 all the same. Others are
+				// packed, zero-padded.
+				panel, ld := bp, nr
+				if !tB && cols == nr {
+					panel, ld = b[p0*ldb+col0:], ldb
+				} else {
+					for p := 0; p < kk; p++ {
+						dst := bp[p*nr : p*nr+nr]
+						if tB {
+							for jj := 0; jj < nr; jj++ {
+								if jj < cols {
+									dst[jj] = b[(col0+jj)*ldb+p0+p]
+								} else {
+									dst[jj] = 0
 								}
-							} else {
-								src := b[(p0+p)*ldb+col0:]
-								n := copy(dst[:cols], src[:cols])
-								clear(dst[n:])
 							}
+						} else {
+							src := b[(p0+p)*ldb+col0:]
+							n := copy(dst[:cols], src[:cols])
+							clear(dst[n:])
 						}
 					}
-					add := p0 > 0 || beta != 0
-					for i := ib * rb; i < min(mp, (ib+1)*rb); i++ {
-						a0 := &ap[i*k*mr+p0*mr]
-						rows := min(mr, m-i*mr)
-						if rows == mr && cols == nr {
-							kernel4x16(kk, a0, &panel[0], &c[i*mr*ldc+col0], ldc, ld, add)
+				}
+				add := p0 > 0 || beta != 0
+				for i := ib * rb; i < min(mp, (ib+1)*rb); i++ {
+					a0 := &ap[i*k*mr+p0*mr]
+					rows := min(mr, m-i*mr)
+					if rows == mr && cols == nr {
+						kernel4x16(kk, a0, &panel[0], &c[i*mr*ldc+col0], ldc, ld, add)
+						continue
+					}
+					kernel4x16(kk, a0, &panel[0], &tile[0], nr, ld, false)
+					for r := 0; r < rows; r++ {
+						dst := c[(i*mr+r)*ldc+col0 : (i*mr+r)*ldc+col0+cols]
+						if !add {
+							copy(dst, tile[r*nr:r*nr+cols])
 							continue
 						}
-						kernel4x16(kk, a0, &panel[0], &tile[0], nr, ld, false)
-						for r := 0; r < rows; r++ {
-							dst := c[(i*mr+r)*ldc+col0 : (i*mr+r)*ldc+col0+cols]
-							if !add {
-								copy(dst, tile[r*nr:r*nr+cols])
-								continue
-							}
-							for jj := range dst {
-								dst[jj] += tile[r*nr+jj]
-							}
+						for jj := range dst {
+							dst[jj] += tile[r*nr+jj]
 						}
 					}
 				}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 }

@@ -164,7 +164,7 @@ func TestMomentumStep(t *testing.T) {
 	}
 	o.Reset()
 	before := x.Clone()
-	o.Step(x, &graph.Tensor{Shape: []int{2}}, 0.004)
+	o.Step(x, graph.NewTensor(2), 0.004)
 	if x.Data[0] != before.Data[0] {
 		t.Fatal("a zero gradient after Reset moved x: momentum was not cleared")
 	}

@@ -269,8 +269,9 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 			gi := img*2*sp + i*w + j
 			gx, gy := float64(g[gi]), float64(g[gi+sp])
 			if !k.bins.bilinear {
-				d[gi] = float32(float64(glo) * gx / m)
-				d[gi+sp] = float32(float64(glo) * gy / m)
+				s := float64(glo) / m // one division: the dearest step here
+				d[gi] = float32(s * gx)
+				d[gi+sp] = float32(s * gy)
 				continue
 			}
 			f := float64(b.f[o])

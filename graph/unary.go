@@ -49,9 +49,8 @@ func (u unary) OutShape(in [][]int) ([]int, error) {
 
 func (u unary) Diffable(int) bool { return true }
 
-// Overwrites implements Overwriter: Clip's gradient is left 0 outside its
-// bounds.
-func (u unary) Overwrites(grad bool, _ int) bool { return !grad || u.kind != kindClip }
+// Overwrites implements Overwriter.
+func (u unary) Overwrites(bool, int) bool { return true }
 
 // elementChunk is how many elements one goroutine of an elementwise kernel
 // takes: big enough that the start of a goroutine does not show.
@@ -82,9 +81,7 @@ func (u unary) forward(x, y []float32) {
 			y[i] = v
 		}
 	case kindClip:
-		for i, v := range x {
-			y[i] = min(max(v, u.a), u.b)
-		}
+		vec.Clip(y, x, u.a, u.b)
 	case kindSigmoid:
 		for i, v := range x {
 			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
@@ -120,11 +117,7 @@ func (u unary) backward(x, y, g, d []float32) {
 			}
 		}
 	case kindClip:
-		for i, v := range x {
-			if v > u.a && v < u.b {
-				d[i] = g[i]
-			}
-		}
+		vec.ClipGrad(d, x, g, u.a, u.b)
 	case kindSigmoid:
 		for i, v := range y {
 			d[i] = g[i] * v * (1 - v)

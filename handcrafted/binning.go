@@ -37,24 +37,30 @@ func (b binning) String() string {
 }
 
 // hardBins is VLFeat's hard orientation binning of the gradients (gx[i],
-// gy[i]) into bin[i]: of the K = len(ox) undirected orientations (ox, oy)
-// take the one with the largest |⟨g/‖g‖, o_k⟩|, the first on ties, and add
-// K when that product is negative. It is computed in float32 exactly as
-// VLFeat does (separate multiplies and adds, no fused multiply-add), eight
-// pixels at a time where it can.
-func hardBins(bin []int32, gx, gy, ox, oy []float32) {
-	gx, gy = gx[:len(bin)], gy[:len(bin)]
+// gy[i]) into bin[i], with their norms in mag[i]: of the K = len(ox)
+// undirected orientations (ox, oy) take the one with the largest
+// |⟨g/‖g‖, o_k⟩|, the first on ties, and add K when that product is
+// negative. It is computed in float32 exactly as VLFeat does (separate
+// multiplies and adds, no fused multiply-add), eight pixels at a time where
+// it can.
+func hardBins(bin []int32, mag, gx, gy, ox, oy []float32) {
+	mag, gx, gy = mag[:len(bin)], gx[:len(bin)], gy[:len(bin)]
 	oy = oy[:len(ox)]
-	for i := hardBinVec(bin, gx, gy, ox, oy); i < len(bin); i++ {
+	for i := hardBinVec(bin, mag, gx, gy, ox, oy); i < len(bin); i++ {
 		bin[i] = int32(hardBin1(gx[i], gy[i], ox, oy))
+		mag[i] = norm32(gx[i], gy[i])
 	}
+}
+
+// norm32 is ‖(gx, gy)‖ in float32, as VLFeat computes it.
+func norm32(gx, gy float32) float32 {
+	// The conversions round each product, so no build fuses them.
+	return float32(math.Sqrt(float64(float32(gx*gx) + float32(gy*gy))))
 }
 
 // hardBin1 is hardBins for one pixel.
 func hardBin1(gx, gy float32, ox, oy []float32) int {
-	// The conversions round each product, so no build fuses them.
-	m := float32(math.Sqrt(float64(float32(gx*gx) + float32(gy*gy))))
-	m = max(m, 1e-10)
+	m := max(norm32(gx, gy), 1e-10)
 	ux, uy := gx/m, gy/m
 	best, bestAbs, neg := 0, float32(-1), false
 	for k, o := range ox {

@@ -1,15 +1,17 @@
 #include "textflag.h"
 
-// func hardBinAVX(bin *int32, gx, gy, ox, oy *float32, nk, n int)
-// VLFeat's hard orientation binning for n/8*8 pixels; see HardBin.
-TEXT ·hardBinAVX(SB), NOSPLIT, $0-56
+// func hardBinAVX(bin *int32, mag, gx, gy, ox, oy *float32, nk, n int)
+// VLFeat's hard orientation binning for n/8*8 pixels, and the gradients'
+// norms; see hardBins.
+TEXT ·hardBinAVX(SB), NOSPLIT, $0-64
 	MOVQ bin+0(FP), DI
-	MOVQ gx+8(FP), SI
-	MOVQ gy+16(FP), DX
-	MOVQ ox+24(FP), R8
-	MOVQ oy+32(FP), R9
-	MOVQ nk+40(FP), R10
-	MOVQ n+48(FP), CX
+	MOVQ mag+8(FP), R11
+	MOVQ gx+16(FP), SI
+	MOVQ gy+24(FP), DX
+	MOVQ ox+32(FP), R8
+	MOVQ oy+40(FP), R9
+	MOVQ nk+48(FP), R10
+	MOVQ n+56(FP), CX
 	SHRQ $3, CX
 	JZ   hbdone
 	MOVL $0x7fffffff, AX
@@ -34,7 +36,8 @@ hbloop:
 	VMULPS  Y1, Y1, Y3
 	VADDPS  Y3, Y2, Y2
 	VSQRTPS Y2, Y2
-	VMAXPS  Y14, Y2, Y2 // m = max(sqrt(gx²+gy²), 1e-10)
+	VMOVUPS Y2, (R11)   // ‖g‖
+	VMAXPS  Y14, Y2, Y2 // m = max(‖g‖, 1e-10)
 	VDIVPS  Y2, Y0, Y0  // ux
 	VDIVPS  Y2, Y1, Y1  // uy
 	VMOVAPS Y13, Y4     // best |s| = −1
@@ -64,6 +67,7 @@ hbk:
 	ADDQ         $32, SI
 	ADDQ         $32, DX
 	ADDQ         $32, DI
+	ADDQ         $32, R11
 	DECQ         CX
 	JNZ          hbloop
 hbdone:

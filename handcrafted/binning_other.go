@@ -2,4 +2,4 @@
 
 package handcrafted
 
-func hardBinVec(bin []int32, gx, gy, ox, oy []float32) int { return 0 }
+func hardBinVec(bin []int32, mag, gx, gy, ox, oy []float32) int { return 0 }

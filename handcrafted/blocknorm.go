@@ -42,8 +42,8 @@ func (k blockNorm) bands(shape []int, f func(n, p0, p1 int)) {
 	})
 }
 
-// norms sets nrm[i] = sqrt(Σ x² + ε) over the selected channels at
-// position p0+i.
+// norms sets nrm[i] = 1/sqrt(Σ x² + ε) over the selected channels at
+// position p0+i: the inverse, so the channels multiply by it.
 func (k blockNorm) norms(x []float32, sp, p0 int, nrm []float64) {
 	clear(nrm)
 	for ch := 0; ch < 12*k.no; ch++ {
@@ -55,7 +55,7 @@ func (k blockNorm) norms(x []float32, sp, p0 int, nrm []float64) {
 		}
 	}
 	for i, v := range nrm {
-		nrm[i] = math.Sqrt(v + blockEps)
+		nrm[i] = 1 / math.Sqrt(v+blockEps)
 	}
 }
 
@@ -69,7 +69,7 @@ func (k blockNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
 		for ch := 0; ch < c; ch++ {
 			src, dst := xs[ch*sp+p0:][:len(nrm)], ys[ch*sp+p0:][:len(nrm)]
 			for i, v := range src {
-				dst[i] = float32(float64(v) / nrm[i])
+				dst[i] = float32(float64(v) * nrm[i])
 			}
 		}
 	})
@@ -93,13 +93,13 @@ func (k blockNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 			}
 		}
 		for i, v := range nrm {
-			dot[i] /= v * v * v
+			dot[i] *= v * v * v
 		}
 		for ch := 0; ch < c; ch++ {
 			xr, gr, dr := xs[ch*sp+p0:][:m], gs[ch*sp+p0:][:m], ds[ch*sp+p0:][:m]
 			sel := k.selected(ch)
 			for i, v := range gr {
-				d := float64(v) / nrm[i]
+				d := float64(v) * nrm[i]
 				if sel {
 					d -= float64(xr[i]) * dot[i]
 				}

@@ -344,11 +344,14 @@ func TestHardBinsVector(t *testing.T) {
 				gx[i], gy[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
 			}
 		}
-		bin := make([]int32, n)
-		hardBins(bin, gx, gy, ox, oy)
+		bin, mag := make([]int32, n), make([]float32, n)
+		hardBins(bin, mag, gx, gy, ox, oy)
 		for i := range bin {
 			if want := hardBin1(gx[i], gy[i], ox, oy); int(bin[i]) != want {
 				t.Fatalf("n=%d: bin of (%g, %g) = %d, want %d", n, gx[i], gy[i], bin[i], want)
+			}
+			if want := norm32(gx[i], gy[i]); mag[i] != want {
+				t.Fatalf("n=%d: norm of (%g, %g) = %g, want %g", n, gx[i], gy[i], mag[i], want)
 			}
 		}
 	}

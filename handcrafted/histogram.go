@@ -130,7 +130,8 @@ func (k histogram) assign(g []float32, shape []int) *binned {
 		img, i := row/h, row%h
 		if !k.bins.bilinear {
 			gi, o := img*2*sp+i*w, img*sp+i*w
-			hardBins(b.lo[o:o+w], g[gi:gi+w], g[gi+sp:gi+sp+w], k.bins.ox, k.bins.oy)
+			hardBins(b.lo[o:o+w], b.m[o:o+w], g[gi:gi+w], g[gi+sp:gi+sp+w], k.bins.ox, k.bins.oy)
+			return
 		}
 		for j := 0; j < w; j++ {
 			gi := img*2*sp + i*w + j
@@ -138,7 +139,7 @@ func (k histogram) assign(g []float32, shape []int) *binned {
 			gx, gy := g[gi], g[gi+sp]
 			m := math.Sqrt(float64(gx)*float64(gx) + float64(gy)*float64(gy))
 			b.m[o] = float32(m)
-			if m == 0 || !k.bins.bilinear {
+			if m == 0 {
 				continue
 			}
 			nt := k.bins.angle(gx, gy)

@@ -156,15 +156,22 @@ func (k tv) weight(v float64) float64 {
 	return k.beta * math.Pow(math.Max(v, 1e-10), k.beta/2-1)
 }
 
-// term is v^{β/2}.
-func (k tv) term(v float64) float64 {
-	switch k.beta {
-	case 2:
-		return v
-	case 1:
-		return math.Sqrt(v)
+// rowDiffs sets the forward differences of row i along the row (d1, 0 in
+// the last column) and down the column (d2, 0 in the last row).
+func rowDiffs(plane []float32, w, h, i int, d1, d2 []float64) {
+	row := plane[i*w : (i+1)*w]
+	for j := 0; j+1 < w; j++ {
+		d1[j] = float64(row[j+1]) - float64(row[j])
 	}
-	return math.Pow(v, k.beta/2)
+	d1[w-1] = 0
+	if i+1 == h {
+		clear(d2)
+		return
+	}
+	below := plane[(i+1)*w : (i+2)*w]
+	for j, v := range row {
+		d2[j] = float64(below[j]) - float64(v)
+	}
 }
 
 func (k tv) Forward(in []*graph.Tensor, out *graph.Tensor) {
@@ -174,22 +181,23 @@ func (k tv) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	part := make([]float64, n)
 	graph.ParallelFor(n, func(b int) {
 		plane := x.Data[b/per*h*w : (b/per+1)*h*w]
+		d1, d2 := make([]float64, w), make([]float64, w)
 		s := 0.0
 		for i := b % per * h / per; i < (b%per+1)*h/per; i++ {
-			row := plane[i*w : (i+1)*w]
-			var below []float32
-			if i+1 < h {
-				below = plane[(i+1)*w : (i+2)*w]
-			}
-			for j, v := range row {
-				var d1, d2 float64
-				if j+1 < w {
-					d1 = float64(row[j+1]) - float64(v)
+			rowDiffs(plane, w, h, i, d1, d2)
+			switch k.beta {
+			case 2:
+				for j, a := range d1 {
+					s += a*a + d2[j]*d2[j]
 				}
-				if below != nil {
-					d2 = float64(below[j]) - float64(v)
+			case 1:
+				for j, a := range d1 {
+					s += math.Sqrt(a*a + d2[j]*d2[j])
 				}
-				s += k.term(d1*d1 + d2*d2)
+			default:
+				for j, a := range d1 {
+					s += math.Pow(a*a+d2[j]*d2[j], k.beta/2)
+				}
 			}
 		}
 		part[b] = s
@@ -233,20 +241,16 @@ func (k tv) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 
 // diffs sets a and b of row i.
 func (k tv) diffs(plane []float32, w, h, i int, as, bs []float64) {
-	row := plane[i*w : (i+1)*w]
-	var below []float32
-	if i+1 < h {
-		below = plane[(i+1)*w : (i+2)*w]
-	}
-	for j, v := range row {
-		var d1, d2 float64
-		if j+1 < w {
-			d1 = float64(row[j+1]) - float64(v)
+	rowDiffs(plane, w, h, i, as, bs)
+	switch k.beta {
+	case 2:
+		for j, a := range as {
+			as[j], bs[j] = 2*a, 2*bs[j]
 		}
-		if below != nil {
-			d2 = float64(below[j]) - float64(v)
+	default:
+		for j, a := range as {
+			c := k.weight(a*a + bs[j]*bs[j])
+			as[j], bs[j] = c*a, c*bs[j]
 		}
-		c := k.weight(d1*d1 + d2*d2)
-		as[j], bs[j] = c*d1, c*d2
 	}
 }

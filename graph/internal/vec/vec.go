@@ -93,3 +93,24 @@ func LRNScale(r, rs, s []float32, bias, a float32) {
 		rs[i] = r[i] / v
 	}
 }
+
+// Clip sets dst[i] = min(max(src[i], lo), hi) (a NaN may give lo or stay
+// NaN).
+func Clip(dst, src []float32, lo, hi float32) {
+	src = src[:len(dst)]
+	for i := clipVec(dst, src, lo, hi); i < len(dst); i++ {
+		dst[i] = min(max(src[i], lo), hi)
+	}
+}
+
+// ClipGrad sets dst[i] = g[i] where lo < x[i] < hi, else 0: Clip's
+// gradient, 0 at the bounds.
+func ClipGrad(dst, x, g []float32, lo, hi float32) {
+	x, g = x[:len(dst)], g[:len(dst)]
+	for i := clipGradVec(dst, x, g, lo, hi); i < len(dst); i++ {
+		dst[i] = 0
+		if x[i] > lo && x[i] < hi {
+			dst[i] = g[i]
+		}
+	}
+}

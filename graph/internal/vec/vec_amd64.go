@@ -133,3 +133,35 @@ func lrnScaleVec(r, rs, s []float32, bias, a float32) int {
 	}
 	return n
 }
+
+//go:noescape
+func clipAVX(dst, src *float32, lo, hi float32, n int)
+
+//go:noescape
+func clipGradAVX(dst, x, grad *float32, lo, hi float32, n int)
+
+func clipVec(dst, src []float32, lo, hi float32) int {
+	n := len(dst)
+	if !hasAVX2 || n < 8 {
+		return 0
+	}
+	_ = src[n-1]
+	clipAVX(&dst[0], &src[0], lo, hi, n)
+	if n%8 != 0 {
+		clipAVX(&dst[n-8], &src[n-8], lo, hi, 8)
+	}
+	return n
+}
+
+func clipGradVec(dst, x, g []float32, lo, hi float32) int {
+	n := len(dst)
+	if !hasAVX2 || n < 8 {
+		return 0
+	}
+	_, _ = x[n-1], g[n-1]
+	clipGradAVX(&dst[0], &x[0], &g[0], lo, hi, n)
+	if n%8 != 0 {
+		clipGradAVX(&dst[n-8], &x[n-8], &g[n-8], lo, hi, 8)
+	}
+	return n
+}

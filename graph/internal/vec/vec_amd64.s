@@ -177,3 +177,53 @@ lsloop:
 lsdone:
 	VZEROUPPER
 	RET
+
+// func clipAVX(dst, src *float32, lo, hi float32, n int)
+// dst[i] = min(max(src[i], lo), hi) for i < n/8*8 (a NaN gives lo).
+TEXT ·clipAVX(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	VBROADCASTSS lo+16(FP), Y1
+	VBROADCASTSS hi+20(FP), Y2
+	MOVQ         n+24(FP), CX
+	SHRQ         $3, CX
+	JZ           clipdone
+cliploop:
+	VMOVUPS (SI), Y0
+	VMAXPS  Y1, Y0, Y0
+	VMINPS  Y2, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     cliploop
+clipdone:
+	VZEROUPPER
+	RET
+
+// func clipGradAVX(dst, x, grad *float32, lo, hi float32, n int)
+// dst[i] = lo < x[i] < hi ? grad[i] : 0 for i < n/8*8.
+TEXT ·clipGradAVX(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         grad+16(FP), DX
+	VBROADCASTSS lo+24(FP), Y1
+	VBROADCASTSS hi+28(FP), Y2
+	MOVQ         n+32(FP), CX
+	SHRQ         $3, CX
+	JZ           cgdone
+cgloop:
+	VMOVUPS (SI), Y0
+	VCMPPS  $0x1E, Y1, Y0, Y3 // x > lo (GT_OQ)
+	VCMPPS  $0x11, Y2, Y0, Y4 // x < hi (LT_OQ)
+	VANDPS  Y4, Y3, Y3
+	VANDPS  (DX), Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     cgloop
+cgdone:
+	VZEROUPPER
+	RET

@@ -14,3 +14,6 @@ func argmaxTapVec(best []float32, idx []int32, tap []float32, start, step int32)
 
 func addSquaresVec(dst, x []float32) int                  { return 0 }
 func lrnScaleVec(r, rs, s []float32, bias, a float32) int { return 0 }
+
+func clipVec(dst, src []float32, lo, hi float32) int      { return 0 }
+func clipGradVec(dst, x, g []float32, lo, hi float32) int { return 0 }

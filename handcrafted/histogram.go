@@ -221,6 +221,34 @@ func (k histogram) poolRow(y []float32, b *binned, o0 int, wr float32, csp int) 
 	}
 }
 
+// unpoolRowHard is the backward pass of one pixel row i (from offset o in
+// b) for hard binning through paired columns: each pixel gathers its bin's
+// gradient from its (up to) 2×2 cells, and ∂‖g‖/∂g = g/‖g‖ takes it to
+// (dx, dy).
+func (k histogram) unpoolRowHard(gy []float32, b *binned, o, i int, gx, gyy, dx, dy []float32, csp int) {
+	var off [2]int
+	var wr [2]float32
+	for n, r := range k.rows[i] {
+		off[n], wr[n] = r.cell*k.nc, r.w
+	}
+	if len(k.rows[i]) == 1 {
+		off[1] = off[0]
+	}
+	w := len(gx)
+	ms, los := b.m[o:o+w], b.lo[o:o+w]
+	for j, cp := range k.colPairs[:w] {
+		m := ms[j]
+		if m == 0 {
+			continue
+		}
+		q := gy[int(los[j])*csp:]
+		q0, q1 := q[off[0]:], q[off[1]:]
+		glo := (q0[cp.c0]*cp.w0+q0[cp.c1]*cp.w1)*wr[0] + (q1[cp.c0]*cp.w0+q1[cp.c1]*cp.w1)*wr[1]
+		s := glo / m
+		dx[j], dy[j] = s*gx[j], s*gyy[j]
+	}
+}
+
 // Backward: the pooled gradient of each bin, dL/dy_bin = Σ_cells g·w_r·w_c,
 // goes through the binning: ∂m/∂g = g/m; for bilinear binning the weights
 // also move with the angle, ∂θ/∂g = (−gy, gx)/m², ∂w_lo/∂θ = −K/2π = −∂w_hi/∂θ.
@@ -238,6 +266,11 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
 		img, i := row/h, row%h
 		base := img * k.bins.k * csp
+		if k.colPairs != nil && !k.bins.bilinear {
+			o, gi := img*sp+i*w, img*2*sp+i*w
+			k.unpoolRowHard(gy0[base:], b, o, i, g[gi:gi+w], g[gi+sp:gi+sp+w], d[gi:gi+w], d[gi+sp:gi+sp+w], csp)
+			return
+		}
 		for j := 0; j < w; j++ {
 			o := img*sp + i*w + j
 			m := float64(b.m[o])

@@ -44,6 +44,11 @@ type featureLoss struct {
 
 func (k featureLoss) String() string    { return "FeatureLoss" }
 func (k featureLoss) Diffable(int) bool { return true }
+
+// Overwrites implements graph.Overwriter: it writes the scalar and every
+// element of the gradient.
+func (k featureLoss) Overwrites(bool, int) bool { return true }
+
 func (k featureLoss) OutShape(in [][]int) ([]int, error) {
 	if len(in) != 1 || len(in[0]) == 0 {
 		return nil, fmt.Errorf("want one feature input, got %v", in)

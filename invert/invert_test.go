@@ -37,6 +37,14 @@ func checkTerm(t *testing.T, name string, term Term, x *graph.Tensor, phiOf func
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A first run on other values leaves the reused buffers dirty.
+	other := x.Clone()
+	for i := range other.Data {
+		other.Data[i] = -2 * other.Data[len(x.Data)-1-i]
+	}
+	if err := p.Run(other); err != nil {
+		t.Fatal(err)
+	}
 	if err := p.Run(x); err != nil {
 		t.Fatal(err)
 	}

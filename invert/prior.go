@@ -24,8 +24,13 @@ func (a AlphaNorm) Build(x, _ *graph.Node) (*graph.Node, error) {
 
 type alphaNorm struct{ alpha float64 }
 
-func (k alphaNorm) String() string                     { return fmt.Sprintf("AlphaNorm(%g)", k.alpha) }
-func (k alphaNorm) Diffable(int) bool                  { return true }
+func (k alphaNorm) String() string    { return fmt.Sprintf("AlphaNorm(%g)", k.alpha) }
+func (k alphaNorm) Diffable(int) bool { return true }
+
+// Overwrites implements graph.Overwriter: it writes the scalar and every
+// element of the gradient.
+func (k alphaNorm) Overwrites(bool, int) bool { return true }
+
 func (k alphaNorm) OutShape(in [][]int) ([]int, error) { return nil, nil }
 
 // pow is |v|^e, without math.Pow for the paper's α = 6 and its gradient's 5.
@@ -131,8 +136,13 @@ func (t TV) Build(x, _ *graph.Node) (*graph.Node, error) {
 
 type tv struct{ beta float64 }
 
-func (k tv) String() string                     { return fmt.Sprintf("TV(%g)", k.beta) }
-func (k tv) Diffable(int) bool                  { return true }
+func (k tv) String() string    { return fmt.Sprintf("TV(%g)", k.beta) }
+func (k tv) Diffable(int) bool { return true }
+
+// Overwrites implements graph.Overwriter: it writes the scalar and every
+// element of the gradient.
+func (k tv) Overwrites(bool, int) bool { return true }
+
 func (k tv) OutShape(in [][]int) ([]int, error) { return nil, nil }
 
 // rowBands splits the image's planes into bands of rows for ParallelFor:

@@ -116,6 +116,23 @@ func (p *Program) InputGrad() (*Tensor, error) {
 	return valueTensor(p.gradVal, p.g.input.shape)
 }
 
+// InputGradTo copies d(loss)/d(input) of the last Run into dst (shaped as
+// the input), without allocating: an optimiser reads it every iteration.
+func (p *Program) InputGradTo(dst *Tensor) error {
+	if p.gradVal == nil {
+		return errors.New("program has no loss or has not run")
+	}
+	ts, err := fromValues([]gorgonia.Value{p.gradVal})
+	if err != nil {
+		return err
+	}
+	if len(ts[0].Data) != len(dst.Data) {
+		return fmt.Errorf("gradient has %d elements, destination %d", len(ts[0].Data), len(dst.Data))
+	}
+	copy(dst.Data, ts[0].Data)
+	return nil
+}
+
 // Close releases the machine.
 func (p *Program) Close() error { return p.vm.Close() }
 

@@ -168,6 +168,11 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 	for _, t := range obj {
 		res.TermNames = append(res.TermNames, t.Term.Name())
 	}
+	// The gradient, the best images and their gradient live in buffers
+	// reused every iteration: a copy per iteration is garbage the
+	// collector lets pile up to the size of the model's weights.
+	grad, best, bestG := graph.NewTensor(shape...), graph.NewTensor(shape...), graph.NewTensor(shape...)
+	haveBest := false
 	eval := func() (float64, []float64, *graph.Tensor, error) {
 		if err := prog.Run(img); err != nil {
 			return 0, nil, nil, err
@@ -184,16 +189,13 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 			}
 			ts[i] = obj[i].W * float64(v.Data[0])
 		}
-		gr, err := prog.InputGrad()
-		return e, ts, gr, err
+		return e, ts, grad, prog.InputGradTo(grad)
 	}
 
 	total := sched.Iters()
 	var (
 		scale          = 1.0
-		best           *graph.Tensor // images at the lowest energy so far
-		bestE          = math.Inf(1)
-		bestG          *graph.Tensor
+		bestE          = math.Inf(1) // energy of best, the lowest so far
 		bestTerms      []float64
 		times          []float64
 		start          = time.Now()
@@ -210,8 +212,8 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 			return nil, err
 		}
 		if !finite(e) || (!opts.NoSafeguard && e > Growth*bestE) {
-			if opts.NoSafeguard || best == nil || res.Backtracks >= maxBacktracks {
-				if best != nil {
+			if opts.NoSafeguard || !haveBest || res.Backtracks >= maxBacktracks {
+				if haveBest {
 					img = best
 				}
 				iterationError = divergence(t, e, ts, res.TermNames)
@@ -219,12 +221,16 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 			}
 			// Undo: back to the best iterate, no momentum, half the step.
 			res.Backtracks++
-			img, e, ts, gr = best.Clone(), bestE, bestTerms, bestG
+			copy(img.Data, best.Data)
+			copy(gr.Data, bestG.Data)
+			e, ts = bestE, bestTerms
 			scale /= 2
 			opt.Reset()
 		}
 		if e < bestE {
-			best, bestE, bestG, bestTerms = img.Clone(), e, gr, ts
+			copy(best.Data, img.Data)
+			copy(bestG.Data, gr.Data)
+			bestE, bestTerms, haveBest = e, ts, true
 		}
 		lr := sched.LR(t) * scale
 		if t > 0 && sched.LR(t) != sched.LR(t-1) {

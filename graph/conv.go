@@ -72,10 +72,16 @@ type conv struct {
 	pointwiseGrad bool
 	// sparse is set for constant weights that are almost all zero.
 	sparse *sparseConv
+	// relu applies max(·, 0) to the output (ConvRelu).
+	relu bool
 }
 
 func (c conv) String() string {
-	return fmt.Sprintf("Conv(s=%v,p=%v,d=%v,g=%d)", c.p.Strides, c.p.Pads, c.p.Dilations, c.p.Group)
+	name := "Conv"
+	if c.relu {
+		name = "ConvRelu"
+	}
+	return fmt.Sprintf("%s(s=%v,p=%v,d=%v,g=%d)", name, c.p.Strides, c.p.Pads, c.p.Dilations, c.p.Group)
 }
 
 func (c conv) Diffable(i int) bool { return i == 0 }
@@ -318,6 +324,20 @@ func gonumGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb 
 // its own column buffer; a single group parallelises im2col over channels
 // and lets the matrix product parallelise itself.
 func (c conv) Forward(in []*Tensor, out *Tensor) {
+	c.forward(in, out)
+	if c.relu && !c.reluInGemm(in) {
+		chunked(len(out.Data), func(lo, hi int) { vec.Relu(out.Data[lo:hi], out.Data[lo:hi]) })
+	}
+}
+
+// reluInGemm reports whether the matrix-product path applied the Relu to
+// each group's output as it finished it, while it was still in cache.
+func (c conv) reluInGemm(in []*Tensor) bool {
+	q := c.geom(in[0].Shape, in[1].Shape, []int{0, 0, 0, 0})
+	return c.sparse == nil && !(q.cg == 1 && q.mg == 1)
+}
+
+func (c conv) forward(in []*Tensor, out *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	x, w, y := in[0].Data, in[1].Data, out.Data
 	if c.sparse != nil {
@@ -357,6 +377,13 @@ func (c conv) Forward(in []*Tensor, out *Tensor) {
 			}
 		}
 		c.weightGemm(false, q.mg, q.p, q.k, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, b, beta, ys)
+		if c.relu {
+			if par {
+				chunked(len(ys), func(lo, hi int) { vec.Relu(ys[lo:hi], ys[lo:hi]) })
+			} else {
+				vec.Relu(ys, ys)
+			}
+		}
 	}
 	c.each(q, pw, one)
 }
@@ -421,6 +448,13 @@ func (pc *packCache) give(b []float32) {
 func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	w, gy, gx := in[1].Data, gout.Data, gin.Data
+	if c.relu {
+		// The Relu's gradient first: gout where the output is positive.
+		masked := c.packs.take(len(gy))
+		defer c.packs.give(masked)
+		chunked(len(gy), func(lo, hi int) { vec.ReluGrad(masked[lo:hi], out.Data[lo:hi], gy[lo:hi]) })
+		gy = masked
+	}
 	if c.sparse != nil {
 		c.sparseBackward(q, gy, gx)
 		return
@@ -513,10 +547,22 @@ func validRange(n, stride, off, size int) (o0, o1 int) {
 	return
 }
 
+// ConvRelu is Relu(Conv(x, w, b, p)) as one op: the Relu is applied to
+// each output block as the product finishes it, and its gradient masks the
+// incoming one inside the convolution's backward pass, which saves a pass
+// over the activations and an op each way.
+func ConvRelu(x, w, b *Node, p ConvParams) (*Node, error) {
+	return conv2D(x, w, b, p, true)
+}
+
 // Conv is a 2-D convolution of x [N,C,H,W] with w [M,C/group,kh,kw] and an
 // optional bias b [M] (nil for none). Weights and bias are not differentiated.
 func Conv(x, w, b *Node, p ConvParams) (*Node, error) {
-	k := conv{p: p.withDefaults(), packs: &packCache{}}
+	return conv2D(x, w, b, p, false)
+}
+
+func conv2D(x, w, b *Node, p ConvParams, relu bool) (*Node, error) {
+	k := conv{p: p.withDefaults(), packs: &packCache{}, relu: relu}
 	if ws, xs := w.shape, x.shape; len(ws) == 4 && len(xs) == 4 {
 		depthwise := ws[1] == 1 && ws[0] == k.p.Group
 		k.pointwiseGrad = ws[2] == 1 && ws[3] == 1 && k.p.Strides == [2]int{1, 1} && k.p.Pads == [4]int{} && !depthwise

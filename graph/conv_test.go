@@ -76,6 +76,23 @@ func TestConv(t *testing.T) {
 			},
 			ref: func(x []float64) []float64 { return naiveConv(x, c.x, w, b, c.p) },
 		})
+		// The same with the Relu fused in.
+		runOpCase(t, opCase{name: "ConvRelu/" + c.name, in: c.x,
+			build: func(x *Node) (*Node, error) {
+				var bn *Node
+				if b != nil {
+					bn = x.graph.Const(b)
+				}
+				return ConvRelu(x, x.graph.Const(w), bn, c.p)
+			},
+			ref: func(x []float64) []float64 {
+				y := naiveConv(x, c.x, w, b, c.p)
+				for i, v := range y {
+					y[i] = max(v, 0)
+				}
+				return y
+			},
+		})
 	}
 }
 

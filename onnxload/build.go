@@ -88,6 +88,9 @@ type builder struct {
 	vals   map[string]value
 	budget int64 // bytes left under MaxMemory
 	total  int64 // MaxMemory
+	// fused are the Conv nodes built with the Relu that alone reads their
+	// output, and those Relus, which pass their input through.
+	fused map[*Node]bool
 }
 
 // spend charges n float32 values (times copies) against the memory budget.
@@ -204,7 +207,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 	if limit <= 0 {
 		limit = DefaultMaxMemory()
 	}
-	b := &builder{m: m, g: graph.New(), vals: map[string]value{}, budget: limit, total: limit}
+	b := &builder{m: m, g: graph.New(), vals: map[string]value{}, budget: limit, total: limit, fused: fuseConvRelu(m, need, outputs)}
 	inputElems := int64(1)
 	for _, d := range shape {
 		inputElems *= int64(d)
@@ -289,6 +292,41 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		net.Outputs[o] = v.f
 	}
 	return net, nil
+}
+
+// fuseConvRelu finds the Conv nodes whose output only a Relu reads and
+// nobody asked for, to be built as one ConvRelu op (the Relu's output is
+// the same values either way).
+func fuseConvRelu(m *Model, need []bool, outputs []string) map[*Node]bool {
+	readers := map[string]int{}
+	for i := range m.Nodes {
+		if !need[i] {
+			continue
+		}
+		for _, in := range m.Nodes[i].Inputs {
+			readers[in]++
+		}
+	}
+	for _, o := range outputs {
+		readers[o]++ // an output is read by the caller
+	}
+	conv := map[string]*Node{}
+	for i := range m.Nodes {
+		if n := &m.Nodes[i]; need[i] && n.OpType == "Conv" && len(n.Outputs) == 1 {
+			conv[n.Outputs[0]] = n
+		}
+	}
+	fused := map[*Node]bool{}
+	for i := range m.Nodes {
+		n := &m.Nodes[i]
+		if !need[i] || n.OpType != "Relu" || len(n.Inputs) != 1 {
+			continue
+		}
+		if c := conv[n.Inputs[0]]; c != nil && readers[n.Inputs[0]] == 1 {
+			fused[c], fused[n] = true, true
+		}
+	}
+	return fused
 }
 
 func (m *Model) checkInputShape(shape []int) error {

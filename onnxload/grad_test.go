@@ -3,6 +3,7 @@ package onnxload
 import (
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
@@ -92,5 +93,76 @@ func TestFixtureNetGradients(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConvReluFusion: a Conv read only by a Relu is built as one ConvRelu
+// op with the same values and input gradient as the two ops, and a Conv
+// whose own output is asked for keeps it (negative values included).
+func TestConvReluFusion(t *testing.T) {
+	f := newFixture(13, 1, 3, 10, 10)
+	c1 := f.node("Conv", []string{"x", f.weight(6, 3, 3, 3), f.weight(6)}, map[string]any{"pads": []int64{1, 1, 1, 1}})
+	r1 := f.node("Relu", []string{c1}, nil)
+	c2 := f.node("Conv", []string{r1, f.weight(4, 6, 1, 1)}, nil)
+	r2 := f.node("Relu", []string{c2}, nil)
+	m, err := f.model(r2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randInput(3, 1, 3, 10, 10)
+	run := func(outputs ...string) ([]graph.OpTime, *graph.Tensor, *graph.Tensor, map[string]*graph.Tensor) {
+		net, err := m.Build(Options{Outputs: outputs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := net.Outputs[r2]
+		loss, _ := graph.Dot(y, randInput(4, y.Shape()...))
+		var outs []*graph.Node
+		for _, o := range outputs {
+			outs = append(outs, net.Outputs[o])
+		}
+		p, err := net.Graph.Compile(loss, outs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		p.EnableProfile()
+		if err := p.Run(x); err != nil {
+			t.Fatal(err)
+		}
+		vals := map[string]*graph.Tensor{}
+		for i, o := range outputs {
+			vals[o], _ = p.Output(i)
+		}
+		g, _ := p.InputGrad()
+		return p.Profile(), vals[r2], g, vals
+	}
+	ops := func(prof []graph.OpTime) (fused, relus int) {
+		for _, o := range prof {
+			if strings.HasPrefix(o.Op, "ConvRelu") {
+				fused++
+			}
+			if o.Op == "Relu" {
+				relus++
+			}
+		}
+		return
+	}
+	prof, yf, gf, _ := run(r2)
+	if f, r := ops(prof); f != 2 || r != 0 { // the two convolutions print differently
+		t.Fatalf("fused graph ran %d kinds of ConvRelu and %d Relu ops: %v", f, r, prof)
+	}
+	prof, yu, gu, vals := run(r2, c1, c2)
+	if f, r := ops(prof); f != 0 || r != 1 {
+		t.Fatalf("unfused graph ran ConvRelu (%d) or no Relu (%d): %v", f, r, prof)
+	}
+	closeTo(t, "fused output", yf, yu, 1e-6)
+	closeTo(t, "fused gradient", gf, gu, 1e-6)
+	neg := false
+	for _, v := range vals[c1].Data {
+		neg = neg || v < 0
+	}
+	if !neg {
+		t.Fatal("the requested pre-Relu output has no negative values: it was fused")
 	}
 }

@@ -17,7 +17,7 @@ var ops map[string]opFunc
 
 func init() {
 	ops = map[string]opFunc{
-		"Conv": opConv, "Relu": unaryOp(graph.Relu), "Sigmoid": unaryOp(graph.Sigmoid), "Tanh": unaryOp(graph.Tanh),
+		"Conv": opConv, "Relu": opRelu, "Sigmoid": unaryOp(graph.Sigmoid), "Tanh": unaryOp(graph.Tanh),
 		"LeakyRelu": opLeakyRelu, "Clip": opClip,
 		"MaxPool": opPool(true), "AveragePool": opPool(false),
 		"GlobalAveragePool": unaryOp(graph.GlobalAveragePool), "GlobalMaxPool": unaryOp(graph.GlobalMaxPool),
@@ -274,7 +274,23 @@ func opConv(b *builder, n *Node, in []value) ([]value, error) {
 	if p.Strides, p.Dilations, p.Pads, err = window(n, x.Shape(), [2]int{ws[2], ws[3]}); err != nil {
 		return nil, err
 	}
+	if b.fused[n] {
+		return one(graph.ConvRelu(x, w, bias, p))
+	}
 	return one(graph.Conv(x, w, bias, p))
+}
+
+// opRelu passes its input through where the Conv before it was built with
+// the Relu fused in.
+func opRelu(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	if b.fused[n] {
+		return one(x, nil)
+	}
+	return one(graph.Relu(x))
 }
 
 func opPool(isMax bool) opFunc {

@@ -175,8 +175,21 @@ func (k pool) maxForward(in, out *Tensor, args []int32) {
 			if r.k0 >= r.k1 {
 				continue
 			}
-			if b > a {
-				n := b - a
+			a2 := a
+			if b > a && k.p.Kernel == [2]int{3, 3} && sw == 2 && r.k0 == 0 && r.k1 == 3 {
+				// The common 3×3 stride-2 window, all nine taps at once.
+				var off [3]int
+				for i := range off {
+					off[i] = (r.start + i*dy) * w
+				}
+				// The rows run on into the rest of the tensor, which
+				// MaxPool3s2 may read one float of.
+				x0, rest := a*sw-pl, in.Data[plane*h*w:]
+				a2 += vec.MaxPool3s2(d[a:b], ar[a:b], rest[off[0]+x0:], rest[off[1]+x0:], rest[off[2]+x0:],
+					int32(off[0]), int32(off[1]), int32(off[2]), int32(x0))
+			}
+			if b > a2 {
+				n := b - a2
 				for i := r.k0; i < r.k1; i++ {
 					off := (r.start + i*dy) * w
 					row := src[off:][:w]
@@ -184,7 +197,7 @@ func (k pool) maxForward(in, out *Tensor, args []int32) {
 						rs.split(row)
 					}
 					for j := 0; j < k.p.Kernel[1]; j++ {
-						odd, at := k.tapRun(a, j)
+						odd, at := k.tapRun(a2, j)
 						tap := row
 						if sw == 2 {
 							tap = rs.e
@@ -192,7 +205,7 @@ func (k pool) maxForward(in, out *Tensor, args []int32) {
 								tap = rs.o
 							}
 						}
-						vec.ArgmaxTap(d[a:b], ar[a:b], tap[at:at+n], int32(off+a*sw-pl+j), int32(sw))
+						vec.ArgmaxTap(d[a2:b], ar[a2:b], tap[at:at+n], int32(off+a2*sw-pl+j), int32(sw))
 					}
 				}
 			}

@@ -114,3 +114,13 @@ func ClipGrad(dst, x, g []float32, lo, hi float32) {
 		}
 	}
 }
+
+// MaxPool3s2 finds the first maximum, in row-major order, of 3×3 windows at
+// stride 2 over rows r0, r1, r2: window k covers r_i[2k .. 2k+2], and its
+// index is off_i + x0 + 2k + j. It reads each row one float past the last
+// window, so a row should run on into the next where it can. It returns
+// how many leading windows it did, eight at a time; the rest (a few where
+// the rows end, or all without AVX2) are the caller's, through ArgmaxTap.
+func MaxPool3s2(best []float32, idx []int32, r0, r1, r2 []float32, off0, off1, off2, x0 int32) int {
+	return maxPool3s2Vec(best, idx[:len(best)], r0, r1, r2, off0, off1, off2, x0)
+}

@@ -165,3 +165,25 @@ func clipGradVec(dst, x, g []float32, lo, hi float32) int {
 	}
 	return n
 }
+
+//go:noescape
+func maxPool3s2AVX(best *float32, idx *int32, r0, r1, r2 *float32, off0, off1, off2, x0 int32, n int)
+
+func maxPool3s2Vec(best []float32, idx []int32, r0, r1, r2 []float32, off0, off1, off2, x0 int32) int {
+	// Each row is read to 2·n + 1, one float past the last window.
+	fit := (min(len(r0), len(r1), len(r2)) - 2) / 2
+	n := min(len(best), fit) &^ 7
+	if !hasAVX2 || n <= 0 {
+		return 0
+	}
+	_ = idx[n-1]
+	maxPool3s2AVX(&best[0], &idx[0], &r0[0], &r1[0], &r2[0], off0, off1, off2, x0, n)
+	if m := len(best); n < m && m <= fit {
+		// The rest as a last block of eight that overlaps the one before:
+		// the windows it does again come out the same.
+		k := m - 8
+		maxPool3s2AVX(&best[k], &idx[k], &r0[2*k], &r1[2*k], &r2[2*k], off0, off1, off2, x0+int32(2*k), 8)
+		n = m
+	}
+	return n
+}

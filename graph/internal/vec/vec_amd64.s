@@ -227,3 +227,140 @@ cgloop:
 cgdone:
 	VZEROUPPER
 	RET
+
+// func maxPool3s2AVX(best *float32, idx *int32, r0, r1, r2 *float32, off0, off1, off2, x0 int32, n int)
+// The first maximum, in row-major order, of n/8*8 windows of 3×3 taps at
+// stride 2 over three rows: window k covers r_i[2k .. 2k+2]; its index is
+// off_i + x0 + 2k + j. Each row is read to r_i[2·(n/8·8) + 1] (one float
+// past the last window).
+TEXT ·maxPool3s2AVX(SB), NOSPLIT, $0-64
+	MOVQ         best+0(FP), DI
+	MOVQ         idx+8(FP), DX
+	MOVQ         r0+16(FP), R8
+	MOVQ         r1+24(FP), R9
+	MOVQ         r2+32(FP), R10
+	MOVL         off0+40(FP), AX
+	MOVD         AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL         off1+44(FP), AX
+	MOVD         AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         off2+48(FP), AX
+	MOVD         AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL         x0+52(FP), AX
+	MOVD         AX, X10
+	VPBROADCASTD X10, Y10
+	VMOVDQU      evenLanes<>(SB), Y11
+	VPADDD       Y11, Y10, Y10 // x0 + 2k
+	MOVL         $16, AX
+	MOVD         AX, X11
+	VPBROADCASTD X11, Y11 // 16: the next block
+	MOVL         $1, AX
+	MOVD         AX, X12
+	VPBROADCASTD X12, Y12 // 1: the next tap
+	MOVQ         n+56(FP), CX
+	SHRQ         $3, CX
+	JZ           mpdone
+mploop:
+	VBROADCASTSS negInf<>(SB), Y0
+	VPCMPEQD     Y1, Y1, Y1 // −1
+
+	// Row 0.
+	VMOVUPS   (R8), Y2
+	VMOVUPS   32(R8), Y3
+	VSHUFPS   $0x88, Y3, Y2, Y4
+	VPERMPD   $0xD8, Y4, Y4 // taps j = 0
+	VSHUFPS   $0xDD, Y3, Y2, Y5
+	VPERMPD   $0xD8, Y5, Y5 // j = 1
+	VMOVUPS   8(R8), Y2
+	VMOVUPS   40(R8), Y3
+	VSHUFPS   $0x88, Y3, Y2, Y6
+	VPERMPD   $0xD8, Y6, Y6 // j = 2
+	VPADDD    Y13, Y10, Y9
+	VCMPPS    $0x1E, Y0, Y4, Y7
+	VBLENDVPS Y7, Y4, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+	VPADDD    Y12, Y9, Y9
+	VCMPPS    $0x1E, Y0, Y5, Y7
+	VBLENDVPS Y7, Y5, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+	VPADDD    Y12, Y9, Y9
+	VCMPPS    $0x1E, Y0, Y6, Y7
+	VBLENDVPS Y7, Y6, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+
+	// Row 1.
+	VMOVUPS   (R9), Y2
+	VMOVUPS   32(R9), Y3
+	VSHUFPS   $0x88, Y3, Y2, Y4
+	VPERMPD   $0xD8, Y4, Y4
+	VSHUFPS   $0xDD, Y3, Y2, Y5
+	VPERMPD   $0xD8, Y5, Y5
+	VMOVUPS   8(R9), Y2
+	VMOVUPS   40(R9), Y3
+	VSHUFPS   $0x88, Y3, Y2, Y6
+	VPERMPD   $0xD8, Y6, Y6
+	VPADDD    Y14, Y10, Y9
+	VCMPPS    $0x1E, Y0, Y4, Y7
+	VBLENDVPS Y7, Y4, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+	VPADDD    Y12, Y9, Y9
+	VCMPPS    $0x1E, Y0, Y5, Y7
+	VBLENDVPS Y7, Y5, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+	VPADDD    Y12, Y9, Y9
+	VCMPPS    $0x1E, Y0, Y6, Y7
+	VBLENDVPS Y7, Y6, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+
+	// Row 2.
+	VMOVUPS   (R10), Y2
+	VMOVUPS   32(R10), Y3
+	VSHUFPS   $0x88, Y3, Y2, Y4
+	VPERMPD   $0xD8, Y4, Y4
+	VSHUFPS   $0xDD, Y3, Y2, Y5
+	VPERMPD   $0xD8, Y5, Y5
+	VMOVUPS   8(R10), Y2
+	VMOVUPS   40(R10), Y3
+	VSHUFPS   $0x88, Y3, Y2, Y6
+	VPERMPD   $0xD8, Y6, Y6
+	VPADDD    Y15, Y10, Y9
+	VCMPPS    $0x1E, Y0, Y4, Y7
+	VBLENDVPS Y7, Y4, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+	VPADDD    Y12, Y9, Y9
+	VCMPPS    $0x1E, Y0, Y5, Y7
+	VBLENDVPS Y7, Y5, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+	VPADDD    Y12, Y9, Y9
+	VCMPPS    $0x1E, Y0, Y6, Y7
+	VBLENDVPS Y7, Y6, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+
+	VMOVUPS Y0, (DI)
+	VMOVDQU Y1, (DX)
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	ADDQ    $64, R8
+	ADDQ    $64, R9
+	ADDQ    $64, R10
+	VPADDD  Y11, Y10, Y10
+	DECQ    CX
+	JNZ     mploop
+mpdone:
+	VZEROUPPER
+	RET
+
+DATA evenLanes<>+0(SB)/4, $0
+DATA evenLanes<>+4(SB)/4, $2
+DATA evenLanes<>+8(SB)/4, $4
+DATA evenLanes<>+12(SB)/4, $6
+DATA evenLanes<>+16(SB)/4, $8
+DATA evenLanes<>+20(SB)/4, $10
+DATA evenLanes<>+24(SB)/4, $12
+DATA evenLanes<>+28(SB)/4, $14
+GLOBL evenLanes<>(SB), RODATA|NOPTR, $32
+
+DATA negInf<>+0(SB)/4, $0xff800000
+GLOBL negInf<>(SB), RODATA|NOPTR, $4

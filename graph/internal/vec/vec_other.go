@@ -17,3 +17,7 @@ func lrnScaleVec(r, rs, s []float32, bias, a float32) int { return 0 }
 
 func clipVec(dst, src []float32, lo, hi float32) int      { return 0 }
 func clipGradVec(dst, x, g []float32, lo, hi float32) int { return 0 }
+
+func maxPool3s2Vec(best []float32, idx []int32, r0, r1, r2 []float32, off0, off1, off2, x0 int32) int {
+	return 0
+}

@@ -43,19 +43,20 @@ func (k blockNorm) bands(shape []int, f func(n, p0, p1 int)) {
 }
 
 // norms sets nrm[i] = 1/sqrt(Σ x² + ε) over the selected channels at
-// position p0+i: the inverse, so the channels multiply by it.
-func (k blockNorm) norms(x []float32, sp, p0 int, nrm []float64) {
+// position p0+i: the inverse, so the channels multiply by it. The sums of
+// 4·NO squares are taken in float32, as VLFeat does.
+func (k blockNorm) norms(x []float32, sp, p0 int, nrm []float32) {
 	clear(nrm)
 	for ch := 0; ch < 12*k.no; ch++ {
 		if !k.selected(ch) {
 			continue
 		}
 		for i, v := range x[ch*sp+p0:][:len(nrm)] {
-			nrm[i] += float64(v) * float64(v)
+			nrm[i] += v * v
 		}
 	}
 	for i, v := range nrm {
-		nrm[i] = 1 / math.Sqrt(v+blockEps)
+		nrm[i] = float32(1 / math.Sqrt(float64(v)+blockEps))
 	}
 }
 
@@ -64,12 +65,12 @@ func (k blockNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	c := 12 * k.no
 	k.bands(in[0].Shape, func(n, p0, p1 int) {
 		xs, ys := x[n*c*sp:], out.Data[n*c*sp:]
-		nrm := make([]float64, p1-p0)
+		nrm := make([]float32, p1-p0)
 		k.norms(xs, sp, p0, nrm)
 		for ch := 0; ch < c; ch++ {
 			src, dst := xs[ch*sp+p0:][:len(nrm)], ys[ch*sp+p0:][:len(nrm)]
 			for i, v := range src {
-				dst[i] = float32(float64(v) * nrm[i])
+				dst[i] = v * nrm[i]
 			}
 		}
 	})
@@ -84,12 +85,12 @@ func (k blockNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 	k.bands(in[0].Shape, func(n, p0, p1 int) {
 		xs, gs, ds := x[n*c*sp:], g[n*c*sp:], gin.Data[n*c*sp:]
 		m := p1 - p0
-		nrm, dot := make([]float64, m), make([]float64, m)
+		nrm, dot := make([]float32, m), make([]float32, m)
 		k.norms(xs, sp, p0, nrm)
 		for ch := 0; ch < c; ch++ {
 			xr, gr := xs[ch*sp+p0:][:m], gs[ch*sp+p0:][:m]
 			for i, v := range xr {
-				dot[i] += float64(gr[i]) * float64(v)
+				dot[i] += gr[i] * v
 			}
 		}
 		for i, v := range nrm {
@@ -97,13 +98,14 @@ func (k blockNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 		}
 		for ch := 0; ch < c; ch++ {
 			xr, gr, dr := xs[ch*sp+p0:][:m], gs[ch*sp+p0:][:m], ds[ch*sp+p0:][:m]
-			sel := k.selected(ch)
-			for i, v := range gr {
-				d := float64(v) * nrm[i]
-				if sel {
-					d -= float64(xr[i]) * dot[i]
+			if k.selected(ch) {
+				for i, v := range gr {
+					dr[i] = v*nrm[i] - xr[i]*dot[i]
 				}
-				dr[i] = float32(d)
+				continue
+			}
+			for i, v := range gr {
+				dr[i] = v * nrm[i]
 			}
 		}
 	})

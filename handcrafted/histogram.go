@@ -29,6 +29,7 @@ type histogram struct {
 	// colPairs is cols with every pixel's (at most two) cells side by side,
 	// nil where some pixel reaches more.
 	colPairs []cellPair
+	rowHist  *[]float32 // Forward's per-pixel-row histograms, reused
 }
 
 // cellPair is a pixel's two cells along an axis; a pixel in one cell has
@@ -39,7 +40,7 @@ type cellPair struct {
 }
 
 func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram {
-	k := histogram{bins: bins, rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}}
+	k := histogram{bins: bins, rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}, rowHist: new([]float32)}
 	pairs := make([]cellPair, len(cols))
 	for j, cw := range cols {
 		switch len(cw) {
@@ -164,15 +165,16 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 			reach[r.cell] = append(reach[r.cell], cellWeight{i, r.w})
 		}
 	}
+	if k.colPairs != nil && k.rowHist != nil {
+		k.poolByRows(y, b, in[0].Shape[0], h, w, reach)
+		k.memo.Put(in[0], b)
+		return
+	}
 	graph.ParallelFor(in[0].Shape[0]*k.nr, func(t int) {
 		img, cr := t/k.nr, t%k.nr
 		base := img * k.bins.k * csp
 		for _, pr := range reach[cr] {
 			i, wr := pr.cell, pr.w
-			if k.colPairs != nil {
-				k.poolRow(y[base+cr*k.nc:], b, (img*h+i)*w, wr, csp)
-				continue
-			}
 			for j := 0; j < w; j++ {
 				o := (img*h+i)*w + j
 				m := b.m[o]
@@ -196,29 +198,57 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	k.memo.Put(in[0], b)
 }
 
-// poolRow adds one pixel row (from offset o0 in b) with row weight wr to
-// one row of cells of every bin plane (y at that row of bin 0), through
-// the paired column cells.
-func (k histogram) poolRow(y []float32, b *binned, o0 int, wr float32, csp int) {
-	nb := k.bins.k
-	ms, los, fs := b.m[o0:o0+len(k.colPairs)], b.lo[o0:o0+len(k.colPairs)], b.f[o0:o0+len(k.colPairs)]
-	for j, cp := range k.colPairs {
-		m := ms[j]
-		if m == 0 {
-			continue
+// poolByRows pools in two passes. First each pixel row, in parallel, bins
+// its pixels into a histogram of its own over the columns of cells (the
+// column weights only); then each row of cells, in parallel, adds the
+// histograms of the pixel rows that reach it with their row weights. A
+// pixel is binned once, where pooling straight into the cells bins it once
+// per row of cells it reaches (twice).
+func (k histogram) poolByRows(y []float32, b *binned, images, h, w int, reach [][]cellWeight) {
+	nb, nc, csp := k.bins.k, k.nc, k.nr*k.nc
+	per := nb * nc
+	if len(*k.rowHist) != images*h*per {
+		*k.rowHist = make([]float32, images*h*per)
+	}
+	hist := *k.rowHist
+	graph.ParallelFor(images*h, func(row int) {
+		hr := hist[row*per : (row+1)*per]
+		if len(k.rows[row%h]) == 0 {
+			return // a row no cell takes
 		}
-		lo, f := int(los[j]), fs[j]
-		v := (1 - f) * m * wr
-		p := y[lo*csp:]
-		p[cp.c0] += v * cp.w0
-		p[cp.c1] += v * cp.w1
-		if f != 0 {
-			v = f * m * wr
-			p = y[(lo+1)%nb*csp:]
+		clear(hr)
+		o := row * w
+		ms, los, fs := b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w]
+		for j, cp := range k.colPairs[:w] {
+			m := ms[j]
+			if m == 0 {
+				continue
+			}
+			lo, f := int(los[j]), fs[j]
+			v := (1 - f) * m
+			p := hr[lo*nc:]
 			p[cp.c0] += v * cp.w0
 			p[cp.c1] += v * cp.w1
+			if f != 0 {
+				v = f * m
+				p = hr[(lo+1)%nb*nc:]
+				p[cp.c0] += v * cp.w0
+				p[cp.c1] += v * cp.w1
+			}
 		}
-	}
+	})
+	graph.ParallelFor(images*k.nr, func(t int) {
+		img, cr := t/k.nr, t%k.nr
+		for bin := 0; bin < nb; bin++ {
+			dst := y[img*nb*csp+bin*csp+cr*nc:][:nc]
+			for _, pr := range reach[cr] {
+				src := hist[(img*h+pr.cell)*per+bin*nc:][:nc]
+				for c, v := range src {
+					dst[c] += pr.w * v
+				}
+			}
+		}
+	})
 }
 
 // unpoolRowHard is the backward pass of one pixel row i (from offset o in

@@ -89,3 +89,6 @@ func BenchmarkConvCaffeNet2Grad(b *testing.B) {
 func BenchmarkConvCaffeNet3Grad(b *testing.B) {
 	convBench(b, []int{1, 256, 13, 13}, []int{384, 256, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true)
 }
+func BenchmarkConvCaffeNet1Grad(b *testing.B) {
+	convBench(b, []int{1, 3, 227, 227}, []int{96, 3, 11, 11}, ConvParams{Strides: [2]int{4, 4}}, true)
+}

@@ -147,53 +147,49 @@ func (c conv) pointwise(q convGeom) bool {
 	return q.kh == 1 && q.kw == 1 && c.p.Strides == [2]int{1, 1} && c.p.Pads == [4]int{}
 }
 
-// im2col writes the cg channels of x into cols [k, p], channels in
-// parallel when par is set.
+// im2col writes the cg channels of x into cols [k, p], by channel and
+// kernel row in parallel when par is set (a first layer has 3 channels).
 func (c conv) im2col(q convGeom, x []float32, cols []float32, par bool) {
-	each := func(ch int) { c.im2colChannel(q, x, cols, ch) }
+	each := func(t int) { c.im2colRow(q, x, cols, t/q.kh, t%q.kh) }
 	if par {
-		ParallelFor(q.cg, each)
+		ParallelFor(q.cg*q.kh, each)
 		return
 	}
-	for ch := 0; ch < q.cg; ch++ {
-		each(ch)
+	for t := 0; t < q.cg*q.kh; t++ {
+		each(t)
 	}
 }
 
-func (c conv) im2colChannel(q convGeom, x []float32, cols []float32, ch int) {
+// im2colRow writes the rows of cols for channel ch and kernel row ki.
+func (c conv) im2colRow(q convGeom, x []float32, cols []float32, ch, ki int) {
 	sh, sw := c.p.Strides[0], c.p.Strides[1]
 	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
 	pt, pl := c.p.Pads[0], c.p.Pads[1]
-	r := ch * q.kh * q.kw
-	{
-		plane := x[ch*q.h*q.w : (ch+1)*q.h*q.w]
-		for ki := 0; ki < q.kh; ki++ {
-			for kj := 0; kj < q.kw; kj++ {
-				row := cols[r*q.p : (r+1)*q.p]
-				r++
-				// Outputs [ox0, ox1) read inside the row, from ix0 on.
-				ox0, ox1 := validRange(q.ow, sw, kj*dw-pl, q.w)
-				ix0 := ox0*sw + kj*dw - pl
-				for oy := 0; oy < q.oh; oy++ {
-					iy := oy*sh - pt + ki*dh
-					dst := row[oy*q.ow : (oy+1)*q.ow]
-					if iy < 0 || iy >= q.h || ox1 <= ox0 {
-						clear(dst)
-						continue
-					}
-					src := plane[iy*q.w : (iy+1)*q.w]
-					clear(dst[:ox0])
-					clear(dst[ox1:])
-					if sw == 1 {
-						copy(dst[ox0:ox1], src[ix0:])
-						continue
-					}
-					ix := ix0
-					for ox := ox0; ox < ox1; ox++ {
-						dst[ox] = src[ix]
-						ix += sw
-					}
-				}
+	plane := x[ch*q.h*q.w : (ch+1)*q.h*q.w]
+	for kj := 0; kj < q.kw; kj++ {
+		r := (ch*q.kh+ki)*q.kw + kj
+		row := cols[r*q.p : (r+1)*q.p]
+		// Outputs [ox0, ox1) read inside the row, from ix0 on.
+		ox0, ox1 := validRange(q.ow, sw, kj*dw-pl, q.w)
+		ix0 := ox0*sw + kj*dw - pl
+		for oy := 0; oy < q.oh; oy++ {
+			iy := oy*sh - pt + ki*dh
+			dst := row[oy*q.ow : (oy+1)*q.ow]
+			if iy < 0 || iy >= q.h || ox1 <= ox0 {
+				clear(dst)
+				continue
+			}
+			src := plane[iy*q.w : (iy+1)*q.w]
+			clear(dst[:ox0])
+			clear(dst[ox1:])
+			if sw == 1 {
+				copy(dst[ox0:ox1], src[ix0:])
+				continue
+			}
+			ix := ix0
+			for ox := ox0; ox < ox1; ox++ {
+				dst[ox] = src[ix]
+				ix += sw
 			}
 		}
 	}

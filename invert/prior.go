@@ -194,12 +194,26 @@ func (k tv) Forward(in []*graph.Tensor, out *graph.Tensor) {
 		d1, d2 := make([]float64, w), make([]float64, w)
 		s := 0.0
 		for i := b % per * h / per; i < (b%per+1)*h/per; i++ {
+			if k.beta == 2 {
+				// Straight from the pixels: a row's sum in float32, added
+				// up in float64.
+				row := plane[i*w : (i+1)*w]
+				r := float32(0)
+				for j := 1; j < w; j++ {
+					v := row[j] - row[j-1]
+					r += v * v
+				}
+				if i+1 < h {
+					for j, v := range plane[(i+1)*w : (i+2)*w] {
+						v -= row[j]
+						r += v * v
+					}
+				}
+				s += float64(r)
+				continue
+			}
 			rowDiffs(plane, w, h, i, d1, d2)
 			switch k.beta {
-			case 2:
-				for j, a := range d1 {
-					s += a*a + d2[j]*d2[j]
-				}
 			case 1:
 				for j, a := range d1 {
 					s += math.Sqrt(a*a + d2[j]*d2[j])
@@ -228,6 +242,10 @@ func (k tv) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 	h, w := x.Shape[2], x.Shape[3]
 	g := float64(gout.Data[0])
 	n, per := rowBands(x)
+	if k.beta == 2 {
+		k.backward2(x, g, gin)
+		return
+	}
 	graph.ParallelFor(n, func(b int) {
 		plane := x.Data[b/per*h*w : (b/per+1)*h*w]
 		grad := gin.Data[b/per*h*w : (b/per+1)*h*w]
@@ -245,6 +263,43 @@ func (k tv) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 				left = as[j]
 			}
 			up, bs = bs, up
+		}
+	})
+}
+
+// backward2 is the gradient for β = 2, a stencil straight from the pixels:
+// 2g·(2 or fewer neighbour differences), no per-row buffers.
+func (k tv) backward2(x *graph.Tensor, g float64, gin *graph.Tensor) {
+	h, w := x.Shape[2], x.Shape[3]
+	n, per := rowBands(x)
+	c := float32(2 * g)
+	graph.ParallelFor(n, func(b int) {
+		plane := x.Data[b/per*h*w : (b/per+1)*h*w]
+		grad := gin.Data[b/per*h*w : (b/per+1)*h*w]
+		for i := b % per * h / per; i < (b%per+1)*h/per; i++ {
+			row, d := plane[i*w:(i+1)*w], grad[i*w:(i+1)*w]
+			// Along the row: x_j − x_{j−1} from the left, − (x_{j+1} − x_j) to the right.
+			d[0] = 0
+			for j := 1; j < w; j++ {
+				v := row[j] - row[j-1]
+				d[j] = v
+				d[j-1] -= v
+			}
+			if i > 0 {
+				above := plane[(i-1)*w : i*w]
+				for j, v := range row {
+					d[j] += v - above[j]
+				}
+			}
+			if i+1 < h {
+				below := plane[(i+1)*w : (i+2)*w]
+				for j, v := range row {
+					d[j] -= below[j] - v
+				}
+			}
+			for j := range d {
+				d[j] *= c
+			}
 		}
 	})
 }

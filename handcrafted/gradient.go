@@ -109,11 +109,18 @@ func (k gradient) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor
 		dr := d[n*sp+r*w:][:w]
 		if !k.skip(r, h) {
 			gx := g[n*2*sp+r*w:][:w]
-			for j := j0; j < j1; j++ {
-				lo, hi, f := k.taps(j, w)
-				v := gx[j] * f
-				dr[hi] += v
-				dr[lo] -= v
+			for j := 1; j < w-1; j++ { // central differences
+				v := gx[j] * 0.5
+				dr[j+1] += v
+				dr[j-1] -= v
+			}
+			if !k.zeroBorder { // one-sided ones at the ends
+				for _, j := range [2]int{0, w - 1} {
+					lo, hi, f := k.taps(j, w)
+					v := gx[j] * f
+					dr[hi] += v
+					dr[lo] -= v
+				}
 			}
 		}
 		for _, s := range from[r] {

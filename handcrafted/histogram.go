@@ -126,7 +126,12 @@ func (k histogram) assign(g []float32, shape []int) *binned {
 	h, w := shape[2], shape[3]
 	sp := h * w
 	n := shape[0] * sp
-	b := &binned{lo: make([]int32, n), f: make([]float32, n), m: make([]float32, n)}
+	// The buffers of the last run are reused: every pixel's m is written,
+	// and lo and f wherever m is not 0 (hard binning leaves f at 0).
+	b, ok := k.memo.Last().(*binned)
+	if !ok || len(b.m) != n {
+		b = &binned{lo: make([]int32, n), f: make([]float32, n), m: make([]float32, n)}
+	}
 	graph.ParallelFor(shape[0]*h, func(row int) {
 		img, i := row/h, row%h
 		if !k.bins.bilinear {

@@ -315,10 +315,10 @@ func gonumGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb 
 		beta, blas32.General{Rows: m, Cols: n, Stride: ldc, Data: cm})
 }
 
-// Forward runs one im2col and matrix product per image and group. Groups
-// (depthwise convolutions have one per channel) run in parallel, each with
-// its own column buffer; a single group parallelises im2col over channels
-// and lets the matrix product parallelise itself.
+// Forward runs one im2col and matrix product per image and group. Up to
+// four groups run one after another, each im2col and product split between
+// the cores; more groups run in parallel, each with its own column buffer.
+// Depthwise and mostly-zero weights have direct paths.
 func (c conv) Forward(in []*Tensor, out *Tensor) {
 	c.forward(in, out)
 	if c.relu && !c.reluInGemm(in) {
@@ -392,17 +392,20 @@ func (c conv) Overwrites(grad bool, i int) bool {
 }
 
 // each calls one(n, g, cols, par) for every image and group: in parallel
-// over (image, group) pairs when there are several groups, else in order
-// with par set.
+// over (image, group) pairs when there are many groups, else in order with
+// par set.
 func (c conv) each(q convGeom, pw bool, one func(n, g int, cols []float32, par bool)) {
 	size := 0
 	if !pw {
 		size = q.k * q.p
 	}
-	if q.g == 1 {
+	if q.g <= 4 {
+		// A few groups (AlexNet's two) one after another, each product
+		// split between the cores in small tasks: a group per core made
+		// the op wait for the slower core.
 		cols := c.packs.take(size)
-		for n := 0; n < q.n; n++ {
-			one(n, 0, cols, true)
+		for i := 0; i < q.n*q.g; i++ {
+			one(i/q.g, i%q.g, cols, true)
 		}
 		c.packs.give(cols)
 		return

@@ -228,6 +228,34 @@ cgdone:
 	VZEROUPPER
 	RET
 
+// MAXROW folds one window row into the running maxima Y0 and indices Y1:
+// the row's taps j = 0, 1, 2 of eight windows (even, odd and next even
+// floats from ptr), their indices from the row offset off (broadcast) plus
+// Y10 (x0 + 2k), the next tap's by adding Y12 (1).
+#define MAXROW(ptr, off) \
+	VMOVUPS   (ptr), Y2 \
+	VMOVUPS   32(ptr), Y3 \
+	VSHUFPS   $0x88, Y3, Y2, Y4 \
+	VPERMPD   $0xD8, Y4, Y4 \
+	VSHUFPS   $0xDD, Y3, Y2, Y5 \
+	VPERMPD   $0xD8, Y5, Y5 \
+	VMOVUPS   8(ptr), Y2 \
+	VMOVUPS   40(ptr), Y3 \
+	VSHUFPS   $0x88, Y3, Y2, Y6 \
+	VPERMPD   $0xD8, Y6, Y6 \
+	VPADDD    off, Y10, Y9 \
+	VCMPPS    $0x1E, Y0, Y4, Y7 \
+	VBLENDVPS Y7, Y4, Y0, Y0 \
+	VBLENDVPS Y7, Y9, Y1, Y1 \
+	VPADDD    Y12, Y9, Y9 \
+	VCMPPS    $0x1E, Y0, Y5, Y7 \
+	VBLENDVPS Y7, Y5, Y0, Y0 \
+	VBLENDVPS Y7, Y9, Y1, Y1 \
+	VPADDD    Y12, Y9, Y9 \
+	VCMPPS    $0x1E, Y0, Y6, Y7 \
+	VBLENDVPS Y7, Y6, Y0, Y0 \
+	VBLENDVPS Y7, Y9, Y1, Y1
+
 // func maxPool3s2AVX(best *float32, idx *int32, r0, r1, r2 *float32, off0, off1, off2, x0 int32, n int)
 // The first maximum, in row-major order, of n/8*8 windows of 3×3 taps at
 // stride 2 over three rows: window k covers r_i[2k .. 2k+2]; its index is
@@ -266,77 +294,9 @@ mploop:
 	VBROADCASTSS negInf<>(SB), Y0
 	VPCMPEQD     Y1, Y1, Y1 // −1
 
-	// Row 0.
-	VMOVUPS   (R8), Y2
-	VMOVUPS   32(R8), Y3
-	VSHUFPS   $0x88, Y3, Y2, Y4
-	VPERMPD   $0xD8, Y4, Y4 // taps j = 0
-	VSHUFPS   $0xDD, Y3, Y2, Y5
-	VPERMPD   $0xD8, Y5, Y5 // j = 1
-	VMOVUPS   8(R8), Y2
-	VMOVUPS   40(R8), Y3
-	VSHUFPS   $0x88, Y3, Y2, Y6
-	VPERMPD   $0xD8, Y6, Y6 // j = 2
-	VPADDD    Y13, Y10, Y9
-	VCMPPS    $0x1E, Y0, Y4, Y7
-	VBLENDVPS Y7, Y4, Y0, Y0
-	VBLENDVPS Y7, Y9, Y1, Y1
-	VPADDD    Y12, Y9, Y9
-	VCMPPS    $0x1E, Y0, Y5, Y7
-	VBLENDVPS Y7, Y5, Y0, Y0
-	VBLENDVPS Y7, Y9, Y1, Y1
-	VPADDD    Y12, Y9, Y9
-	VCMPPS    $0x1E, Y0, Y6, Y7
-	VBLENDVPS Y7, Y6, Y0, Y0
-	VBLENDVPS Y7, Y9, Y1, Y1
-
-	// Row 1.
-	VMOVUPS   (R9), Y2
-	VMOVUPS   32(R9), Y3
-	VSHUFPS   $0x88, Y3, Y2, Y4
-	VPERMPD   $0xD8, Y4, Y4
-	VSHUFPS   $0xDD, Y3, Y2, Y5
-	VPERMPD   $0xD8, Y5, Y5
-	VMOVUPS   8(R9), Y2
-	VMOVUPS   40(R9), Y3
-	VSHUFPS   $0x88, Y3, Y2, Y6
-	VPERMPD   $0xD8, Y6, Y6
-	VPADDD    Y14, Y10, Y9
-	VCMPPS    $0x1E, Y0, Y4, Y7
-	VBLENDVPS Y7, Y4, Y0, Y0
-	VBLENDVPS Y7, Y9, Y1, Y1
-	VPADDD    Y12, Y9, Y9
-	VCMPPS    $0x1E, Y0, Y5, Y7
-	VBLENDVPS Y7, Y5, Y0, Y0
-	VBLENDVPS Y7, Y9, Y1, Y1
-	VPADDD    Y12, Y9, Y9
-	VCMPPS    $0x1E, Y0, Y6, Y7
-	VBLENDVPS Y7, Y6, Y0, Y0
-	VBLENDVPS Y7, Y9, Y1, Y1
-
-	// Row 2.
-	VMOVUPS   (R10), Y2
-	VMOVUPS   32(R10), Y3
-	VSHUFPS   $0x88, Y3, Y2, Y4
-	VPERMPD   $0xD8, Y4, Y4
-	VSHUFPS   $0xDD, Y3, Y2, Y5
-	VPERMPD   $0xD8, Y5, Y5
-	VMOVUPS   8(R10), Y2
-	VMOVUPS   40(R10), Y3
-	VSHUFPS   $0x88, Y3, Y2, Y6
-	VPERMPD   $0xD8, Y6, Y6
-	VPADDD    Y15, Y10, Y9
-	VCMPPS    $0x1E, Y0, Y4, Y7
-	VBLENDVPS Y7, Y4, Y0, Y0
-	VBLENDVPS Y7, Y9, Y1, Y1
-	VPADDD    Y12, Y9, Y9
-	VCMPPS    $0x1E, Y0, Y5, Y7
-	VBLENDVPS Y7, Y5, Y0, Y0
-	VBLENDVPS Y7, Y9, Y1, Y1
-	VPADDD    Y12, Y9, Y9
-	VCMPPS    $0x1E, Y0, Y6, Y7
-	VBLENDVPS Y7, Y6, Y0, Y0
-	VBLENDVPS Y7, Y9, Y1, Y1
+	MAXROW(R8, Y13)
+	MAXROW(R9, Y14)
+	MAXROW(R10, Y15)
 
 	VMOVUPS Y0, (DI)
 	VMOVDQU Y1, (DX)

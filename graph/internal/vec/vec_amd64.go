@@ -9,24 +9,27 @@ var (
 
 // The vector parts, in vec_amd64.s, do eight elements a step. Their Go
 // wrappers return how many leading elements they did, none without AVX2.
-// Those whose effect is the same done twice finish with a last block of
-// eight that overlaps the one before: a scalar tail of up to seven elements
-// cost as much as the rest of a 55-wide row.
+
+// eights runs f(0, n) on whole blocks of eight, then, where n is not a
+// multiple of eight, f(n−8, 8) on a last block that overlaps the one
+// before: a scalar tail of up to seven elements cost as much as the rest of
+// a 55-wide row. Only for primitives whose effect done twice is the same.
+func eights(n int, ok bool, f func(i, m int)) int {
+	if !ok || n < 8 {
+		return 0
+	}
+	f(0, n)
+	if n%8 != 0 {
+		f(n-8, 8)
+	}
+	return n
+}
 
 //go:noescape
 func deinterleaveAVX(e, o, src *float32, n int)
 
 func deinterleaveVec(e, o, src []float32) int {
-	n := len(e)
-	if !hasAVX2 || n < 8 {
-		return 0
-	}
-	_, _ = o[n-1], src[2*n-1]
-	deinterleaveAVX(&e[0], &o[0], &src[0], n)
-	if n%8 != 0 {
-		deinterleaveAVX(&e[n-8], &o[n-8], &src[2*n-16], 8)
-	}
-	return n
+	return eights(len(e), hasAVX2, func(i, m int) { deinterleaveAVX(&e[i], &o[i], &src[2*i], m) })
 }
 
 //go:noescape
@@ -36,29 +39,11 @@ func reluAVX(dst, src *float32, n int)
 func reluGradAVX(dst, y, grad *float32, n int)
 
 func reluVec(dst, src []float32) int {
-	n := len(dst)
-	if !hasAVX2 || n < 8 {
-		return 0
-	}
-	_ = src[n-1]
-	reluAVX(&dst[0], &src[0], n)
-	if n%8 != 0 {
-		reluAVX(&dst[n-8], &src[n-8], 8)
-	}
-	return n
+	return eights(len(dst), hasAVX2, func(i, m int) { reluAVX(&dst[i], &src[i], m) })
 }
 
 func reluGradVec(dst, y, g []float32) int {
-	n := len(dst)
-	if !hasAVX2 || n < 8 {
-		return 0
-	}
-	_, _ = y[n-1], g[n-1]
-	reluGradAVX(&dst[0], &y[0], &g[0], n)
-	if n%8 != 0 {
-		reluGradAVX(&dst[n-8], &y[n-8], &g[n-8], 8)
-	}
-	return n
+	return eights(len(dst), hasAVX2, func(i, m int) { reluGradAVX(&dst[i], &y[i], &g[i], m) })
 }
 
 //go:noescape
@@ -92,17 +77,9 @@ func argmaxTapAVX(best *float32, idx *int32, tap *float32, start, step int32, n 
 // argmaxTapVec may repeat elements: a tap already folded in is not greater
 // than the maximum it set.
 func argmaxTapVec(best []float32, idx []int32, tap []float32, start, step int32) int {
-	n := len(best)
-	if !hasAVX2 || n < 8 {
-		return 0
-	}
-	_, _ = idx[n-1], tap[n-1]
-	argmaxTapAVX(&best[0], &idx[0], &tap[0], start, step, n)
-	if n%8 != 0 {
-		i := n - 8
-		argmaxTapAVX(&best[i], &idx[i], &tap[i], start+step*int32(i), step, 8)
-	}
-	return n
+	return eights(len(best), hasAVX2, func(i, m int) {
+		argmaxTapAVX(&best[i], &idx[i], &tap[i], start+step*int32(i), step, m)
+	})
 }
 
 //go:noescape
@@ -122,16 +99,7 @@ func addSquaresVec(dst, x []float32) int {
 }
 
 func lrnScaleVec(r, rs, s []float32, bias, a float32) int {
-	n := len(r)
-	if !hasFMA || n < 8 {
-		return 0
-	}
-	_, _ = rs[n-1], s[n-1]
-	lrnScaleAVX(&r[0], &rs[0], &s[0], bias, a, n)
-	if n%8 != 0 {
-		lrnScaleAVX(&r[n-8], &rs[n-8], &s[n-8], bias, a, 8)
-	}
-	return n
+	return eights(len(r), hasFMA, func(i, m int) { lrnScaleAVX(&r[i], &rs[i], &s[i], bias, a, m) })
 }
 
 //go:noescape
@@ -141,29 +109,11 @@ func clipAVX(dst, src *float32, lo, hi float32, n int)
 func clipGradAVX(dst, x, grad *float32, lo, hi float32, n int)
 
 func clipVec(dst, src []float32, lo, hi float32) int {
-	n := len(dst)
-	if !hasAVX2 || n < 8 {
-		return 0
-	}
-	_ = src[n-1]
-	clipAVX(&dst[0], &src[0], lo, hi, n)
-	if n%8 != 0 {
-		clipAVX(&dst[n-8], &src[n-8], lo, hi, 8)
-	}
-	return n
+	return eights(len(dst), hasAVX2, func(i, m int) { clipAVX(&dst[i], &src[i], lo, hi, m) })
 }
 
 func clipGradVec(dst, x, g []float32, lo, hi float32) int {
-	n := len(dst)
-	if !hasAVX2 || n < 8 {
-		return 0
-	}
-	_, _ = x[n-1], g[n-1]
-	clipGradAVX(&dst[0], &x[0], &g[0], lo, hi, n)
-	if n%8 != 0 {
-		clipGradAVX(&dst[n-8], &x[n-8], &g[n-8], lo, hi, 8)
-	}
-	return n
+	return eights(len(dst), hasAVX2, func(i, m int) { clipGradAVX(&dst[i], &x[i], &g[i], lo, hi, m) })
 }
 
 //go:noescape

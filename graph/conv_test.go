@@ -66,33 +66,31 @@ func TestConv(t *testing.T) {
 		if c.bias {
 			b = randTensor(rng, c.w[0])
 		}
-		runOpCase(t, opCase{name: "Conv/" + c.name, in: c.x,
-			build: func(x *Node) (*Node, error) {
-				var bn *Node
-				if b != nil {
-					bn = x.graph.Const(b)
-				}
-				return Conv(x, x.graph.Const(w), bn, c.p)
-			},
-			ref: func(x []float64) []float64 { return naiveConv(x, c.x, w, b, c.p) },
-		})
-		// The same with the Relu fused in.
-		runOpCase(t, opCase{name: "ConvRelu/" + c.name, in: c.x,
-			build: func(x *Node) (*Node, error) {
-				var bn *Node
-				if b != nil {
-					bn = x.graph.Const(b)
-				}
-				return ConvRelu(x, x.graph.Const(w), bn, c.p)
-			},
-			ref: func(x []float64) []float64 {
-				y := naiveConv(x, c.x, w, b, c.p)
-				for i, v := range y {
-					y[i] = max(v, 0)
-				}
-				return y
-			},
-		})
+		// Conv, and the same with the Relu fused in.
+		for _, op := range []struct {
+			name string
+			f    func(x, w, b *Node, p ConvParams) (*Node, error)
+			relu bool
+		}{{"Conv", Conv, false}, {"ConvRelu", ConvRelu, true}} {
+			runOpCase(t, opCase{name: op.name + "/" + c.name, in: c.x,
+				build: func(x *Node) (*Node, error) {
+					var bn *Node
+					if b != nil {
+						bn = x.graph.Const(b)
+					}
+					return op.f(x, x.graph.Const(w), bn, c.p)
+				},
+				ref: func(x []float64) []float64 {
+					y := naiveConv(x, c.x, w, b, c.p)
+					for i, v := range y {
+						if op.relu {
+							y[i] = max(v, 0)
+						}
+					}
+					return y
+				},
+			})
+		}
 	}
 }
 

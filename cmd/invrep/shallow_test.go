@@ -42,6 +42,11 @@ func TestShallowCommands(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("HOG glyphs: %s", r.stderr)
 	}
+	// --profile: a line per kind of op, the binning among them, and a total.
+	r = invrep(t, "invert", "--rep", "hog", "--image", img, "--out", filepath.Join(dir, "p.png"), "--iters", "3", "--profile")
+	if r.code != 0 || !strings.Contains(r.stdout, "Histogram(") || !strings.Contains(r.stdout, "dHistogram(") || !strings.Contains(r.stdout, "all ops") {
+		t.Fatalf("invert --profile: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	// The built-in sample, no --image: the quick start.
 	r = invrep(t, "invert", "--rep", "hogb", "--out", filepath.Join(dir, "inv.png"), "--iters", "4", "--report", filepath.Join(dir, "inv.json"))
 	if r.code != 0 || !strings.Contains(r.stdout, "relative feature error") {

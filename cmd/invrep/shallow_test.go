@@ -43,7 +43,7 @@ func TestShallowCommands(t *testing.T) {
 		t.Fatalf("HOG glyphs: %s", r.stderr)
 	}
 	// --profile: a line per kind of op, the binning among them, and a total.
-	r = invrep(t, "invert", "--rep", "hog", "--image", img, "--out", filepath.Join(dir, "p.png"), "--iters", "3", "--profile")
+	r = invrep(t, "invert", "--rep", "hog", "--image", img, "--out", filepath.Join(dir, "p.png"), "--iters", "4", "--profile")
 	if r.code != 0 || !strings.Contains(r.stdout, "Histogram(") || !strings.Contains(r.stdout, "dHistogram(") || !strings.Contains(r.stdout, "all ops") {
 		t.Fatalf("invert --profile: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -9,10 +9,10 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// kernel4x16 is implemented in sgemm_amd64.s (AVX2 and FMA).
+// kernel6x16 is implemented in sgemm_amd64.s (AVX2 and FMA).
 //
 //go:noescape
-func kernel4x16(k int, a, b, c *float32, ldc, ldb int, add bool)
+func kernel6x16(k int, a, b, c *float32, ldc, ldb int, add bool)
 
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
@@ -22,7 +22,7 @@ func init() {
 }
 
 const (
-	mr = 4   // rows of the micro-kernel's tile
+	mr = 6   // rows of the micro-kernel's tile
 	nr = 16  // columns of the micro-kernel's tile
 	kc = 256 // depth of a packed block, so a B panel stays in L1/L2
 )
@@ -39,10 +39,11 @@ func getBuf(n int) *[]float32 {
 }
 
 // avxGemm computes C = op(A)·op(B) + beta·C like gonumGemm, packing op(A)
-// into 4-row panels and op(B) into 16-column panels so that an AVX2/FMA
-// micro-kernel computes each 4×16 tile of C from contiguous memory.
-// Column panels are split between GOMAXPROCS goroutines. Thin products
-// (fewer than 4 rows), which packing would not pay for, go to gonum.
+// into 6-row panels so that an AVX2/FMA micro-kernel computes each 6×16
+// tile of C from a packed panel and 16 columns of B; tiles are split
+// between the cores (see avxGemmPacked). Thin products (fewer than 6 rows
+// of A, a fully connected layer on one image) are dot products and row
+// updates (thinGemm); what is left, transposed, to gonum.
 func avxGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m < mr && !tA && k > 0 && (beta == 0 || beta == 1) {
 		thinGemm(tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
@@ -78,11 +79,11 @@ func init() {
 	}
 }
 
-// packedSize is the length of op(A) packed into 4-row panels.
+// packedSize is the length of op(A) packed into mr-row panels.
 func packedSize(m, k int) int { return (m + mr - 1) / mr * k * mr }
 
-// packA packs op(A) (m×k) into ap: panel i holds rows 4i..4i+3, element
-// (r, p) at [i][p*4+r], rows past m zero.
+// packA packs op(A) (m×k) into ap: panel i holds rows mr·i … mr·i+mr−1,
+// element (r, p) at [i][p·mr+r], rows past m zero.
 func packA(tA bool, m, k int, a []float32, lda int, ap []float32) {
 	mp := (m + mr - 1) / mr
 	for i := 0; i < mp; i++ {
@@ -174,10 +175,10 @@ func avxGemmPacked(ap []float32, tB bool, m, n, k int, b []float32, ldb int, bet
 					a0 := &ap[i*k*mr+p0*mr]
 					rows := min(mr, m-i*mr)
 					if rows == mr && cols == nr {
-						kernel4x16(kk, a0, &panel[0], &c[i*mr*ldc+col0], ldc, ld, add)
+						kernel6x16(kk, a0, &panel[0], &c[i*mr*ldc+col0], ldc, ld, add)
 						continue
 					}
-					kernel4x16(kk, a0, &panel[0], &tile[0], nr, ld, false)
+					kernel6x16(kk, a0, &panel[0], &tile[0], nr, ld, false)
 					for r := 0; r < rows; r++ {
 						dst := c[(i*mr+r)*ldc+col0 : (i*mr+r)*ldc+col0+cols]
 						if !add {

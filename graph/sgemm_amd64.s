@@ -2,12 +2,13 @@
 
 #include "textflag.h"
 
-// func kernel4x16(k int, a, b, c *float32, ldc, ldb int, add bool)
-// C[0:4, 0:16] += A·B (C = A·B when add is false) for a packed 4×k panel a
-// (a[4p+r]) and a k×16 panel b whose rows are ldb floats apart (16 when
-// packed); c points at C[0,0], ldc is C's row stride in floats. Eight YMM
-// accumulators hide the FMA latency.
-TEXT ·kernel4x16(SB), NOSPLIT, $0-49
+// func kernel6x16(k int, a, b, c *float32, ldc, ldb int, add bool)
+// C[0:6, 0:16] += A·B (C = A·B when add is false) for a packed 6×k panel a
+// (a[6p+r]) and a k×16 panel b whose rows are ldb floats apart (16 when
+// packed); c points at C[0,0], ldc is C's row stride in floats. Twelve YMM
+// accumulators keep both FMA pipes busy with room to spare for the
+// latency of the loads (eight, in a 4×16 tile, left none).
+TEXT ·kernel6x16(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -24,24 +25,34 @@ TEXT ·kernel4x16(SB), NOSPLIT, $0-49
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 	TESTQ CX, CX
 	JE store
 loop:
-	VMOVUPS (DI), Y8
-	VMOVUPS 32(DI), Y9
-	VBROADCASTSS (SI), Y10
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 4(SI), Y11
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 8(SI), Y12
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 12(SI), Y13
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	ADDQ $16, SI
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
+	VBROADCASTSS 0(SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(SI), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(SI), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(SI), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(SI), Y15
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $24, SI
 	ADDQ R9, DI
 	DECQ CX
 	JNE loop
@@ -68,6 +79,16 @@ store:
 	VMOVUPS Y6, (DX)
 	VADDPS 32(DX), Y7, Y7
 	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y8, Y8
+	VMOVUPS Y8, (DX)
+	VADDPS 32(DX), Y9, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y10, Y10
+	VMOVUPS Y10, (DX)
+	VADDPS 32(DX), Y11, Y11
+	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
 	RET
 set:
@@ -82,5 +103,11 @@ set:
 	ADDQ R8, DX
 	VMOVUPS Y6, (DX)
 	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
 	RET

@@ -8,8 +8,8 @@ import (
 	"github.com/invrep/invrep/graph/internal/vec"
 )
 
-// thinGemm is C = A·op(B) + beta·C (beta 0 or 1) for fewer than four rows
-// of A, which the packed kernel's 4-row panels would mostly waste: a fully
+// thinGemm is C = A·op(B) + beta·C (beta 0 or 1) for fewer than mr rows
+// of A, which the packed kernel's 6-row panels would mostly waste: a fully
 // connected layer on one image is a matrix-vector product, bound by reading
 // the weights once, so it runs as dot products (op(B) = Bᵀ, rows of B
 // contiguous) or as row updates (op(B) = B), split between the cores by

@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
@@ -247,23 +248,30 @@ func features(t *testing.T, rep Rep, x *graph.Tensor) *graph.Tensor {
 // VLFeat reuses the edge cells' norms where the network's block
 // decomposition sees zero padding, and VLFeat has one more row or column of
 // cells when H or W mod 8 ≥ 4.
-func TestHOGMatchesVLFeat(t *testing.T) {
+// eachVLFeatRef calls f for every reference in ../shared/refs named
+// KEY+suffix, with KEY's grey image as [1,1,H,W] and the reference.
+func eachVLFeatRef(t *testing.T, suffix string, f func(key string, x, ref *graph.Tensor)) {
 	refs := filepath.Join(sharedDir(t), "refs")
-	files, _ := filepath.Glob(filepath.Join(refs, "*__vlhog__uoctti_c8_in255.npy"))
+	files, _ := filepath.Glob(filepath.Join(refs, "*"+suffix))
 	if len(files) == 0 {
-		t.Fatal("no VLFeat HOG references")
+		t.Fatalf("no VLFeat references *%s", suffix)
 	}
-	for _, f := range files {
-		key := filepath.Base(f)[:len(filepath.Base(f))-len("__vlhog__uoctti_c8_in255.npy")]
+	for _, file := range files {
+		key := strings.TrimSuffix(filepath.Base(file), suffix)
 		gray, err := graph.LoadNpy(filepath.Join(refs, key+"_gray.npy"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, err := graph.LoadNpy(f)
+		ref, err := graph.LoadNpy(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		x := &graph.Tensor{Shape: []int{1, 1, gray.Shape[0], gray.Shape[1]}, Data: gray.Data}
+		f(key, &graph.Tensor{Shape: []int{1, 1, gray.Shape[0], gray.Shape[1]}, Data: gray.Data}, ref)
+	}
+}
+
+func TestHOGMatchesVLFeat(t *testing.T) {
+	eachVLFeatRef(t, "__vlhog__uoctti_c8_in255.npy", func(key string, x, ref *graph.Tensor) {
 		got := features(t, Rep{Kind: KindHOG}, x)
 		hc, wc := got.Shape[2], got.Shape[3]
 		rw := ref.Shape[1]
@@ -283,7 +291,7 @@ func TestHOGMatchesVLFeat(t *testing.T) {
 		} else {
 			t.Logf("%s: max |HOG − vl_hog| = %.2g over %d interior cells", key, worst, cells)
 		}
-	}
+	})
 }
 
 // TestDSIFTMatchesVLFeat compares the descriptors with vl_dsift's flat
@@ -295,22 +303,7 @@ func TestHOGMatchesVLFeat(t *testing.T) {
 // on astronaut). Elsewhere the network agrees to about 2e-5; the mean
 // difference must stay below 1e-5.
 func TestDSIFTMatchesVLFeat(t *testing.T) {
-	refs := filepath.Join(sharedDir(t), "refs")
-	files, _ := filepath.Glob(filepath.Join(refs, "*__vldsift__b8_s24_flat_desc.npy"))
-	if len(files) == 0 {
-		t.Fatal("no VLFeat DSIFT references")
-	}
-	for _, f := range files {
-		key := filepath.Base(f)[:len(filepath.Base(f))-len("__vldsift__b8_s24_flat_desc.npy")]
-		gray, err := graph.LoadNpy(filepath.Join(refs, key+"_gray.npy"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ref, err := graph.LoadNpy(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := &graph.Tensor{Shape: []int{1, 1, gray.Shape[0], gray.Shape[1]}, Data: gray.Data}
+	eachVLFeatRef(t, "__vldsift__b8_s24_flat_desc.npy", func(key string, x, ref *graph.Tensor) {
 		got := features(t, Rep{Kind: KindDSIFT, DSIFT: VLFeatFlat(8, 3)}, x)
 		ny, nx := got.Shape[2], got.Shape[3]
 		if ny*nx != ref.Shape[0] {
@@ -331,10 +324,10 @@ func TestDSIFTMatchesVLFeat(t *testing.T) {
 		} else {
 			t.Logf("%s: |DSIFT − vl_dsift| max %.2g, mean %.2g over %d descriptors", key, worst, mean, ny*nx)
 		}
-	}
+	})
 }
 
-// TestHardBin checks the vector binning against the scalar rule on
+// TestHardBinsVector checks the vector binning against the scalar rule on
 // gradients with many exact ties (small integers, zeros, diagonals).
 func TestHardBinsVector(t *testing.T) {
 	rng := rand.New(rand.NewSource(6))

@@ -320,36 +320,21 @@ func gonumGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb 
 // the cores; more groups run in parallel, each with its own column buffer.
 // Depthwise and mostly-zero weights have direct paths.
 func (c conv) Forward(in []*Tensor, out *Tensor) {
-	c.forward(in, out)
-	if c.relu && !c.reluInGemm(in) {
-		chunked(len(out.Data), func(lo, hi int) { vec.Relu(out.Data[lo:hi], out.Data[lo:hi]) })
-	}
-}
-
-// reluInGemm reports whether the matrix-product path applied the Relu to
-// each group's output as it finished it, while it was still in cache.
-func (c conv) reluInGemm(in []*Tensor) bool {
-	q := c.geom(in[0].Shape, in[1].Shape, []int{0, 0, 0, 0})
-	return c.sparse == nil && !(q.cg == 1 && q.mg == 1)
-}
-
-func (c conv) forward(in []*Tensor, out *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	x, w, y := in[0].Data, in[1].Data, out.Data
-	if c.sparse != nil {
-		var bias []float32
-		if len(in) == 3 {
-			bias = in[2].Data
-		}
-		c.sparseForward(q, x, bias, y)
-		return
+	var bias []float32
+	if len(in) == 3 {
+		bias = in[2].Data
 	}
-	if q.cg == 1 && q.mg == 1 {
-		var bias []float32
-		if len(in) == 3 {
-			bias = in[2].Data
+	if c.sparse != nil || (q.cg == 1 && q.mg == 1) {
+		if c.sparse != nil {
+			c.sparseForward(q, x, bias, y)
+		} else {
+			c.depthwise(q, x, w, bias, y)
 		}
-		c.depthwise(q, x, w, bias, y)
+		if c.relu {
+			chunked(len(y), func(lo, hi int) { vec.Relu(y[lo:hi], y[lo:hi]) })
+		}
 		return
 	}
 	pw := c.pointwise(q)
@@ -362,10 +347,10 @@ func (c conv) forward(in []*Tensor, out *Tensor) {
 		}
 		ys := y[(n*q.m+g*q.mg)*q.p : (n*q.m+(g+1)*q.mg)*q.p]
 		beta := float32(0)
-		if len(in) == 3 {
+		if bias != nil {
 			beta = 1
 			for o := 0; o < q.mg; o++ {
-				v := in[2].Data[g*q.mg+o]
+				v := bias[g*q.mg+o]
 				row := ys[o*q.p : (o+1)*q.p]
 				for i := range row {
 					row[i] = v
@@ -373,7 +358,7 @@ func (c conv) forward(in []*Tensor, out *Tensor) {
 			}
 		}
 		c.weightGemm(false, q.mg, q.p, q.k, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, b, beta, ys)
-		if c.relu {
+		if c.relu { // while the group's output is still in cache
 			if par {
 				chunked(len(ys), func(lo, hi int) { vec.Relu(ys[lo:hi], ys[lo:hi]) })
 			} else {

@@ -110,10 +110,11 @@ func (p *Program) Loss() (float64, error) {
 
 // InputGrad returns d(loss)/d(input) of the last Run (a copy).
 func (p *Program) InputGrad() (*Tensor, error) {
-	if p.gradVal == nil {
-		return nil, errors.New("program has no loss or has not run")
+	t := NewTensor(p.g.input.shape...)
+	if err := p.InputGradTo(t); err != nil {
+		return nil, err
 	}
-	return valueTensor(p.gradVal, p.g.input.shape)
+	return t, nil
 }
 
 // InputGradTo copies d(loss)/d(input) of the last Run into dst (shaped as

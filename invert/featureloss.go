@@ -65,9 +65,7 @@ func (k featureLoss) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	n := len(in[0].Data) / per
 	s := sumBands(len(in[0].Data), func(lo, hi int) float64 {
 		s := 0.0
-		for i := lo; i < hi; {
-			// one repeat's stretch of [lo, hi), against the target from t
-			t, end := i%per, min(hi, i-i%per+per)
+		stretches(lo, hi, per, func(i, end, t int) {
 			x, phi0 := in[0].Data[i:end], k.target.Data[t:]
 			if k.mask == nil {
 				for j, v := range x {
@@ -81,8 +79,7 @@ func (k featureLoss) Forward(in []*graph.Tensor, out *graph.Tensor) {
 					s += float64(m[j]) * d * d
 				}
 			}
-			i = end
-		}
+		})
 		return s
 	})
 	out.Data[0] = float32(s / (float64(n) * k.den))
@@ -93,8 +90,7 @@ func (k featureLoss) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Ten
 	n := len(in[0].Data) / per
 	c := float32(2 * float64(gout.Data[0]) / (float64(n) * k.den))
 	eachBand(len(in[0].Data), func(lo, hi int) {
-		for i := lo; i < hi; {
-			t, end := i%per, min(hi, i-i%per+per)
+		stretches(lo, hi, per, func(i, end, t int) {
 			x, phi0, d := in[0].Data[i:end], k.target.Data[t:], gin.Data[i:end]
 			if k.mask == nil {
 				for j, v := range x {
@@ -106,7 +102,17 @@ func (k featureLoss) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Ten
 					d[j] = c * m[j] * (v - phi0[j])
 				}
 			}
-			i = end
-		}
+		})
 	})
+}
+
+// stretches splits [lo, hi) of a batch of repeats of per features each at
+// the repeats' boundaries: f gets each stretch [i, end) and the index t in
+// the target where it starts.
+func stretches(lo, hi, per int, f func(i, end, t int)) {
+	for i := lo; i < hi; {
+		end := min(hi, i-i%per+per)
+		f(i, end, i%per)
+		i = end
+	}
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/invrep/invrep/graph/internal/vec"
+	"github.com/invrep/invrep/graph/vec"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"

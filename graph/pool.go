@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/invrep/invrep/graph/internal/vec"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // PoolParams are the geometry of MaxPool and AveragePool.

@@ -1,6 +1,6 @@
 package graph
 
-import "github.com/invrep/invrep/graph/internal/vec"
+import "github.com/invrep/invrep/graph/vec"
 
 // sparseTap is one non-zero weight of a convolution: output channel o
 // takes w times input channel c (absolute, across groups) shifted by the

@@ -5,7 +5,7 @@ package graph
 import (
 	"runtime"
 
-	"github.com/invrep/invrep/graph/internal/vec"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // thinGemm is C = A·op(B) + beta·C (beta 0 or 1) for fewer than mr rows

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // gradient computes ∇x [N,2,H,W] of grey images [N,1,H,W] by central
@@ -44,6 +45,10 @@ func (k gradient) taps(i, n int) (lo, hi int, f float32) {
 // zeroBorder).
 func (k gradient) skip(i, n int) bool { return k.zeroBorder && (i == 0 || i == n-1) }
 
+// Overwrites implements graph.Overwriter: both passes write every element,
+// the border's zeros included.
+func (k gradient) Overwrites(bool, int) bool { return true }
+
 // Forward runs rows in parallel.
 func (k gradient) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	x, y := in[0].Data, out.Data
@@ -51,29 +56,24 @@ func (k gradient) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	sp := h * w
 	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
 		n, i := row/h, row%h
+		gx, gy := y[n*2*sp+i*w:][:w], y[n*2*sp+sp+i*w:][:w]
 		if k.skip(i, h) {
+			clear(gx)
+			clear(gy)
 			return
 		}
 		src := x[n*sp:]
-		gx, gy := y[n*2*sp+i*w:][:w], y[n*2*sp+sp+i*w:][:w]
 		xr := src[i*w:][:w]
-		for j := 1; j < w-1; j++ {
-			gx[j] = (xr[j+1] - xr[j-1]) * 0.5
-		}
-		if !k.zeroBorder {
-			for _, j := range []int{0, w - 1} {
-				lo, hi, f := k.taps(j, w)
-				gx[j] = (xr[hi] - xr[lo]) * f
-			}
+		vec.ScaledDiff(gx[1:w-1], xr[2:], xr[:w-2], 0.5)
+		for _, j := range []int{0, w - 1} {
+			lo, hi, f := k.taps(j, w)
+			gx[j] = (xr[hi] - xr[lo]) * f
 		}
 		lo, hi, f := k.taps(i, h)
 		a, b := src[lo*w:][:w], src[hi*w:][:w]
-		j0, j1 := 0, w
+		vec.ScaledDiff(gy, b, a, f)
 		if k.zeroBorder {
-			j0, j1 = 1, w-1
-		}
-		for j := j0; j < j1; j++ {
-			gy[j] = (b[j] - a[j]) * f
+			gy[0], gy[w-1] = 0, 0
 		}
 	})
 }
@@ -85,6 +85,10 @@ func (k gradient) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor
 	g, d := gout.Data, gin.Data
 	h, w := in[0].Shape[2], in[0].Shape[3]
 	sp := h * w
+	if k.zeroBorder && w >= 5 {
+		k.backwardInterior(g, d, in[0].Shape[0], h, w)
+		return
+	}
 	type source struct {
 		i int
 		f float32
@@ -107,6 +111,7 @@ func (k gradient) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor
 	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
 		n, r := row/h, row%h
 		dr := d[n*sp+r*w:][:w]
+		clear(dr)
 		if !k.skip(r, h) {
 			gx := g[n*2*sp+r*w:][:w]
 			for j := 1; j < w-1; j++ { // central differences
@@ -129,5 +134,34 @@ func (k gradient) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor
 				dr[j] += s.f * gy[j]
 			}
 		}
+	})
+}
+
+// backwardInterior is Backward for zeroBorder (HOG's gradient), where
+// only the interior differences exist: pixel j of row r takes
+// ½(gx_r[j−1] − gx_r[j+1] + gy_{r−1}[j] − gy_{r+1}[j]), each term present
+// where its difference is (an interior row, and for gx an interior column).
+func (k gradient) backwardInterior(g, d []float32, images, h, w int) {
+	sp := h * w
+	zero := make([]float32, w)
+	graph.ParallelFor(images*h, func(row int) {
+		n, r := row/h, row%h
+		dr := d[n*sp+r*w:][:w]
+		gxs, gys := g[n*2*sp:], g[n*2*sp+sp:]
+		gx, up, down := zero, zero, zero
+		if !k.skip(r, h) {
+			gx = gxs[r*w:][:w]
+		}
+		if r-1 >= 1 && r-1 <= h-2 {
+			up = gys[(r-1)*w:][:w]
+		}
+		if r+1 >= 1 && r+1 <= h-2 {
+			down = gys[(r+1)*w:][:w]
+		}
+		vec.ScaledDiffs(dr[2:w-2], gx[1:w-3], gx[3:w-1], up[2:w-2], down[2:w-2], 0.5)
+		dr[0] = (0 - gx[1]) * 0.5
+		dr[1] = ((0 - gx[2]) + (up[1] - down[1])) * 0.5
+		dr[w-2] = ((gx[w-3] - 0) + (up[w-2] - down[w-2])) * 0.5
+		dr[w-1] = (gx[w-2] - 0) * 0.5
 	})
 }

@@ -162,7 +162,9 @@ func TestHistogramGradient(t *testing.T) {
 }
 
 func TestGradientKernel(t *testing.T) {
-	shape := []int{2, 1, 4, 5}
+	// 13 columns: the interior rows run the vector primitives too.
+	const h, w = 4, 13
+	shape := []int{2, 1, h, w}
 	rng := rand.New(rand.NewSource(2))
 	x := graph.NewTensor(shape...)
 	for i := range x.Data {
@@ -171,8 +173,8 @@ func TestGradientKernel(t *testing.T) {
 	for _, zb := range []bool{true, false} {
 		k := gradient{zeroBorder: zb}
 		gradCheck(t, k.String(), k, x, func(v []float64) []float64 {
-			y := make([]float64, 2*2*20)
-			at := func(n, i, j int) float64 { return v[n*20+i*5+j] }
+			y := make([]float64, 2*2*h*w)
+			at := func(n, i, j int) float64 { return v[n*h*w+i*w+j] }
 			diff := func(a, b float64, i, n int) float64 { // along an axis of length n, at i
 				switch {
 				case i > 0 && i < n-1:
@@ -183,15 +185,15 @@ func TestGradientKernel(t *testing.T) {
 				return b - a
 			}
 			for n := 0; n < 2; n++ {
-				for i := 0; i < 4; i++ {
-					for j := 0; j < 5; j++ {
-						if zb && (i == 0 || j == 0 || i == 3 || j == 4) {
+				for i := 0; i < h; i++ {
+					for j := 0; j < w; j++ {
+						if zb && (i == 0 || j == 0 || i == h-1 || j == w-1) {
 							continue
 						}
-						l, r := at(n, i, max(j-1, 0)), at(n, i, min(j+1, 4))
-						u, d := at(n, max(i-1, 0), j), at(n, min(i+1, 3), j)
-						y[n*40+i*5+j] = diff(l, r, j, 5)
-						y[n*40+20+i*5+j] = diff(u, d, i, 4)
+						l, r := at(n, i, max(j-1, 0)), at(n, i, min(j+1, w-1))
+						u, d := at(n, max(i-1, 0), j), at(n, min(i+1, h-1), j)
+						y[n*2*h*w+i*w+j] = diff(l, r, j, w)
+						y[n*2*h*w+h*w+i*w+j] = diff(u, d, i, h)
 					}
 				}
 			}

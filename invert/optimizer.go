@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // Stage is a run of iterations at one learning rate.
@@ -100,11 +101,7 @@ func (o *MomentumSGD) Step(x, grad *graph.Tensor, lr float64) {
 	if len(o.mu) != len(x.Data) {
 		o.mu = make([]float32, len(x.Data))
 	}
-	m, s := float32(o.M), float32(lr*o.Scale)
-	for i, g := range grad.Data {
-		o.mu[i] = m*o.mu[i] - s*g
-		x.Data[i] += o.mu[i]
-	}
+	vec.Momentum(x.Data, o.mu, grad.Data, float32(o.M), float32(lr*o.Scale))
 }
 
 // Reset implements Optimizer.

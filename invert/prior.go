@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // AlphaNorm is the α-norm prior Σ |x|^α over every element of every
@@ -78,11 +79,7 @@ func (k alphaNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	out.Data[0] = float32(sumBands(len(x), func(lo, hi int) float64 {
 		s := 0.0
 		if k.alpha == 6 {
-			for _, v := range x[lo:hi] {
-				v2 := float64(v) * float64(v)
-				s += v2 * v2 * v2
-			}
-			return s
+			return vec.SumPow6(x[lo:hi])
 		}
 		for _, v := range x[lo:hi] {
 			s += k.pow(float64(v), k.alpha)
@@ -98,11 +95,7 @@ func (k alphaNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 	eachBand(len(x), func(lo, hi int) {
 		d := gin.Data[lo:hi]
 		if k.alpha == 6 {
-			c := float32(6 * g)
-			for i, v := range x[lo:hi] {
-				v2 := v * v
-				d[i] = c * v2 * v2 * v
-			}
+			vec.ScaledPow5(d, x[lo:hi], float32(6*g))
 			return
 		}
 		for i, v := range x[lo:hi] {
@@ -198,16 +191,9 @@ func (k tv) Forward(in []*graph.Tensor, out *graph.Tensor) {
 				// Straight from the pixels: a row's sum in float32, added
 				// up in float64.
 				row := plane[i*w : (i+1)*w]
-				r := float32(0)
-				for j := 1; j < w; j++ {
-					v := row[j] - row[j-1]
-					r += v * v
-				}
+				r := vec.SumSqDiff(row[1:], row[:w-1])
 				if i+1 < h {
-					for j, v := range plane[(i+1)*w : (i+2)*w] {
-						v -= row[j]
-						r += v * v
-					}
+					r += vec.SumSqDiff(plane[(i+1)*w:(i+2)*w], row)
 				}
 				s += float64(r)
 				continue
@@ -268,7 +254,8 @@ func (k tv) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 }
 
 // backward2 is the gradient for β = 2, a stencil straight from the pixels:
-// 2g·(2 or fewer neighbour differences), no per-row buffers.
+// 2g·(4x − the four neighbours), a missing neighbour (past the last row or
+// column, replicated) standing for the pixel itself.
 func (k tv) backward2(x *graph.Tensor, g float64, gin *graph.Tensor) {
 	h, w := x.Shape[2], x.Shape[3]
 	n, per := rowBands(x)
@@ -278,27 +265,17 @@ func (k tv) backward2(x *graph.Tensor, g float64, gin *graph.Tensor) {
 		grad := gin.Data[b/per*h*w : (b/per+1)*h*w]
 		for i := b % per * h / per; i < (b%per+1)*h/per; i++ {
 			row, d := plane[i*w:(i+1)*w], grad[i*w:(i+1)*w]
-			// Along the row: x_j − x_{j−1} from the left, − (x_{j+1} − x_j) to the right.
-			d[0] = 0
-			for j := 1; j < w; j++ {
-				v := row[j] - row[j-1]
-				d[j] = v
-				d[j-1] -= v
-			}
+			up, down := row, row
 			if i > 0 {
-				above := plane[(i-1)*w : i*w]
-				for j, v := range row {
-					d[j] += v - above[j]
-				}
+				up = plane[(i-1)*w : i*w]
 			}
 			if i+1 < h {
-				below := plane[(i+1)*w : (i+2)*w]
-				for j, v := range row {
-					d[j] -= below[j] - v
-				}
+				down = plane[(i+1)*w : (i+2)*w]
 			}
-			for j := range d {
-				d[j] *= c
+			vec.Laplace(d, row, up, down, c)
+			for _, j := range [2]int{0, w - 1} {
+				left, right := row[max(j-1, 0)], row[min(j+1, w-1)]
+				d[j] = c * (4*row[j] - left - right - up[j] - down[j])
 			}
 		}
 	})

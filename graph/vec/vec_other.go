@@ -21,3 +21,11 @@ func clipGradVec(dst, x, g []float32, lo, hi float32) int { return 0 }
 func maxPool3s2Vec(best []float32, idx []int32, r0, r1, r2 []float32, off0, off1, off2, x0 int32) int {
 	return 0
 }
+
+func momentumVec(x, mu, g []float32, m, s float32) int      { return 0 }
+func sumSqDiffVec(a, b []float32) (int, float32)            { return 0, 0 }
+func laplaceVec(d, x, up, down []float32, c float32) int    { return 0 }
+func sumPow6Vec(x []float32) (int, float64)                 { return 0, 0 }
+func scaledPow5Vec(d, x []float32, c float32) int           { return 0 }
+func scaledDiffVec(d, a, b []float32, f float32) int        { return 0 }
+func scaledDiffsVec(d, a, b, c, e []float32, f float32) int { return 0 }

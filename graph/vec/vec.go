@@ -1,7 +1,8 @@
-// Package vec holds the vector primitives graph's kernels are built on, in
-// AVX2 assembly on amd64 with a scalar Go fallback. It is its own package
-// because a package that uses cgo (graph built with -tags openblas) cannot
-// also hold Go assembly.
+// Package vec holds the vector primitives that graph's kernels, and the
+// kernels of ops written outside graph (handcrafted's HOG, invert's priors
+// and optimisers), are built on, in AVX2 assembly on amd64 with a scalar Go
+// fallback. It is its own package because a package that uses cgo (graph
+// built with -tags openblas) cannot also hold Go assembly.
 package vec
 
 import "math"

@@ -137,3 +137,77 @@ func maxPool3s2Vec(best []float32, idx []int32, r0, r1, r2 []float32, off0, off1
 	}
 	return n
 }
+
+//go:noescape
+func momentumAVX(x, mu, grad *float32, m, s float32, n int)
+
+//go:noescape
+func sumSqDiffAVX(a, b *float32, n int) float32
+
+//go:noescape
+func laplaceAVX(d, x, up, down *float32, c float32, n int)
+
+//go:noescape
+func sumPow6AVX(x *float32, n int) float64
+
+//go:noescape
+func scaledPow5AVX(d, x *float32, c float32, n int)
+
+//go:noescape
+func scaledDiffAVX(d, a, b *float32, f float32, n int)
+
+//go:noescape
+func scaledDiffsAVX(d, a, b, c, e *float32, f float32, n int)
+
+// whole is n rounded down to whole blocks of eight, 0 without AVX2: for
+// primitives that may not do an element twice.
+func whole(n int) int {
+	if !hasAVX2 {
+		return 0
+	}
+	return n &^ 7
+}
+
+func momentumVec(x, mu, g []float32, m, s float32) int {
+	n := whole(len(x))
+	if n > 0 {
+		momentumAVX(&x[0], &mu[0], &g[0], m, s, n)
+	}
+	return n
+}
+
+func sumSqDiffVec(a, b []float32) (int, float32) {
+	n := whole(len(a))
+	if n == 0 {
+		return 0, 0
+	}
+	return n, sumSqDiffAVX(&a[0], &b[0], n)
+}
+
+// laplaceVec does d (the interior of a row, from its second element), with
+// x the whole row and up, down the rows above and below from their second
+// element.
+func laplaceVec(d, x, up, down []float32, c float32) int {
+	_ = x[len(d)+1]
+	return eights(len(d), hasAVX2, func(i, m int) { laplaceAVX(&d[i], &x[i], &up[i], &down[i], c, m) })
+}
+
+func sumPow6Vec(x []float32) (int, float64) {
+	n := whole(len(x))
+	if n == 0 {
+		return 0, 0
+	}
+	return n, sumPow6AVX(&x[0], n)
+}
+
+func scaledPow5Vec(d, x []float32, c float32) int {
+	return eights(len(d), hasAVX2, func(i, m int) { scaledPow5AVX(&d[i], &x[i], c, m) })
+}
+
+func scaledDiffVec(d, a, b []float32, f float32) int {
+	return eights(len(d), hasAVX2, func(i, m int) { scaledDiffAVX(&d[i], &a[i], &b[i], f, m) })
+}
+
+func scaledDiffsVec(d, a, b, c, e []float32, f float32) int {
+	return eights(len(d), hasAVX2, func(i, m int) { scaledDiffsAVX(&d[i], &a[i], &b[i], &c[i], &e[i], f, m) })
+}

@@ -6,7 +6,6 @@ import (
 	"testing"
 )
 
-// TestRowOps checks the row primitives, vector body and scalar tail, on
 // TestDeinterleave checks Deinterleave, vector body and overlapping tail,
 // on every length up to 40.
 func TestDeinterleave(t *testing.T) {

@@ -16,3 +16,28 @@ func hardBinVec(bin []int32, mag, gx, gy, ox, oy []float32) int {
 	hardBinAVX(&bin[0], &mag[0], &gx[0], &gy[0], &ox[0], &oy[0], len(ox), n)
 	return n
 }
+
+//go:noescape
+func unpoolHardAVX(dx, dy, gx, gy, m *float32, lo, c0, c1 *int32, w0, w1, gmap *float32, nc, n int)
+
+func unpoolHardVec(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, g []float32, nc int) int {
+	n := len(dx)
+	if !cpu.X86.HasAVX2 || n < 8 {
+		return 0
+	}
+	_, _, _, _, _, _ = dy[n-1], gx[n-1], gy[n-1], m[n-1], lo[n-1], cols.c0[n-1]
+	_, _, _ = cols.c1[n-1], cols.w0[n-1], cols.w1[n-1]
+	// A last, overlapping block of eight redoes some pixels with the same
+	// result.
+	for _, i := range []int{0, n - 8} {
+		k := n - i
+		if i > 0 {
+			if n%8 == 0 {
+				break
+			}
+			k = 8
+		}
+		unpoolHardAVX(&dx[i], &dy[i], &gx[i], &gy[i], &m[i], &lo[i], &cols.c0[i], &cols.c1[i], &cols.w0[i], &cols.w1[i], &g[0], nc, k)
+	}
+	return n
+}

@@ -73,3 +73,52 @@ hbk:
 hbdone:
 	VZEROUPPER
 	RET
+
+// func unpoolHardAVX(dx, dy, gx, gy, m *float32, lo, c0, c1 *int32, w0, w1, gmap *float32, nc, n int)
+// The backward pass of hard binning and column pooling for n/8*8 pixels of
+// a row; see unpoolHard.
+TEXT ·unpoolHardAVX(SB), NOSPLIT, $0-104
+	MOVQ         dx+0(FP), DI
+	MOVQ         dy+8(FP), R8
+	MOVQ         gx+16(FP), SI
+	MOVQ         gy+24(FP), R9
+	MOVQ         m+32(FP), R10
+	MOVQ         lo+40(FP), R11
+	MOVQ         c0+48(FP), R12
+	MOVQ         c1+56(FP), R13
+	MOVQ         w0+64(FP), R14
+	MOVQ         w1+72(FP), BX
+	MOVQ         gmap+80(FP), AX
+	VPBROADCASTD nc+88(FP), Y15
+	MOVQ         n+96(FP), CX
+	ANDQ         $-8, CX
+	JZ           updone
+	VXORPS       Y14, Y14, Y14 // 0
+	VPCMPEQD     Y13, Y13, Y13 // every lane gathered
+	XORQ         DX, DX
+uploop:
+	VMOVDQU    (R11)(DX*4), Y0
+	VPMULLD    Y15, Y0, Y0          // lo·nc
+	VPADDD     (R12)(DX*4), Y0, Y1  // + c0
+	VPADDD     (R13)(DX*4), Y0, Y2  // + c1
+	VMOVDQA    Y13, Y3
+	VGATHERDPS Y3, (AX)(Y1*4), Y4
+	VMOVDQA    Y13, Y3
+	VGATHERDPS Y3, (AX)(Y2*4), Y5
+	VMULPS     (R14)(DX*4), Y4, Y4
+	VMULPS     (BX)(DX*4), Y5, Y5
+	VADDPS     Y5, Y4, Y4           // gradient of the pixel's bin
+	VMOVUPS    (R10)(DX*4), Y6
+	VCMPPS     $4, Y14, Y6, Y7      // m ≠ 0 (NEQ_UQ)
+	VDIVPS     Y6, Y4, Y4
+	VANDPS     Y7, Y4, Y4           // 0 where m = 0
+	VMULPS     (SI)(DX*4), Y4, Y8
+	VMULPS     (R9)(DX*4), Y4, Y9
+	VMOVUPS    Y8, (DI)(DX*4)
+	VMOVUPS    Y9, (R8)(DX*4)
+	ADDQ       $8, DX
+	CMPQ       DX, CX
+	JLT        uploop
+updone:
+	VZEROUPPER
+	RET

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // cellWeight is one pixel's bilinear weight in one cell along an axis.
@@ -29,7 +30,18 @@ type histogram struct {
 	// colPairs is cols with every pixel's (at most two) cells side by side,
 	// nil where some pixel reaches more.
 	colPairs []cellPair
-	rowHist  *[]float32 // Forward's per-pixel-row histograms, reused
+	cols2    *colArrays // colPairs as arrays, for the vector kernels
+	// groups[r] lists the pixel rows whose first row of cells is r, where
+	// every pixel row reaches at most two rows of cells, one after the
+	// other; nil otherwise.
+	groups  [][]int
+	scratch *[]float32 // Forward's per-group histograms, reused
+}
+
+// colArrays is colPairs as one array per field.
+type colArrays struct {
+	c0, c1 []int32
+	w0, w1 []float32
 }
 
 // cellPair is a pixel's two cells along an axis; a pixel in one cell has
@@ -40,7 +52,17 @@ type cellPair struct {
 }
 
 func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram {
-	k := histogram{bins: bins, rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}, rowHist: new([]float32)}
+	k := histogram{bins: bins, rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}, scratch: new([]float32)}
+	k.groups = make([][]int, nr)
+	for i, rs := range rows {
+		if len(rs) > 2 || len(rs) == 2 && rs[1].cell != rs[0].cell+1 {
+			k.groups = nil
+			break
+		}
+		if len(rs) > 0 {
+			k.groups[rs[0].cell] = append(k.groups[rs[0].cell], i)
+		}
+	}
 	pairs := make([]cellPair, len(cols))
 	for j, cw := range cols {
 		switch len(cw) {
@@ -54,8 +76,21 @@ func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram
 		}
 	}
 	k.colPairs = pairs
+	k.cols2 = &colArrays{}
+	for _, p := range pairs {
+		k.cols2.c0, k.cols2.c1 = append(k.cols2.c0, p.c0), append(k.cols2.c1, p.c1)
+		k.cols2.w0, k.cols2.w1 = append(k.cols2.w0, p.w0), append(k.cols2.w1, p.w1)
+	}
 	return k
 }
+
+// hardPaths reports whether the two-pass kernels serve k: hard binning and
+// at most two cells per pixel column.
+func (k histogram) hardPaths() bool { return k.colPairs != nil && !k.bins.bilinear }
+
+// Overwrites implements graph.Overwriter: the hard backward pass sets every
+// pixel (the forward passes add to their cells).
+func (k histogram) Overwrites(grad bool, _ int) bool { return grad && k.hardPaths() }
 
 // hogAxis is VLFeat's HOG assignment: pixel x goes to cell c with weight
 // 1 − |(x+0.5)/b − 0.5 − c|, cells 0..⌊n/b⌋−1.
@@ -164,16 +199,16 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	y := out.Data
 	h, w := in[0].Shape[2], in[0].Shape[3]
 	csp := k.nr * k.nc
+	if k.colPairs != nil && k.groups != nil {
+		k.poolByGroups(y, b, in[0].Shape[0], h, w)
+		k.memo.Put(in[0], b)
+		return
+	}
 	reach := make([][]cellWeight, k.nr) // per cell row: pixel rows and weights
 	for i, rs := range k.rows {
 		for _, r := range rs {
 			reach[r.cell] = append(reach[r.cell], cellWeight{i, r.w})
 		}
-	}
-	if k.colPairs != nil && k.rowHist != nil {
-		k.poolByRows(y, b, in[0].Shape[0], h, w, reach)
-		k.memo.Put(in[0], b)
-		return
 	}
 	graph.ParallelFor(in[0].Shape[0]*k.nr, func(t int) {
 		img, cr := t/k.nr, t%k.nr
@@ -203,84 +238,155 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	k.memo.Put(in[0], b)
 }
 
-// poolByRows pools in two passes. First each pixel row, in parallel, bins
-// its pixels into a histogram of its own over the columns of cells (the
-// column weights only); then each row of cells, in parallel, adds the
-// histograms of the pixel rows that reach it with their row weights. A
-// pixel is binned once, where pooling straight into the cells bins it once
-// per row of cells it reaches (twice).
-func (k histogram) poolByRows(y []float32, b *binned, images, h, w int, reach [][]cellWeight) {
+// poolByGroups pools the pixel rows a group at a time: those whose first
+// row of cells is r reach only rows r and r+1, so groups of even r run in
+// parallel, then those of odd r. Each pixel row is binned once into a
+// histogram of its own over the columns of cells (the column weights
+// only), which is then added with its row weights to its group's two rows
+// of cells; the group adds those to the output at its end.
+func (k histogram) poolByGroups(y []float32, b *binned, images, h, w int) {
 	nb, nc, csp := k.bins.k, k.nc, k.nr*k.nc
 	per := nb * nc
-	if len(*k.rowHist) != images*h*per {
-		*k.rowHist = make([]float32, images*h*per)
+	// Per group: the row's histogram for even and odd pixels (see
+	// binRowHard) and the two rows of cells.
+	if len(*k.scratch) != images*k.nr*4*per {
+		*k.scratch = make([]float32, images*k.nr*4*per)
 	}
-	hist := *k.rowHist
-	graph.ParallelFor(images*h, func(row int) {
-		hr := hist[row*per : (row+1)*per]
-		if len(k.rows[row%h]) == 0 {
-			return // a row no cell takes
-		}
-		clear(hr)
-		o := row * w
-		ms, los, fs := b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w]
-		for j, cp := range k.colPairs[:w] {
-			m := ms[j]
-			if m == 0 {
-				continue
+	scratch := *k.scratch
+	tasks := (k.nr + 1) / 2
+	for phase := 0; phase < 2; phase++ {
+		graph.ParallelFor(images*tasks, func(t int) {
+			img, r0 := t/tasks, t%tasks*2+phase
+			if r0 >= k.nr || len(k.groups[r0]) == 0 {
+				return
 			}
-			lo, f := int(los[j]), fs[j]
-			v := (1 - f) * m
-			p := hr[lo*nc:]
-			p[cp.c0] += v * cp.w0
-			p[cp.c1] += v * cp.w1
-			if f != 0 {
-				v = f * m
-				p = hr[(lo+1)%nb*nc:]
-				p[cp.c0] += v * cp.w0
-				p[cp.c1] += v * cp.w1
-			}
-		}
-	})
-	graph.ParallelFor(images*k.nr, func(t int) {
-		img, cr := t/k.nr, t%k.nr
-		for bin := 0; bin < nb; bin++ {
-			dst := y[img*nb*csp+bin*csp+cr*nc:][:nc]
-			for _, pr := range reach[cr] {
-				src := hist[(img*h+pr.cell)*per+bin*nc:][:nc]
-				for c, v := range src {
-					dst[c] += pr.w * v
+			buf := scratch[(img*k.nr+r0)*4*per:][:4*per]
+			hr, acc := buf[:2*per], buf[2*per:]
+			clear(acc)
+			for _, i := range k.groups[r0] {
+				clear(hr)
+				o := (img*h + i) * w
+				ms, los, fs := b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w]
+				if k.bins.bilinear {
+					k.binRowBilinear(hr[:per], ms, los, fs)
+				} else {
+					k.binRowHard(hr, ms, los)
+				}
+				for _, r := range k.rows[i] {
+					vec.Axpy(acc[(r.cell-r0)*per:][:per], hr[:per], r.w)
 				}
 			}
-		}
-	})
+			for q := 0; q < 2 && r0+q < k.nr; q++ {
+				for bin := 0; bin < nb; bin++ {
+					vec.Axpy(y[img*nb*csp+bin*csp+(r0+q)*nc:][:nc], acc[q*per+bin*nc:][:nc], 1)
+				}
+			}
+		})
+	}
 }
 
-// unpoolRowHard is the backward pass of one pixel row i (from offset o in
-// b) for hard binning through paired columns: each pixel gathers its bin's
-// gradient from its (up to) 2×2 cells, and ∂‖g‖/∂g = g/‖g‖ takes it to
-// (dx, dy).
-func (k histogram) unpoolRowHard(gy []float32, b *binned, o, i int, gx, gyy, dx, dy []float32, csp int) {
-	var off [2]int
-	var wr [2]float32
-	for n, r := range k.rows[i] {
-		off[n], wr[n] = r.cell*k.nc, r.w
-	}
-	if len(k.rows[i]) == 1 {
-		off[1] = off[0]
-	}
-	w := len(gx)
-	ms, los := b.m[o:o+w], b.lo[o:o+w]
-	for j, cp := range k.colPairs[:w] {
+// binRowBilinear is the first pass of poolByGroups for one row under
+// bilinear binning: each pixel's (1−f)·m and f·m go to its two bins.
+func (k histogram) binRowBilinear(hr, ms []float32, los []int32, fs []float32) {
+	nb, nc := k.bins.k, k.nc
+	for j, cp := range k.colPairs[:len(ms)] {
 		m := ms[j]
 		if m == 0 {
 			continue
 		}
-		q := gy[int(los[j])*csp:]
-		q0, q1 := q[off[0]:], q[off[1]:]
-		glo := (q0[cp.c0]*cp.w0+q0[cp.c1]*cp.w1)*wr[0] + (q1[cp.c0]*cp.w0+q1[cp.c1]*cp.w1)*wr[1]
-		s := glo / m
-		dx[j], dy[j] = s*gx[j], s*gyy[j]
+		lo, f := int(los[j]), fs[j]
+		v := (1 - f) * m
+		p := hr[lo*nc:]
+		p[cp.c0] += v * cp.w0
+		p[cp.c1] += v * cp.w1
+		if f != 0 {
+			v = f * m
+			p = hr[(lo+1)%nb*nc:]
+			p[cp.c0] += v * cp.w0
+			p[cp.c1] += v * cp.w1
+		}
+	}
+}
+
+// binRowHard is the first pass of poolByGroups for one row under hard
+// binning: its even pixels go to hr[:per], its odd ones to hr[per:], and the
+// two are then added into hr[:per].
+func (k histogram) binRowHard(hr, ms []float32, los []int32) {
+	per := len(hr) / 2
+	even, odd := hr[:per], hr[per:]
+	nc := k.nc
+	cp := k.colPairs[:len(ms)]
+	j := 0
+	for ; j+1 < len(ms); j += 2 {
+		a, b := cp[j], cp[j+1]
+		pa, pb := even[int(los[j])*nc:], odd[int(los[j+1])*nc:]
+		ma, mb := ms[j], ms[j+1]
+		pa[a.c0] += ma * a.w0
+		pa[a.c1] += ma * a.w1
+		pb[b.c0] += mb * b.w0
+		pb[b.c1] += mb * b.w1
+	}
+	if j < len(ms) {
+		a := cp[j]
+		p := even[int(los[j])*nc:]
+		p[a.c0] += ms[j] * a.w0
+		p[a.c1] += ms[j] * a.w1
+	}
+	vec.Axpy(even, odd, 1)
+}
+
+// backwardHard is Backward for hard binning through paired columns. Each
+// pixel row first folds the gradients of the (up to two) rows of cells it
+// reaches into one [bin, cell column] map with its row weights; then each
+// pixel gathers its bin's gradient from its two cells of that map, and
+// ∂‖g‖/∂g = g/‖g‖ takes it to the gradient's x and y parts.
+func (k histogram) backwardHard(g, gy, d []float32, b *binned, images, h, w int) {
+	nb, nc, csp, sp := k.bins.k, k.nc, k.nr*k.nc, h*w
+	const band = 8 // pixel rows a task takes, sharing one map
+	per := (h + band - 1) / band
+	graph.ParallelFor(images*per, func(t int) {
+		img, i0 := t/per, t%per*band
+		gmap := make([]float32, nb*nc)
+		cells := gy[img*nb*csp:]
+		for i := i0; i < min(i0+band, h); i++ {
+			o, gi := img*sp+i*w, img*2*sp+i*w
+			dx, dy := d[gi:gi+w], d[gi+sp:gi+sp+w]
+			rows := k.rows[i]
+			if len(rows) == 0 {
+				clear(dx)
+				clear(dy)
+				continue
+			}
+			for bin := 0; bin < nb; bin++ {
+				m := gmap[bin*nc:][:nc]
+				r0, r1, w1 := rows[0], rows[0], float32(0)
+				if len(rows) > 1 {
+					r1, w1 = rows[1], rows[1].w
+				}
+				vec.Blend(m, cells[bin*csp+r0.cell*nc:], cells[bin*csp+r1.cell*nc:], r0.w, w1)
+				for _, r := range rows[min(2, len(rows)):] {
+					vec.Axpy(m, cells[bin*csp+r.cell*nc:][:nc], r.w)
+				}
+			}
+			unpoolHard(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], k.cols2, gmap, nc)
+		}
+	})
+}
+
+// unpoolHard sets, for each pixel j of a row with gradient (gx, gy), norm
+// m and bin lo, the gradient s·(gx, gy) with s = (gmap[lo, c0]·w0 +
+// gmap[lo, c1]·w1)/m over the pixel's two cell columns; 0 where m = 0.
+func unpoolHard(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, gmap []float32, nc int) {
+	n := len(dx)
+	dy, gx, gy, m, lo = dy[:n], gx[:n], gy[:n], m[:n], lo[:n]
+	for j := unpoolHardVec(dx, dy, gx, gy, m, lo, cols, gmap, nc); j < n; j++ {
+		if m[j] == 0 {
+			dx[j], dy[j] = 0, 0
+			continue
+		}
+		q := gmap[int(lo[j])*nc:]
+		s := (q[cols.c0[j]]*cols.w0[j] + q[cols.c1[j]]*cols.w1[j]) / m[j]
+		dx[j], dy[j] = s*gx[j], s*gy[j]
 	}
 }
 
@@ -296,16 +402,15 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 		b = k.assign(g, in[0].Shape)
 	}
 	h, w := in[0].Shape[2], in[0].Shape[3]
+	if k.hardPaths() {
+		k.backwardHard(g, gy0, d, b, in[0].Shape[0], h, w)
+		return
+	}
 	sp, csp := h*w, k.nr*k.nc
 	c := float64(k.bins.k) / (2 * math.Pi)
 	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
 		img, i := row/h, row%h
 		base := img * k.bins.k * csp
-		if k.colPairs != nil && !k.bins.bilinear {
-			o, gi := img*sp+i*w, img*2*sp+i*w
-			k.unpoolRowHard(gy0[base:], b, o, i, g[gi:gi+w], g[gi+sp:gi+sp+w], d[gi:gi+w], d[gi+sp:gi+sp+w], csp)
-			return
-		}
 		for j := 0; j < w; j++ {
 			o := img*sp + i*w + j
 			m := float64(b.m[o])

@@ -74,3 +74,11 @@ func ScaledDiffs(d, a, b, c, e []float32, f float32) {
 		d[i] = ((a[i] - b[i]) + (c[i] - e[i])) * f
 	}
 }
+
+// Blend sets d[i] = a[i]·wa + b[i]·wb.
+func Blend(d, a, b []float32, wa, wb float32) {
+	a, b = a[:len(d)], b[:len(d)]
+	for i := blendVec(d, a, b, wa, wb); i < len(d); i++ {
+		d[i] = a[i]*wa + b[i]*wb
+	}
+}

@@ -212,3 +212,27 @@ sdsloop:
 sdsdone:
 	VZEROUPPER
 	RET
+
+// func blendAVX(d, a, b *float32, wa, wb float32, n int)
+TEXT ·blendAVX(SB), NOSPLIT, $0-40
+	MOVQ         d+0(FP), DI
+	MOVQ         a+8(FP), SI
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS wa+24(FP), Y4
+	VBROADCASTSS wb+28(FP), Y5
+	MOVQ         n+32(FP), CX
+	SHRQ         $3, CX
+	JZ           bldone
+blloop:
+	VMULPS  (SI), Y4, Y0
+	VMULPS  (DX), Y5, Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     blloop
+bldone:
+	VZEROUPPER
+	RET

@@ -73,6 +73,13 @@ func TestFieldPrimitives(t *testing.T) {
 			}
 		}
 
+		Blend(d, b, c, 0.75, -2)
+		for i := range d {
+			if w := b[i]*0.75 + c[i]*-2; d[i] != w {
+				t.Fatalf("Blend n=%d [%d] = %g, want %g", n, i, d[i], w)
+			}
+		}
+
 		ScaledDiffs(d, b, c, e, x0, 0.5)
 		for i := range d {
 			if w := ((b[i] - c[i]) + (e[i] - x0[i])) * 0.5; d[i] != w {

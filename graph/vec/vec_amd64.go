@@ -211,3 +211,10 @@ func scaledDiffVec(d, a, b []float32, f float32) int {
 func scaledDiffsVec(d, a, b, c, e []float32, f float32) int {
 	return eights(len(d), hasAVX2, func(i, m int) { scaledDiffsAVX(&d[i], &a[i], &b[i], &c[i], &e[i], f, m) })
 }
+
+//go:noescape
+func blendAVX(d, a, b *float32, wa, wb float32, n int)
+
+func blendVec(d, a, b []float32, wa, wb float32) int {
+	return eights(len(d), hasAVX2, func(i, m int) { blendAVX(&d[i], &a[i], &b[i], wa, wb, m) })
+}

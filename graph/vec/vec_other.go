@@ -29,3 +29,4 @@ func sumPow6Vec(x []float32) (int, float64)                 { return 0, 0 }
 func scaledPow5Vec(d, x []float32, c float32) int           { return 0 }
 func scaledDiffVec(d, a, b []float32, f float32) int        { return 0 }
 func scaledDiffsVec(d, a, b, c, e []float32, f float32) int { return 0 }
+func blendVec(d, a, b []float32, wa, wb float32) int        { return 0 }

@@ -265,6 +265,7 @@ type packCache struct {
 	mu   sync.Mutex
 	m    map[packKey][]float32
 	free [][]float32 // column buffers
+	wino winoCache   // filters transformed for F(2×2, 3×3)
 }
 
 type packKey struct {
@@ -335,6 +336,10 @@ func (c conv) Forward(in []*Tensor, out *Tensor) {
 		if c.relu {
 			chunked(len(y), func(lo, hi int) { vec.Relu(y[lo:hi], y[lo:hi]) })
 		}
+		return
+	}
+	if c.winoUsable(q) {
+		c.winoForward(q, x, w, bias, y)
 		return
 	}
 	pw := c.pointwise(q)
@@ -445,6 +450,10 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	}
 	if q.cg == 1 && q.mg == 1 {
 		c.depthwiseBackward(q, w, gy, gx)
+		return
+	}
+	if c.winoUsable(q) {
+		c.winoBackward(q, w, gy, gx)
 		return
 	}
 	pw := c.pointwise(q)

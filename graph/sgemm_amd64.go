@@ -61,6 +61,7 @@ func avxGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb in
 
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		gemmPanelRows = mr
 		gemmPackA = func(tA bool, m, k int, a []float32, lda int) []float32 {
 			if m < mr || k == 0 {
 				return nil

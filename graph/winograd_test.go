@@ -1,0 +1,74 @@
+package graph
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// TestWinograd checks F(2×2, 3×3) against the im2col path of the same
+// convolution (a kernel without a pack cache takes it), both passes, on
+// shapes whose tiles run past the output's edge and past the last packed
+// panel, with pads 0 to 2 (the gradient's are 2 to 0), groups, bias and the
+// fused Relu.
+func TestWinograd(t *testing.T) {
+	if gemmPanelRows == 0 {
+		t.Skip("no packed matrix product on this machine")
+	}
+	rng := rand.New(rand.NewSource(4))
+	for _, c := range []struct {
+		name string
+		x, w []int
+		p    ConvParams
+		relu bool
+	}{
+		{"pad1", []int{2, 32, 7, 9}, []int{40, 32, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, false},
+		{"pad0-relu", []int{1, 48, 8, 6}, []int{32, 48, 3, 3}, ConvParams{}, true},
+		{"asymmetric", []int{1, 32, 9, 8}, []int{33, 32, 3, 3}, ConvParams{Pads: [4]int{0, 2, 1, 0}}, true},
+		{"groups-pad2", []int{1, 64, 6, 5}, []int{64, 32, 3, 3}, ConvParams{Group: 2, Pads: [4]int{2, 2, 2, 2}}, false},
+	} {
+		p := c.p.withDefaults()
+		fast := conv{p: p, packs: &packCache{}, relu: c.relu}
+		ref := conv{p: p, relu: c.relu}
+		x, w, b := randTensor(rng, c.x...), randTensor(rng, c.w...), randTensor(rng, c.w[0])
+		shape, err := fast.OutShape([][]int{c.x, c.w, {c.w[0]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q := fast.geom(c.x, c.w, shape); !fast.winoUsable(q) {
+			t.Fatalf("%s: F(2×2, 3×3) does not take %v", c.name, q)
+		}
+		in := []*Tensor{x, w, b}
+		y, want := NewTensor(shape...), NewTensor(shape...)
+		for i := range y.Data {
+			y.Data[i] = float32(math.NaN()) // every output written
+		}
+		fast.Forward(in, y)
+		ref.Forward(in, want)
+		closeTo(t, c.name+" forward", y.Data, want.Data)
+
+		gy := randTensor(rng, shape...)
+		gx, wantGx := NewTensor(c.x...), NewTensor(c.x...)
+		for i := range gx.Data {
+			gx.Data[i] = float32(math.NaN())
+		}
+		fast.Backward(0, in, want, gy, gx)
+		ref.Backward(0, in, want, gy, wantGx)
+		closeTo(t, c.name+" gradient", gx.Data, wantGx.Data)
+	}
+}
+
+// closeTo fails unless got and want agree to 1e-5 of want's largest
+// magnitude.
+func closeTo(t *testing.T, name string, got, want []float32) {
+	t.Helper()
+	scale := 1e-6
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-5*scale) {
+			t.Fatalf("%s: [%d] = %g, want %g", name, i, got[i], want[i])
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package graph
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/invrep/invrep/graph/vec"
+)
 
 // Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms
 // for Convolutional Neural Networks", CVPR 2016) for 3×3, stride-1
@@ -43,10 +47,10 @@ func (p winoPlan) oSize() int { return 16 * p.tiles * p.m }
 
 // winoUsable reports whether c can run as F(2×2, 3×3): 3×3, stride 1, no
 // dilation, pads of at most 2 (the gradient's are 2 − pad), constant weights
-// and a packed product, and enough channels that the 16 products are not
-// thin.
+// and a packed product of six-row panels (vec.WinoInput6 writes them), and
+// enough channels that the 16 products are not thin.
 func (c conv) winoUsable(q convGeom) bool {
-	if gemmPanelRows == 0 || c.packs == nil || q.kh != 3 || q.kw != 3 || c.p.Strides != [2]int{1, 1} || c.p.Dilations != [2]int{1, 1} {
+	if gemmPanelRows != 6 || c.packs == nil || q.kh != 3 || q.kw != 3 || c.p.Strides != [2]int{1, 1} || c.p.Dilations != [2]int{1, 1} {
 		return false
 	}
 	for _, p := range c.p.Pads {
@@ -148,60 +152,41 @@ func winoConv(p winoPlan, x, u, bias []float32, relu bool, y, v, o []float32) {
 
 // winoInput writes V = Bᵀ d B for every channel and tile d into v, in the
 // packed layout: V_ξ's row t (a tile), column ch at
-// [ξ][t/mr][ch·mr + t%mr], with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
+// [ξ][t/mr][ch·mr + t%mr] (see vec.WinoInput6). Each channel is first
+// copied into a zero-bordered plane that holds every tile whole.
 func winoInput(p winoPlan, x, v []float32) {
 	mr := gemmPanelRows
 	vs := p.panels * mr * p.c
-	ParallelFor(p.c, func(ch int) {
-		plane := x[ch*p.h*p.w : (ch+1)*p.h*p.w]
-		var d [4][4]float32
-		for ty := 0; ty < p.th; ty++ {
-			y0 := 2*ty - p.pt
-			for tx := 0; tx < p.tw; tx++ {
-				x0 := 2*tx - p.pl
-				if y0 >= 0 && x0 >= 0 && y0+4 <= p.h && x0+4 <= p.w {
-					for r := 0; r < 4; r++ {
-						copy(d[r][:], plane[(y0+r)*p.w+x0:])
-					}
-				} else {
-					for r := 0; r < 4; r++ {
-						for s := 0; s < 4; s++ {
-							iy, ix := y0+r, x0+s
-							d[r][s] = 0
-							if iy >= 0 && iy < p.h && ix >= 0 && ix < p.w {
-								d[r][s] = plane[iy*p.w+ix]
-							}
-						}
-					}
-				}
-				var bd [4][4]float32 // Bᵀ d
-				for s := 0; s < 4; s++ {
-					bd[0][s] = d[0][s] - d[2][s]
-					bd[1][s] = d[1][s] + d[2][s]
-					bd[2][s] = d[2][s] - d[1][s]
-					bd[3][s] = d[1][s] - d[3][s]
-				}
-				t := ty*p.tw + tx
-				at := (t/mr)*p.c*mr + ch*mr + t%mr
-				for r := 0; r < 4; r++ {
-					a, b, c, e := bd[r][0], bd[r][1], bd[r][2], bd[r][3]
-					v[(r*4+0)*vs+at] = a - c
-					v[(r*4+1)*vs+at] = b + c
-					v[(r*4+2)*vs+at] = c - b
-					v[(r*4+3)*vs+at] = b - e
-				}
-			}
-		}
-	})
-	// The panels' rows past the last tile: zero, so that they stay finite.
-	if pad := p.panels*mr - p.tiles; pad > 0 {
-		for xi := 0; xi < 16; xi++ {
-			last := v[xi*vs+(p.panels-1)*p.c*mr:][:p.c*mr]
-			for ch := 0; ch < p.c; ch++ {
-				clear(last[ch*mr+mr-pad : ch*mr+mr])
-			}
+	hp, wp := 2*p.th+2, 2*p.tw+2 // padded plane: (0, 0) is input (−pt, −pl)
+	offs := make([]int32, 8*p.panels)
+	for i := range offs {
+		if t := i/8*mr + i%8; i%8 < mr && t < p.tiles {
+			offs[i] = int32(2*(t/p.tw)*wp + 2*(t%p.tw))
 		}
 	}
+	const chunk = 8 // channels a task takes, sharing one padded plane
+	ParallelFor((p.c+chunk-1)/chunk, func(task int) {
+		pad := make([]float32, hp*wp)
+		for ch := task * chunk; ch < min(p.c, (task+1)*chunk); ch++ {
+			plane := x[ch*p.h*p.w : (ch+1)*p.h*p.w]
+			clear(pad)
+			for py := 0; py < hp; py++ {
+				iy := py - p.pt
+				if iy < 0 || iy >= p.h {
+					continue
+				}
+				// Columns px with 0 ≤ px − pl < w.
+				px0, px1 := max(0, p.pl), min(wp, p.w+p.pl)
+				if px1 > px0 {
+					copy(pad[py*wp+px0:py*wp+px1], plane[iy*p.w+px0-p.pl:])
+				}
+			}
+			// The task's last channel must not spill into the next
+			// task's first.
+			last := ch == min(p.c, (task+1)*chunk)-1
+			vec.WinoInput6(pad, offs, wp, v[ch*mr:], vs, p.c*mr, !last)
+		}
+	})
 }
 
 // winoOutput writes Aᵀ M A for every tile and output channel, M the 16

@@ -218,3 +218,21 @@ func blendAVX(d, a, b *float32, wa, wb float32, n int)
 func blendVec(d, a, b []float32, wa, wb float32) int {
 	return eights(len(d), hasAVX2, func(i, m int) { blendAVX(&d[i], &a[i], &b[i], wa, wb, m) })
 }
+
+//go:noescape
+func winoInput6AVX(plane *float32, offs *int32, groups, wp int, v *float32, vs, step int)
+
+//go:noescape
+func winoInput6WideAVX(plane *float32, offs *int32, groups, wp int, v *float32, vs, step int)
+
+func winoInput6Vec(plane []float32, offs []int32, wp int, v []float32, vs, step, groups int, spill bool) bool {
+	switch {
+	case !hasAVX2:
+		return false
+	case spill:
+		winoInput6WideAVX(&plane[0], &offs[0], groups, wp, &v[0], vs, step)
+	default:
+		winoInput6AVX(&plane[0], &offs[0], groups, wp, &v[0], vs, step)
+	}
+	return true
+}

@@ -30,3 +30,7 @@ func scaledPow5Vec(d, x []float32, c float32) int           { return 0 }
 func scaledDiffVec(d, a, b []float32, f float32) int        { return 0 }
 func scaledDiffsVec(d, a, b, c, e []float32, f float32) int { return 0 }
 func blendVec(d, a, b []float32, wa, wb float32) int        { return 0 }
+
+func winoInput6Vec(plane []float32, offs []int32, wp int, v []float32, vs, step, groups int, spill bool) bool {
+	return false
+}

@@ -16,6 +16,13 @@ import (
 // the packed micro-kernel: V_ξ is written straight into its packed layout
 // and U_ξ, computed once, is read in place.
 //
+// A 5×5 filter is four 3×3 blocks, at row and column offsets 0 and 2 (the
+// blocks at 2 without their first row or column, which the blocks at 0
+// hold): a block at offset 2 reads the tile one over, so the same
+// transformed tiles serve all four, and the four products are one with
+// four times the depth. That is 64 products per 2×2 outputs in place of
+// 100.
+//
 // The input gradient of such a convolution is one too (the filters flipped
 // and their channels swapped, the pads k−1−p), so both passes use it. The
 // transforms only add and halve, so results differ from the direct
@@ -26,35 +33,59 @@ import (
 var gemmPanelRows int
 
 // winoPlan is the geometry of one F(2×2, 3×3) convolution of c input
-// planes h×w, pads pt and pl, into m output planes oh×ow.
+// planes h×w, pads pt and pl, with a k×k filter (3, or 5 as four blocks),
+// into m output planes oh×ow.
 type winoPlan struct {
-	c, h, w, pt, pl, m, oh, ow int
-	th, tw, tiles, panels      int
+	c, h, w, pt, pl, k, m, oh, ow int
+	th, tw, tiles, panels         int
+	blocks                        int // 3×3 blocks of the filter: 1 or 4
+	// cols: the tiles are the products' columns (V_ξ [depth × tiles] times
+	// packed filters), for maps wide enough that a row of tiles fills
+	// vectors of eight; else their rows (packed V_ξ [tiles × depth] times
+	// U_ξ [depth × m]), which wastes less on the last 16-column panel of a
+	// small map.
+	cols bool
 }
 
-func newWinoPlan(c, h, w, pt, pl, m, oh, ow int) winoPlan {
-	p := winoPlan{c: c, h: h, w: w, pt: pt, pl: pl, m: m, oh: oh, ow: ow}
+func newWinoPlan(c, h, w, pt, pl, k, m, oh, ow int) winoPlan {
+	p := winoPlan{c: c, h: h, w: w, pt: pt, pl: pl, k: k, m: m, oh: oh, ow: ow, blocks: 1}
+	if k == 5 {
+		p.blocks = 4
+	}
 	p.th, p.tw = (oh+1)/2, (ow+1)/2
 	p.tiles = p.th * p.tw
 	p.panels = (p.tiles + gemmPanelRows - 1) / gemmPanelRows
+	p.cols = p.tw >= 8
 	return p
 }
 
+// depth is the products' depth: every block's channels.
+func (p winoPlan) depth() int { return p.blocks * p.c }
+
 // vSize and oSize are the lengths of the transformed inputs (packed) and
 // of the 16 products.
-func (p winoPlan) vSize() int { return 16 * p.panels * gemmPanelRows * p.c }
+func (p winoPlan) vSize() int {
+	if p.cols {
+		return 16 * p.depth() * p.tiles
+	}
+	return 16 * p.panels * gemmPanelRows * p.depth()
+}
 func (p winoPlan) oSize() int { return 16 * p.tiles * p.m }
 
-// winoUsable reports whether c can run as F(2×2, 3×3): 3×3, stride 1, no
-// dilation, pads of at most 2 (the gradient's are 2 − pad), constant weights
+// blockOffset is block b's row and column offset in the filter.
+func blockOffset(b int) (int, int) { return 2 * (b / 2), 2 * (b % 2) }
+
+// winoUsable reports whether c can run as F(2×2, 3×3): 3×3 or 5×5,
+// stride 1, no dilation, pads of at most k−1 (the gradient's are
+// k−1−pad), constant weights
 // and a packed product of six-row panels (vec.WinoInput6 writes them), and
 // enough channels that the 16 products are not thin.
 func (c conv) winoUsable(q convGeom) bool {
-	if gemmPanelRows != 6 || c.packs == nil || q.kh != 3 || q.kw != 3 || c.p.Strides != [2]int{1, 1} || c.p.Dilations != [2]int{1, 1} {
+	if gemmPanelRows != 6 || c.packs == nil || q.kh != q.kw || (q.kh != 3 && q.kh != 5) || c.p.Strides != [2]int{1, 1} || c.p.Dilations != [2]int{1, 1} {
 		return false
 	}
 	for _, p := range c.p.Pads {
-		if p > 2 {
+		if p > q.kh-1 {
 			return false
 		}
 	}
@@ -64,9 +95,9 @@ func (c conv) winoUsable(q convGeom) bool {
 // winoKey names a group's transformed filters, for the forward pass or the
 // gradient.
 type winoKey struct {
-	w        *float32
-	n, g     int
-	gradient bool
+	w              *float32
+	n, g           int
+	gradient, cols bool
 }
 
 // winoCache holds transformed filters, computed on first use.
@@ -75,11 +106,15 @@ type winoCache struct {
 	u  map[winoKey][]float32
 }
 
-// winoFilters returns group g's filters transformed: for the forward pass
-// U_ξ [cg × mg], for the gradient (filters flipped, channels swapped)
-// U_ξ [mg × cg].
-func (c conv) winoFilters(q convGeom, w []float32, g int, gradient bool) []float32 {
-	key := winoKey{&w[0], len(w), g, gradient}
+// winoFilters returns group g's filters transformed, block by block: for
+// the forward pass U_ξ [blocks·cg × mg], for the gradient (filters
+// flipped, channels swapped) U_ξ [blocks·mg × cg]; row b·channels + i is
+// block b of input channel i.
+//
+// With cols, each U_ξ is transposed and packed for gemmPacked instead, the
+// 16 of them one after another.
+func (c conv) winoFilters(q convGeom, w []float32, g int, gradient, cols bool) []float32 {
+	key := winoKey{&w[0], len(w), g, gradient, cols}
 	pc := c.packs
 	pc.wino.mu.Lock()
 	defer pc.wino.mu.Unlock()
@@ -89,27 +124,60 @@ func (c conv) winoFilters(q convGeom, w []float32, g int, gradient bool) []float
 	if pc.wino.u == nil {
 		pc.wino.u = map[winoKey][]float32{}
 	}
-	u := make([]float32, 16*q.cg*q.mg)
-	for o := 0; o < q.mg; o++ {
-		for i := 0; i < q.cg; i++ {
-			f := w[((g*q.mg+o)*q.cg+i)*9:][:9]
-			var t [16]float32
-			if gradient {
-				var r [9]float32
-				for k := range r {
-					r[k] = f[8-k]
+	k := q.kh
+	blocks := 1
+	if k == 5 {
+		blocks = 4
+	}
+	in, out := q.cg, q.mg // the product's input and output channels
+	if gradient {
+		in, out = q.mg, q.cg
+	}
+	depth := blocks * in
+	u := make([]float32, 16*depth*out)
+	f := make([]float32, k*k)
+	for o := 0; o < out; o++ {
+		for i := 0; i < in; i++ {
+			if gradient { // filter (m = i, c = o), flipped
+				src := w[((g*q.mg+i)*q.cg+o)*k*k:][:k*k]
+				for t := range f {
+					f[t] = src[k*k-1-t]
 				}
-				t = winoFilter(r[:])
-				for xi, v := range t {
-					u[xi*q.cg*q.mg+o*q.cg+i] = v
-				}
-				continue
+			} else {
+				copy(f, w[((g*q.mg+o)*q.cg+i)*k*k:][:k*k])
 			}
-			t = winoFilter(f)
-			for xi, v := range t {
-				u[xi*q.cg*q.mg+i*q.mg+o] = v
+			for b := 0; b < blocks; b++ {
+				var blk [9]float32
+				by, bx := blockOffset(b)
+				for r := 0; r < 3; r++ {
+					for s := 0; s < 3; s++ {
+						// A block at offset 2 leaves its first row or
+						// column to the block at 0.
+						if blocks > 1 && (by > 0 && r == 0 || bx > 0 && s == 0) {
+							continue
+						}
+						blk[r*3+s] = f[(by+r)*k+bx+s]
+					}
+				}
+				t := winoFilter(blk[:])
+				for xi, v := range t {
+					u[xi*depth*out+(b*in+i)*out+o] = v
+				}
 			}
 		}
+	}
+	if cols {
+		var packed []float32
+		ut := make([]float32, depth*out)
+		for xi := 0; xi < 16; xi++ {
+			for r := 0; r < depth; r++ {
+				for o := 0; o < out; o++ {
+					ut[o*depth+r] = u[xi*depth*out+r*out+o]
+				}
+			}
+			packed = append(packed, gemmPackA(false, out, depth, ut, depth)...)
+		}
+		u = packed
 	}
 	pc.wino.u[key] = u
 	return u
@@ -140,51 +208,127 @@ func winoFilter(f []float32) [16]float32 {
 // the p.m planes of y, adding bias (if any) and applying the Relu (if
 // relu). v and o are scratch of p.vSize() and p.oSize().
 func winoConv(p winoPlan, x, u, bias []float32, relu bool, y, v, o []float32) {
+	if p.cols {
+		winoConvCols(p, x, u, bias, relu, y, v, o)
+		return
+	}
 	winoInput(p, x, v)
 	mr := gemmPanelRows
-	vs, us, os := p.panels*mr*p.c, p.c*p.m, p.tiles*p.m
+	d := p.depth()
+	vs, us, os := p.panels*mr*d, d*p.m, p.tiles*p.m
 	ParallelFor(16, func(xi int) {
 		// Runs serially inside the ParallelFor: one product per core.
-		gemmPacked(v[xi*vs:(xi+1)*vs], p.tiles, p.m, p.c, u[xi*us:(xi+1)*us], p.m, 0, o[xi*os:(xi+1)*os], p.m)
+		gemmPacked(v[xi*vs:(xi+1)*vs], p.tiles, p.m, d, u[xi*us:(xi+1)*us], p.m, 0, o[xi*os:(xi+1)*os], p.m)
 	})
 	winoOutput(p, o, bias, relu, y)
 }
 
-// winoInput writes V = Bᵀ d B for every channel and tile d into v, in the
-// packed layout: V_ξ's row t (a tile), column ch at
-// [ξ][t/mr][ch·mr + t%mr] (see vec.WinoInput6). Each channel is first
-// copied into a zero-bordered plane that holds every tile whole.
+// winoConvCols is winoConv with the tiles as the products' columns: V_ξ
+// [depth × tiles] and the 16 products [m × tiles] row by row, a row of
+// tiles eight at a time.
+func winoConvCols(p winoPlan, x, u, bias []float32, relu bool, y, v, o []float32) {
+	d := p.depth()
+	vs, os := d*p.tiles, p.m*p.tiles
+	us := len(u) / 16
+	pad := winoPadding(p)
+	ParallelFor((p.c+winoChunk-1)/winoChunk, func(task int) {
+		buf := make([]float32, pad.hp*pad.wp)
+		for ch := task * winoChunk; ch < min(p.c, (task+1)*winoChunk); ch++ {
+			pad.fill(buf, x[ch*p.h*p.w:(ch+1)*p.h*p.w])
+			for b := 0; b < p.blocks; b++ {
+				by, bx := blockOffset(b)
+				for ty := 0; ty < p.th; ty++ {
+					vec.WinoInputRow(buf[(2*ty+by)*pad.wp+bx:], pad.wp, v[(b*p.c+ch)*p.tiles+ty*p.tw:], vs, p.tw)
+				}
+			}
+		}
+	})
+	ParallelFor(16, func(xi int) {
+		// Runs serially inside the ParallelFor: one product per core.
+		gemmPacked(u[xi*us:(xi+1)*us], p.m, p.tiles, d, v[xi*vs:(xi+1)*vs], p.tiles, 0, o[xi*os:(xi+1)*os], p.tiles)
+	})
+	sp := p.oh * p.ow
+	ParallelFor(p.m, func(m int) {
+		b := float32(0)
+		if bias != nil {
+			b = bias[m]
+		}
+		plane := y[m*sp : (m+1)*sp]
+		for ty := 0; ty < p.th; ty++ {
+			y0 := plane[2*ty*p.ow : (2*ty+1)*p.ow]
+			var y1 []float32
+			if 2*ty+1 < p.oh {
+				y1 = plane[(2*ty+1)*p.ow : (2*ty+2)*p.ow]
+			}
+			vec.WinoOutputRow(o[m*p.tiles+ty*p.tw:], os, y0, y1, p.tw, b, relu)
+		}
+	})
+}
+
+// winoChunk is the channels an input-transform task takes, sharing one
+// padded plane.
+const winoChunk = 8
+
+// winoPad is the zero-bordered plane that holds every tile of a plan
+// whole, for the blocks at offset 2 too: its (0, 0) is input (−pt, −pl).
+type winoPad struct {
+	hp, wp, pt, pl, h, w int
+}
+
+func winoPadding(p winoPlan) winoPad {
+	ext := (p.k - 3) / 2 // tiles past the output's, for the blocks at 2
+	return winoPad{hp: 2*(p.th+ext) + 2, wp: 2*(p.tw+ext) + 2, pt: p.pt, pl: p.pl, h: p.h, w: p.w}
+}
+
+// fill copies an input plane into buf, zero around it.
+func (pd winoPad) fill(buf, plane []float32) {
+	clear(buf)
+	px0, px1 := max(0, pd.pl), min(pd.wp, pd.w+pd.pl) // 0 ≤ px − pl < w
+	if px1 <= px0 {
+		return
+	}
+	for py := 0; py < pd.hp; py++ {
+		if iy := py - pd.pt; iy >= 0 && iy < pd.h {
+			copy(buf[py*pd.wp+px0:py*pd.wp+px1], plane[iy*pd.w+px0-pd.pl:])
+		}
+	}
+}
+
+// winoInput writes V = Bᵀ d B for every channel, block and tile d into v,
+// in the packed layout: V_ξ's row t (a tile), column b·c + ch (block b of
+// channel ch) at [ξ][t/mr][(b·c + ch)·mr + t%mr] (see vec.WinoInput6); a
+// block at offset (2, 0) or (0, 2) takes the tile one below or to the
+// right.
 func winoInput(p winoPlan, x, v []float32) {
 	mr := gemmPanelRows
-	vs := p.panels * mr * p.c
-	hp, wp := 2*p.th+2, 2*p.tw+2 // padded plane: (0, 0) is input (−pt, −pl)
-	offs := make([]int32, 8*p.panels)
+	d := p.depth()
+	vs := p.panels * mr * d
+	pad := winoPadding(p)
+	wp := pad.wp
+	offs := make([]int32, 8*p.panels) // tile corners in the padded plane
 	for i := range offs {
 		if t := i/8*mr + i%8; i%8 < mr && t < p.tiles {
 			offs[i] = int32(2*(t/p.tw)*wp + 2*(t%p.tw))
 		}
 	}
-	const chunk = 8 // channels a task takes, sharing one padded plane
-	ParallelFor((p.c+chunk-1)/chunk, func(task int) {
-		pad := make([]float32, hp*wp)
-		for ch := task * chunk; ch < min(p.c, (task+1)*chunk); ch++ {
-			plane := x[ch*p.h*p.w : (ch+1)*p.h*p.w]
-			clear(pad)
-			for py := 0; py < hp; py++ {
-				iy := py - p.pt
-				if iy < 0 || iy >= p.h {
-					continue
-				}
-				// Columns px with 0 ≤ px − pl < w.
-				px0, px1 := max(0, p.pl), min(wp, p.w+p.pl)
-				if px1 > px0 {
-					copy(pad[py*wp+px0:py*wp+px1], plane[iy*p.w+px0-p.pl:])
-				}
-			}
+	shifted := make([][]int32, p.blocks)
+	for b := range shifted {
+		by, bx := blockOffset(b)
+		shifted[b] = make([]int32, len(offs))
+		for i, o := range offs {
+			shifted[b][i] = o + int32(by*wp+bx)
+		}
+	}
+	ParallelFor((p.c+winoChunk-1)/winoChunk, func(task int) {
+		buf := make([]float32, pad.hp*wp)
+		for ch := task * winoChunk; ch < min(p.c, (task+1)*winoChunk); ch++ {
+			pad.fill(buf, x[ch*p.h*p.w:(ch+1)*p.h*p.w])
 			// The task's last channel must not spill into the next
 			// task's first.
-			last := ch == min(p.c, (task+1)*chunk)-1
-			vec.WinoInput6(pad, offs, wp, v[ch*mr:], vs, p.c*mr, !last)
+			last := ch == min(p.c, (task+1)*winoChunk)-1
+			for b, offs := range shifted {
+				vec.WinoInput6(buf, offs, wp, v[(b*p.c+ch)*mr:], vs, d*mr, !last)
+			}
 		}
 	})
 }
@@ -244,7 +388,7 @@ func winoOutput(p winoPlan, o, bias []float32, relu bool, y []float32) {
 
 // winoForward is Forward through F(2×2, 3×3), an image and group at a time.
 func (c conv) winoForward(q convGeom, x, w, bias, y []float32) {
-	p := newWinoPlan(q.cg, q.h, q.w, c.p.Pads[0], c.p.Pads[1], q.mg, q.oh, q.ow)
+	p := newWinoPlan(q.cg, q.h, q.w, c.p.Pads[0], c.p.Pads[1], q.kh, q.mg, q.oh, q.ow)
 	v, o := c.packs.take(p.vSize()), c.packs.take(p.oSize())
 	defer c.packs.give(v)
 	defer c.packs.give(o)
@@ -254,23 +398,24 @@ func (c conv) winoForward(q convGeom, x, w, bias, y []float32) {
 			if bias != nil {
 				b = bias[g*q.mg : (g+1)*q.mg]
 			}
-			winoConv(p, x[(n*q.c+g*q.cg)*q.h*q.w:], c.winoFilters(q, w, g, false), b, c.relu,
+			winoConv(p, x[(n*q.c+g*q.cg)*q.h*q.w:], c.winoFilters(q, w, g, false, p.cols), b, c.relu,
 				y[(n*q.m+g*q.mg)*q.p:], v, o)
 		}
 	}
 }
 
 // winoBackward is Backward through F(2×2, 3×3): the gradient gy (the Relu's
-// already applied) convolved with the flipped, swapped filters, pads 2 − p,
-// written over gx.
+// already applied) convolved with the flipped, swapped filters, pads
+// k − 1 − p, written over gx.
 func (c conv) winoBackward(q convGeom, w, gy, gx []float32) {
-	p := newWinoPlan(q.mg, q.oh, q.ow, 2-c.p.Pads[0], 2-c.p.Pads[1], q.cg, q.h, q.w)
+	k := q.kh
+	p := newWinoPlan(q.mg, q.oh, q.ow, k-1-c.p.Pads[0], k-1-c.p.Pads[1], k, q.cg, q.h, q.w)
 	v, o := c.packs.take(p.vSize()), c.packs.take(p.oSize())
 	defer c.packs.give(v)
 	defer c.packs.give(o)
 	for n := 0; n < q.n; n++ {
 		for g := 0; g < q.g; g++ {
-			winoConv(p, gy[(n*q.m+g*q.mg)*q.p:], c.winoFilters(q, w, g, true), nil, false,
+			winoConv(p, gy[(n*q.m+g*q.mg)*q.p:], c.winoFilters(q, w, g, true, p.cols), nil, false,
 				gx[(n*q.c+g*q.cg)*q.h*q.w:], v, o)
 		}
 	}

@@ -3,14 +3,15 @@ package graph
 import (
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 )
 
 // TestWinograd checks F(2×2, 3×3) against the im2col path of the same
 // convolution (a kernel without a pack cache takes it), both passes, on
 // shapes whose tiles run past the output's edge and past the last packed
-// panel, with pads 0 to 2 (the gradient's are 2 to 0), groups, bias and the
-// fused Relu.
+// panel, with 3×3 and 5×5 filters, pads 0 to k−1 (the gradient's are k−1
+// to 0), groups, bias and the fused Relu.
 func TestWinograd(t *testing.T) {
 	if gemmPanelRows == 0 {
 		t.Skip("no packed matrix product on this machine")
@@ -26,6 +27,12 @@ func TestWinograd(t *testing.T) {
 		{"pad0-relu", []int{1, 48, 8, 6}, []int{32, 48, 3, 3}, ConvParams{}, true},
 		{"asymmetric", []int{1, 32, 9, 8}, []int{33, 32, 3, 3}, ConvParams{Pads: [4]int{0, 2, 1, 0}}, true},
 		{"groups-pad2", []int{1, 64, 6, 5}, []int{64, 32, 3, 3}, ConvParams{Group: 2, Pads: [4]int{2, 2, 2, 2}}, false},
+		{"5x5-groups", []int{1, 64, 11, 10}, []int{96, 32, 5, 5}, ConvParams{Group: 2, Pads: [4]int{2, 2, 2, 2}}, true},
+		{"5x5-asymmetric", []int{2, 32, 9, 12}, []int{40, 32, 5, 5}, ConvParams{Pads: [4]int{4, 1, 0, 3}}, false},
+		// Wide enough for the tiles as the products' columns.
+		{"cols-odd", []int{1, 32, 7, 17}, []int{40, 32, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true},
+		{"cols-5x5", []int{2, 64, 5, 20}, []int{64, 32, 5, 5}, ConvParams{Group: 2, Pads: [4]int{2, 2, 2, 2}}, false},
+		{"cols-asymmetric", []int{1, 32, 6, 35}, []int{32, 32, 3, 3}, ConvParams{Pads: [4]int{0, 2, 1, 0}}, true},
 	} {
 		p := c.p.withDefaults()
 		fast := conv{p: p, packs: &packCache{}, relu: c.relu}
@@ -35,8 +42,12 @@ func TestWinograd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if q := fast.geom(c.x, c.w, shape); !fast.winoUsable(q) {
+		q := fast.geom(c.x, c.w, shape)
+		if !fast.winoUsable(q) {
 			t.Fatalf("%s: F(2×2, 3×3) does not take %v", c.name, q)
+		}
+		if cols := newWinoPlan(q.cg, q.h, q.w, p.Pads[0], p.Pads[1], q.kh, q.mg, q.oh, q.ow).cols; cols != strings.HasPrefix(c.name, "cols") {
+			t.Fatalf("%s: tiles as columns %v", c.name, cols)
 		}
 		in := []*Tensor{x, w, b}
 		y, want := NewTensor(shape...), NewTensor(shape...)

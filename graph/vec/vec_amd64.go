@@ -236,3 +236,36 @@ func winoInput6Vec(plane []float32, offs []int32, wp int, v []float32, vs, step,
 	}
 	return true
 }
+
+//go:noescape
+func winoInputRowAVX(src *float32, wp int, dst *float32, ds, blocks int)
+
+//go:noescape
+func winoOutputRowAVX(o *float32, os int, y0, y1 *float32, blocks int, bias float32, relu bool)
+
+// winoInputRowVec does blocks of eight tiles, a last one overlapping the
+// one before.
+func winoInputRowVec(src []float32, wp int, dst []float32, ds, n int) int {
+	if !hasAVX2 || n < 8 {
+		return 0
+	}
+	winoInputRowAVX(&src[0], wp, &dst[0], ds, n/8)
+	if n%8 != 0 {
+		winoInputRowAVX(&src[2*(n-8)], wp, &dst[n-8], ds, 1)
+	}
+	return n
+}
+
+// winoOutputRowVec does the tiles whose outputs lie whole in both rows,
+// eight at a time, a last block overlapping the one before.
+func winoOutputRowVec(o []float32, os int, y0, y1 []float32, n int, bias float32, relu bool) int {
+	full := min(n, len(y0)/2)
+	if !hasAVX2 || len(y1) == 0 || full < 8 {
+		return 0
+	}
+	winoOutputRowAVX(&o[0], os, &y0[0], &y1[0], full/8, bias, relu)
+	if full%8 != 0 {
+		winoOutputRowAVX(&o[full-8], os, &y0[2*(full-8)], &y1[2*(full-8)], 1, bias, relu)
+	}
+	return full
+}

@@ -34,3 +34,9 @@ func blendVec(d, a, b []float32, wa, wb float32) int        { return 0 }
 func winoInput6Vec(plane []float32, offs []int32, wp int, v []float32, vs, step, groups int, spill bool) bool {
 	return false
 }
+
+func winoInputRowVec(src []float32, wp int, dst []float32, ds, n int) int { return 0 }
+
+func winoOutputRowVec(o []float32, os int, y0, y1 []float32, n int, bias float32, relu bool) int {
+	return 0
+}

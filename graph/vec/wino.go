@@ -49,3 +49,65 @@ func WinoInput6(plane []float32, offs []int32, wp int, v []float32, vs, step int
 		}
 	}
 }
+
+// WinoInputRow writes V = Bᵀ d B (see WinoInput6) for a row of n tiles
+// whose 4×4 windows start at src[2j] (rows wp apart, so src holds at least
+// 3·wp + 2n + 2 values): element ξ of tile j goes to dst[ξ·ds + j].
+func WinoInputRow(src []float32, wp int, dst []float32, ds, n int) {
+	if n <= 0 {
+		return
+	}
+	_ = src[3*wp+2*n+1]
+	_ = dst[15*ds+n-1]
+	for j := winoInputRowVec(src, wp, dst, ds, n); j < n; j++ {
+		o := 2 * j
+		var bd [4][4]float32 // Bᵀ d
+		for s := 0; s < 4; s++ {
+			d0, d1, d2, d3 := src[o+s], src[o+wp+s], src[o+2*wp+s], src[o+3*wp+s]
+			bd[0][s], bd[1][s], bd[2][s], bd[3][s] = d0-d2, d1+d2, d2-d1, d1-d3
+		}
+		for row := 0; row < 4; row++ {
+			a, b, c, e := bd[row][0], bd[row][1], bd[row][2], bd[row][3]
+			dst[(4*row+0)*ds+j] = a - c
+			dst[(4*row+1)*ds+j] = b + c
+			dst[(4*row+2)*ds+j] = c - b
+			dst[(4*row+3)*ds+j] = b - e
+		}
+	}
+}
+
+// WinoOutputRow writes the output transform Aᵀ M A of F(2×2, 3×3),
+// Aᵀ = [1 1 1 0; 0 1 −1 −1], for a row of n tiles whose 16 products are
+// o[ξ·os + j]: tile j's 2×2 outputs, plus bias and through a Relu if relu,
+// go to y0[2j], y0[2j+1] and y1[2j], y1[2j+1], as far as y0 and y1 reach
+// (y1 empty for a last tile row past the output's edge).
+func WinoOutputRow(o []float32, os int, y0, y1 []float32, n int, bias float32, relu bool) {
+	if n <= 0 {
+		return
+	}
+	_ = o[15*os+n-1]
+	if len(y1) > 0 && len(y1) < len(y0) {
+		panic("vec: WinoOutputRow's second row shorter than its first")
+	}
+	for j := winoOutputRowVec(o, os, y0, y1, n, bias, relu); j < n; j++ {
+		var am [2][4]float32 // Aᵀ M
+		for c := 0; c < 4; c++ {
+			a, b, cc, e := o[c*os+j], o[(4+c)*os+j], o[(8+c)*os+j], o[(12+c)*os+j]
+			am[0][c] = a + b + cc
+			am[1][c] = b - cc - e
+		}
+		for i, row := range [2][]float32{y0, y1} {
+			a, b, c, e := am[i][0], am[i][1], am[i][2], am[i][3]
+			r0, r1 := a+b+c+bias, b-c-e+bias
+			if relu {
+				r0, r1 = max(r0, 0), max(r1, 0)
+			}
+			if 2*j < len(row) {
+				row[2*j] = r0
+			}
+			if 2*j+1 < len(row) {
+				row[2*j+1] = r1
+			}
+		}
+	}
+}

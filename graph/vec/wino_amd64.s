@@ -148,3 +148,158 @@ wwloop:
 	JNZ     wwloop
 	VZEROUPPER
 	RET
+
+// LOADROW loads a row of the windows of eight tiles two floats apart from
+// base: columns 0..3 of each (floats 2j … 2j+3) into a..d, splitting even
+// and odd floats with Y13, Y14.
+#define LOADROW(base, a, b, c, d) \
+	VMOVUPS (base), Y13; \
+	VMOVUPS 32(base), Y14; \
+	VSHUFPS $0x88, Y14, Y13, a; \
+	VSHUFPS $0xDD, Y14, Y13, b; \
+	VPERMPD $0xD8, a, a; \
+	VPERMPD $0xD8, b, b; \
+	VMOVUPS 8(base), Y13; \
+	VMOVUPS 40(base), Y14; \
+	VSHUFPS $0x88, Y14, Y13, c; \
+	VSHUFPS $0xDD, Y14, Y13, d; \
+	VPERMPD $0xD8, c, c; \
+	VPERMPD $0xD8, d, d
+
+// func winoInputRowAVX(src *float32, wp int, dst *float32, ds, blocks int)
+// WinoInputRow for blocks of eight tiles.
+TEXT ·winoInputRowAVX(SB), NOSPLIT, $0-40
+	MOVQ src+0(FP), SI
+	MOVQ wp+8(FP), R9
+	SHLQ $2, R9
+	MOVQ dst+16(FP), DI
+	MOVQ ds+24(FP), R10
+	SHLQ $2, R10
+	MOVQ blocks+32(FP), CX
+wrloop:
+	LEAQ   (SI)(R9*1), R12 // row 1
+	LEAQ   (R12)(R9*1), R13 // row 2
+	LEAQ   (R13)(R9*1), BX  // row 3
+	MOVQ   DI, AX
+	LOADROW(SI, Y0, Y1, Y2, Y3)
+	LOADROW(R13, Y4, Y5, Y6, Y7)
+	VSUBPS Y4, Y0, Y8
+	VSUBPS Y5, Y1, Y9
+	VSUBPS Y6, Y2, Y10
+	VSUBPS Y7, Y3, Y11
+	COLSWIDE(Y8, Y9, Y10, Y11)
+	LOADROW(R12, Y0, Y1, Y2, Y3)
+	VADDPS Y4, Y0, Y8
+	VADDPS Y5, Y1, Y9
+	VADDPS Y6, Y2, Y10
+	VADDPS Y7, Y3, Y11
+	COLSWIDE(Y8, Y9, Y10, Y11)
+	VSUBPS Y0, Y4, Y8
+	VSUBPS Y1, Y5, Y9
+	VSUBPS Y2, Y6, Y10
+	VSUBPS Y3, Y7, Y11
+	COLSWIDE(Y8, Y9, Y10, Y11)
+	LOADROW(BX, Y4, Y5, Y6, Y7)
+	VSUBPS Y4, Y0, Y8
+	VSUBPS Y5, Y1, Y9
+	VSUBPS Y6, Y2, Y10
+	VSUBPS Y7, Y3, Y11
+	COLSWIDE(Y8, Y9, Y10, Y11)
+	ADDQ   $64, SI
+	ADDQ   $32, DI
+	DECQ   CX
+	JNZ    wrloop
+	VZEROUPPER
+	RET
+
+// func winoOutputRowAVX(o *float32, os int, y0, y1 *float32, blocks int, bias float32, relu bool)
+// WinoOutputRow for blocks of eight tiles, sums in the scalar code's order.
+TEXT ·winoOutputRowAVX(SB), NOSPLIT, $0-45
+	MOVQ         o+0(FP), SI
+	MOVQ         os+8(FP), R10
+	SHLQ         $2, R10
+	LEAQ         (R10)(R10*1), R9
+	ADDQ         R9, R9 // 4·os
+	MOVQ         y0+16(FP), DI
+	MOVQ         y1+24(FP), DX
+	MOVQ         blocks+32(FP), CX
+	VBROADCASTSS bias+40(FP), Y15
+	MOVBLZX      relu+44(FP), AX
+	VXORPS       Y14, Y14, Y14
+worloop:
+	MOVQ SI, R8
+	// Column c of Aᵀ M: Y4+c (row 0) and Y8+c (row 1).
+	LEAQ    (R8)(R9*1), R11
+	LEAQ    (R11)(R9*1), R12
+	LEAQ    (R12)(R9*1), R13
+	VMOVUPS (R11), Y1
+	VADDPS  (R8), Y1, Y4
+	VADDPS  (R12), Y4, Y4
+	VSUBPS  (R12), Y1, Y8
+	VSUBPS  (R13), Y8, Y8
+	ADDQ    R10, R8
+	LEAQ    (R8)(R9*1), R11
+	LEAQ    (R11)(R9*1), R12
+	LEAQ    (R12)(R9*1), R13
+	VMOVUPS (R11), Y1
+	VADDPS  (R8), Y1, Y5
+	VADDPS  (R12), Y5, Y5
+	VSUBPS  (R12), Y1, Y9
+	VSUBPS  (R13), Y9, Y9
+	ADDQ    R10, R8
+	LEAQ    (R8)(R9*1), R11
+	LEAQ    (R11)(R9*1), R12
+	LEAQ    (R12)(R9*1), R13
+	VMOVUPS (R11), Y1
+	VADDPS  (R8), Y1, Y6
+	VADDPS  (R12), Y6, Y6
+	VSUBPS  (R12), Y1, Y10
+	VSUBPS  (R13), Y10, Y10
+	ADDQ    R10, R8
+	LEAQ    (R8)(R9*1), R11
+	LEAQ    (R11)(R9*1), R12
+	LEAQ    (R12)(R9*1), R13
+	VMOVUPS (R11), Y1
+	VADDPS  (R8), Y1, Y7
+	VADDPS  (R12), Y7, Y7
+	VSUBPS  (R12), Y1, Y11
+	VSUBPS  (R13), Y11, Y11
+	// Rows: a+b+c+bias and b−c−e+bias.
+	VADDPS  Y5, Y4, Y0
+	VADDPS  Y6, Y0, Y0
+	VADDPS  Y15, Y0, Y0
+	VSUBPS  Y6, Y5, Y1
+	VSUBPS  Y7, Y1, Y1
+	VADDPS  Y15, Y1, Y1
+	VADDPS  Y9, Y8, Y2
+	VADDPS  Y10, Y2, Y2
+	VADDPS  Y15, Y2, Y2
+	VSUBPS  Y10, Y9, Y3
+	VSUBPS  Y11, Y3, Y3
+	VADDPS  Y15, Y3, Y3
+	TESTQ   AX, AX
+	JZ      wornorelu
+	VMAXPS  Y14, Y0, Y0
+	VMAXPS  Y14, Y1, Y1
+	VMAXPS  Y14, Y2, Y2
+	VMAXPS  Y14, Y3, Y3
+wornorelu:
+	VUNPCKLPS  Y1, Y0, Y12
+	VUNPCKHPS  Y1, Y0, Y13
+	VPERM2F128 $0x20, Y13, Y12, Y4
+	VPERM2F128 $0x31, Y13, Y12, Y5
+	VMOVUPS    Y4, (DI)
+	VMOVUPS    Y5, 32(DI)
+	VUNPCKLPS  Y3, Y2, Y12
+	VUNPCKHPS  Y3, Y2, Y13
+	VPERM2F128 $0x20, Y13, Y12, Y4
+	VPERM2F128 $0x31, Y13, Y12, Y5
+	VMOVUPS    Y4, (DX)
+	VMOVUPS    Y5, 32(DX)
+	ADDQ       $32, SI
+	ADDQ       $64, DI
+	ADDQ       $64, DX
+	DECQ       CX
+	JNZ        worloop
+	VZEROUPPER
+	RET

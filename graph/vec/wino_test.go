@@ -62,3 +62,56 @@ func TestWinoInput6(t *testing.T) {
 		}
 	}
 }
+
+// TestWinoRows checks WinoInputRow and WinoOutputRow, vector blocks and
+// scalar rest, against their scalar forms on rows of tiles that end inside
+// and past a block of eight, and outputs cut short by the rows' ends.
+func TestWinoRows(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	withAVX := func(avx bool, f func()) {
+		old := hasAVX2
+		defer func() { hasAVX2 = old }()
+		hasAVX2 = hasAVX2 && avx
+		f()
+	}
+	for _, n := range []int{1, 7, 8, 13, 21} {
+		wp := 2*n + 5
+		src := randRow(rng, 4*wp)
+		ds := n + 3
+		want, got := make([]float32, 16*ds), make([]float32, 16*ds)
+		withAVX(false, func() { WinoInputRow(src, wp, want, ds, n) })
+		withAVX(true, func() { WinoInputRow(src, wp, got, ds, n) })
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("input n=%d: [%d] = %g, scalar %g", n, i, got[i], want[i])
+			}
+		}
+		o := randRow(rng, 16*ds)
+		for _, cut := range []int{0, 1, 3} { // outputs missing at a row's end
+			if cut >= 2*n {
+				continue
+			}
+			for _, relu := range []bool{false, true} {
+				for _, second := range []bool{true, false} {
+					rows := func(avx bool) (y0, y1 []float32) {
+						y0, y1 = make([]float32, 2*n-cut+2), make([]float32, 2*n-cut+2)
+						r0, r1 := y0[:2*n-cut], y1[:2*n-cut]
+						if !second {
+							r1 = nil
+						}
+						withAVX(avx, func() { WinoOutputRow(o, ds, r0, r1, n, 0.25, relu) })
+						return y0, y1
+					}
+					w0, w1 := rows(false)
+					g0, g1 := rows(true)
+					for i := range w0 {
+						if g0[i] != w0[i] || g1[i] != w1[i] {
+							t.Fatalf("output n=%d cut=%d relu=%v second=%v: [%d] = %g,%g, scalar %g,%g",
+								n, cut, relu, second, i, g0[i], g1[i], w0[i], w1[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

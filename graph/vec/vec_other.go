@@ -40,3 +40,6 @@ func winoInputRowVec(src []float32, wp int, dst []float32, ds, n int) int { retu
 func winoOutputRowVec(o []float32, os int, y0, y1 []float32, n int, bias float32, relu bool) int {
 	return 0
 }
+
+// hasAVX2 is false off amd64: the scalar loops do everything.
+var hasAVX2 = false

@@ -200,21 +200,42 @@ func (c conv) im2colRow(q convGeom, x []float32, cols []float32, ch, ki int) {
 // run in parallel (when par is set) without two writing one pixel: by
 // channel, a 3-channel first layer kept one core idle a third of the time.
 func (c conv) col2im(q convGeom, cols []float32, gx []float32, par bool) {
-	each := func(t int) { c.col2imRow(q, cols, gx, t/q.h, t%q.h) }
+	const rows = 4 // input rows a task takes, sharing its scratch
+	n := q.cg * q.h
+	each := func(t int) {
+		var acc []float32
+		for r := t * rows; r < min(n, (t+1)*rows); r++ {
+			acc = c.col2imRow(q, cols, gx, r/q.h, r%q.h, acc)
+		}
+	}
 	if par {
-		ParallelFor(q.cg*q.h, each)
+		ParallelFor((n+rows-1)/rows, each)
 		return
 	}
-	for t := 0; t < q.cg*q.h; t++ {
+	for t := 0; t < (n+rows-1)/rows; t++ {
 		each(t)
 	}
 }
 
-func (c conv) col2imRow(q convGeom, cols []float32, gx []float32, ch, iy int) {
+// col2imRow adds into input row iy of channel ch every tap that lands on
+// it. With a column stride (and no dilation), the pixels of the row fall
+// into stride phases, and the taps kj ≡ kj0 (mod stride) of a phase land
+// on pixels one stride apart, shifted by a whole stride per tap: they are
+// summed as contiguous rows into acc (returned for reuse), and the row
+// gets one strided addition per pixel in place of one per tap.
+func (c conv) col2imRow(q convGeom, cols []float32, gx []float32, ch, iy int, acc []float32) []float32 {
 	sh, sw := c.p.Strides[0], c.p.Strides[1]
 	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
 	pt, pl := c.p.Pads[0], c.p.Pads[1]
 	dst := gx[(ch*q.h+iy)*q.w : (ch*q.h+iy+1)*q.w]
+	phased := sw > 1 && dw == 1
+	span := q.ow + (q.kw+sw-1)/sw // an accumulator's length
+	if phased {
+		if len(acc) < sw*span {
+			acc = make([]float32, sw*span)
+		}
+		clear(acc[:sw*span])
+	}
 	for ki := 0; ki < q.kh; ki++ {
 		t := iy + pt - ki*dh // = oy·sh
 		if t < 0 || t%sh != 0 || t/sh >= q.oh {
@@ -226,9 +247,16 @@ func (c conv) col2imRow(q convGeom, cols []float32, gx []float32, ch, iy int) {
 			if ox1 <= ox0 {
 				continue
 			}
-			ix0 := ox0*sw + kj*dw - pl
 			r := (ch*q.kh+ki)*q.kw + kj
 			src := cols[r*q.p+oy*q.ow+ox0 : r*q.p+oy*q.ow+ox1]
+			if phased {
+				// Tap kj = kj0 + u·sw lands on pixel (ox + u)·sw + kj0 − pl.
+				kj0, u := kj%sw, kj/sw
+				a := acc[kj0*span:]
+				vec.Axpy(a[ox0+u:ox1+u], src, 1)
+				continue
+			}
+			ix0 := ox0*sw + kj*dw - pl
 			if sw == 1 {
 				vec.Axpy(dst[ix0:ix0+len(src)], src, 1)
 				continue
@@ -240,6 +268,17 @@ func (c conv) col2imRow(q convGeom, cols []float32, gx []float32, ch, iy int) {
 			}
 		}
 	}
+	if phased {
+		for kj0 := 0; kj0 < sw && kj0 < q.kw; kj0++ {
+			a := acc[kj0*span : (kj0+1)*span]
+			for b, v := range a {
+				if ix := b*sw + kj0 - pl; ix >= 0 && ix < q.w {
+					dst[ix] += v
+				}
+			}
+		}
+	}
+	return acc
 }
 
 // gemm computes C = op(A)·op(B) + beta·C for row-major float32 matrices

@@ -32,6 +32,10 @@ TEXT ·kernel6x16(SB), NOSPLIT, $0-49
 	TESTQ CX, CX
 	JE store
 loop:
+	// The packed A ahead, and B eight rows ahead: read in place, its rows
+	// are far apart.
+	PREFETCHT0 256(SI)
+	PREFETCHT0 (DI)(R9*8)
 	VMOVUPS (DI), Y12
 	VMOVUPS 32(DI), Y13
 	VBROADCASTSS 0(SI), Y14

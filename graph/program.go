@@ -61,7 +61,7 @@ func (g *Graph) Compile(loss *Node, outputs ...*Node) (p *Program, err error) {
 		gorgonia.Read(loss.n, &p.lossVal)
 		gorgonia.Read(grads[0], &p.gradVal)
 	}
-	p.vm = gorgonia.NewTapeMachine(g.g)
+	p.vm = gorgonia.NewTapeMachine(g.g, gorgonia.WithEngine(addEngine{}))
 	g.g = nil // further ops would not be part of the compiled program
 	return p, nil
 }

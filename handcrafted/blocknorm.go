@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // blockNorm is UoCTTI's block normalisation (SPEC §3.2 layer 5): a block of
@@ -48,11 +49,8 @@ func (k blockNorm) bands(shape []int, f func(n, p0, p1 int)) {
 func (k blockNorm) norms(x []float32, sp, p0 int, nrm []float32) {
 	clear(nrm)
 	for ch := 0; ch < 12*k.no; ch++ {
-		if !k.selected(ch) {
-			continue
-		}
-		for i, v := range x[ch*sp+p0:][:len(nrm)] {
-			nrm[i] += v * v
+		if k.selected(ch) {
+			vec.AddMul(nrm, x[ch*sp+p0:][:len(nrm)], x[ch*sp+p0:])
 		}
 	}
 	for i, v := range nrm {
@@ -68,10 +66,7 @@ func (k blockNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
 		nrm := make([]float32, p1-p0)
 		k.norms(xs, sp, p0, nrm)
 		for ch := 0; ch < c; ch++ {
-			src, dst := xs[ch*sp+p0:][:len(nrm)], ys[ch*sp+p0:][:len(nrm)]
-			for i, v := range src {
-				dst[i] = v * nrm[i]
-			}
+			vec.Mul(ys[ch*sp+p0:][:len(nrm)], xs[ch*sp+p0:], nrm)
 		}
 	})
 }
@@ -88,10 +83,7 @@ func (k blockNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 		nrm, dot := make([]float32, m), make([]float32, m)
 		k.norms(xs, sp, p0, nrm)
 		for ch := 0; ch < c; ch++ {
-			xr, gr := xs[ch*sp+p0:][:m], gs[ch*sp+p0:][:m]
-			for i, v := range xr {
-				dot[i] += gr[i] * v
-			}
+			vec.AddMul(dot, gs[ch*sp+p0:][:m], xs[ch*sp+p0:])
 		}
 		for i, v := range nrm {
 			dot[i] *= v * v * v
@@ -99,14 +91,10 @@ func (k blockNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 		for ch := 0; ch < c; ch++ {
 			xr, gr, dr := xs[ch*sp+p0:][:m], gs[ch*sp+p0:][:m], ds[ch*sp+p0:][:m]
 			if k.selected(ch) {
-				for i, v := range gr {
-					dr[i] = v*nrm[i] - xr[i]*dot[i]
-				}
+				vec.MulSub(dr, gr, nrm, xr, dot)
 				continue
 			}
-			for i, v := range gr {
-				dr[i] = v * nrm[i]
-			}
+			vec.Mul(dr, gr, nrm)
 		}
 	})
 }

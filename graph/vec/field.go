@@ -82,3 +82,28 @@ func Blend(d, a, b []float32, wa, wb float32) {
 		d[i] = a[i]*wa + b[i]*wb
 	}
 }
+
+// Mul sets d[i] = a[i]·b[i].
+func Mul(d, a, b []float32) {
+	a, b = a[:len(d)], b[:len(d)]
+	for i := mulVec(d, a, b); i < len(d); i++ {
+		d[i] = a[i] * b[i]
+	}
+}
+
+// AddMul adds a[i]·b[i] to d[i].
+func AddMul(d, a, b []float32) {
+	a, b = a[:len(d)], b[:len(d)]
+	for i := addMulVec(d, a, b); i < len(d); i++ {
+		d[i] += a[i] * b[i]
+	}
+}
+
+// MulSub sets d[i] = a[i]·b[i] − c[i]·e[i].
+func MulSub(d, a, b, c, e []float32) {
+	n := len(d)
+	a, b, c, e = a[:n], b[:n], c[:n], e[:n]
+	for i := mulSubVec(d, a, b, c, e); i < n; i++ {
+		d[i] = a[i]*b[i] - c[i]*e[i]
+	}
+}

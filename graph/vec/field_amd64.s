@@ -236,3 +236,76 @@ blloop:
 bldone:
 	VZEROUPPER
 	RET
+
+// func mulAVX(d, a, b *float32, n int)
+TEXT ·mulAVX(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ   muldone
+mulloop:
+	VMOVUPS (SI), Y0
+	VMULPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     mulloop
+muldone:
+	VZEROUPPER
+	RET
+
+// func addMulAVX(d, a, b *float32, n int)
+// d += a·b, the product rounded before the sum (no fused multiply-add), as
+// the scalar loop.
+TEXT ·addMulAVX(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ   amdone
+amloop:
+	VMOVUPS (SI), Y0
+	VMULPS  (DX), Y0, Y0
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     amloop
+amdone:
+	VZEROUPPER
+	RET
+
+// func mulSubAVX(d, a, b, c, e *float32, n int)
+TEXT ·mulSubAVX(SB), NOSPLIT, $0-48
+	MOVQ d+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ c+24(FP), R8
+	MOVQ e+32(FP), R9
+	MOVQ n+40(FP), CX
+	SHRQ $3, CX
+	JZ   msdone
+msloop:
+	VMOVUPS (SI), Y0
+	VMULPS  (DX), Y0, Y0
+	VMOVUPS (R8), Y1
+	VMULPS  (R9), Y1, Y1
+	VSUBPS  Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	DECQ    CX
+	JNZ     msloop
+msdone:
+	VZEROUPPER
+	RET

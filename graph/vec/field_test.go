@@ -80,6 +80,29 @@ func TestFieldPrimitives(t *testing.T) {
 			}
 		}
 
+		Mul(d, b, c)
+		for i := range d {
+			if w := b[i] * c[i]; d[i] != w {
+				t.Fatalf("Mul n=%d [%d] = %g, want %g", n, i, d[i], w)
+			}
+		}
+
+		d0 := append([]float32(nil), e...)
+		copy(d, e)
+		AddMul(d, b, c)
+		for i := range d {
+			if w := d0[i] + b[i]*c[i]; d[i] != w {
+				t.Fatalf("AddMul n=%d [%d] = %g, want %g", n, i, d[i], w)
+			}
+		}
+
+		MulSub(d, b, c, e, x0)
+		for i := range d {
+			if w := b[i]*c[i] - e[i]*x0[i]; d[i] != w {
+				t.Fatalf("MulSub n=%d [%d] = %g, want %g", n, i, d[i], w)
+			}
+		}
+
 		ScaledDiffs(d, b, c, e, x0, 0.5)
 		for i := range d {
 			if w := ((b[i] - c[i]) + (e[i] - x0[i])) * 0.5; d[i] != w {

@@ -269,3 +269,29 @@ func winoOutputRowVec(o []float32, os int, y0, y1 []float32, n int, bias float32
 	}
 	return full
 }
+
+//go:noescape
+func mulAVX(d, a, b *float32, n int)
+
+//go:noescape
+func addMulAVX(d, a, b *float32, n int)
+
+//go:noescape
+func mulSubAVX(d, a, b, c, e *float32, n int)
+
+func mulVec(d, a, b []float32) int {
+	return eights(len(d), hasAVX2, func(i, m int) { mulAVX(&d[i], &a[i], &b[i], m) })
+}
+
+// addMulVec may not redo elements: whole blocks only.
+func addMulVec(d, a, b []float32) int {
+	n := whole(len(d))
+	if n > 0 {
+		addMulAVX(&d[0], &a[0], &b[0], n)
+	}
+	return n
+}
+
+func mulSubVec(d, a, b, c, e []float32) int {
+	return eights(len(d), hasAVX2, func(i, m int) { mulSubAVX(&d[i], &a[i], &b[i], &c[i], &e[i], m) })
+}

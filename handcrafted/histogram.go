@@ -158,52 +158,63 @@ type binned struct {
 }
 
 func (k histogram) assign(g []float32, shape []int) *binned {
-	h, w := shape[2], shape[3]
-	sp := h * w
-	n := shape[0] * sp
-	// The buffers of the last run are reused: every pixel's m is written,
-	// and lo and f wherever m is not 0 (hard binning leaves f at 0).
+	b := k.buffers(shape)
+	graph.ParallelFor(shape[0]*shape[2], func(row int) { k.binRow(b, g, shape, row) })
+	return b
+}
+
+// buffers returns the assignment's buffers, those of the last run where
+// they fit: every pixel's m is written, and lo and f wherever m is not 0
+// (hard binning leaves f at 0).
+func (k histogram) buffers(shape []int) *binned {
+	n := shape[0] * shape[2] * shape[3]
 	b, ok := k.memo.Last().(*binned)
 	if !ok || len(b.m) != n {
 		b = &binned{lo: make([]int32, n), f: make([]float32, n), m: make([]float32, n)}
 	}
-	graph.ParallelFor(shape[0]*h, func(row int) {
-		img, i := row/h, row%h
-		if !k.bins.bilinear {
-			gi, o := img*2*sp+i*w, img*sp+i*w
-			hardBins(b.lo[o:o+w], b.m[o:o+w], g[gi:gi+w], g[gi+sp:gi+sp+w], k.bins.ox, k.bins.oy)
-			return
-		}
-		for j := 0; j < w; j++ {
-			gi := img*2*sp + i*w + j
-			o := img*sp + i*w + j
-			gx, gy := g[gi], g[gi+sp]
-			m := math.Sqrt(float64(gx)*float64(gx) + float64(gy)*float64(gy))
-			b.m[o] = float32(m)
-			if m == 0 {
-				continue
-			}
-			nt := k.bins.angle(gx, gy)
-			lo := math.Floor(nt)
-			b.lo[o] = int32(int(lo) % k.bins.k)
-			b.f[o] = float32(nt - lo)
-		}
-	})
 	return b
+}
+
+// binRow assigns the pixels of one row (of all images' rows) of the
+// gradients g.
+func (k histogram) binRow(b *binned, g []float32, shape []int, row int) {
+	h, w := shape[2], shape[3]
+	sp := h * w
+	img, i := row/h, row%h
+	if !k.bins.bilinear {
+		gi, o := img*2*sp+i*w, img*sp+i*w
+		hardBins(b.lo[o:o+w], b.m[o:o+w], g[gi:gi+w], g[gi+sp:gi+sp+w], k.bins.ox, k.bins.oy)
+		return
+	}
+	for j := 0; j < w; j++ {
+		gi := img*2*sp + i*w + j
+		o := img*sp + i*w + j
+		gx, gy := g[gi], g[gi+sp]
+		m := math.Sqrt(float64(gx)*float64(gx) + float64(gy)*float64(gy))
+		b.m[o] = float32(m)
+		if m == 0 {
+			continue
+		}
+		nt := k.bins.angle(gx, gy)
+		lo := math.Floor(nt)
+		b.lo[o] = int32(int(lo) % k.bins.k)
+		b.f[o] = float32(nt - lo)
+	}
 }
 
 // Forward pools in parallel by rows of cells: each takes the pixel rows
 // that reach it, so no two write the same cell.
 func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
-	b := k.assign(in[0].Data, in[0].Shape)
 	y := out.Data
 	h, w := in[0].Shape[2], in[0].Shape[3]
 	csp := k.nr * k.nc
 	if k.colPairs != nil && k.groups != nil {
-		k.poolByGroups(y, b, in[0].Shape[0], h, w)
+		b := k.buffers(in[0].Shape)
+		k.poolByGroups(y, b, in[0].Data, in[0].Shape)
 		k.memo.Put(in[0], b)
 		return
 	}
+	b := k.assign(in[0].Data, in[0].Shape)
 	reach := make([][]cellWeight, k.nr) // per cell row: pixel rows and weights
 	for i, rs := range k.rows {
 		for _, r := range rs {
@@ -238,13 +249,16 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	k.memo.Put(in[0], b)
 }
 
-// poolByGroups pools the pixel rows a group at a time: those whose first
-// row of cells is r reach only rows r and r+1, so groups of even r run in
-// parallel, then those of odd r. Each pixel row is binned once into a
-// histogram of its own over the columns of cells (the column weights
-// only), which is then added with its row weights to its group's two rows
-// of cells; the group adds those to the output at its end.
-func (k histogram) poolByGroups(y []float32, b *binned, images, h, w int) {
+// poolByGroups assigns the gradients g and pools the pixel rows a group at
+// a time: those whose first row of cells is r reach only rows r and r+1,
+// so groups of even r run in parallel, then those of odd r. Each pixel row
+// is assigned and binned once into a histogram of its own over the
+// columns of cells (the column weights only), which is then added with its
+// row weights to its group's two rows of cells; the group adds those to
+// the output at its end. Rows that reach no cell are not assigned: no pass
+// reads them.
+func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int) {
+	images, h, w := shape[0], shape[2], shape[3]
 	nb, nc, csp := k.bins.k, k.nc, k.nr*k.nc
 	per := nb * nc
 	// Per group: the row's histogram for even and odd pixels (see
@@ -264,6 +278,7 @@ func (k histogram) poolByGroups(y []float32, b *binned, images, h, w int) {
 			hr, acc := buf[:2*per], buf[2*per:]
 			clear(acc)
 			for _, i := range k.groups[r0] {
+				k.binRow(b, g, shape, img*h+i)
 				clear(hr)
 				o := (img*h + i) * w
 				ms, los, fs := b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w]

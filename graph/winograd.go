@@ -349,27 +349,15 @@ func winoOutput(p winoPlan, o, bias []float32, relu bool, y []float32) {
 				s[xi] = o[xi*os+t*p.m:][:p.m]
 			}
 			for m := 0; m < p.m; m++ {
-				var am [2][4]float32 // Aᵀ M
-				for c := 0; c < 4; c++ {
-					a, b, cc, e := s[c][m], s[4+c][m], s[8+c][m], s[12+c][m]
-					am[0][c] = a + b + cc
-					am[1][c] = b - cc - e
+				var mm [16]float32
+				for xi := range mm {
+					mm[xi] = s[xi][m]
 				}
 				b0 := float32(0)
 				if bias != nil {
 					b0 = bias[m]
 				}
-				var r [2][2]float32
-				for i := 0; i < 2; i++ {
-					a, b, c, e := am[i][0], am[i][1], am[i][2], am[i][3]
-					r[i][0] = a + b + c + b0
-					r[i][1] = b - c - e + b0
-				}
-				if relu {
-					for i := range r {
-						r[i][0], r[i][1] = max(r[i][0], 0), max(r[i][1], 0)
-					}
-				}
+				r := vec.WinoTileOutput(&mm, b0, relu)
 				dst := y[m*sp:]
 				if full {
 					dst[oy*p.ow+ox], dst[oy*p.ow+ox+1] = r[0][0], r[0][1]

@@ -32,22 +32,26 @@ func WinoInput6(plane []float32, offs []int32, wp int, v []float32, vs, step int
 	}
 	for i := 0; i < groups; i++ {
 		for r := 0; r < 6; r++ {
-			o := int(offs[8*i+r])
-			var bd [4][4]float32 // Bᵀ d
-			for s := 0; s < 4; s++ {
-				d0, d1, d2, d3 := plane[o+s], plane[o+wp+s], plane[o+2*wp+s], plane[o+3*wp+s]
-				bd[0][s], bd[1][s], bd[2][s], bd[3][s] = d0-d2, d1+d2, d2-d1, d1-d3
-			}
-			at := i*step + r
-			for row := 0; row < 4; row++ {
-				a, b, c, e := bd[row][0], bd[row][1], bd[row][2], bd[row][3]
-				v[(4*row+0)*vs+at] = a - c
-				v[(4*row+1)*vs+at] = b + c
-				v[(4*row+2)*vs+at] = c - b
-				v[(4*row+3)*vs+at] = b - e
+			for xi, x := range winoTile(plane, int(offs[8*i+r]), wp) {
+				v[xi*vs+i*step+r] = x
 			}
 		}
 	}
+}
+
+// winoTile is Bᵀ d B for the 4×4 window at src[o] (rows wp apart), in the
+// order of the vector code's operations.
+func winoTile(src []float32, o, wp int) (t [16]float32) {
+	var bd [4][4]float32 // Bᵀ d
+	for s := 0; s < 4; s++ {
+		d0, d1, d2, d3 := src[o+s], src[o+wp+s], src[o+2*wp+s], src[o+3*wp+s]
+		bd[0][s], bd[1][s], bd[2][s], bd[3][s] = d0-d2, d1+d2, d2-d1, d1-d3
+	}
+	for row := 0; row < 4; row++ {
+		a, b, c, e := bd[row][0], bd[row][1], bd[row][2], bd[row][3]
+		t[4*row], t[4*row+1], t[4*row+2], t[4*row+3] = a-c, b+c, c-b, b-e
+	}
+	return t
 }
 
 // WinoInputRow writes V = Bᵀ d B (see WinoInput6) for a row of n tiles
@@ -60,18 +64,8 @@ func WinoInputRow(src []float32, wp int, dst []float32, ds, n int) {
 	_ = src[3*wp+2*n+1]
 	_ = dst[15*ds+n-1]
 	for j := winoInputRowVec(src, wp, dst, ds, n); j < n; j++ {
-		o := 2 * j
-		var bd [4][4]float32 // Bᵀ d
-		for s := 0; s < 4; s++ {
-			d0, d1, d2, d3 := src[o+s], src[o+wp+s], src[o+2*wp+s], src[o+3*wp+s]
-			bd[0][s], bd[1][s], bd[2][s], bd[3][s] = d0-d2, d1+d2, d2-d1, d1-d3
-		}
-		for row := 0; row < 4; row++ {
-			a, b, c, e := bd[row][0], bd[row][1], bd[row][2], bd[row][3]
-			dst[(4*row+0)*ds+j] = a - c
-			dst[(4*row+1)*ds+j] = b + c
-			dst[(4*row+2)*ds+j] = c - b
-			dst[(4*row+3)*ds+j] = b - e
+		for xi, x := range winoTile(src, 2*j, wp) {
+			dst[xi*ds+j] = x
 		}
 	}
 }
@@ -90,24 +84,37 @@ func WinoOutputRow(o []float32, os int, y0, y1 []float32, n int, bias float32, r
 		panic("vec: WinoOutputRow's second row shorter than its first")
 	}
 	for j := winoOutputRowVec(o, os, y0, y1, n, bias, relu); j < n; j++ {
-		var am [2][4]float32 // Aᵀ M
-		for c := 0; c < 4; c++ {
-			a, b, cc, e := o[c*os+j], o[(4+c)*os+j], o[(8+c)*os+j], o[(12+c)*os+j]
-			am[0][c] = a + b + cc
-			am[1][c] = b - cc - e
+		var m [16]float32
+		for xi := range m {
+			m[xi] = o[xi*os+j]
 		}
+		r := WinoTileOutput(&m, bias, relu)
 		for i, row := range [2][]float32{y0, y1} {
-			a, b, c, e := am[i][0], am[i][1], am[i][2], am[i][3]
-			r0, r1 := a+b+c+bias, b-c-e+bias
-			if relu {
-				r0, r1 = max(r0, 0), max(r1, 0)
-			}
 			if 2*j < len(row) {
-				row[2*j] = r0
+				row[2*j] = r[i][0]
 			}
 			if 2*j+1 < len(row) {
-				row[2*j+1] = r1
+				row[2*j+1] = r[i][1]
 			}
 		}
 	}
+}
+
+// WinoTileOutput is one tile's Aᵀ M A (see WinoOutputRow) plus bias,
+// through a Relu if relu, in the order of the vector code's operations.
+func WinoTileOutput(m *[16]float32, bias float32, relu bool) (r [2][2]float32) {
+	var am [2][4]float32 // Aᵀ M
+	for c := 0; c < 4; c++ {
+		a, b, cc, e := m[c], m[4+c], m[8+c], m[12+c]
+		am[0][c] = a + b + cc
+		am[1][c] = b - cc - e
+	}
+	for i := range r {
+		a, b, c, e := am[i][0], am[i][1], am[i][2], am[i][3]
+		r[i][0], r[i][1] = a+b+c+bias, b-c-e+bias
+		if relu {
+			r[i][0], r[i][1] = max(r[i][0], 0), max(r[i][1], 0)
+		}
+	}
+	return r
 }

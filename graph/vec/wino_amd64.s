@@ -18,136 +18,56 @@ GLOBL wino6<>(SB), RODATA|NOPTR, $32
 	VPCMPEQD   Y13, Y13, Y13; \
 	VGATHERDPS Y13, 12(base)(Y14*4), d
 
-// COLS stores the column transform of a row (a, b, c, d) of Bᵀ d, the
-// next four ξ from AX on.
-#define COLS(a, b, c, d) \
-	VSUBPS     c, a, Y12; \
-	VMASKMOVPS Y12, Y15, (AX); \
-	ADDQ       R10, AX; \
-	VADDPS     c, b, Y12; \
-	VMASKMOVPS Y12, Y15, (AX); \
-	ADDQ       R10, AX; \
-	VSUBPS     b, c, Y12; \
-	VMASKMOVPS Y12, Y15, (AX); \
-	ADDQ       R10, AX; \
-	VSUBPS     d, b, Y12; \
-	VMASKMOVPS Y12, Y15, (AX); \
+// STMASK and STWIDE store r at AX, six lanes or all eight, and step AX to
+// the next ξ.
+#define STMASK(r) \
+	VMASKMOVPS r, Y15, (AX); \
 	ADDQ       R10, AX
 
-// COLSWIDE is COLS writing all eight lanes.
-#define COLSWIDE(a, b, c, d) \
-	VSUBPS     c, a, Y12; \
-	VMOVUPS    Y12, (AX); \
-	ADDQ       R10, AX; \
-	VADDPS     c, b, Y12; \
-	VMOVUPS    Y12, (AX); \
-	ADDQ       R10, AX; \
-	VSUBPS     b, c, Y12; \
-	VMOVUPS    Y12, (AX); \
-	ADDQ       R10, AX; \
-	VSUBPS     d, b, Y12; \
-	VMOVUPS    Y12, (AX); \
-	ADDQ       R10, AX
+#define STWIDE(r) \
+	VMOVUPS r, (AX); \
+	ADDQ    R10, AX
 
-// func winoInput6AVX(plane *float32, offs *int32, groups, wp int, v *float32, vs, step int)
-TEXT ·winoInput6AVX(SB), NOSPLIT, $0-56
-	MOVQ    plane+0(FP), SI
-	MOVQ    offs+8(FP), R8
-	MOVQ    groups+16(FP), CX
-	MOVQ    wp+24(FP), R9
-	SHLQ    $2, R9
-	MOVQ    v+32(FP), DI
-	MOVQ    vs+40(FP), R10
-	SHLQ    $2, R10
-	MOVQ    step+48(FP), R11
-	SHLQ    $2, R11
-	VMOVDQU wino6<>(SB), Y15
-	LEAQ    (SI)(R9*1), R12 // row 1
-	LEAQ    (R12)(R9*1), R13 // row 2
-	LEAQ    (R13)(R9*1), BX  // row 3
-wiloop:
-	VMOVDQU (R8), Y14
-	MOVQ    DI, AX
-	GATHERROW(SI, Y0, Y1, Y2, Y3)
-	GATHERROW(R13, Y4, Y5, Y6, Y7)
-	VSUBPS  Y4, Y0, Y8  // row 0 of Bᵀ d: d0 − d2
-	VSUBPS  Y5, Y1, Y9
-	VSUBPS  Y6, Y2, Y10
-	VSUBPS  Y7, Y3, Y11
-	COLS(Y8, Y9, Y10, Y11)
-	GATHERROW(R12, Y0, Y1, Y2, Y3)
-	VADDPS  Y4, Y0, Y8 // row 1: d1 + d2
-	VADDPS  Y5, Y1, Y9
-	VADDPS  Y6, Y2, Y10
-	VADDPS  Y7, Y3, Y11
-	COLS(Y8, Y9, Y10, Y11)
-	VSUBPS  Y0, Y4, Y8 // row 2: d2 − d1
-	VSUBPS  Y1, Y5, Y9
-	VSUBPS  Y2, Y6, Y10
-	VSUBPS  Y3, Y7, Y11
-	COLS(Y8, Y9, Y10, Y11)
-	GATHERROW(BX, Y4, Y5, Y6, Y7)
-	VSUBPS  Y4, Y0, Y8 // row 3: d1 − d3
-	VSUBPS  Y5, Y1, Y9
-	VSUBPS  Y6, Y2, Y10
-	VSUBPS  Y7, Y3, Y11
-	COLS(Y8, Y9, Y10, Y11)
-	ADDQ    $32, R8
-	ADDQ    R11, DI
-	DECQ    CX
-	JNZ     wiloop
-	VZEROUPPER
-	RET
+// COLS stores, through ST, the column transform of a row (a, b, c, d) of
+// Bᵀ d: the next four ξ.
+#define COLS(a, b, c, d, ST) \
+	VSUBPS c, a, Y12; \
+	ST(Y12); \
+	VADDPS c, b, Y12; \
+	ST(Y12); \
+	VSUBPS b, c, Y12; \
+	ST(Y12); \
+	VSUBPS d, b, Y12; \
+	ST(Y12)
 
-// func winoInput6WideAVX(plane *float32, offs *int32, groups, wp int, v *float32, vs, step int)
-// winoInput6AVX with plain stores of eight lanes, the last two spilling.
-TEXT ·winoInput6WideAVX(SB), NOSPLIT, $0-56
-	MOVQ    plane+0(FP), SI
-	MOVQ    offs+8(FP), R8
-	MOVQ    groups+16(FP), CX
-	MOVQ    wp+24(FP), R9
-	SHLQ    $2, R9
-	MOVQ    v+32(FP), DI
-	MOVQ    vs+40(FP), R10
-	SHLQ    $2, R10
-	MOVQ    step+48(FP), R11
-	SHLQ    $2, R11
-	LEAQ    (SI)(R9*1), R12 // row 1
-	LEAQ    (R12)(R9*1), R13 // row 2
-	LEAQ    (R13)(R9*1), BX  // row 3
-wwloop:
-	VMOVDQU (R8), Y14
-	MOVQ    DI, AX
-	GATHERROW(SI, Y0, Y1, Y2, Y3)
-	GATHERROW(R13, Y4, Y5, Y6, Y7)
-	VSUBPS  Y4, Y0, Y8  // row 0 of Bᵀ d: d0 − d2
-	VSUBPS  Y5, Y1, Y9
-	VSUBPS  Y6, Y2, Y10
-	VSUBPS  Y7, Y3, Y11
-	COLSWIDE(Y8, Y9, Y10, Y11)
-	GATHERROW(R12, Y0, Y1, Y2, Y3)
-	VADDPS  Y4, Y0, Y8 // row 1: d1 + d2
-	VADDPS  Y5, Y1, Y9
-	VADDPS  Y6, Y2, Y10
-	VADDPS  Y7, Y3, Y11
-	COLSWIDE(Y8, Y9, Y10, Y11)
-	VSUBPS  Y0, Y4, Y8 // row 2: d2 − d1
-	VSUBPS  Y1, Y5, Y9
-	VSUBPS  Y2, Y6, Y10
-	VSUBPS  Y3, Y7, Y11
-	COLSWIDE(Y8, Y9, Y10, Y11)
-	GATHERROW(BX, Y4, Y5, Y6, Y7)
-	VSUBPS  Y4, Y0, Y8 // row 3: d1 − d3
-	VSUBPS  Y5, Y1, Y9
-	VSUBPS  Y6, Y2, Y10
-	VSUBPS  Y7, Y3, Y11
-	COLSWIDE(Y8, Y9, Y10, Y11)
-	ADDQ    $32, R8
-	ADDQ    R11, DI
-	DECQ    CX
-	JNZ     wwloop
-	VZEROUPPER
-	RET
+// TRANSFORM writes the 16 ξ of eight tiles from AX on, ξ R10 bytes apart:
+// LOAD reads a row of their windows (rows 0 to 3 at SI, R12, R13, BX), ST
+// stores.
+#define TRANSFORM(LOAD, ST) \
+	LOAD(SI, Y0, Y1, Y2, Y3); \
+	LOAD(R13, Y4, Y5, Y6, Y7); \
+	VSUBPS Y4, Y0, Y8; \
+	VSUBPS Y5, Y1, Y9; \
+	VSUBPS Y6, Y2, Y10; \
+	VSUBPS Y7, Y3, Y11; \
+	COLS(Y8, Y9, Y10, Y11, ST); \
+	LOAD(R12, Y0, Y1, Y2, Y3); \
+	VADDPS Y4, Y0, Y8; \
+	VADDPS Y5, Y1, Y9; \
+	VADDPS Y6, Y2, Y10; \
+	VADDPS Y7, Y3, Y11; \
+	COLS(Y8, Y9, Y10, Y11, ST); \
+	VSUBPS Y0, Y4, Y8; \
+	VSUBPS Y1, Y5, Y9; \
+	VSUBPS Y2, Y6, Y10; \
+	VSUBPS Y3, Y7, Y11; \
+	COLS(Y8, Y9, Y10, Y11, ST); \
+	LOAD(BX, Y4, Y5, Y6, Y7); \
+	VSUBPS Y4, Y0, Y8; \
+	VSUBPS Y5, Y1, Y9; \
+	VSUBPS Y6, Y2, Y10; \
+	VSUBPS Y7, Y3, Y11; \
+	COLS(Y8, Y9, Y10, Y11, ST)
 
 // LOADROW loads a row of the windows of eight tiles two floats apart from
 // base: columns 0..3 of each (floats 2j … 2j+3) into a..d, splitting even
@@ -166,6 +86,42 @@ wwloop:
 	VPERMPD $0xD8, c, c; \
 	VPERMPD $0xD8, d, d
 
+// WINOINPUT6 is the body of the six-lane transforms, stores by ST.
+#define WINOINPUT6(ST, loop) \
+	MOVQ plane+0(FP), SI; \
+	MOVQ offs+8(FP), R8; \
+	MOVQ groups+16(FP), CX; \
+	MOVQ wp+24(FP), R9; \
+	SHLQ $2, R9; \
+	MOVQ v+32(FP), DI; \
+	MOVQ vs+40(FP), R10; \
+	SHLQ $2, R10; \
+	MOVQ step+48(FP), R11; \
+	SHLQ $2, R11; \
+	LEAQ (SI)(R9*1), R12; \
+	LEAQ (R12)(R9*1), R13; \
+	LEAQ (R13)(R9*1), BX; \
+loop: \
+	VMOVDQU (R8), Y14; \
+	MOVQ    DI, AX; \
+	TRANSFORM(GATHERROW, ST); \
+	ADDQ    $32, R8; \
+	ADDQ    R11, DI; \
+	DECQ    CX; \
+	JNZ     loop; \
+	VZEROUPPER; \
+	RET
+
+// func winoInput6AVX(plane *float32, offs *int32, groups, wp int, v *float32, vs, step int)
+TEXT ·winoInput6AVX(SB), NOSPLIT, $0-56
+	VMOVDQU wino6<>(SB), Y15
+	WINOINPUT6(STMASK, wiloop)
+
+// func winoInput6WideAVX(plane *float32, offs *int32, groups, wp int, v *float32, vs, step int)
+// winoInput6AVX with plain stores of eight lanes, the last two spilling.
+TEXT ·winoInput6WideAVX(SB), NOSPLIT, $0-56
+	WINOINPUT6(STWIDE, wwloop)
+
 // func winoInputRowAVX(src *float32, wp int, dst *float32, ds, blocks int)
 // WinoInputRow for blocks of eight tiles.
 TEXT ·winoInputRowAVX(SB), NOSPLIT, $0-40
@@ -177,40 +133,31 @@ TEXT ·winoInputRowAVX(SB), NOSPLIT, $0-40
 	SHLQ $2, R10
 	MOVQ blocks+32(FP), CX
 wrloop:
-	LEAQ   (SI)(R9*1), R12 // row 1
-	LEAQ   (R12)(R9*1), R13 // row 2
-	LEAQ   (R13)(R9*1), BX  // row 3
-	MOVQ   DI, AX
-	LOADROW(SI, Y0, Y1, Y2, Y3)
-	LOADROW(R13, Y4, Y5, Y6, Y7)
-	VSUBPS Y4, Y0, Y8
-	VSUBPS Y5, Y1, Y9
-	VSUBPS Y6, Y2, Y10
-	VSUBPS Y7, Y3, Y11
-	COLSWIDE(Y8, Y9, Y10, Y11)
-	LOADROW(R12, Y0, Y1, Y2, Y3)
-	VADDPS Y4, Y0, Y8
-	VADDPS Y5, Y1, Y9
-	VADDPS Y6, Y2, Y10
-	VADDPS Y7, Y3, Y11
-	COLSWIDE(Y8, Y9, Y10, Y11)
-	VSUBPS Y0, Y4, Y8
-	VSUBPS Y1, Y5, Y9
-	VSUBPS Y2, Y6, Y10
-	VSUBPS Y3, Y7, Y11
-	COLSWIDE(Y8, Y9, Y10, Y11)
-	LOADROW(BX, Y4, Y5, Y6, Y7)
-	VSUBPS Y4, Y0, Y8
-	VSUBPS Y5, Y1, Y9
-	VSUBPS Y6, Y2, Y10
-	VSUBPS Y7, Y3, Y11
-	COLSWIDE(Y8, Y9, Y10, Y11)
-	ADDQ   $64, SI
-	ADDQ   $32, DI
-	DECQ   CX
-	JNZ    wrloop
+	LEAQ (SI)(R9*1), R12
+	LEAQ (R12)(R9*1), R13
+	LEAQ (R13)(R9*1), BX
+	MOVQ DI, AX
+	TRANSFORM(LOADROW, STWIDE)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  wrloop
 	VZEROUPPER
 	RET
+
+// AMCOL sets column c of Aᵀ M for eight tiles, m[ξ] at R8 + ξ·os (R9 =
+// 4·os bytes, R8 at ξ = c): r0 = m[c] + m[4+c] + m[8+c] and
+// r1 = m[4+c] − m[8+c] − m[12+c]; R8 steps to column c+1.
+#define AMCOL(r0, r1) \
+	LEAQ    (R8)(R9*1), R11; \
+	LEAQ    (R11)(R9*1), R12; \
+	LEAQ    (R12)(R9*1), R13; \
+	VMOVUPS (R11), Y1; \
+	VADDPS  (R8), Y1, r0; \
+	VADDPS  (R12), r0, r0; \
+	VSUBPS  (R12), Y1, r1; \
+	VSUBPS  (R13), r1, r1; \
+	ADDQ    R10, R8
 
 // func winoOutputRowAVX(o *float32, os int, y0, y1 *float32, blocks int, bias float32, relu bool)
 // WinoOutputRow for blocks of eight tiles, sums in the scalar code's order.
@@ -229,41 +176,10 @@ TEXT ·winoOutputRowAVX(SB), NOSPLIT, $0-45
 worloop:
 	MOVQ SI, R8
 	// Column c of Aᵀ M: Y4+c (row 0) and Y8+c (row 1).
-	LEAQ    (R8)(R9*1), R11
-	LEAQ    (R11)(R9*1), R12
-	LEAQ    (R12)(R9*1), R13
-	VMOVUPS (R11), Y1
-	VADDPS  (R8), Y1, Y4
-	VADDPS  (R12), Y4, Y4
-	VSUBPS  (R12), Y1, Y8
-	VSUBPS  (R13), Y8, Y8
-	ADDQ    R10, R8
-	LEAQ    (R8)(R9*1), R11
-	LEAQ    (R11)(R9*1), R12
-	LEAQ    (R12)(R9*1), R13
-	VMOVUPS (R11), Y1
-	VADDPS  (R8), Y1, Y5
-	VADDPS  (R12), Y5, Y5
-	VSUBPS  (R12), Y1, Y9
-	VSUBPS  (R13), Y9, Y9
-	ADDQ    R10, R8
-	LEAQ    (R8)(R9*1), R11
-	LEAQ    (R11)(R9*1), R12
-	LEAQ    (R12)(R9*1), R13
-	VMOVUPS (R11), Y1
-	VADDPS  (R8), Y1, Y6
-	VADDPS  (R12), Y6, Y6
-	VSUBPS  (R12), Y1, Y10
-	VSUBPS  (R13), Y10, Y10
-	ADDQ    R10, R8
-	LEAQ    (R8)(R9*1), R11
-	LEAQ    (R11)(R9*1), R12
-	LEAQ    (R12)(R9*1), R13
-	VMOVUPS (R11), Y1
-	VADDPS  (R8), Y1, Y7
-	VADDPS  (R12), Y7, Y7
-	VSUBPS  (R12), Y1, Y11
-	VSUBPS  (R13), Y11, Y11
+	AMCOL(Y4, Y8)
+	AMCOL(Y5, Y9)
+	AMCOL(Y6, Y10)
+	AMCOL(Y7, Y11)
 	// Rows: a+b+c+bias and b−c−e+bias.
 	VADDPS  Y5, Y4, Y0
 	VADDPS  Y6, Y0, Y0

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/invrep/invrep/graph/vec"
@@ -147,34 +148,30 @@ func (c conv) pointwise(q convGeom) bool {
 	return q.kh == 1 && q.kw == 1 && c.p.Strides == [2]int{1, 1} && c.p.Pads == [4]int{}
 }
 
-// im2col writes the cg channels of x into cols [k, p], by channel and
-// kernel row in parallel when par is set (a first layer has 3 channels).
-func (c conv) im2col(q convGeom, x []float32, cols []float32, par bool) {
-	each := func(t int) { c.im2colRow(q, x, cols, t/q.kh, t%q.kh) }
-	if par {
-		ParallelFor(q.cg*q.kh, each)
-		return
-	}
+// im2col writes the cg channels of x, for output rows [oy0, oy1), into
+// cols [k, (oy1−oy0)·ow].
+func (c conv) im2col(q convGeom, x []float32, cols []float32, oy0, oy1 int) {
 	for t := 0; t < q.cg*q.kh; t++ {
-		each(t)
+		c.im2colRow(q, x, cols, t/q.kh, t%q.kh, oy0, oy1)
 	}
 }
 
 // im2colRow writes the rows of cols for channel ch and kernel row ki.
-func (c conv) im2colRow(q convGeom, x []float32, cols []float32, ch, ki int) {
+func (c conv) im2colRow(q convGeom, x []float32, cols []float32, ch, ki, oy0, oy1 int) {
 	sh, sw := c.p.Strides[0], c.p.Strides[1]
 	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
 	pt, pl := c.p.Pads[0], c.p.Pads[1]
 	plane := x[ch*q.h*q.w : (ch+1)*q.h*q.w]
+	n := (oy1 - oy0) * q.ow
 	for kj := 0; kj < q.kw; kj++ {
 		r := (ch*q.kh+ki)*q.kw + kj
-		row := cols[r*q.p : (r+1)*q.p]
+		row := cols[r*n : (r+1)*n]
 		// Outputs [ox0, ox1) read inside the row, from ix0 on.
 		ox0, ox1 := validRange(q.ow, sw, kj*dw-pl, q.w)
 		ix0 := ox0*sw + kj*dw - pl
-		for oy := 0; oy < q.oh; oy++ {
+		for oy := oy0; oy < oy1; oy++ {
 			iy := oy*sh - pt + ki*dh
-			dst := row[oy*q.ow : (oy+1)*q.ow]
+			dst := row[(oy-oy0)*q.ow : (oy-oy0+1)*q.ow]
 			if iy < 0 || iy >= q.h || ox1 <= ox0 {
 				clear(dst)
 				continue
@@ -195,35 +192,31 @@ func (c conv) im2colRow(q convGeom, x []float32, cols []float32, ch, ki int) {
 	}
 }
 
-// col2im adds cols [k, p] back into the cg channels of gx. It gathers by
-// input row, each taking the taps and output rows that land on it, so rows
-// run in parallel (when par is set) without two writing one pixel: by
-// channel, a 3-channel first layer kept one core idle a third of the time.
-func (c conv) col2im(q convGeom, cols []float32, gx []float32, par bool) {
-	const rows = 4 // input rows a task takes, sharing its scratch
-	n := q.cg * q.h
-	each := func(t int) {
-		var acc []float32
-		for r := t * rows; r < min(n, (t+1)*rows); r++ {
-			acc = c.col2imRow(q, cols, gx, r/q.h, r%q.h, acc)
+// col2im adds cols [k, (oy1−oy0)·ow], the columns of output rows
+// [oy0, oy1), back into the cg channels of gx, by input row.
+func (c conv) col2im(q convGeom, cols []float32, gx []float32, oy0, oy1 int) {
+	iy0, iy1 := c.inputRows(q, oy0, oy1)
+	var acc []float32
+	for ch := 0; ch < q.cg; ch++ {
+		for iy := iy0; iy < iy1; iy++ {
+			acc = c.col2imRow(q, cols, gx, ch, iy, acc, oy0, oy1)
 		}
-	}
-	if par {
-		ParallelFor((n+rows-1)/rows, each)
-		return
-	}
-	for t := 0; t < (n+rows-1)/rows; t++ {
-		each(t)
 	}
 }
 
-// col2imRow adds into input row iy of channel ch every tap that lands on
-// it. With a column stride (and no dilation), the pixels of the row fall
+// inputRows is the input rows [iy0, iy1) that output rows [oy0, oy1) read.
+func (c conv) inputRows(q convGeom, oy0, oy1 int) (int, int) {
+	sh, dh, pt := c.p.Strides[0], c.p.Dilations[0], c.p.Pads[0]
+	return max(0, oy0*sh-pt), min(q.h, (oy1-1)*sh-pt+(q.kh-1)*dh+1)
+}
+
+// col2imRow adds into input row iy of channel ch every tap of output rows
+// [oy0, oy1) that lands on it. With a column stride (and no dilation), the pixels of the row fall
 // into stride phases, and the taps kj ≡ kj0 (mod stride) of a phase land
 // on pixels one stride apart, shifted by a whole stride per tap: they are
 // summed as contiguous rows into acc (returned for reuse), and the row
 // gets one strided addition per pixel in place of one per tap.
-func (c conv) col2imRow(q convGeom, cols []float32, gx []float32, ch, iy int, acc []float32) []float32 {
+func (c conv) col2imRow(q convGeom, cols []float32, gx []float32, ch, iy int, acc []float32, oy0, oy1 int) []float32 {
 	sh, sw := c.p.Strides[0], c.p.Strides[1]
 	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
 	pt, pl := c.p.Pads[0], c.p.Pads[1]
@@ -238,17 +231,17 @@ func (c conv) col2imRow(q convGeom, cols []float32, gx []float32, ch, iy int, ac
 	}
 	for ki := 0; ki < q.kh; ki++ {
 		t := iy + pt - ki*dh // = oy·sh
-		if t < 0 || t%sh != 0 || t/sh >= q.oh {
+		if t < 0 || t%sh != 0 || t/sh < oy0 || t/sh >= oy1 {
 			continue
 		}
-		oy := t / sh
+		oy, n := t/sh, (oy1-oy0)*q.ow
 		for kj := 0; kj < q.kw; kj++ {
 			ox0, ox1 := validRange(q.ow, sw, kj*dw-pl, q.w)
 			if ox1 <= ox0 {
 				continue
 			}
 			r := (ch*q.kh+ki)*q.kw + kj
-			src := cols[r*q.p+oy*q.ow+ox0 : r*q.p+oy*q.ow+ox1]
+			src := cols[r*n+(oy-oy0)*q.ow+ox0 : r*n+(oy-oy0)*q.ow+ox1]
 			if phased {
 				// Tap kj = kj0 + u·sw lands on pixel (ox + u)·sw + kj0 − pl.
 				kj0, u := kj%sw, kj/sw
@@ -314,9 +307,9 @@ type packKey struct {
 }
 
 // weightGemm computes C = op(W)·B + beta·C for a constant weight matrix W
-// (m×k, lda) and B, C with n columns, through the packed form when there is
-// one.
-func (c conv) weightGemm(tA bool, m, n, k int, w []float32, lda int, b []float32, beta float32, out []float32) {
+// (m×k, lda) and B, C with n columns (rows ldb and ldc apart), through the
+// packed form when there is one.
+func (c conv) weightGemm(tA bool, m, n, k int, w []float32, lda int, b []float32, ldb int, beta float32, out []float32, ldc int) {
 	if gemmPackA != nil && c.packs != nil && len(w) > 0 {
 		key := packKey{&w[0], len(w), tA}
 		c.packs.mu.Lock()
@@ -329,11 +322,11 @@ func (c conv) weightGemm(tA bool, m, n, k int, w []float32, lda int, b []float32
 			c.packs.m[key] = ap
 		}
 		c.packs.mu.Unlock()
-		if gemmPacked(ap, m, n, k, b, n, beta, out, n) {
+		if gemmPacked(ap, m, n, k, b, ldb, beta, out, ldc) {
 			return
 		}
 	}
-	gemm(tA, false, m, n, k, w, lda, b, n, beta, out, n)
+	gemm(tA, false, m, n, k, w, lda, b, ldb, beta, out, ldc)
 }
 
 // BLAS names the matrix-product implementation in use.
@@ -381,36 +374,111 @@ func (c conv) Forward(in []*Tensor, out *Tensor) {
 		c.winoForward(q, x, w, bias, y)
 		return
 	}
-	pw := c.pointwise(q)
-	one := func(n, g int, cols []float32, par bool) {
-		xs := x[(n*q.c+g*q.cg)*q.h*q.w:]
-		b := xs
-		if !pw {
-			c.im2col(q, xs, cols, par)
-			b = cols
+	if !c.pointwise(q) && q.g <= 4 {
+		c.forwardByRows(q, x, w, bias, y)
+		return
+	}
+	c.each(q, func(n, g int, par bool) {
+		var cols []float32
+		if !c.pointwise(q) {
+			cols = c.packs.take(q.k * q.p)
+			defer c.packs.give(cols)
 		}
 		ys := y[(n*q.m+g*q.mg)*q.p : (n*q.m+(g+1)*q.mg)*q.p]
-		beta := float32(0)
-		if bias != nil {
-			beta = 1
-			for o := 0; o < q.mg; o++ {
-				v := bias[g*q.mg+o]
-				row := ys[o*q.p : (o+1)*q.p]
-				for i := range row {
-					row[i] = v
-				}
-			}
-		}
-		c.weightGemm(false, q.mg, q.p, q.k, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, b, beta, ys)
-		if c.relu { // while the group's output is still in cache
-			if par {
-				chunked(len(ys), func(lo, hi int) { vec.Relu(ys[lo:hi], ys[lo:hi]) })
-			} else {
-				vec.Relu(ys, ys)
+		c.product(q, x[(n*q.c+g*q.cg)*q.h*q.w:], w[g*q.mg*q.k:(g+1)*q.mg*q.k], bias, g, ys, q.p, cols, 0, q.oh, par)
+	})
+}
+
+// product computes output rows [oy0, oy1) of group g (into ys, rows ldc
+// apart) from the group's input channels xs: im2col into cols (none for a
+// pointwise convolution), the bias, the matrix product, the Relu.
+func (c conv) product(q convGeom, xs, wg, bias []float32, g int, ys []float32, ldc int, cols []float32, oy0, oy1 int, par bool) {
+	n := (oy1 - oy0) * q.ow
+	b, ldb := xs, q.p
+	if !c.pointwise(q) {
+		c.im2col(q, xs, cols, oy0, oy1)
+		b, ldb = cols, n
+	}
+	beta := float32(0)
+	if bias != nil {
+		beta = 1
+		for o := 0; o < q.mg; o++ {
+			row := ys[o*ldc+oy0*q.ow:][:n]
+			for i := range row {
+				row[i] = bias[g*q.mg+o]
 			}
 		}
 	}
-	c.each(q, pw, one)
+	c.weightGemm(false, q.mg, n, q.k, wg, q.k, b, ldb, beta, ys[oy0*q.ow:], ldc)
+	if !c.relu {
+		return
+	}
+	// While the rows are still in cache.
+	for o := 0; o < q.mg; o++ {
+		row := ys[o*ldc+oy0*q.ow:][:n]
+		if par {
+			chunked(n, func(lo, hi int) { vec.Relu(row[lo:hi], row[lo:hi]) })
+		} else {
+			vec.Relu(row, row)
+		}
+	}
+}
+
+// rowChunk is how many output rows a task of forwardByRows and
+// backwardByRows takes: their columns about 256 KB, so that they stay in a
+// core's cache between im2col and the product, and at least a kernel's
+// reach, so that chunks two apart write disjoint input rows in the
+// gradient; and chunks enough to share out.
+func (c conv) rowChunk(q convGeom) int {
+	r := max(1, (64<<10)/(q.k*q.ow))
+	r = min(r, max(1, q.oh/(4*runtime.GOMAXPROCS(0))))
+	r = max(r, (q.kh-1)*c.p.Dilations[0]/c.p.Strides[0]+1)
+	return min(r, q.oh)
+}
+
+// forwardByRows runs a convolution with few groups chunk by chunk of output
+// rows, the chunks in parallel, each with its own column buffer: im2col of
+// a whole layer (4.4 MB for AlexNet's first) went out to memory and back.
+func (c conv) forwardByRows(q convGeom, x, w, bias, y []float32) {
+	r := c.rowChunk(q)
+	chunks := (q.oh + r - 1) / r
+	for n := 0; n < q.n; n++ {
+		for g := 0; g < q.g; g++ {
+			xs, wg := x[(n*q.c+g*q.cg)*q.h*q.w:], w[g*q.mg*q.k:(g+1)*q.mg*q.k]
+			ys := y[(n*q.m+g*q.mg)*q.p : (n*q.m+(g+1)*q.mg)*q.p]
+			ParallelFor(chunks, func(t int) {
+				cols := c.packs.take(q.k * r * q.ow)
+				defer c.packs.give(cols)
+				c.product(q, xs, wg, bias, g, ys, q.p, cols, t*r, min(q.oh, (t+1)*r), false)
+			})
+		}
+	}
+}
+
+// backwardByRows is the input gradient of forwardByRows: per chunk of
+// output rows, the columns' gradient W_gᵀ·gy and col2im. Chunks next to each
+// other add into shared input rows, so the even chunks run in parallel,
+// then the odd ones.
+func (c conv) backwardByRows(q convGeom, w, gy, gx []float32) {
+	r := c.rowChunk(q)
+	chunks := (q.oh + r - 1) / r
+	for n := 0; n < q.n; n++ {
+		for g := 0; g < q.g; g++ {
+			gys, wg := gy[(n*q.m+g*q.mg)*q.p:], w[g*q.mg*q.k:(g+1)*q.mg*q.k]
+			gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
+			for phase := 0; phase < 2; phase++ {
+				ParallelFor((chunks+1-phase)/2, func(i int) {
+					oy0 := (2*i + phase) * r
+					oy1 := min(q.oh, oy0+r)
+					cols := c.packs.take(q.k * r * q.ow)
+					defer c.packs.give(cols)
+					nc := (oy1 - oy0) * q.ow
+					c.weightGemm(true, q.k, nc, q.mg, wg, q.k, gys[oy0*q.ow:], q.p, 0, cols, nc)
+					c.col2im(q, cols, gxs, oy0, oy1)
+				})
+			}
+		}
+	}
 }
 
 // Overwrites implements Overwriter: the forward pass sets every output
@@ -420,30 +488,21 @@ func (c conv) Overwrites(grad bool, i int) bool {
 	return !grad || c.pointwiseGrad
 }
 
-// each calls one(n, g, cols, par) for every image and group: in parallel
-// over (image, group) pairs when there are many groups, else in order with
-// par set.
-func (c conv) each(q convGeom, pw bool, one func(n, g int, cols []float32, par bool)) {
-	size := 0
-	if !pw {
-		size = q.k * q.p
-	}
+// each calls one(n, g, par) for every image and group of a pointwise
+// convolution or one of many groups (columns, where there are any, are
+// taken by product from the pack cache): in parallel over (image, group)
+// pairs when there are many groups, else in order with par set.
+func (c conv) each(q convGeom, one func(n, g int, par bool)) {
 	if q.g <= 4 {
 		// A few groups (AlexNet's two) one after another, each product
 		// split between the cores in small tasks: a group per core made
 		// the op wait for the slower core.
-		cols := c.packs.take(size)
 		for i := 0; i < q.n*q.g; i++ {
-			one(i/q.g, i%q.g, cols, true)
+			one(i/q.g, i%q.g, true)
 		}
-		c.packs.give(cols)
 		return
 	}
-	ParallelFor(q.n*q.g, func(i int) {
-		cols := c.packs.take(size)
-		one(i/q.g, i%q.g, cols, false)
-		c.packs.give(cols)
-	})
+	ParallelFor(q.n*q.g, func(i int) { one(i/q.g, i%q.g, false) })
 }
 
 // take returns a column buffer of n floats, kept from earlier runs where
@@ -495,16 +554,22 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		c.winoBackward(q, w, gy, gx)
 		return
 	}
-	pw := c.pointwise(q)
-	c.each(q, pw, func(n, g int, cols []float32, par bool) {
+	if !c.pointwise(q) && q.g <= 4 {
+		c.backwardByRows(q, w, gy, gx)
+		return
+	}
+	c.each(q, func(n, g int, _ bool) {
 		gys := gy[(n*q.m+g*q.mg)*q.p:]
 		gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
-		if pw {
-			c.weightGemm(true, q.k, q.p, q.mg, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, gys, 0, gxs)
+		wg := w[g*q.mg*q.k : (g+1)*q.mg*q.k]
+		if c.pointwise(q) {
+			c.weightGemm(true, q.k, q.p, q.mg, wg, q.k, gys, q.p, 0, gxs, q.p)
 			return
 		}
-		c.weightGemm(true, q.k, q.p, q.mg, w[g*q.mg*q.k:(g+1)*q.mg*q.k], q.k, gys, 0, cols)
-		c.col2im(q, cols, gxs, par)
+		cols := c.packs.take(q.k * q.p)
+		defer c.packs.give(cols)
+		c.weightGemm(true, q.k, q.p, q.mg, wg, q.k, gys, q.p, 0, cols, q.p)
+		c.col2im(q, cols, gxs, 0, q.oh)
 	})
 }
 

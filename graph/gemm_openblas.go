@@ -6,16 +6,39 @@ package graph
 // #include <cblas.h>
 import "C"
 
-import "unsafe"
+import (
+	"runtime"
+	"unsafe"
+)
 
 const gemmTag = "openblas"
 
-func init() { gemm, gemmName = openblasGemm, "OpenBLAS (cgo)" }
+// OpenBLAS runs single-threaded: invrep splits the work itself (see
+// openblasGemm), and calls products from several goroutines at once, where
+// OpenBLAS's own threads competed with them.
+func init() {
+	C.openblas_set_num_threads(1)
+	gemm, gemmName = openblasGemm, "OpenBLAS (cgo)"
+}
 
+// openblasGemm splits C's columns between the cores (inside a ParallelFor,
+// one block: the cores are busy), one OpenBLAS call per block.
 func openblasGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, cm []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
+	blocks := max(1, min(4*runtime.GOMAXPROCS(0), n/64))
+	ParallelFor(blocks, func(i int) {
+		c0, c1 := i*n/blocks, (i+1)*n/blocks
+		bs := b[c0:]
+		if tB {
+			bs = b[c0*ldb:]
+		}
+		openblasSgemm(tA, tB, m, c1-c0, k, a, lda, bs, ldb, beta, cm[c0:], ldc)
+	})
+}
+
+func openblasSgemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, cm []float32, ldc int) {
 	ta, tb := C.CblasNoTrans, C.CblasNoTrans
 	if tA {
 		ta = C.CblasTrans

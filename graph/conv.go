@@ -348,10 +348,11 @@ func gonumGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb 
 		beta, blas32.General{Rows: m, Cols: n, Stride: ldc, Data: cm})
 }
 
-// Forward runs one im2col and matrix product per image and group. Up to
-// four groups run one after another, each im2col and product split between
-// the cores; more groups run in parallel, each with its own column buffer.
-// Depthwise and mostly-zero weights have direct paths.
+// Forward: depthwise and mostly-zero weights have direct paths, and 3×3 and
+// 5×5 stride-1 convolutions with constant weights run as Winograd products
+// (winograd.go). Others are im2col and a matrix product: by chunks of
+// output rows with few groups (forwardByRows), per image and group for a
+// pointwise convolution or many groups (each).
 func (c conv) Forward(in []*Tensor, out *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	x, w, y := in[0].Data, in[1].Data, out.Data
@@ -532,6 +533,9 @@ func (pc *packCache) give(b []float32) {
 	pc.free = append(pc.free, b)
 }
 
+// Backward is the input gradient, by the same paths as Forward: the Relu's
+// gradient first, then the transposed product and col2im (or the direct
+// and Winograd forms).
 func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	w, gy, gx := in[1].Data, gout.Data, gin.Data

@@ -14,7 +14,8 @@ import (
 // all tiles, channels and filters those are 16 matrix products, V_ξ [tiles
 // × C] times U_ξ [C × M] for each of the 16 positions ξ of a tile, run by
 // the packed micro-kernel: V_ξ is written straight into its packed layout
-// and U_ξ, computed once, is read in place.
+// and U_ξ, computed once, is read in place (wide maps swap the two roles,
+// see winoPlan.cols).
 //
 // A 5×5 filter is four 3×3 blocks, at row and column offsets 0 and 2 (the
 // blocks at 2 without their first row or column, which the blocks at 0

@@ -51,10 +51,18 @@ func fastAdd(a, b tensor.Tensor, opts []tensor.FuncOpt) (tensor.Tensor, bool) {
 		if !ok || len(z) != len(x) {
 			return nil, false
 		}
-		if !incr {
-			copy(z, x)
-		} else {
-			chunked(len(z), func(lo, hi int) { vec.Axpy(z[lo:hi], x[lo:hi], 1) })
+		axpy := func(d, v []float32) { chunked(len(d), func(lo, hi int) { vec.Axpy(d[lo:hi], v[lo:hi], 1) }) }
+		switch {
+		case incr: // z += x, then + y below
+			axpy(z, x)
+		case &z[0] == &y[0]: // reuse is b
+			axpy(z, x)
+			return rd, true
+		case &z[0] != &x[0]:
+			// The sum straight into reuse, one pass (x·1 and y·1 are
+			// exact); Blend may not write over its inputs.
+			chunked(len(z), func(lo, hi int) { vec.Blend(z[lo:hi], x[lo:hi], y[lo:hi], 1, 1) })
+			return rd, true
 		}
 		dst, x = rd, z
 	case !safe:

@@ -8,7 +8,8 @@ import (
 
 // TestAddEngine checks the vector Add in each of the forms gorgonia calls
 // it (into a new tensor, into a, into reuse, added to incr), on a length
-// with a vector tail, and what it leaves to the standard engine.
+// with a vector tail, reuse being a or b too, and what it leaves to the
+// standard engine.
 func TestAddEngine(t *testing.T) {
 	const n = 37
 	vals := func(f func(i int) float32) *tensor.Dense {
@@ -53,6 +54,14 @@ func TestAddEngine(t *testing.T) {
 		t.Fatal("reuse: result is not reuse")
 	}
 	check("reuse", reuse, zero)
+
+	// reuse may be a or b itself.
+	x = a()
+	e.Add(x, b, tensor.WithReuse(x))
+	check("reuse a", x, zero)
+	y := vals(func(i int) float32 { return 0.5 * float32(i*i) })
+	e.Add(a(), y, tensor.WithReuse(y))
+	check("reuse b", y, zero)
 
 	incr := vals(func(i int) float32 { return 3 })
 	e.Add(a(), b, tensor.WithIncr(incr))

@@ -76,7 +76,8 @@ func (k lrn) Forward(in []*Tensor, out *Tensor) {
 		s := st.s[off : off+sp]
 		clear(s)
 		for j := max(ch-lo, 0); j <= min(ch+hi, c-1); j++ {
-			vec.AddSquares(s, x.Data[(b*c+j)*sp:(b*c+j+1)*sp])
+			plane := x.Data[(b*c+j)*sp : (b*c+j+1)*sp]
+			vec.AddMul(s, plane, plane)
 		}
 		r, rs, y, xs := st.r[off:off+sp], st.rs[off:off+sp], out.Data[off:off+sp], x.Data[off:off+sp]
 		if k.p.Beta == 0.75 {

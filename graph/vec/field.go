@@ -2,6 +2,8 @@ package vec
 
 // The primitives here serve ops on whole images, written outside graph: the
 // priors' stencils and powers, HOG's gradient and the optimiser's step.
+// Those that set d may do the last block of eight twice, so d must not
+// share memory with their inputs.
 
 // Momentum is one heavy-ball step: mu[i] = m·mu[i] − s·g[i], then
 // x[i] += mu[i].

@@ -73,14 +73,6 @@ func ArgmaxTap(best []float32, idx []int32, tap []float32, start, step int32) {
 	}
 }
 
-// AddSquares sets dst[i] += x[i]².
-func AddSquares(dst, x []float32) {
-	x = x[:len(dst)]
-	for i := addSquaresVec(dst, x); i < len(dst); i++ {
-		dst[i] += x[i] * x[i]
-	}
-}
-
 // LRNScale sets, with v = bias + a·s[i], r[i] = v^−0.75 and rs[i] = v^−1.75:
 // local response normalisation's scale with AlexNet's β = 0.75, and its
 // derivative's, in float32 (square roots, a product and divisions, each

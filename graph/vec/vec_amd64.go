@@ -83,20 +83,7 @@ func argmaxTapVec(best []float32, idx []int32, tap []float32, start, step int32)
 }
 
 //go:noescape
-func addSquaresAVX(dst, x *float32, n int)
-
-//go:noescape
 func lrnScaleAVX(r, rs, s *float32, bias, a float32, n int)
-
-func addSquaresVec(dst, x []float32) int {
-	n := len(dst) &^ 7
-	if !hasFMA || n == 0 {
-		return 0
-	}
-	_ = x[n-1]
-	addSquaresAVX(&dst[0], &x[0], n)
-	return n
-}
 
 func lrnScaleVec(r, rs, s []float32, bias, a float32) int {
 	return eights(len(r), hasFMA, func(i, m int) { lrnScaleAVX(&r[i], &rs[i], &s[i], bias, a, m) })

@@ -123,27 +123,6 @@ DATA lanes<>+24(SB)/4, $6
 DATA lanes<>+28(SB)/4, $7
 GLOBL lanes<>(SB), RODATA|NOPTR, $32
 
-// func addSquaresAVX(dst, x *float32, n int)
-// dst[i] += x[i]·x[i] for i < n/8*8.
-TEXT ·addSquaresAVX(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
-	SHRQ $3, CX
-	JZ   asqdone
-asqloop:
-	VMOVUPS     (SI), Y0
-	VMOVUPS     (DI), Y1
-	VFMADD231PS Y0, Y0, Y1
-	VMOVUPS     Y1, (DI)
-	ADDQ        $32, DI
-	ADDQ        $32, SI
-	DECQ        CX
-	JNZ         asqloop
-asqdone:
-	VZEROUPPER
-	RET
-
 // func lrnScaleAVX(r, rs, s *float32, bias, a float32, n int)
 // With v = bias + a·s[i]: r[i] = v^−0.75, rs[i] = v^−1.75, for i < n/8*8.
 TEXT ·lrnScaleAVX(SB), NOSPLIT, $0-40

@@ -12,7 +12,6 @@ func axpyVec(y, x []float32, alpha float32) int { return 0 }
 
 func argmaxTapVec(best []float32, idx []int32, tap []float32, start, step int32) int { return 0 }
 
-func addSquaresVec(dst, x []float32) int                  { return 0 }
 func lrnScaleVec(r, rs, s []float32, bias, a float32) int { return 0 }
 
 func clipVec(dst, src []float32, lo, hi float32) int      { return 0 }

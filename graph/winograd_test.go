@@ -33,6 +33,12 @@ func TestWinograd(t *testing.T) {
 		{"cols-odd", []int{1, 32, 7, 17}, []int{40, 32, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true},
 		{"cols-5x5", []int{2, 64, 5, 20}, []int{64, 32, 5, 5}, ConvParams{Group: 2, Pads: [4]int{2, 2, 2, 2}}, false},
 		{"cols-asymmetric", []int{1, 32, 6, 35}, []int{32, 32, 3, 3}, ConvParams{Pads: [4]int{0, 2, 1, 0}}, true},
+		// The shapes the benchmarks invert: SqueezeNet 1.1's fire4 and
+		// fire8 expand, CaffeNet's conv2 and conv3.
+		{"cols-fire4", []int{1, 32, 27, 27}, []int{128, 32, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true},
+		{"fire8", []int{1, 64, 13, 13}, []int{256, 64, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true},
+		{"cols-conv2", []int{1, 96, 27, 27}, []int{256, 48, 5, 5}, ConvParams{Group: 2, Pads: [4]int{2, 2, 2, 2}}, true},
+		{"conv3", []int{1, 256, 13, 13}, []int{384, 256, 3, 3}, ConvParams{Pads: [4]int{1, 1, 1, 1}}, true},
 	} {
 		p := c.p.withDefaults()
 		fast := conv{p: p, packs: &packCache{}, relu: c.relu}
@@ -70,16 +76,20 @@ func TestWinograd(t *testing.T) {
 }
 
 // closeTo fails unless got and want agree to 1e-5 of want's largest
-// magnitude.
+// magnitude, and logs their relative difference ‖got − want‖/‖want‖.
 func closeTo(t *testing.T, name string, got, want []float32) {
 	t.Helper()
-	scale := 1e-6
+	scale, num, den := 1e-6, 0.0, 0.0
 	for _, v := range want {
 		scale = math.Max(scale, math.Abs(float64(v)))
 	}
 	for i := range want {
-		if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-5*scale) {
+		d := math.Abs(float64(got[i] - want[i]))
+		if !(d <= 1e-5*scale) {
 			t.Fatalf("%s: [%d] = %g, want %g", name, i, got[i], want[i])
 		}
+		num += d * d
+		den += float64(want[i]) * float64(want[i])
 	}
+	t.Logf("%s: relative difference %.1e", name, math.Sqrt(num/den))
 }

@@ -144,11 +144,11 @@ func TestHistogramGradient(t *testing.T) {
 		newHistogram(newBinning(18, true, false), hr, hc, nhr, nhc),
 		newHistogram(newBinning(8, true, false), sr, sc, nsr, nsc),
 	} {
-		if k.colPairs == nil {
+		if k.pairs == nil {
 			t.Fatalf("%v: no paired columns", k)
 		}
 		generic := k
-		generic.colPairs = nil // the path for axes reaching more than two cells
+		generic.pairs = nil // the path for axes reaching more than two cells
 		ks = append(ks, k, generic)
 	}
 	for _, k := range ks {

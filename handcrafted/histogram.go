@@ -27,10 +27,9 @@ type histogram struct {
 	rows, cols [][]cellWeight
 	nr, nc     int
 	memo       *graph.Memo // the pixels' bins, from forward to backward
-	// colPairs is cols with every pixel's (at most two) cells side by side,
+	// pairs is cols with every pixel's (at most two) cells side by side,
 	// nil where some pixel reaches more.
-	colPairs []cellPair
-	cols2    *colArrays // colPairs as arrays, for the vector kernels
+	pairs *colArrays
 	// groups[r] lists the pixel rows whose first row of cells is r, where
 	// every pixel row reaches at most two rows of cells, one after the
 	// other; nil otherwise.
@@ -38,7 +37,8 @@ type histogram struct {
 	scratch *[]float32 // Forward's per-group histograms, reused
 }
 
-// colArrays is colPairs as one array per field.
+// colArrays is the pixels' cell pairs (see cellPair) as one array per
+// field, as the vector kernels read them.
 type colArrays struct {
 	c0, c1 []int32
 	w0, w1 []float32
@@ -50,6 +50,9 @@ type cellPair struct {
 	c0, c1 int32
 	w0, w1 float32
 }
+
+// at is pixel j's pair.
+func (a *colArrays) at(j int) cellPair { return cellPair{a.c0[j], a.c1[j], a.w0[j], a.w1[j]} }
 
 func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram {
 	k := histogram{bins: bins, rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}, scratch: new([]float32)}
@@ -63,30 +66,27 @@ func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram
 			k.groups[rs[0].cell] = append(k.groups[rs[0].cell], i)
 		}
 	}
-	pairs := make([]cellPair, len(cols))
+	n := len(cols)
+	pairs := &colArrays{make([]int32, n), make([]int32, n), make([]float32, n), make([]float32, n)}
 	for j, cw := range cols {
 		switch len(cw) {
 		case 0:
 		case 1:
-			pairs[j] = cellPair{int32(cw[0].cell), int32(cw[0].cell), cw[0].w, 0}
+			pairs.c0[j], pairs.c1[j], pairs.w0[j] = int32(cw[0].cell), int32(cw[0].cell), cw[0].w
 		case 2:
-			pairs[j] = cellPair{int32(cw[0].cell), int32(cw[1].cell), cw[0].w, cw[1].w}
+			pairs.c0[j], pairs.c1[j] = int32(cw[0].cell), int32(cw[1].cell)
+			pairs.w0[j], pairs.w1[j] = cw[0].w, cw[1].w
 		default:
 			return k
 		}
 	}
-	k.colPairs = pairs
-	k.cols2 = &colArrays{}
-	for _, p := range pairs {
-		k.cols2.c0, k.cols2.c1 = append(k.cols2.c0, p.c0), append(k.cols2.c1, p.c1)
-		k.cols2.w0, k.cols2.w1 = append(k.cols2.w0, p.w0), append(k.cols2.w1, p.w1)
-	}
+	k.pairs = pairs
 	return k
 }
 
 // hardPaths reports whether the two-pass kernels serve k: hard binning and
 // at most two cells per pixel column.
-func (k histogram) hardPaths() bool { return k.colPairs != nil && !k.bins.bilinear }
+func (k histogram) hardPaths() bool { return k.pairs != nil && !k.bins.bilinear }
 
 // Overwrites implements graph.Overwriter: the hard backward pass sets every
 // pixel (the forward passes add to their cells).
@@ -208,7 +208,7 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	y := out.Data
 	h, w := in[0].Shape[2], in[0].Shape[3]
 	csp := k.nr * k.nc
-	if k.colPairs != nil && k.groups != nil {
+	if k.pairs != nil && k.groups != nil {
 		b := k.buffers(in[0].Shape)
 		k.poolByGroups(y, b, in[0].Data, in[0].Shape)
 		k.memo.Put(in[0], b)
@@ -304,12 +304,11 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 // bilinear binning: each pixel's (1−f)·m and f·m go to its two bins.
 func (k histogram) binRowBilinear(hr, ms []float32, los []int32, fs []float32) {
 	nb, nc := k.bins.k, k.nc
-	for j, cp := range k.colPairs[:len(ms)] {
-		m := ms[j]
+	for j, m := range ms {
 		if m == 0 {
 			continue
 		}
-		lo, f := int(los[j]), fs[j]
+		cp, lo, f := k.pairs.at(j), int(los[j]), fs[j]
 		v := (1 - f) * m
 		p := hr[lo*nc:]
 		p[cp.c0] += v * cp.w0
@@ -330,10 +329,9 @@ func (k histogram) binRowHard(hr, ms []float32, los []int32) {
 	per := len(hr) / 2
 	even, odd := hr[:per], hr[per:]
 	nc := k.nc
-	cp := k.colPairs[:len(ms)]
 	j := 0
 	for ; j+1 < len(ms); j += 2 {
-		a, b := cp[j], cp[j+1]
+		a, b := k.pairs.at(j), k.pairs.at(j+1)
 		pa, pb := even[int(los[j])*nc:], odd[int(los[j+1])*nc:]
 		ma, mb := ms[j], ms[j+1]
 		pa[a.c0] += ma * a.w0
@@ -342,7 +340,7 @@ func (k histogram) binRowHard(hr, ms []float32, los []int32) {
 		pb[b.c1] += mb * b.w1
 	}
 	if j < len(ms) {
-		a := cp[j]
+		a := k.pairs.at(j)
 		p := even[int(los[j])*nc:]
 		p[a.c0] += ms[j] * a.w0
 		p[a.c1] += ms[j] * a.w1
@@ -383,7 +381,7 @@ func (k histogram) backwardHard(g, gy, d []float32, b *binned, images, h, w int)
 					vec.Axpy(m, cells[bin*csp+r.cell*nc:][:nc], r.w)
 				}
 			}
-			unpoolHard(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], k.cols2, gmap, nc)
+			unpoolHard(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], k.pairs, gmap, nc)
 		}
 	})
 }
@@ -435,8 +433,8 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 			lo := int(b.lo[o])
 			p0, p1 := gy0[base+lo*csp:], gy0[base+((lo+1)%k.bins.k)*csp:]
 			var glo, ghi float32
-			if k.colPairs != nil {
-				cp := k.colPairs[j]
+			if k.pairs != nil {
+				cp := k.pairs.at(j)
 				for _, r := range k.rows[i] {
 					q0 := p0[r.cell*k.nc:]
 					glo += (q0[cp.c0]*cp.w0 + q0[cp.c1]*cp.w1) * r.w

@@ -232,15 +232,11 @@ func winoConvCols(p winoPlan, x, u, bias []float32, relu bool, y, v, o []float32
 	vs, os := d*p.tiles, p.m*p.tiles
 	us := len(u) / 16
 	pad := winoPadding(p)
-	ParallelFor((p.c+winoChunk-1)/winoChunk, func(task int) {
-		buf := make([]float32, pad.hp*pad.wp)
-		for ch := task * winoChunk; ch < min(p.c, (task+1)*winoChunk); ch++ {
-			pad.fill(buf, x[ch*p.h*p.w:(ch+1)*p.h*p.w])
-			for b := 0; b < p.blocks; b++ {
-				by, bx := blockOffset(b)
-				for ty := 0; ty < p.th; ty++ {
-					vec.WinoInputRow(buf[(2*ty+by)*pad.wp+bx:], pad.wp, v[(b*p.c+ch)*p.tiles+ty*p.tw:], vs, p.tw)
-				}
+	pad.eachChannel(p, x, func(ch int, buf []float32, _ bool) {
+		for b := 0; b < p.blocks; b++ {
+			by, bx := blockOffset(b)
+			for ty := 0; ty < p.th; ty++ {
+				vec.WinoInputRow(buf[(2*ty+by)*pad.wp+bx:], pad.wp, v[(b*p.c+ch)*p.tiles+ty*p.tw:], vs, p.tw)
 			}
 		}
 	})
@@ -267,7 +263,7 @@ func winoConvCols(p winoPlan, x, u, bias []float32, relu bool, y, v, o []float32
 }
 
 // winoChunk is the channels an input-transform task takes, sharing one
-// padded plane.
+// padded plane (see winoPad.eachChannel).
 const winoChunk = 8
 
 // winoPad is the zero-bordered plane that holds every tile of a plan
@@ -279,6 +275,20 @@ type winoPad struct {
 func winoPadding(p winoPlan) winoPad {
 	ext := (p.k - 3) / 2 // tiles past the output's, for the blocks at 2
 	return winoPad{hp: 2*(p.th+ext) + 2, wp: 2*(p.tw+ext) + 2, pt: p.pt, pl: p.pl, h: p.h, w: p.w}
+}
+
+// eachChannel calls f for the input channels of x in tasks of winoChunk
+// in parallel, in order within a task, with the channel copied into a
+// padded plane buf; last is set for a task's last channel.
+func (pd winoPad) eachChannel(p winoPlan, x []float32, f func(ch int, buf []float32, last bool)) {
+	ParallelFor((p.c+winoChunk-1)/winoChunk, func(task int) {
+		buf := make([]float32, pd.hp*pd.wp)
+		end := min(p.c, (task+1)*winoChunk)
+		for ch := task * winoChunk; ch < end; ch++ {
+			pd.fill(buf, x[ch*p.h*p.w:(ch+1)*p.h*p.w])
+			f(ch, buf, ch == end-1)
+		}
+	})
 }
 
 // fill copies an input plane into buf, zero around it.
@@ -320,16 +330,11 @@ func winoInput(p winoPlan, x, v []float32) {
 			shifted[b][i] = o + int32(by*wp+bx)
 		}
 	}
-	ParallelFor((p.c+winoChunk-1)/winoChunk, func(task int) {
-		buf := make([]float32, pad.hp*wp)
-		for ch := task * winoChunk; ch < min(p.c, (task+1)*winoChunk); ch++ {
-			pad.fill(buf, x[ch*p.h*p.w:(ch+1)*p.h*p.w])
-			// The task's last channel must not spill into the next
-			// task's first.
-			last := ch == min(p.c, (task+1)*winoChunk)-1
-			for b, offs := range shifted {
-				vec.WinoInput6(buf, offs, wp, v[(b*p.c+ch)*mr:], vs, d*mr, !last)
-			}
+	pad.eachChannel(p, x, func(ch int, buf []float32, last bool) {
+		// A task's last channel must not spill into the next task's
+		// first.
+		for b, offs := range shifted {
+			vec.WinoInput6(buf, offs, wp, v[(b*p.c+ch)*mr:], vs, d*mr, !last)
 		}
 	})
 }

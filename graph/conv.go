@@ -490,9 +490,9 @@ func (c conv) Overwrites(grad bool, i int) bool {
 }
 
 // each calls one(n, g, par) for every image and group of a pointwise
-// convolution or one of many groups (columns, where there are any, are
-// taken by product from the pack cache): in parallel over (image, group)
-// pairs when there are many groups, else in order with par set.
+// convolution or one of many groups (one takes its own column buffer,
+// where it needs one): in parallel over (image, group) pairs when there are
+// many groups, else in order with par set.
 func (c conv) each(q convGeom, one func(n, g int, par bool)) {
 	if q.g <= 4 {
 		// A few groups (AlexNet's two) one after another, each product

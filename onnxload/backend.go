@@ -6,7 +6,6 @@ import (
 	onnx "github.com/owulveryck/onnx-go"
 	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/simple"
-	"gorgonia.org/tensor"
 )
 
 // backend receives what onnx-go's decoder reports. It keeps every edge the
@@ -22,7 +21,6 @@ type backend struct {
 type wnode struct {
 	id   int64
 	name string
-	t    tensor.Tensor
 }
 
 type edge struct {
@@ -30,11 +28,9 @@ type edge struct {
 	index    int
 }
 
-func (n *wnode) ID() int64                       { return n.id }
-func (n *wnode) SetName(s string)                { n.name = s }
-func (n *wnode) GetName() string                 { return n.name }
-func (n *wnode) SetTensor(t tensor.Tensor) error { n.t = t; return nil }
-func (n *wnode) GetTensor() tensor.Tensor        { return n.t }
+func (n *wnode) ID() int64        { return n.id }
+func (n *wnode) SetName(s string) { n.name = s }
+func (n *wnode) GetName() string  { return n.name }
 
 type wedge struct {
 	graph.WeightedEdge
@@ -90,65 +86,16 @@ func (b *backend) ApplyOperation(op onnx.Operation, outputs ...graph.Node) error
 	return nil
 }
 
+// convertAttr keeps the plain attribute kinds; tensors and subgraphs never
+// reach onnx-go (stripForDecoder removes them; readHeader reads them).
 func convertAttr(v any) (any, error) {
 	switch v := v.(type) {
 	case int64, float32, string, []int64, []float32, []string:
 		return v, nil
-	case tensor.Tensor:
-		return convertTensor(v)
 	case struct{}:
 		return nil, nil
 	}
 	return nil, fmt.Errorf("unsupported attribute type %T", v)
-}
-
-func convertTensor(t tensor.Tensor) (*Tensor, error) {
-	out := &Tensor{}
-	for _, d := range t.Shape() {
-		out.Dims = append(out.Dims, int64(d))
-	}
-	switch d := t.Data().(type) {
-	case []float32:
-		out.Float = append([]float32(nil), d...)
-	case float32:
-		out.Float = []float32{d}
-	case []float64:
-		for _, v := range d {
-			out.Float = append(out.Float, float32(v))
-		}
-	case float64:
-		out.Float = []float32{float32(d)}
-	case []int64:
-		out.IsInt, out.Int = true, append([]int64(nil), d...)
-	case int64:
-		out.IsInt, out.Int = true, []int64{d}
-	case []int32:
-		out.IsInt = true
-		for _, v := range d {
-			out.Int = append(out.Int, int64(v))
-		}
-	case int32:
-		out.IsInt, out.Int = true, []int64{int64(d)}
-	case []bool:
-		out.IsInt = true
-		for _, v := range d {
-			out.Int = append(out.Int, b2i(v))
-		}
-	case bool:
-		out.IsInt, out.Int = true, []int64{b2i(d)}
-	default:
-		return nil, fmt.Errorf("unsupported tensor data %T", d)
-	}
-	// onnx-go reports a scalar (no dims) as shape (1).
-	n := int64(len(out.Float) + len(out.Int))
-	if out.Numel() != n {
-		if n == 1 {
-			out.Dims = nil
-		} else {
-			return nil, fmt.Errorf("tensor dims %v do not match its %d values", out.Dims, n)
-		}
-	}
-	return out, nil
 }
 
 func b2i(b bool) int64 {

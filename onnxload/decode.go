@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	onnx "github.com/owulveryck/onnx-go"
 )
@@ -20,7 +21,7 @@ func Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := Decode(data)
+	m, err := decode(data, tensorSource{dir: filepath.Dir(path)})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -28,16 +29,23 @@ func Load(path string) (*Model, error) {
 	return m, nil
 }
 
-// Decode reads an ONNX model from its bytes. The protobuf is walked once to
-// read what onnx-go's decoder drops (opset, symbolic input dimensions, node
-// names) and then decoded by onnx-go into invrep's own backend.
-func Decode(data []byte) (m *Model, err error) {
+// Decode reads an ONNX model from its bytes (external data, which needs
+// the model's folder, is refused: use Load). The protobuf is walked once to
+// read what onnx-go's decoder drops or misreads (opset, symbolic input
+// dimensions, node names, every tensor) and the rest, the nodes and their
+// plain attributes, is decoded by onnx-go into invrep's own backend.
+func Decode(data []byte) (*Model, error) { return decode(data, tensorSource{}) }
+
+func decode(data []byte, src tensorSource) (m *Model, err error) {
 	if len(data) == 0 {
 		return nil, errors.New("not an ONNX model: the file is empty")
 	}
-	h, err := readHeader(data)
+	h, err := readHeader(data, src)
 	if err != nil {
-		return nil, fmt.Errorf("not an ONNX model (or a truncated one): %w", err)
+		if errors.Is(err, errTruncated) {
+			return nil, fmt.Errorf("not an ONNX model (or a truncated one): %w", err)
+		}
+		return nil, fmt.Errorf("malformed ONNX model: %w", err)
 	}
 	if !h.hasGraph || len(h.nodes) == 0 {
 		return nil, errors.New("not an ONNX model: no graph with nodes")
@@ -53,6 +61,10 @@ func Decode(data []byte) (m *Model, err error) {
 			return nil, fmt.Errorf("%v has no outputs", &n)
 		}
 	}
+	stripped, err := stripForDecoder(data)
+	if err != nil {
+		return nil, fmt.Errorf("not an ONNX model (or a truncated one): %w", err)
+	}
 	b := newBackend()
 	defer func() {
 		// onnx-go and gorgonia's tensor package panic on some malformed
@@ -61,7 +73,7 @@ func Decode(data []byte) (m *Model, err error) {
 			m, err = nil, fmt.Errorf("malformed ONNX model: %v", r)
 		}
 	}()
-	if err := onnx.NewModel(b).UnmarshalBinary(data); err != nil {
+	if err := onnx.NewModel(b).UnmarshalBinary(stripped); err != nil {
 		return nil, fmt.Errorf("decoding ONNX: %w", err)
 	}
 	if len(b.ops) != len(h.nodes) {
@@ -78,20 +90,14 @@ func Decode(data []byte) (m *Model, err error) {
 			op.Inputs = nil
 		}
 		op.Name = n.Name
+		for k, v := range n.Attrs {
+			op.Attrs[k] = v
+		}
 		m.Nodes = append(m.Nodes, op)
 	}
-	for _, w := range b.nodes {
-		if w.t == nil || !h.initializers[w.name] {
-			continue
-		}
-		t, err := convertTensor(w.t)
-		if err != nil {
-			return nil, fmt.Errorf("initializer %q: %w", w.name, err)
-		}
-		m.Initializers[w.name] = t
-	}
+	m.Initializers = h.initializers
 	for _, in := range h.inputs {
-		if !h.initializers[in.Name] {
+		if h.initializers[in.Name] == nil {
 			m.Inputs = append(m.Inputs, in)
 		}
 	}

@@ -49,6 +49,9 @@ type Tensor struct {
 	Float []float32
 	Int   []int64
 	IsInt bool
+	// DataType is the ONNX element type the tensor was stored as (0 when
+	// it was made in memory): Cast and the logic ops need to tell bool.
+	DataType int32
 }
 
 // Numel is the element count of the tensor's dims.

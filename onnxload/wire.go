@@ -112,12 +112,13 @@ type header struct {
 	nodes        []Node // Name, OpType, Inputs, Outputs only
 	inputs       []ValueInfo
 	outputs      []string
-	initializers map[string]bool
+	initializers map[string]*Tensor
 	hasGraph     bool
+	src          tensorSource
 }
 
-func readHeader(data []byte) (*header, error) {
-	h := &header{initializers: map[string]bool{}, opset: -1}
+func readHeader(data []byte, src tensorSource) (*header, error) {
+	h := &header{initializers: map[string]*Tensor{}, opset: -1, src: src}
 	err := fields(data, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 		switch {
 		case num == modelIRVersion && typ == protowire.VarintType:
@@ -159,12 +160,23 @@ func (h *header) readGraph(b []byte) error {
 		}
 		switch num {
 		case graphNode:
-			var n Node
+			n := Node{Attrs: map[string]any{}}
+			var attrErr error
 			if err := fields(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 				if typ != protowire.BytesType {
 					return nil
 				}
 				switch num {
+				case nodeAttr:
+					if ours, err := ownAttribute(v); err != nil || !ours {
+						return err
+					}
+					name, val, err := h.src.readOwnAttribute(v)
+					if err != nil {
+						attrErr = err
+						return nil
+					}
+					n.Attrs[name] = val
 				case nodeInput:
 					n.Inputs = append(n.Inputs, string(v))
 				case nodeOutput:
@@ -182,14 +194,22 @@ func (h *header) readGraph(b []byte) error {
 			}); err != nil {
 				return err
 			}
+			if attrErr != nil {
+				return fmt.Errorf("%v: %w", &n, attrErr)
+			}
 			h.nodes = append(h.nodes, n)
 		case graphInitializer:
-			return fields(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
-				if num == tensorName && typ == protowire.BytesType {
-					h.initializers[string(v)] = true
+			name, t, err := h.src.readTensor(v)
+			if err != nil {
+				if name == "" {
+					name = fmt.Sprintf("#%d", len(h.initializers))
 				}
-				return nil
-			})
+				return fmt.Errorf("initializer %q: %w", name, err)
+			}
+			if name == "" {
+				return fmt.Errorf("initializer #%d has no name", len(h.initializers))
+			}
+			h.initializers[name] = t
 		case graphInput:
 			vi, err := readValueInfo(v)
 			if err != nil {

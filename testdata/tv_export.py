@@ -1,0 +1,73 @@
+"""Export torchvision 0.14 classifiers to ONNX with random, BatchNorm-calibrated
+weights, as a user of invrep would bring them (torch.onnx.export, default
+settings). Needs Debian's python3-torch, python3-torchvision, python3-onnx.
+
+  /usr/bin/python3 testdata/tv_export.py OUTDIR [--opset 14] [--arch NAME ...]
+
+Writes OUTDIR/NAME-opsetK.onnx. Weights come from torch.manual_seed(0); the
+BatchNorm running statistics are then measured on a few noise images (train
+mode, cumulative average), so that deep nodes depend on the input.
+"""
+import argparse
+import os
+import sys
+
+import torch
+import torchvision
+
+ARCHS = [
+    "alexnet", "convnext_tiny", "densenet121", "efficientnet_b0", "googlenet",
+    "inception_v3", "mnasnet1_0", "mobilenet_v2", "mobilenet_v3_large",
+    "mobilenet_v3_small", "regnet_y_400mf", "resnet18", "resnet50",
+    "resnext50_32x4d", "shufflenet_v2_x1_0", "squeezenet1_1", "swin_t",
+    "vgg11", "vit_b_16", "wide_resnet50_2", "efficientnet_v2_s", "regnet_x_400mf",
+]
+
+
+def build(name):
+    torch.manual_seed(0)
+    kw = {}
+    if name in ("googlenet", "inception_v3"):
+        kw = {"aux_logits": False, "init_weights": True}
+    m = getattr(torchvision.models, name)(weights=None, **kw)
+    size = 299 if name == "inception_v3" else 224
+    calibrate(m, size)
+    return m.eval(), size
+
+
+def calibrate(m, size):
+    bns = [x for x in m.modules() if isinstance(x, torch.nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return
+    for bn in bns:
+        bn.reset_running_stats()
+        bn.momentum = None
+    m.train()
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for _ in range(3):
+            m(torch.rand(2, 3, size, size, generator=g) * 2 - 1)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--opset", type=int, default=14)
+    p.add_argument("--arch", nargs="*", default=ARCHS)
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    torch.set_num_threads(2)
+    for name in a.arch:
+        m, size = build(name)
+        path = os.path.join(a.out, f"{name}-opset{a.opset}.onnx")
+        x = torch.rand(1, 3, size, size)
+        try:
+            # Not under no_grad: that takes fused attention paths with no ONNX form.
+            torch.onnx.export(m, x, path, opset_version=a.opset, input_names=["input"], output_names=["logits"])
+            print(path, flush=True)
+        except Exception as e:  # the exporter cannot write every model at every opset
+            print(f"{name} opset {a.opset}: export failed: {e}".splitlines()[0], file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,9 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 type binaryKind int
 
@@ -9,12 +12,16 @@ const (
 	kindSub
 	kindMul
 	kindDiv
+	kindPow
+	kindMax
+	kindMin
+	kindPRelu
 )
 
 // binary is an elementwise arithmetic op with numpy broadcasting.
 type binary struct{ kind binaryKind }
 
-func (b binary) String() string { return [...]string{"Add", "Sub", "Mul", "Div"}[b.kind] }
+func (b binary) String() string { return [...]string{"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu"}[b.kind] }
 
 // BroadcastShape returns the numpy broadcast of two shapes.
 func BroadcastShape(a, b []int) ([]int, error) {
@@ -106,7 +113,32 @@ func (b binary) Forward(in []*Tensor, out *Tensor) {
 		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = x[i] * y[j] })
 	case kindDiv:
 		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = x[i] / y[j] })
+	case kindPow:
+		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = float32(math.Pow(float64(x[i]), float64(y[j]))) })
+	case kindMax:
+		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = max(x[i], y[j]) })
+	case kindMin:
+		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = min(x[i], y[j]) })
+	case kindPRelu:
+		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) {
+			z[o] = x[i]
+			if x[i] < 0 {
+				z[o] = x[i] * y[j]
+			}
+		})
 	}
+}
+
+// share is the part of a Max or Min gradient that goes to an operand: all
+// of it to the winner, half to each on a tie (as PyTorch's maximum does).
+func share(mine, other float32, isMax bool) float32 {
+	switch {
+	case mine == other:
+		return 0.5
+	case (mine > other) == isMax:
+		return 1
+	}
+	return 0
 }
 
 // Backward sums the output gradient over the axes along which input i was
@@ -127,8 +159,39 @@ func (b binary) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
 		walk(func(o, ia, ib int) { d[ib] += g[o] * x[ia] })
 	case b.kind == kindDiv && i == 0:
 		walk(func(o, ia, ib int) { d[ia] += g[o] / y[ib] })
-	default:
+	case b.kind == kindDiv:
 		walk(func(o, ia, ib int) { d[ib] -= g[o] * x[ia] / (y[ib] * y[ib]) })
+	case b.kind == kindPow && i == 0: // y·x^(y−1)
+		walk(func(o, ia, ib int) {
+			d[ia] += g[o] * float32(float64(y[ib])*math.Pow(float64(x[ia]), float64(y[ib])-1))
+		})
+	case b.kind == kindPow: // x^y·ln x
+		walk(func(o, ia, ib int) {
+			if x[ia] > 0 {
+				d[ib] += g[o] * float32(math.Pow(float64(x[ia]), float64(y[ib]))*math.Log(float64(x[ia])))
+			}
+		})
+	case b.kind == kindMax || b.kind == kindMin:
+		isMax := b.kind == kindMax
+		if i == 0 {
+			walk(func(o, ia, ib int) { d[ia] += g[o] * share(x[ia], y[ib], isMax) })
+		} else {
+			walk(func(o, ia, ib int) { d[ib] += g[o] * share(y[ib], x[ia], isMax) })
+		}
+	case b.kind == kindPRelu && i == 0:
+		walk(func(o, ia, ib int) {
+			if x[ia] < 0 {
+				d[ia] += g[o] * y[ib]
+			} else {
+				d[ia] += g[o]
+			}
+		})
+	case b.kind == kindPRelu:
+		walk(func(o, ia, ib int) {
+			if x[ia] < 0 {
+				d[ib] += g[o] * x[ia]
+			}
+		})
 	}
 }
 
@@ -143,3 +206,15 @@ func Mul(a, b *Node) (*Node, error) { return Apply(binary{kindMul}, a, b) }
 
 // Div is a ⊘ b with numpy broadcasting.
 func Div(a, b *Node) (*Node, error) { return Apply(binary{kindDiv}, a, b) }
+
+// Pow is a^b elementwise with numpy broadcasting.
+func Pow(a, b *Node) (*Node, error) { return Apply(binary{kindPow}, a, b) }
+
+// Max is the elementwise maximum with numpy broadcasting.
+func Max(a, b *Node) (*Node, error) { return Apply(binary{kindMax}, a, b) }
+
+// Min is the elementwise minimum with numpy broadcasting.
+func Min(a, b *Node) (*Node, error) { return Apply(binary{kindMin}, a, b) }
+
+// PRelu is x where x ≥ 0 and slope·x elsewhere, slope broadcast to x.
+func PRelu(x, slope *Node) (*Node, error) { return Apply(binary{kindPRelu}, x, slope) }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"math"
 	"math/rand"
 	"testing"
 )
@@ -16,6 +17,27 @@ func TestBinaryBroadcast(t *testing.T) {
 		{"Sub", Sub, func(a, b float64) float64 { return a - b }},
 		{"Mul", Mul, func(a, b float64) float64 { return a * b }},
 		{"Div", Div, func(a, b float64) float64 { return a / b }},
+		{"Pow", func(a, b *Node) (*Node, error) {
+			// Positive bases, so that both gradients exist.
+			two := a.graph.Const(&Tensor{Data: []float32{2}})
+			sq, err := Mul(a, a)
+			if err != nil {
+				return nil, err
+			}
+			base, err := Add(sq, two)
+			if err != nil {
+				return nil, err
+			}
+			return Pow(base, b)
+		}, func(a, b float64) float64 { return math.Pow(a*a+2, b) }},
+		{"Max", Max, math.Max},
+		{"Min", Min, math.Min},
+		{"PRelu", PRelu, func(a, b float64) float64 {
+			if a < 0 {
+				return a * b
+			}
+			return a
+		}},
 	}
 	for _, op := range ops {
 		for _, c := range []struct{ x, c []int }{

@@ -5,10 +5,19 @@ import (
 	"math"
 )
 
-// softmax normalises exp(x) along one axis.
-type softmax struct{ axis int }
+// softmax normalises exp(x) along one axis; with log set it returns the
+// logarithm of that (LogSoftmax).
+type softmax struct {
+	axis int
+	log  bool
+}
 
-func (k softmax) String() string    { return fmt.Sprintf("Softmax(axis=%d)", k.axis) }
+func (k softmax) String() string {
+	if k.log {
+		return fmt.Sprintf("LogSoftmax(axis=%d)", k.axis)
+	}
+	return fmt.Sprintf("Softmax(axis=%d)", k.axis)
+}
 func (k softmax) Diffable(int) bool { return true }
 func (k softmax) OutShape(in [][]int) ([]int, error) {
 	if len(in) != 1 || k.axis < 0 || k.axis >= len(in[0]) {
@@ -17,14 +26,18 @@ func (k softmax) OutShape(in [][]int) ([]int, error) {
 	return append([]int(nil), in[0]...), nil
 }
 
-// lanes calls f(base, stride, n) for each 1-D lane along the axis.
+// lanes calls f(base, stride, n) for each 1-D lane along the axis, lanes
+// shared between the cores (attention has thousands).
 func (k softmax) lanes(shape []int, f func(base, stride, n int)) {
 	outer, n, inner := Numel(shape[:k.axis]), shape[k.axis], Numel(shape[k.axis+1:])
-	for o := 0; o < outer; o++ {
-		for i := 0; i < inner; i++ {
+	lanes := outer * inner
+	per := max(1, 8192/max(n, 1))
+	ParallelFor((lanes+per-1)/per, func(c int) {
+		for l := c * per; l < min(lanes, (c+1)*per); l++ {
+			o, i := l/inner, l%inner
 			f(o*n*inner+i, inner, n)
 		}
-	}
+	})
 }
 
 func (k softmax) Forward(in []*Tensor, out *Tensor) {
@@ -38,16 +51,34 @@ func (k softmax) Forward(in []*Tensor, out *Tensor) {
 		for j := 0; j < n; j++ {
 			sum += math.Exp(float64(x[b+j*s]) - m)
 		}
+		if k.log {
+			ls := m + math.Log(sum)
+			for j := 0; j < n; j++ {
+				y[b+j*s] = float32(float64(x[b+j*s]) - ls)
+			}
+			return
+		}
 		for j := 0; j < n; j++ {
 			y[b+j*s] = float32(math.Exp(float64(x[b+j*s])-m) / sum)
 		}
 	})
 }
 
-// Backward: dx = y ⊙ (g − Σ g⊙y) along the axis.
+// Backward: dx = y ⊙ (g − Σ g⊙y) along the axis; for LogSoftmax
+// dx = g − exp(y)·Σ g.
 func (k softmax) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	y, g, d := out.Data, gout.Data, gin.Data
 	k.lanes(in[0].Shape, func(b, s, n int) {
+		if k.log {
+			sum := 0.0
+			for j := 0; j < n; j++ {
+				sum += float64(g[b+j*s])
+			}
+			for j := 0; j < n; j++ {
+				d[b+j*s] = float32(float64(g[b+j*s]) - math.Exp(float64(y[b+j*s]))*sum)
+			}
+			return
+		}
 		dot := 0.0
 		for j := 0; j < n; j++ {
 			dot += float64(g[b+j*s]) * float64(y[b+j*s])
@@ -63,5 +94,13 @@ func Softmax(x *Node, axis int) (*Node, error) {
 	if axis < 0 {
 		axis += len(x.shape)
 	}
-	return Apply(softmax{axis}, x)
+	return Apply(softmax{axis: axis}, x)
+}
+
+// LogSoftmax is log(Softmax(x, axis)), computed stably.
+func LogSoftmax(x *Node, axis int) (*Node, error) {
+	if axis < 0 {
+		axis += len(x.shape)
+	}
+	return Apply(softmax{axis: axis, log: true}, x)
 }

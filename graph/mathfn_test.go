@@ -1,0 +1,61 @@
+package graph
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+func TestMathFn(t *testing.T) {
+	positive := func(_ *rand.Rand, t *Tensor) {
+		for i, v := range t.Data {
+			t.Data[i] = float32(math.Abs(float64(v))) + 0.2
+		}
+	}
+	elu := func(a, g float64) func(float64) float64 {
+		return func(v float64) float64 {
+			if v > 0 {
+				return g * v
+			}
+			return g * a * (math.Exp(v) - 1)
+		}
+	}
+	hardSigmoid := func(v float64) float64 { return math.Max(0, math.Min(1, v/6+0.5)) }
+	sp := func(v float64) float64 { return math.Log(1 + math.Exp(v)) }
+	for _, c := range []struct {
+		fn    MathFn
+		a, b  float64
+		ref   func(float64) float64
+		input func(*rand.Rand, *Tensor)
+	}{
+		{fn: FnSqrt, ref: math.Sqrt, input: positive},
+		{fn: FnExp, ref: math.Exp},
+		{fn: FnLog, ref: math.Log, input: positive},
+		{fn: FnNeg, ref: func(v float64) float64 { return -v }},
+		{fn: FnAbs, ref: math.Abs, input: awayFrom(0)},
+		{fn: FnReciprocal, ref: func(v float64) float64 { return 1 / v }, input: positive},
+		{fn: FnErf, ref: math.Erf},
+		{fn: FnGelu, ref: func(v float64) float64 { return v * 0.5 * math.Erfc(-v/math.Sqrt2) }},
+		{fn: FnGeluTanh, ref: func(v float64) float64 {
+			return 0.5 * v * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(v+0.044715*math.Pow(v, 3))))
+		}},
+		{fn: FnHardSigmoid, a: 0.2, b: 0.5, ref: func(v float64) float64 { return math.Max(0, math.Min(1, 0.2*v+0.5)) }, input: awayFrom(-2.5, 2.5)},
+		{fn: FnHardSwish, ref: func(v float64) float64 { return v * hardSigmoid(v) }, input: awayFrom(-3, 3)},
+		{fn: FnSoftplus, ref: sp},
+		{fn: FnElu, a: 0.7, ref: elu(0.7, 1), input: awayFrom(0)},
+		{fn: FnSelu, a: 1.6732632423543772, b: 1.0507009873554805, ref: elu(1.6732632423543772, 1.0507009873554805), input: awayFrom(0)},
+		{fn: FnMish, ref: func(v float64) float64 { return v * math.Tanh(sp(v)) }},
+		{fn: FnPow, a: 2, ref: func(v float64) float64 { return v * v }},
+		{fn: FnPow, a: 3, ref: func(v float64) float64 { return v * v * v }},
+		{fn: FnPow, a: 0.5, ref: math.Sqrt, input: positive},
+		{fn: FnPow, a: -1.5, ref: func(v float64) float64 { return math.Pow(v, -1.5) }, input: positive},
+		{fn: FnSoftsign, ref: func(v float64) float64 { return v / (1 + math.Abs(v)) }, input: awayFrom(0)},
+		{fn: FnScale, a: -2, b: 0.25, ref: func(v float64) float64 { return -2*v + 0.25 }},
+		{fn: FnSin, ref: math.Sin},
+		{fn: FnCos, ref: math.Cos},
+	} {
+		k := mathFn{fn: c.fn, a: c.a, b: c.b}
+		runOpCase(t, opCase{name: k.String(), in: []int{3, 17}, ref: mapRef(c.ref), input: c.input,
+			build: func(x *Node) (*Node, error) { return Math(x, c.fn, c.a, c.b) }})
+	}
+}

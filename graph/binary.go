@@ -21,7 +21,9 @@ const (
 // binary is an elementwise arithmetic op with numpy broadcasting.
 type binary struct{ kind binaryKind }
 
-func (b binary) String() string { return [...]string{"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu"}[b.kind] }
+func (b binary) String() string {
+	return [...]string{"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu"}[b.kind]
+}
 
 // BroadcastShape returns the numpy broadcast of two shapes.
 func BroadcastShape(a, b []int) ([]int, error) {

@@ -197,10 +197,8 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		need[i] = true
 		stack = append(stack, m.Nodes[i].Inputs...)
 	}
-	for i, n := range m.Nodes {
-		if need[i] && ops[n.OpType] == nil {
-			return nil, fmt.Errorf("%s: unsupported op %s at %v; supported ops: %s", m.where(), n.OpType, &m.Nodes[i], strings.Join(SupportedOps(), ", "))
-		}
+	if err := m.unsupported(need); err != nil {
+		return nil, err
 	}
 
 	limit := opts.MaxMemory
@@ -439,4 +437,31 @@ func (t Truncated) Build(shape []int) (*graph.Graph, *graph.Node, error) {
 		return nil, nil, err
 	}
 	return net.Graph, net.Outputs[t.Layer], nil
+}
+
+// unsupported names every op type among the needed nodes that invrep
+// cannot build, with one node of each, so that a user learns all that is
+// missing at once.
+func (m *Model) unsupported(need []bool) error {
+	var types []string
+	first := map[string]*Node{}
+	for i := range m.Nodes {
+		n := &m.Nodes[i]
+		if need[i] && ops[n.OpType] == nil && first[n.OpType] == nil {
+			first[n.OpType] = n
+			types = append(types, n.OpType)
+		}
+	}
+	if len(types) == 0 {
+		return nil
+	}
+	var parts []string
+	for _, t := range types {
+		parts = append(parts, fmt.Sprintf("%s (e.g. at %v)", t, first[t]))
+	}
+	word := "op"
+	if len(types) > 1 {
+		word = "ops"
+	}
+	return fmt.Errorf("%s: unsupported %s %s; supported ops: %s", m.where(), word, strings.Join(parts, ", "), strings.Join(SupportedOps(), ", "))
 }

@@ -113,8 +113,9 @@ func foldGather(data, idx *Tensor, axis int64) (*Tensor, error) {
 	return t, nil
 }
 
-func sliceInts(t *Tensor, s, start, size []int) *Tensor {
-	out := &Tensor{Dims: dims64(size), IsInt: true}
+// sliceInts takes size[d] elements from start[d] by step[d] on every axis.
+func sliceInts(t *Tensor, s, start, step, size []int) *Tensor {
+	out := &Tensor{Dims: dims64(size), IsInt: true, Int: []int64{}, DataType: t.DataType}
 	n := 1
 	for _, d := range size {
 		n *= d
@@ -123,7 +124,7 @@ func sliceInts(t *Tensor, s, start, size []int) *Tensor {
 	for o := 0; o < n; o++ {
 		off := 0
 		for d := range s {
-			off = off*s[d] + start[d] + idx[d]
+			off = off*s[d] + start[d] + idx[d]*step[d]
 		}
 		out.Int = append(out.Int, t.Int[off])
 		for d := len(s) - 1; d >= 0; d-- {

@@ -278,19 +278,21 @@ func TestSymbolicBatch(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	f := newFixture(13, 1, 2, 4, 4)
-	out := f.node("Relu", []string{f.node("Erf", []string{"x"}, nil)}, nil)
+	a := f.node("TopK", []string{"x", f.ints(2)}, nil)
+	r := f.node("Relu", []string{f.node("Einsum", []string{a}, nil)}, nil)
+	out := f.node("Add", []string{r, f.node("TopK", []string{r, f.ints(1)}, nil)}, nil)
 	m, err := f.model(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = m.Build(Options{})
-	if err == nil || !strings.Contains(err.Error(), "unsupported op Erf") || !strings.Contains(err.Error(), `"n1"`) || !strings.Contains(err.Error(), "Conv") {
-		t.Fatalf("unsupported op error %q should name the op, the node and the supported set", err)
+	if err == nil || !strings.Contains(err.Error(), "unsupported ops TopK (e.g. at node \"n2\"") || !strings.Contains(err.Error(), "Einsum (e.g. at node \"n3\"") || !strings.Contains(err.Error(), "Conv") {
+		t.Fatalf("unsupported op error %q should name every unsupported op, a node of each and the supported set", err)
 	}
 	// Truncation: a layer before the unsupported op builds.
 	f2 := newFixture(13, 1, 2, 4, 4)
-	r := f2.node("Relu", []string{"x"}, nil)
-	f2.node("Erf", []string{r}, nil)
+	r = f2.node("Relu", []string{"x"}, nil)
+	f2.node("Einsum", []string{r}, nil)
 	m2, _ := f2.model(r)
 	if _, err := m2.Build(Options{Outputs: []string{r}}); err != nil {
 		t.Fatalf("truncated build before an unsupported op: %v", err)

@@ -18,7 +18,7 @@ import (
 func unsupportedModel(t *testing.T, dir string) string {
 	m := &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{},
 		Inputs:  []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
-		Nodes:   []onnxload.Node{{Name: "mystery", OpType: "Erf", Inputs: []string{"x"}, Outputs: []string{"y"}}},
+		Nodes:   []onnxload.Node{{Name: "mystery", OpType: "Einsum", Inputs: []string{"x"}, Outputs: []string{"y"}}},
 		Outputs: []string{"y"}}
 	b, err := m.Encode()
 	if err != nil {
@@ -62,7 +62,7 @@ func TestBadInput(t *testing.T) {
 		{"unreadable file", []string{"layers", "--model", filepath.Join(dir, "folder.onnx")}, 1, "folder.onnx"},
 		{"not an ONNX file", []string{"layers", "--model", filepath.Join(dir, "text.onnx")}, 1, "text.onnx"},
 		{"truncated ONNX file", []string{"layers", "--model", filepath.Join(dir, "truncated.onnx")}, 1, "truncated.onnx"},
-		{"unsupported op", []string{"layers", "--model", erf}, 1, `unsupported op Erf at node "mystery"`},
+		{"unsupported op", []string{"layers", "--model", erf}, 1, `unsupported op Einsum (e.g. at node "mystery"`},
 		{"unknown layer", feat("--input", filepath.Join(dir, "good.npy"), "--layer", "relu"), 1, "closest: relu_out"},
 		{"undecodable image", inv("--image", filepath.Join(dir, "broken.png")), 1, "broken.png"},
 		{"tensor shape", feat("--input", filepath.Join(dir, "wrongshape.npy")), 1, "wrongshape.npy"},

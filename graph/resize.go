@@ -1,0 +1,156 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+)
+
+// ResizeParams describe an ONNX Resize: per-axis scales (output size over
+// input size, used by the coordinate transform), the interpolation and
+// how output coordinates map back to the input.
+type ResizeParams struct {
+	Out    []int     // output shape
+	Scales []float64 // per axis; 0 means Out/in
+	// Mode is "nearest" or "linear" (bilinear, trilinear, … on the axes
+	// that change).
+	Mode string
+	// Coord is the coordinate_transformation_mode: half_pixel,
+	// pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn.
+	Coord string
+	// Nearest is the nearest_mode: round_prefer_floor, round_prefer_ceil,
+	// floor, ceil.
+	Nearest string
+}
+
+// source maps output index o of an axis (in → out, scale) to an input
+// coordinate.
+func (p ResizeParams) source(o, in, out int, scale float64) (float64, error) {
+	x := float64(o)
+	switch p.Coord {
+	case "half_pixel", "":
+		return (x+0.5)/scale - 0.5, nil
+	case "pytorch_half_pixel":
+		if out > 1 {
+			return (x+0.5)/scale - 0.5, nil
+		}
+		return 0, nil
+	case "align_corners":
+		if out > 1 {
+			return x * float64(in-1) / float64(out-1), nil
+		}
+		return 0, nil
+	case "asymmetric":
+		return x / scale, nil
+	case "tf_half_pixel_for_nn":
+		return (x + 0.5) / scale, nil
+	}
+	return 0, fmt.Errorf("coordinate_transformation_mode %q is not supported", p.Coord)
+}
+
+func (p ResizeParams) round(x float64) (int, error) {
+	switch p.Nearest {
+	case "round_prefer_floor", "":
+		if x-math.Floor(x) == 0.5 {
+			return int(math.Floor(x)), nil
+		}
+		return int(math.Round(x)), nil
+	case "round_prefer_ceil":
+		return int(math.Floor(x + 0.5)), nil
+	case "floor":
+		return int(math.Floor(x)), nil
+	case "ceil":
+		return int(math.Ceil(x)), nil
+	}
+	return 0, fmt.Errorf("nearest_mode %q is not supported", p.Nearest)
+}
+
+// axisTaps returns, for each output index of one axis, its input indices
+// and weights (taps per output: 1 for nearest or an unchanged axis, 2 for
+// linear).
+func (p ResizeParams) axisTaps(in, out int, scale float64) (taps int, idx []int, w []float64, err error) {
+	if scale <= 0 {
+		scale = float64(out) / float64(in)
+	}
+	if in == out && scale == 1 {
+		for o := 0; o < out; o++ {
+			idx, w = append(idx, o), append(w, 1)
+		}
+		return 1, idx, w, nil
+	}
+	for o := 0; o < out; o++ {
+		x, err := p.source(o, in, out, scale)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		switch p.Mode {
+		case "nearest":
+			i, err := p.round(x)
+			if err != nil {
+				return 0, nil, nil, err
+			}
+			idx, w = append(idx, max(0, min(i, in-1))), append(w, 1)
+			taps = 1
+		case "linear", "bilinear", "trilinear":
+			x = max(0, min(x, float64(in-1)))
+			i0 := int(math.Floor(x))
+			i1 := min(i0+1, in-1)
+			f := x - float64(i0)
+			idx, w = append(idx, i0, i1), append(w, 1-f, f)
+			taps = 2
+		default:
+			return 0, nil, nil, fmt.Errorf("mode %q is not supported (nearest and linear are)", p.Mode)
+		}
+	}
+	return taps, idx, w, nil
+}
+
+// Resize interpolates x to p.Out, separably per axis, as one linear map.
+func Resize(x *Node, p ResizeParams) (*Node, error) {
+	r := len(x.shape)
+	if len(p.Out) != r || (p.Scales != nil && len(p.Scales) != r) {
+		return nil, fmt.Errorf("Resize: output %v and scales %v do not fit input %v", p.Out, p.Scales, x.shape)
+	}
+	taps := make([]int, r)
+	idx := make([][]int, r)
+	wts := make([][]float64, r)
+	total := 1
+	for d := 0; d < r; d++ {
+		if p.Out[d] <= 0 {
+			return nil, fmt.Errorf("Resize: output shape %v", p.Out)
+		}
+		scale := 0.0
+		if p.Scales != nil {
+			scale = p.Scales[d]
+		}
+		var err error
+		if taps[d], idx[d], wts[d], err = p.axisTaps(x.shape[d], p.Out[d], scale); err != nil {
+			return nil, fmt.Errorf("Resize: %w", err)
+		}
+		total *= taps[d]
+	}
+	st := strides(x.shape)
+	n := Numel(p.Out)
+	flat := make([]int32, 0, n*total)
+	var w []float32
+	if total > 1 {
+		w = make([]float32, 0, n*total)
+	}
+	tap := make([]int, r)
+	eachIndex(p.Out, func(_ int, at []int) {
+		for t := 0; t < total; t++ {
+			rem, off, wt := t, 0, 1.0
+			for d := r - 1; d >= 0; d-- {
+				tap[d] = rem % taps[d]
+				rem /= taps[d]
+				k := at[d]*taps[d] + tap[d]
+				off += idx[d][k] * st[d]
+				wt *= wts[d][k]
+			}
+			flat = append(flat, int32(off))
+			if w != nil {
+				w = append(w, float32(wt))
+			}
+		}
+	})
+	return LinearMap(x, fmt.Sprintf("Resize(%s,%s,%v)", p.Mode, p.Coord, p.Out), p.Out, total, flat, w)
+}

@@ -1,0 +1,172 @@
+package onnxload
+
+// Convolutions and windowed ops: Conv, pooling, LRN.
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/invrep/invrep/graph"
+)
+
+var convOps = map[string]opFunc{
+	"Conv": opConv, "MaxPool": opPool(true), "AveragePool": opPool(false),
+	"GlobalAveragePool": unaryOp(graph.GlobalAveragePool), "GlobalMaxPool": unaryOp(graph.GlobalMaxPool),
+	"LRN": opLRN,
+}
+
+// spatial reads a 2-element spatial attribute (kernel_shape, strides, dilations).
+func spatial(n *Node, name string, def int) ([2]int, error) {
+	v, ok, err := attrInts(n, name)
+	if err != nil {
+		return [2]int{}, err
+	}
+	if !ok {
+		return [2]int{def, def}, nil
+	}
+	if len(v) != 2 {
+		return [2]int{}, fmt.Errorf("attribute %s = %v: only 2-D windows are supported", name, v)
+	}
+	if v[0] <= 0 || v[1] <= 0 {
+		return [2]int{}, fmt.Errorf("attribute %s = %v must be positive", name, v)
+	}
+	return [2]int{int(v[0]), int(v[1])}, nil
+}
+
+func pads4(n *Node) ([4]int, error) {
+	v, ok, err := attrInts(n, "pads")
+	if err != nil || !ok {
+		return [4]int{}, err
+	}
+	if len(v) != 4 {
+		return [4]int{}, fmt.Errorf("attribute pads = %v: want 4 values", v)
+	}
+	var p [4]int
+	for i := range p {
+		if v[i] < 0 {
+			return p, fmt.Errorf("attribute pads = %v must not be negative", v)
+		}
+		p[i] = int(v[i])
+	}
+	return p, nil
+}
+
+// window reads the strides, dilations and pads of a convolution or pooling
+// window of size k over input x, resolving auto_pad.
+func window(n *Node, x []int, k [2]int) (strides, dilations [2]int, pads [4]int, err error) {
+	if strides, err = spatial(n, "strides", 1); err != nil {
+		return
+	}
+	if dilations, err = spatial(n, "dilations", 1); err != nil {
+		return
+	}
+	if pads, err = pads4(n); err != nil {
+		return
+	}
+	a := attrs{n: n}
+	mode := a.string("auto_pad", "NOTSET")
+	if a.err != nil {
+		return strides, dilations, pads, a.err
+	}
+	pads, err = graph.AutoPad(mode, [2]int{x[2], x[3]}, k, strides, dilations, pads)
+	return
+}
+
+func opConv(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.float(n, in, 1)
+	if err != nil {
+		return nil, err
+	}
+	var bias *graph.Node
+	if present(in, 2) {
+		if bias, err = b.float(n, in, 2); err != nil {
+			return nil, err
+		}
+	}
+	ws := w.Shape()
+	if len(ws) != 4 || len(x.Shape()) != 4 {
+		return nil, fmt.Errorf("only 2-D convolution is supported (input %v, weight %v)", x.Shape(), ws)
+	}
+	a := attrs{n: n}
+	p := graph.ConvParams{Group: int(a.int("group", 1))}
+	if a.err != nil {
+		return nil, a.err
+	}
+	k, err := spatial(n, "kernel_shape", 0)
+	if err != nil {
+		return nil, err
+	}
+	if k != [2]int{0, 0} && k != [2]int{ws[2], ws[3]} {
+		return nil, fmt.Errorf("kernel_shape %v does not match weight %v", k, ws)
+	}
+	if p.Strides, p.Dilations, p.Pads, err = window(n, x.Shape(), [2]int{ws[2], ws[3]}); err != nil {
+		return nil, err
+	}
+	if b.fused[n] {
+		return one(graph.ConvRelu(x, w, bias, p))
+	}
+	return one(graph.Conv(x, w, bias, p))
+}
+
+// opRelu passes its input through where the Conv before it was built with
+// the Relu fused in.
+func opRelu(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	if b.fused[n] {
+		return one(x, nil)
+	}
+	return one(graph.Relu(x))
+}
+
+func opPool(isMax bool) opFunc {
+	return func(b *builder, n *Node, in []value) ([]value, error) {
+		x, err := b.float(n, in, 0)
+		if err != nil {
+			return nil, err
+		}
+		if len(x.Shape()) != 4 {
+			return nil, fmt.Errorf("only 2-D pooling is supported (input %v)", x.Shape())
+		}
+		var p graph.PoolParams
+		if p.Kernel, err = spatial(n, "kernel_shape", 0); err != nil {
+			return nil, err
+		}
+		if p.Kernel[0] == 0 {
+			return nil, errors.New("attribute kernel_shape is required")
+		}
+		if p.Strides, p.Dilations, p.Pads, err = window(n, x.Shape(), p.Kernel); err != nil {
+			return nil, err
+		}
+		a := attrs{n: n}
+		p.CeilMode = a.int("ceil_mode", 0) != 0
+		p.CountIncludePad = a.int("count_include_pad", 0) != 0
+		if a.err != nil {
+			return nil, a.err
+		}
+		if isMax {
+			return one(graph.MaxPool(x, p))
+		}
+		return one(graph.AveragePool(x, p))
+	}
+}
+
+func opLRN(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	a := attrs{n: n}
+	p := graph.LRNParams{Size: int(a.int("size", 0)), Alpha: float64(a.float("alpha", 1e-4)),
+		Beta: float64(a.float("beta", 0.75)), Bias: float64(a.float("bias", 1))}
+	if a.err != nil {
+		return nil, a.err
+	}
+	return one(graph.LRN(x, p))
+}

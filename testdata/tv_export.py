@@ -36,6 +36,11 @@ def build(name):
 
 
 def calibrate(m, size):
+    # torchvision starts ViT's classifier at zero: the logits would not
+    # depend on the input at all.
+    for mod in m.modules():
+        if isinstance(mod, torchvision.models.vision_transformer.VisionTransformer):
+            torch.nn.init.normal_(mod.heads.head.weight, std=0.02)
     bns = [x for x in m.modules() if isinstance(x, torch.nn.modules.batchnorm._BatchNorm)]
     if not bns:
         return

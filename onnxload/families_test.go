@@ -1,0 +1,224 @@
+package onnxload
+
+import (
+	"archive/zip"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/invrep/invrep/graph"
+)
+
+// readNpz reads every array of an .npz file (numpy's zip of .npy files).
+func readNpz(t testing.TB, path string) map[string]*graph.Tensor {
+	t.Helper()
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	out := map[string]*graph.Tensor{}
+	for _, f := range z.File {
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := graph.ReadNpy(r)
+		r.Close()
+		if err != nil {
+			t.Fatalf("%s: %s: %v", path, f.Name, err)
+		}
+		out[strings.TrimSuffix(f.Name, ".npy")] = a
+	}
+	return out
+}
+
+// bundleReport is what checkBundle measured on one exported model.
+type bundleReport struct {
+	ops      int
+	load     time.Duration
+	worst    float64 // max over nodes of max|go−ort| / max|ort|
+	worstAt  string
+	gradDiff float64 // max|go−torch| / max|torch| of the input gradient
+	checked  int
+}
+
+// checkBundle compares every node output of a bundle's model with
+// onnxruntime's (1e-4 of max|ort| or of its inputs' magnitude, where it cancels), and the input gradient of
+// sum(logits·w) with PyTorch's.
+func checkBundle(t *testing.T, dir string) bundleReport {
+	t.Helper()
+	var rep bundleReport
+	start := time.Now()
+	m, err := Load(filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := graph.LoadNpy(filepath.Join(dir, "input.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := readNpz(t, filepath.Join(dir, "refs.npz"))
+	var names []string
+	for k := range refs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	net, err := m.Build(Options{Outputs: names, InputShape: x.Shape})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.load = time.Since(start)
+	seen := map[string]bool{}
+	for _, n := range m.Nodes {
+		if !seen[n.OpType] {
+			seen[n.OpType] = true
+			rep.ops++
+		}
+	}
+	outs := make([]*graph.Node, len(names))
+	for i, n := range names {
+		outs[i] = net.Outputs[n]
+	}
+	p, err := net.Graph.Compile(nil, outs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Run(x); err != nil {
+		t.Fatal(err)
+	}
+	// A value that cancels to nearly 0 (the mean of standardised data) is
+	// measured against the magnitude of the values it is computed from.
+	producer := map[string]*Node{}
+	for i := range m.Nodes {
+		for _, o := range m.Nodes[i].Outputs {
+			producer[o] = &m.Nodes[i]
+		}
+	}
+	scaleOf := func(name string) float64 {
+		s := refs[name].MaxAbs()
+		if n := producer[name]; n != nil {
+			for _, in := range n.Inputs {
+				if r, ok := refs[in]; ok {
+					s = math.Max(s, r.MaxAbs())
+				}
+			}
+		}
+		return math.Max(s, 1e-30)
+	}
+	for i, name := range names {
+		got, err := p.Output(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := refs[name]
+		if len(got.Data) != len(ref.Data) || (len(ref.Shape) > 0 && !equalInts(got.Shape, ref.Shape)) {
+			t.Errorf("%s: %s: shape %v, onnxruntime %v", dir, name, got.Shape, ref.Shape)
+			continue
+		}
+		worst := 0.0
+		for j := range ref.Data {
+			worst = math.Max(worst, math.Abs(float64(got.Data[j]-ref.Data[j])))
+		}
+		rel := worst / scaleOf(name)
+		if worst == 0 {
+			rel = 0
+		}
+		if rel > rep.worst || math.IsNaN(rel) {
+			rep.worst, rep.worstAt = rel, name
+		}
+		if rel > 1e-4 || math.IsNaN(rel) {
+			t.Errorf("%s: %s: max|go-ort|/scale = %.3g > 1e-4", dir, name, rel)
+		}
+		rep.checked++
+	}
+	if _, err := os.Stat(filepath.Join(dir, "grad.npy")); err == nil {
+		rep.gradDiff = checkBundleGrad(t, dir, m, x)
+	}
+	return rep
+}
+
+func checkBundleGrad(t *testing.T, dir string, m *Model, x *graph.Tensor) float64 {
+	w, err := graph.LoadNpy(filepath.Join(dir, "weight.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := graph.LoadNpy(filepath.Join(dir, "grad.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := m.Build(Options{InputShape: x.Shape})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := net.Outputs[m.Outputs[0]]
+	loss, err := graph.Dot(y, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := net.Graph.Compile(loss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Run(x); err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.InputGrad()
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i := range want.Data {
+		worst = math.Max(worst, math.Abs(float64(got.Data[i]-want.Data[i])))
+	}
+	if want.MaxAbs() == 0 {
+		t.Fatalf("%s: PyTorch's input gradient is zero: the fixture does not depend on its input", dir)
+	}
+	rel := worst / want.MaxAbs()
+	if rel > 1e-3 || math.IsNaN(rel) {
+		t.Errorf("%s: input gradient: max|go-torch|/max|torch| = %.3g > 1e-3", dir, rel)
+	}
+	return rel
+}
+
+// TestFamilies checks the project's tiny exports of modern families (ViT,
+// Swin, ConvNeXt, MobileNetV3, ShuffleNetV2 at opsets 11–21; made by
+// testdata/families.py and families_ort.sh) against onnxruntime and PyTorch.
+func TestFamilies(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("..", "testdata", "families", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no fixtures in testdata/families: %v", err)
+	}
+	for _, d := range dirs {
+		t.Run(filepath.Base(d), func(t *testing.T) {
+			r := checkBundle(t, d)
+			t.Logf("%d ops, %d nodes checked, worst %.2g at %s, input gradient %.2g", r.ops, r.checked, r.worst, r.worstAt, r.gradDiff)
+		})
+	}
+}
+
+// TestExportedModels checks full-size exports (testdata/tv_export.py
+// --bundle) when INVREP_BUNDLES names their folder; it prints the README's
+// model table rows.
+func TestExportedModels(t *testing.T) {
+	root := os.Getenv("INVREP_BUNDLES")
+	if root == "" {
+		t.Skip("INVREP_BUNDLES is not set")
+	}
+	dirs, _ := filepath.Glob(filepath.Join(root, "*"))
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "refs.npz")); err != nil {
+			continue
+		}
+		t.Run(filepath.Base(d), func(t *testing.T) {
+			r := checkBundle(t, d)
+			t.Logf("| %s | %d | %.2f s | %.1e (%s) | %.1e |", filepath.Base(d), r.ops, r.load.Seconds(), r.worst, r.worstAt, r.gradDiff)
+		})
+	}
+}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/invert"
-	"github.com/invrep/invrep/onnxload"
 )
 
 // invertFlags are the settings shared by every inversion command.
@@ -100,11 +99,7 @@ func runInvert(args []string, out io.Writer) error {
 		return err
 	}
 	*layer = mf.layer(*layer)
-	full, err := mf.build(m, []int{1, 3, h, w}, nil, nil)
-	if err != nil {
-		return err
-	}
-	depth, err := relativeDepth(m, full, *layer)
+	depth, err := m.Depth(*layer)
 	if err != nil {
 		return err
 	}
@@ -223,29 +218,6 @@ func buildMask(shape []int, neigh int, useChannels bool, a, b int, path string) 
 		}
 	}
 	return mask, nil
-}
-
-// relativeDepth is the layer's position among the model's computed
-// (non-constant) node outputs, in (0, 1].
-func relativeDepth(m *onnxload.Model, full *onnxload.Net, layer string) (float64, error) {
-	idx, n := -1, 0
-	for _, l := range full.Layers {
-		if l.Constant {
-			continue
-		}
-		n++
-		if l.Name == layer {
-			idx = n
-		}
-	}
-	if idx < 0 {
-		// Not on the path to the outputs (or not a node): let Build explain.
-		if _, err := m.Build(onnxload.Options{InputShape: full.Input.Shape(), Outputs: []string{layer}}); err != nil {
-			return 0, err
-		}
-		return 1, nil
-	}
-	return float64(idx) / float64(n), nil
 }
 
 // run inverts, shows progress, and writes the PNG and the report.

@@ -58,11 +58,7 @@ func runSweep(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	full, err := mf.build(m, []int{1, 3, h, w}, nil, nil)
-	if err != nil {
-		return err
-	}
-	layers, err := sweepLayers(m, full, mf, *layersFlag)
+	layers, err := sweepLayers(m, []int{1, 3, h, w}, mf, *layersFlag)
 	if err != nil {
 		return err
 	}
@@ -128,23 +124,17 @@ func parseShard(v string) (int, int, error) {
 	return i, n, nil
 }
 
-// sweepLayers resolves --layers to nodes with their depth.
-func sweepLayers(m *onnxload.Model, full *onnxload.Net, mf *modelFlags, spec string) ([]zoo.SweepLayer, error) {
-	var computed []onnxload.Layer
-	for _, l := range full.Layers {
-		if !l.Constant {
-			computed = append(computed, l)
-		}
-	}
+// sweepLayers resolves --layers to nodes with their depth (from the node
+// list: only the asked layers are built, by the sweep itself).
+func sweepLayers(m *onnxload.Model, shape []int, mf *modelFlags, spec string) ([]zoo.SweepLayer, error) {
+	computed := m.Computed()
 	index := map[string]int{}
 	for i, l := range computed {
-		index[l.Name] = i + 1
+		index[l] = i + 1
 	}
 	var names []string
 	if spec == "all" {
-		for _, l := range computed {
-			names = append(names, l.Name)
-		}
+		names = computed
 	} else {
 		for _, n := range strings.Split(spec, ",") {
 			names = append(names, mf.layer(strings.TrimSpace(n)))
@@ -154,7 +144,7 @@ func sweepLayers(m *onnxload.Model, full *onnxload.Net, mf *modelFlags, spec str
 	for _, n := range names {
 		i, ok := index[n]
 		if !ok {
-			if _, err := m.Build(onnxload.Options{InputShape: full.Input.Shape(), Outputs: []string{n}}); err != nil {
+			if _, err := mf.build(m, shape, []string{n}, nil); err != nil {
 				return nil, fmt.Errorf("--layers: %w", err)
 			}
 			return nil, fmt.Errorf("--layers: %s does not lead to the model's outputs", n)

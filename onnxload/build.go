@@ -105,6 +105,24 @@ func (b *builder) spend(n, copies int64, what string) error {
 
 func (b *builder) maxMemory() int64 { return b.total }
 
+// reserve charges, before an op allocates, a result whose shape comes from
+// constants in the file (Expand, Tile, Resize, Range, Pad, Gather): per
+// element its value, its gradient and the op's index table, so that a
+// hostile shape is refused rather than allocated.
+func (b *builder) reserve(shape []int, what string) error {
+	n := int64(1)
+	for _, d := range shape {
+		if d < 0 {
+			return fmt.Errorf("%s: negative dimension in %v", what, shape)
+		}
+		n *= int64(d)
+		if n > maxConstElems {
+			return fmt.Errorf("%s: shape %v is too large", what, shape)
+		}
+	}
+	return b.spend(n, 3, fmt.Sprintf("%s of shape %v", what, shape))
+}
+
 func bytesString(n int64) string {
 	switch {
 	case n < 0:

@@ -206,9 +206,13 @@ func opRange(b *builder, n *Node, in []value) ([]value, error) {
 	if delta == 0 {
 		return nil, errors.New("delta is 0")
 	}
-	count := int64(math.Max(math.Ceil((limit-start)/delta), 0))
-	if count > maxConstElems {
-		return nil, fmt.Errorf("range of %d values is too large", count)
+	c := math.Ceil((limit - start) / delta)
+	if math.IsNaN(c) || c > maxConstElems {
+		return nil, fmt.Errorf("range from %g to %g by %g is too large", start, limit, delta)
+	}
+	count := int64(math.Max(c, 0))
+	if err := b.reserve([]int{int(count)}, "Range"); err != nil {
+		return nil, err
 	}
 	if ts[0].IsInt {
 		data := make([]int64, count)

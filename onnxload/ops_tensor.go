@@ -327,12 +327,20 @@ func opPad(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, fmt.Errorf("pads %v: want %d values", pads, 2*len(axes))
 	}
 	begin, end := make([]int, r), make([]int, r)
+	out := x.Shape()
 	for i, a := range axes {
 		ax, err := normAxis(a, r)
 		if err != nil {
 			return nil, err
 		}
+		if pads[i] > maxConstElems || pads[i+len(axes)] > maxConstElems || pads[i] < -maxConstElems || pads[i+len(axes)] < -maxConstElems {
+			return nil, fmt.Errorf("pads %v are too large", pads)
+		}
 		begin[ax], end[ax] = int(pads[i]), int(pads[i+len(axes)])
+		out[ax] += begin[ax] + end[ax]
+	}
+	if err := b.reserve(out, "Pad"); err != nil {
+		return nil, err
 	}
 	return one(graph.Pad(x, begin, end, val))
 }
@@ -374,7 +382,15 @@ func opGather(b *builder, n *Node, in []value) ([]value, error) {
 	for k, v := range idx.Int {
 		is[k] = int(v)
 	}
-	return one(graph.Take(x, int(axis), is, intShape(idx)))
+	xs := x.Shape()
+	ax, err := normAxis(axis, len(xs))
+	if err != nil {
+		return nil, err
+	}
+	if err := b.reserve(append(append(append([]int(nil), xs[:ax]...), len(is)), xs[ax+1:]...), "Gather"); err != nil {
+		return nil, err
+	}
+	return one(graph.Take(x, ax, is, intShape(idx)))
 }
 
 func opCast(b *builder, n *Node, in []value) ([]value, error) {
@@ -528,6 +544,9 @@ func opExpand(b *builder, n *Node, in []value) ([]value, error) {
 	for k, v := range shape {
 		target[k] = int(v)
 	}
+	if err := b.reserve(target, "Expand"); err != nil {
+		return nil, err
+	}
 	if present(in, 0) && in[0].i != nil {
 		s := intShape(in[0].i)
 		out, err := graph.BroadcastShape(s, target)
@@ -553,11 +572,22 @@ func opTile(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, fmt.Errorf("repeats: %w", err)
 	}
 	r := make([]int, len(reps))
-	for k, v := range reps {
-		r[k] = int(v)
-	}
 	x, err := b.float(n, in, 0)
 	if err != nil {
+		return nil, err
+	}
+	xs := x.Shape()
+	if len(reps) != len(xs) {
+		return nil, fmt.Errorf("repeats %v do not fit shape %v", reps, xs)
+	}
+	out := make([]int, len(reps))
+	for k, v := range reps {
+		if v < 0 || v > maxConstElems {
+			return nil, fmt.Errorf("repeats %v", reps)
+		}
+		r[k], out[k] = int(v), xs[k]*int(v)
+	}
+	if err := b.reserve(out, "Tile"); err != nil {
 		return nil, err
 	}
 	return one(graph.Tile(x, r))
@@ -786,6 +816,12 @@ func opResize(b *builder, n *Node, in []value) ([]value, error) {
 			p.Scales[ax] = float64(scales[k])
 			p.Out[ax] = int(math.Floor(float64(s[ax]) * float64(scales[k])))
 		}
+	}
+	taps := make([]int, len(p.Out))
+	copy(taps, p.Out)
+	taps[0] *= 8 // up to 2³ taps of linear interpolation in the index table
+	if err := b.reserve(taps, "Resize"); err != nil {
+		return nil, err
 	}
 	return one(graph.Resize(x, p))
 }

@@ -221,6 +221,12 @@ func TestOpFixtures(t *testing.T) {
 			return out, func(g *graph.Graph, x *graph.Node) (*graph.Node, error) { return graph.Mul(x, x) }
 		}},
 	}
+	runOpFixtures(t, fixtures)
+}
+
+// runOpFixtures encodes each fixture, decodes and builds it, and compares
+// its output with the same computation through the graph API.
+func runOpFixtures(t *testing.T, fixtures []opFixture) {
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
 			f := newFixture(fx.opset, fx.in...)

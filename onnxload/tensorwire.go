@@ -273,6 +273,13 @@ func (src tensorSource) external(kv map[string]string, want int64) ([]byte, erro
 		return nil, fmt.Errorf("external data: %w", err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("external data: %w", err)
+	}
+	if off > st.Size() || length > st.Size()-off {
+		return nil, fmt.Errorf("external data %s: %d bytes at offset %d run past the end of the file (%d bytes)", path, length, off, st.Size())
+	}
 	buf := make([]byte, length)
 	if _, err := f.ReadAt(buf, off); err != nil {
 		if errors.Is(err, io.EOF) {

@@ -170,15 +170,21 @@ func TestModernOpFixtures(t *testing.T) {
 		}),
 		fx("Split/opset11-attr", 11, []int{2, 5}, func(f *fixture) (string, viaGraph) {
 			f.node("Split", []string{"x"}, map[string]any{"axis": int64(1), "split": []int64{2, 3}}, 2)
-			return f.m.Nodes[len(f.m.Nodes)-1].Outputs[1], func(g *graph.Graph, x *graph.Node) (*graph.Node, error) { return graph.Slice(x, []int{0, 2}, []int{2, 3}) }
+			return f.m.Nodes[len(f.m.Nodes)-1].Outputs[1], func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
+				return graph.Slice(x, []int{0, 2}, []int{2, 3})
+			}
 		}),
 		fx("Split/opset13-input", 13, []int{2, 5}, func(f *fixture) (string, viaGraph) {
 			f.node("Split", []string{"x", f.ints(4, 1)}, map[string]any{"axis": int64(-1)}, 2)
-			return f.m.Nodes[len(f.m.Nodes)-1].Outputs[1], func(g *graph.Graph, x *graph.Node) (*graph.Node, error) { return graph.Slice(x, []int{0, 4}, []int{2, 1}) }
+			return f.m.Nodes[len(f.m.Nodes)-1].Outputs[1], func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
+				return graph.Slice(x, []int{0, 4}, []int{2, 1})
+			}
 		}),
 		fx("Split/opset18-num_outputs", 18, []int{2, 5}, func(f *fixture) (string, viaGraph) {
 			f.node("Split", []string{"x"}, map[string]any{"axis": int64(1), "num_outputs": int64(2)}, 2)
-			return f.m.Nodes[len(f.m.Nodes)-1].Outputs[1], func(g *graph.Graph, x *graph.Node) (*graph.Node, error) { return graph.Slice(x, []int{0, 3}, []int{2, 2}) }
+			return f.m.Nodes[len(f.m.Nodes)-1].Outputs[1], func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
+				return graph.Slice(x, []int{0, 3}, []int{2, 2})
+			}
 		}),
 		fx("DepthToSpace-SpaceToDepth/roundtrip", 13, []int{1, 8, 2, 3}, func(f *fixture) (string, viaGraph) {
 			d := f.node("DepthToSpace", []string{"x"}, map[string]any{"blocksize": int64(2)})

@@ -2,14 +2,54 @@ package invert
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/invrep/invrep/graph"
 )
 
+// Tokens reports whether a layer's values are a transformer's tokens,
+// [N, T, D] (a class token, if any, then the patches in row-major order),
+// rather than a feature map [N, C, H, W] or a vector [N, C].
+func Tokens(shape []int) bool { return len(shape) == 3 }
+
+// patchGrid returns the side of the square patch grid among T tokens and
+// how many tokens (class, distillation) come before it.
+func patchGrid(t int) (side, extra int) {
+	side = int(math.Sqrt(float64(t)))
+	for (side+1)*(side+1) <= t {
+		side++
+	}
+	return side, t - side*side
+}
+
 // NeighMask keeps a central k×k window of a [1,C,H,W] (or [C,H,W]) feature
 // map, over all channels, as the code's 'neigh' option: columns
-// ceil((W−k+1)/2)−1 … +k−1 (0-based), rows alike.
+// ceil((W−k+1)/2)−1 … +k−1 (0-based), rows alike. On tokens [N,T,D] the
+// window is the central k×k patches of the patch grid, all channels.
 func NeighMask(shape []int, k int) (*graph.Tensor, error) {
+	if Tokens(shape) {
+		side, extra := patchGrid(shape[1])
+		if extra > 4 || side == 0 {
+			return nil, fmt.Errorf("the layer's %d tokens do not form a square patch grid", shape[1])
+		}
+		if k <= 0 || k > side {
+			return nil, fmt.Errorf("neighbourhood %d does not fit the %dx%d patch grid", k, side, side)
+		}
+		o := (side-k+2)/2 - 1
+		m := graph.NewTensor(shape...)
+		d := shape[2]
+		for n := 0; n < shape[0]; n++ {
+			for i := o; i < o+k; i++ {
+				for j := o; j < o+k; j++ {
+					tok := extra + i*side + j
+					for c := 0; c < d; c++ {
+						m.Data[(n*shape[1]+tok)*d+c] = 1
+					}
+				}
+			}
+		}
+		return m, nil
+	}
 	if len(shape) < 3 {
 		return nil, fmt.Errorf("--neigh needs a spatial feature map, the layer's shape is %v", shape)
 	}
@@ -30,10 +70,14 @@ func NeighMask(shape []int, k int) (*graph.Tensor, error) {
 	return m, nil
 }
 
-// ChannelMask keeps channels [a, b) of a feature map [1,C,...] or [1,C].
+// ChannelMask keeps channels [a, b) of a feature map [1,C,...] or [1,C];
+// on tokens [N,T,D] the channels are the embedding's D.
 func ChannelMask(shape []int, a, b int) (*graph.Tensor, error) {
 	if len(shape) < 2 {
 		return nil, fmt.Errorf("the layer's shape %v has no channel axis", shape)
+	}
+	if Tokens(shape) {
+		return axisMask(shape, 2, a, b, "channels")
 	}
 	c := shape[1]
 	if a < 0 || b > c || a >= b {
@@ -66,4 +110,31 @@ func Intersect(a, b *graph.Tensor) (*graph.Tensor, error) {
 		out.Data[i] *= v
 	}
 	return out, nil
+}
+
+// TokenMask keeps tokens [a, b) of a token layer [N,T,D] (0 is the class
+// token where the model has one).
+func TokenMask(shape []int, a, b int) (*graph.Tensor, error) {
+	if !Tokens(shape) {
+		return nil, fmt.Errorf("the layer's shape %v is not tokens [N,T,D]", shape)
+	}
+	return axisMask(shape, 1, a, b, "tokens")
+}
+
+// axisMask keeps indices [a, b) along one axis.
+func axisMask(shape []int, axis, a, b int, what string) (*graph.Tensor, error) {
+	n := shape[axis]
+	if a < 0 || b > n || a >= b {
+		return nil, fmt.Errorf("%s %d:%d are not a range within the layer's %d %s", what, a, b, n, what)
+	}
+	m := graph.NewTensor(shape...)
+	outer, inner := graph.Numel(shape[:axis]), graph.Numel(shape[axis+1:])
+	for o := 0; o < outer; o++ {
+		for i := a; i < b; i++ {
+			for k := 0; k < inner; k++ {
+				m.Data[(o*n+i)*inner+k] = 1
+			}
+		}
+	}
+	return m, nil
 }

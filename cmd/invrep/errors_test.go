@@ -63,7 +63,7 @@ func TestBadInput(t *testing.T) {
 		{"not an ONNX file", []string{"layers", "--model", filepath.Join(dir, "text.onnx")}, 1, "text.onnx"},
 		{"truncated ONNX file", []string{"layers", "--model", filepath.Join(dir, "truncated.onnx")}, 1, "truncated.onnx"},
 		{"unsupported op", []string{"layers", "--model", erf}, 1, `unsupported op Einsum (e.g. at node "mystery"`},
-		{"unknown layer", feat("--input", filepath.Join(dir, "good.npy"), "--layer", "relu"), 1, "closest: relu_out"},
+		{"unknown layer", feat("--input", filepath.Join(dir, "good.npy"), "--layer", "relux"), 1, "closest: relu, relu_out"},
 		{"undecodable image", inv("--image", filepath.Join(dir, "broken.png")), 1, "broken.png"},
 		{"tensor shape", feat("--input", filepath.Join(dir, "wrongshape.npy")), 1, "wrongshape.npy"},
 		{"channel count", feat("--input", filepath.Join(dir, "wrongchannels.npy")), 1, "wrongchannels.npy"},

@@ -52,7 +52,9 @@ func runFeatures(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	*layer = mf.layer(*layer)
+	if *layer, err = mf.resolveLayer(m, *layer); err != nil {
+		return err
+	}
 	declared, err := m.InputShape()
 	if err != nil && *inputPath == "" && !fs.Changed("size") {
 		return err

@@ -34,7 +34,7 @@ type invertFlags struct {
 }
 
 func runInvert(args []string, out io.Writer) error {
-	fs := newFlags("invert", "--model M.onnx --layer NAME --image IMG --out OUT.png [--iters 400] [--tv 5] [--repeats 1] [--seed 1] [--neigh K] [--channels A:B] [--mask M.npy] [--report R.json]\n       invrep invert --rep hog|hogb|dsift [--image IMG] --out OUT.png [--iters 800] [--tv 0.5] [--cell 8]", out)
+	fs := newFlags("invert", "--model M.onnx --layer NAME --image IMG --out OUT.png [--iters 400] [--tv 5] [--repeats 1] [--seed 1] [--neigh K] [--channels A:B] [--tokens A:B] [--mask M.npy] [--report R.json]\n       invrep invert --rep hog|hogb|dsift [--image IMG] --out OUT.png [--iters 800] [--tv 0.5] [--cell 8]", out)
 	var f invertFlags
 	mf := addModelFlags(fs, true)
 	repName := fs.String("rep", "", "invert a handcrafted representation instead: hog, hogb or dsift (grey, full resolution; default image: the built-in sample)")
@@ -47,8 +47,9 @@ func runInvert(args []string, out io.Writer) error {
 	fs.Float64Var(&f.tvCode, "tv-code", 0, "the same weight in the authors' code units (λTV = 2·λ_Vβ: 1, 10, 100)")
 	fs.IntVar(&f.repeats, "repeats", 1, "reconstructions from different random starts, optimised as one batch")
 	fs.Int64Var(&f.seed, "seed", 1, "seed of the initial noise")
-	neigh := fs.Int("neigh", 0, "match only a central K×K window of the feature map")
-	channels := fs.String("channels", "", "match only channels A:B (0-based, B excluded), e.g. 0:48 for the first half of 96")
+	neigh := fs.Int("neigh", 0, "match only a central K×K window of the feature map (of the patch grid, on a transformer's tokens)")
+	channels := fs.String("channels", "", "match only channels A:B (0-based, B excluded), e.g. 0:48 for the first half of 96; on tokens [N,T,D], of D")
+	tokens := fs.String("tokens", "", "on a transformer's token layer [N,T,D], match only tokens A:B (0 is the class token where there is one)")
 	maskPath := fs.String("mask", "", "match only where this .npy mask (shaped like the layer) is non-zero")
 	fs.StringVar(&f.report, "report", "", "write settings, the loss history and the final errors to this JSON file")
 	fs.BoolVar(&f.withOrig, "with-original", false, "put the original (resized) image first in OUT.png")
@@ -63,8 +64,8 @@ func runInvert(args []string, out io.Writer) error {
 		if fs.Changed("model") || fs.Changed("layer") {
 			return usagef("--rep takes no --model or --layer")
 		}
-		if fs.Changed("neigh") || fs.Changed("channels") || fs.Changed("mask") || fs.Changed("size") {
-			return usagef("--neigh, --channels, --mask and --size apply to CNN layers, not to --rep")
+		if fs.Changed("neigh") || fs.Changed("channels") || fs.Changed("tokens") || fs.Changed("mask") || fs.Changed("size") {
+			return usagef("--neigh, --channels, --tokens, --mask and --size apply to model layers, not to --rep")
 		}
 		if err := required(fs, "out"); err != nil {
 			return err
@@ -90,15 +91,21 @@ func runInvert(args []string, out io.Writer) error {
 	if *neigh < 0 {
 		return usagef("--neigh %d: want a positive window size", *neigh)
 	}
-	chA, chB, err := parseChannels(*channels)
-	if err != nil {
+	masks := maskFlags{neigh: *neigh, path: *maskPath}
+	var err error
+	if masks.channels, err = parseSpan("channels", *channels); err != nil {
+		return err
+	}
+	if masks.tokens, err = parseSpan("tokens", *tokens); err != nil {
 		return err
 	}
 	m, norm, w, h, err := mf.openImageModel(*size)
 	if err != nil {
 		return err
 	}
-	*layer = mf.layer(*layer)
+	if *layer, err = mf.resolveLayer(m, *layer); err != nil {
+		return err
+	}
 	depth, err := m.Depth(*layer)
 	if err != nil {
 		return err
@@ -116,7 +123,7 @@ func runInvert(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mask, err := buildMask(target.Shape, *neigh, *channels != "", chA, chB, *maskPath)
+	mask, err := masks.build(target.Shape)
 	if err != nil {
 		return err
 	}
@@ -128,7 +135,7 @@ func runInvert(args []string, out io.Writer) error {
 	settings := map[string]any{
 		"model": mf.model, "layer": *layer, "random_weights": mf.randomSeed, "image": *imagePath, "size": []int{w, h},
 		"mean": norm.Mean, "std": norm.Std, "relative_depth": depth,
-		"neigh": *neigh, "channels": *channels, "mask": *maskPath,
+		"neigh": *neigh, "channels": *channels, "tokens": *tokens, "mask": *maskPath,
 	}
 	return f.run(out, rep, target, mask, []int{3, h, w}, sched, tv, x0, norm.Mean, settings)
 }
@@ -169,48 +176,73 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-// parseChannels reads --channels A:B.
-func parseChannels(v string) (a, b int, err error) {
+// span is a range A:B given on the command line (--channels, --tokens).
+type span struct {
+	set  bool
+	a, b int
+}
+
+// parseSpan reads flag's value A:B (0-based, B excluded).
+func parseSpan(flag, v string) (span, error) {
 	if v == "" {
-		return 0, 0, nil
+		return span{}, nil
 	}
 	parts := strings.Split(v, ":")
 	if len(parts) != 2 {
-		return 0, 0, usagef("--channels %q: want A:B, e.g. 0:48", v)
+		return span{}, usagef("--%s %q: want A:B, e.g. 0:48", flag, v)
 	}
-	if a, err = strconv.Atoi(parts[0]); err == nil {
+	a, err := strconv.Atoi(parts[0])
+	b := 0
+	if err == nil {
 		b, err = strconv.Atoi(parts[1])
 	}
 	if err != nil || a < 0 || b <= a {
-		return 0, 0, usagef("--channels %q: want A:B with 0 ≤ A < B", v)
+		return span{}, usagef("--%s %q: want A:B with 0 ≤ A < B", flag, v)
 	}
-	return a, b, nil
+	return span{true, a, b}, nil
 }
 
-func buildMask(shape []int, neigh int, useChannels bool, a, b int, path string) (*graph.Tensor, error) {
+// maskFlags select what of a layer the inversion matches.
+type maskFlags struct {
+	neigh            int
+	channels, tokens span
+	path             string
+}
+
+func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
 	var mask *graph.Tensor
-	var err error
-	if neigh > 0 {
-		if mask, err = invert.NeighMask(shape, neigh); err != nil {
-			return nil, fmt.Errorf("--neigh: %w", err)
-		}
-	}
-	if useChannels {
-		cm, err := invert.ChannelMask(shape, a, b)
+	add := func(flag string, m *graph.Tensor, err error) error {
 		if err != nil {
-			return nil, fmt.Errorf("--channels: %w", err)
+			return fmt.Errorf("--%s: %w", flag, err)
 		}
-		if mask, err = invert.Intersect(mask, cm); err != nil {
+		mask, err = invert.Intersect(mask, m)
+		return err
+	}
+	if f.neigh > 0 {
+		m, err := invert.NeighMask(shape, f.neigh)
+		if err := add("neigh", m, err); err != nil {
 			return nil, err
 		}
 	}
-	if path != "" {
-		fm, err := graph.LoadNpy(path)
+	if f.channels.set {
+		m, err := invert.ChannelMask(shape, f.channels.a, f.channels.b)
+		if err := add("channels", m, err); err != nil {
+			return nil, err
+		}
+	}
+	if f.tokens.set {
+		m, err := invert.TokenMask(shape, f.tokens.a, f.tokens.b)
+		if err := add("tokens", m, err); err != nil {
+			return nil, err
+		}
+	}
+	if f.path != "" {
+		fm, err := graph.LoadNpy(f.path)
 		if err != nil {
 			return nil, fmt.Errorf("--mask: %w", err)
 		}
 		if graph.Numel(fm.Shape) != graph.Numel(shape) {
-			return nil, fmt.Errorf("--mask %s: shape %v does not fit the layer's %v", path, fm.Shape, shape)
+			return nil, fmt.Errorf("--mask %s: shape %v does not fit the layer's %v", f.path, fm.Shape, shape)
 		}
 		fm.Shape = append([]int(nil), shape...)
 		if mask, err = invert.Intersect(mask, fm); err != nil {

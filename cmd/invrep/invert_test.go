@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -118,5 +119,49 @@ func TestInvertErrors(t *testing.T) {
 			t.Errorf("%s: %s left behind", c.name, out)
 			os.Remove(out)
 		}
+	}
+}
+
+// TestModernModels: module paths, token layers and their masks through the
+// binary, on the project's tiny ViT and ConvNeXt exports.
+func TestModernModels(t *testing.T) {
+	dir := t.TempDir()
+	img := tinyImage(t, dir)
+	vit := filepath.Join("..", "..", "testdata", "families", "vit-opset17", "model.onnx")
+	cnx := filepath.Join("..", "..", "testdata", "families", "convnext-opset17", "model.onnx")
+	r := invrep(t, "layers", "--model", cnx, "--modules")
+	if r.code != 0 || !strings.Contains(r.stdout, "features.1.0.block.3") || !strings.Contains(r.stdout, "/features/features.1/features.1.0/Add_output_0") {
+		t.Fatalf("layers --modules: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, c := range []struct {
+		model string
+		args  []string
+	}{
+		{cnx, []string{"--layer", "features.1"}},
+		{cnx, []string{"--layer", "features.3", "--neigh", "1"}},
+		{vit, []string{"--layer", "encoder.layers.encoder_layer_0"}},
+		{vit, []string{"--layer", "encoder.layers.encoder_layer_1", "--tokens", "1:17", "--channels", "0:8"}},
+		{vit, []string{"--layer", "encoder.layers.encoder_layer_1.mlp", "--neigh", "2"}},
+	} {
+		out, rep := filepath.Join(dir, "rec.png"), filepath.Join(dir, "rec.json")
+		args := append([]string{"invert", "--model", c.model, "--image", img, "--out", out, "--report", rep, "--iters", "300", "--size", "32", "--quiet"}, c.args...)
+		r := invrep(t, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, r.code, r.stderr)
+		}
+		raw, err := os.ReadFile(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var report struct {
+			Final []float64 `json:"final_relative_error"`
+		}
+		if err := json.Unmarshal(raw, &report); err != nil || len(report.Final) != 1 || !(report.Final[0] < 1) {
+			t.Fatalf("%v: final relative error %v (%v), want a finite value below 1", c.args, report.Final, err)
+		}
+	}
+	r = invrep(t, "invert", "--model", cnx, "--image", img, "--out", filepath.Join(dir, "x.png"), "--layer", "features.1", "--tokens", "0:1", "--size", "32")
+	if r.code != 1 || !strings.Contains(r.stderr, "--tokens") {
+		t.Fatalf("--tokens on a feature map: exit %d, %s", r.code, r.stderr)
 	}
 }

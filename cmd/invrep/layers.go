@@ -9,10 +9,11 @@ import (
 )
 
 func runLayers(args []string, out io.Writer) error {
-	fs := newFlags("layers", "--model M.onnx [--input-shape 1,3,224,224] [--all]", out)
+	fs := newFlags("layers", "--model M.onnx [--input-shape 1,3,224,224] [--all | --modules]", out)
 	mf := addModelFlags(fs, false)
 	shapeFlag := fs.String("input-shape", "", "input shape N,C,H,W (default: as declared, batch 1)")
 	all := fs.Bool("all", false, "also list nodes computed from constants alone (weights, shape arithmetic)")
+	modules := fs.Bool("modules", false, "list the exporter's modules (PyTorch paths such as features.5, from the node names), each with its output and shape: names --layer accepts")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -32,6 +33,20 @@ func runLayers(args []string, out io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	if *modules {
+		shapes := map[string][]int{}
+		for _, l := range net.Layers {
+			shapes[l.Name] = l.Shape
+		}
+		mods := m.Modules()
+		if len(mods) == 0 {
+			return fmt.Errorf("%s: the node names carry no module scopes (PyTorch 1.13+ and tf2onnx exports do); use the node outputs 'invrep layers' lists", mf.model)
+		}
+		for _, mod := range mods {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", mod.Path, mod.Output, graph.ShapeString(shapes[mod.Output]))
+		}
+		return tw.Flush()
+	}
 	fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Inputs[0].Name, "Input", graph.ShapeString(net.Input.Shape()))
 	for _, l := range net.Layers {
 		if l.Constant && !*all {

@@ -124,6 +124,16 @@ func (f *modelFlags) layer(name string) string {
 	return name
 }
 
+// resolveLayer maps what a user gives --layer (a zoo alias, an output
+// name, a node name, a PyTorch module path) to the node output it means.
+func (f *modelFlags) resolveLayer(m *onnxload.Model, name string) (string, error) {
+	out, err := m.Resolve(f.layer(name))
+	if err != nil {
+		return "", fmt.Errorf("--layer: %w", err)
+	}
+	return out, nil
+}
+
 // normalization is --mean/--std, or the zoo model's own when they are not given.
 func (f *modelFlags) normalization() (graph.Normalization, error) {
 	if f.resolved != nil && f.resolved.Entry != nil && !f.fs.Changed("mean") && !f.fs.Changed("std") {

@@ -137,7 +137,11 @@ func sweepLayers(m *onnxload.Model, shape []int, mf *modelFlags, spec string) ([
 		names = computed
 	} else {
 		for _, n := range strings.Split(spec, ",") {
-			names = append(names, mf.layer(strings.TrimSpace(n)))
+			name, err := m.Resolve(mf.layer(strings.TrimSpace(n)))
+			if err != nil {
+				return nil, fmt.Errorf("--layers: %w", err)
+			}
+			names = append(names, name)
 		}
 	}
 	var out []zoo.SweepLayer

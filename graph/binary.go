@@ -104,31 +104,153 @@ func broadcastWalk(out, sa, sb []int, f func(o, ia, ib int)) {
 	}
 }
 
+// rowPlan splits an elementwise broadcast into rows: runs of the
+// innermost axes (merged while both operands stay contiguous or constant
+// along them) over which operand a moves by sa ∈ {0, 1} and b by sb, and
+// each row's start in a and b. A bias over channels-last tokens, a
+// per-channel scale over NCHW and a scalar all become long rows.
+type rowPlan struct {
+	inner, sa, sb int
+	offA, offB    []int // per row
+}
+
+func planRows(out, sha, shb []int) rowPlan {
+	ta, tb := bstrides(sha, out), bstrides(shb, out)
+	r := len(out)
+	if r == 0 {
+		return rowPlan{inner: 1, offA: []int{0}, offB: []int{0}}
+	}
+	p := rowPlan{inner: 1}
+	d := r - 1
+	if ta[d] != 0 {
+		p.sa = 1
+	}
+	if tb[d] != 0 {
+		p.sb = 1
+	}
+	for ; d >= 0; d-- {
+		if ta[d] != p.sa*p.inner || tb[d] != p.sb*p.inner {
+			break
+		}
+		p.inner *= out[d]
+	}
+	eachIndex(out[:d+1], func(_ int, at []int) {
+		oa, ob := 0, 0
+		for k, i := range at {
+			oa += i * ta[k]
+			ob += i * tb[k]
+		}
+		p.offA = append(p.offA, oa)
+		p.offB = append(p.offB, ob)
+	})
+	return p
+}
+
+// rows runs f over the plan's rows, split between the cores; a single
+// long row (same shapes) is split into chunks.
+func (p rowPlan) rows(f func(row, lo, hi int)) {
+	if len(p.offA) == 1 {
+		chunked(p.inner, func(lo, hi int) { f(0, lo, hi) })
+		return
+	}
+	per := max(1, elementChunk/max(p.inner, 1))
+	ParallelFor((len(p.offA)+per-1)/per, func(c int) {
+		for r := c * per; r < min(len(p.offA), (c+1)*per); r++ {
+			f(r, 0, p.inner)
+		}
+	})
+}
+
 func (b binary) Forward(in []*Tensor, out *Tensor) {
+	p := planRows(out.Shape, in[0].Shape, in[1].Shape)
 	x, y, z := in[0].Data, in[1].Data, out.Data
+	p.rows(func(r, lo, hi int) {
+		o := r * p.inner
+		b.row(z[o+lo:o+hi], x[p.offA[r]+lo*p.sa:], p.sa, y[p.offB[r]+lo*p.sb:], p.sb)
+	})
+}
+
+// row computes z[k] = x[k·sa] op y[k·sb], with plain loops for the
+// arithmetic ops on the two common layouts.
+func (b binary) row(z, x []float32, sa int, y []float32, sb int) {
+	n := len(z)
+	switch {
+	case sa == 1 && sb == 1:
+		x, y = x[:n], y[:n]
+		switch b.kind {
+		case kindAdd:
+			for k := range z {
+				z[k] = x[k] + y[k]
+			}
+			return
+		case kindSub:
+			for k := range z {
+				z[k] = x[k] - y[k]
+			}
+			return
+		case kindMul:
+			for k := range z {
+				z[k] = x[k] * y[k]
+			}
+			return
+		case kindDiv:
+			for k := range z {
+				z[k] = x[k] / y[k]
+			}
+			return
+		}
+	case sa == 1 && sb == 0:
+		x, c := x[:n], y[0]
+		switch b.kind {
+		case kindAdd:
+			for k := range z {
+				z[k] = x[k] + c
+			}
+			return
+		case kindSub:
+			for k := range z {
+				z[k] = x[k] - c
+			}
+			return
+		case kindMul:
+			for k := range z {
+				z[k] = x[k] * c
+			}
+			return
+		case kindDiv:
+			for k := range z {
+				z[k] = x[k] / c
+			}
+			return
+		}
+	}
+	for k := range z {
+		z[k] = b.at(x[k*sa], y[k*sb])
+	}
+}
+
+// at is the op on one pair of values.
+func (b binary) at(x, y float32) float32 {
 	switch b.kind {
 	case kindAdd:
-		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = x[i] + y[j] })
+		return x + y
 	case kindSub:
-		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = x[i] - y[j] })
+		return x - y
 	case kindMul:
-		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = x[i] * y[j] })
+		return x * y
 	case kindDiv:
-		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = x[i] / y[j] })
+		return x / y
 	case kindPow:
-		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = float32(math.Pow(float64(x[i]), float64(y[j]))) })
+		return float32(math.Pow(float64(x), float64(y)))
 	case kindMax:
-		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = max(x[i], y[j]) })
+		return max(x, y)
 	case kindMin:
-		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) { z[o] = min(x[i], y[j]) })
-	case kindPRelu:
-		broadcastWalk(out.Shape, in[0].Shape, in[1].Shape, func(o, i, j int) {
-			z[o] = x[i]
-			if x[i] < 0 {
-				z[o] = x[i] * y[j]
-			}
-		})
+		return min(x, y)
 	}
+	if x < 0 { // PRelu
+		return x * y
+	}
+	return x
 }
 
 // share is the part of a Max or Min gradient that goes to an operand: all
@@ -143,57 +265,112 @@ func share(mine, other float32, isMax bool) float32 {
 	return 0
 }
 
-// Backward sums the output gradient over the axes along which input i was
-// broadcast.
-func (b binary) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
-	x, y, g, d := in[0].Data, in[1].Data, gout.Data, gin.Data
-	walk := func(f func(o, ia, ib int)) { broadcastWalk(gout.Shape, in[0].Shape, in[1].Shape, f) }
+// partial returns ∂(x op y)/∂x (i = 0) or ∂/∂y (i = 1).
+func (b binary) partial(i int, x, y float32) float32 {
 	switch {
-	case b.kind == kindAdd && i == 0, b.kind == kindSub && i == 0:
-		walk(func(o, ia, _ int) { d[ia] += g[o] })
 	case b.kind == kindAdd:
-		walk(func(o, _, ib int) { d[ib] += g[o] })
+		return 1
+	case b.kind == kindSub && i == 0:
+		return 1
 	case b.kind == kindSub:
-		walk(func(o, _, ib int) { d[ib] -= g[o] })
+		return -1
 	case b.kind == kindMul && i == 0:
-		walk(func(o, ia, ib int) { d[ia] += g[o] * y[ib] })
+		return y
 	case b.kind == kindMul:
-		walk(func(o, ia, ib int) { d[ib] += g[o] * x[ia] })
+		return x
 	case b.kind == kindDiv && i == 0:
-		walk(func(o, ia, ib int) { d[ia] += g[o] / y[ib] })
+		return 1 / y
 	case b.kind == kindDiv:
-		walk(func(o, ia, ib int) { d[ib] -= g[o] * x[ia] / (y[ib] * y[ib]) })
+		return -x / (y * y)
 	case b.kind == kindPow && i == 0: // y·x^(y−1)
-		walk(func(o, ia, ib int) {
-			d[ia] += g[o] * float32(float64(y[ib])*math.Pow(float64(x[ia]), float64(y[ib])-1))
-		})
+		return float32(float64(y) * math.Pow(float64(x), float64(y)-1))
 	case b.kind == kindPow: // x^y·ln x
-		walk(func(o, ia, ib int) {
-			if x[ia] > 0 {
-				d[ib] += g[o] * float32(math.Pow(float64(x[ia]), float64(y[ib]))*math.Log(float64(x[ia])))
-			}
-		})
-	case b.kind == kindMax || b.kind == kindMin:
-		isMax := b.kind == kindMax
-		if i == 0 {
-			walk(func(o, ia, ib int) { d[ia] += g[o] * share(x[ia], y[ib], isMax) })
-		} else {
-			walk(func(o, ia, ib int) { d[ib] += g[o] * share(y[ib], x[ia], isMax) })
+		if x > 0 {
+			return float32(math.Pow(float64(x), float64(y)) * math.Log(float64(x)))
 		}
-	case b.kind == kindPRelu && i == 0:
-		walk(func(o, ia, ib int) {
-			if x[ia] < 0 {
-				d[ia] += g[o] * y[ib]
-			} else {
-				d[ia] += g[o]
-			}
-		})
-	case b.kind == kindPRelu:
-		walk(func(o, ia, ib int) {
-			if x[ia] < 0 {
-				d[ib] += g[o] * x[ia]
-			}
-		})
+		return 0
+	case b.kind == kindMax || b.kind == kindMin:
+		if i == 0 {
+			return share(x, y, b.kind == kindMax)
+		}
+		return share(y, x, b.kind == kindMax)
+	case i == 0: // PRelu
+		if x < 0 {
+			return y
+		}
+		return 1
+	}
+	if x < 0 {
+		return x
+	}
+	return 0
+}
+
+// Backward sums the output gradient over the axes along which input i was
+// broadcast: rows in parallel where input i has its own values in every
+// row, one after another where rows share them.
+func (b binary) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
+	p := planRows(gout.Shape, in[0].Shape, in[1].Shape)
+	x, y, g, d := in[0].Data, in[1].Data, gout.Data, gin.Data
+	step := func(r, lo, hi int) {
+		o := r * p.inner
+		xs, ys, gs := x[p.offA[r]+lo*p.sa:], y[p.offB[r]+lo*p.sb:], g[o+lo:o+hi]
+		var ds []float32
+		s := p.sa
+		if i == 0 {
+			ds = d[p.offA[r]+lo*p.sa:]
+		} else {
+			ds, s = d[p.offB[r]+lo*p.sb:], p.sb
+		}
+		b.gradRow(i, ds, s, xs, p.sa, ys, p.sb, gs)
+	}
+	if len(d) == len(p.offA)*p.inner && (i == 0 && p.sa == 1 || i == 1 && p.sb == 1) {
+		p.rows(step)
+		return
+	}
+	for r := range p.offA {
+		step(r, 0, p.inner)
+	}
+}
+
+// gradRow adds g[k]·∂/∂in_i into d[k·s].
+func (b binary) gradRow(i int, d []float32, s int, x []float32, sa int, y []float32, sb int, g []float32) {
+	if s == 0 { // a broadcast value: the row sums into it
+		acc := float32(0)
+		for k := range g {
+			acc += g[k] * b.partial(i, x[k*sa], y[k*sb])
+		}
+		d[0] += acc
+		return
+	}
+	d = d[:len(g)]
+	switch {
+	case b.kind == kindAdd || (b.kind == kindSub && i == 0):
+		for k := range g {
+			d[k] += g[k]
+		}
+	case b.kind == kindMul && i == 0 && sb == 0:
+		for k, c := range g {
+			d[k] += c * y[0]
+		}
+	case b.kind == kindMul && i == 1 && sa == 0:
+		for k, c := range g {
+			d[k] += c * x[0]
+		}
+	case b.kind == kindMul && i == 0:
+		y = y[:len(g)]
+		for k := range g {
+			d[k] += g[k] * y[k]
+		}
+	case b.kind == kindMul && i == 1:
+		x = x[:len(g)]
+		for k := range g {
+			d[k] += g[k] * x[k]
+		}
+	default:
+		for k := range g {
+			d[k] += g[k] * b.partial(i, x[k*sa], y[k*sb])
+		}
 	}
 }
 

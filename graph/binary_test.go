@@ -45,6 +45,10 @@ func TestBinaryBroadcast(t *testing.T) {
 			{[]int{2, 3}, []int{3}},
 			{[]int{3, 1}, []int{1, 4}},
 			{[]int{2, 2}, []int{2, 2}},
+			{[]int{2, 3, 4, 5}, []int{5}},          // a bias over channels-last values
+			{[]int{2, 3, 4, 5}, []int{2, 1, 4, 1}}, // broadcast in the middle and at the end
+			{[]int{2, 3, 4}, nil},                  // a scalar
+			{[]int{1, 4}, []int{3, 2, 4}},          // the live operand is the broadcast one
 		} {
 			k := randTensor(rng, c.c...)
 			for i := range k.Data {

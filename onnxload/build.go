@@ -88,9 +88,8 @@ type builder struct {
 	vals   map[string]value
 	budget int64 // bytes left under MaxMemory
 	total  int64 // MaxMemory
-	// fused are the Conv nodes built with the Relu that alone reads their
-	// output, and those Relus, which pass their input through.
-	fused map[*Node]bool
+	// fuse says which chains of nodes are built as one op (fuse.go).
+	fuse fusionPlan
 }
 
 // spend charges n float32 values (times copies) against the memory budget.
@@ -223,7 +222,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 	if limit <= 0 {
 		limit = DefaultMaxMemory()
 	}
-	b := &builder{m: m, g: graph.New(), vals: map[string]value{}, budget: limit, total: limit, fused: fuseConvRelu(m, need, outputs)}
+	b := &builder{m: m, g: graph.New(), vals: map[string]value{}, budget: limit, total: limit, fuse: planFusion(m, need, outputs)}
 	inputElems := int64(1)
 	for _, d := range shape {
 		inputElems *= int64(d)
@@ -262,18 +261,26 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 			continue
 		}
 		n := &m.Nodes[i]
-		ins := make([]value, len(n.Inputs))
-		for k, name := range n.Inputs {
-			if name == "" {
-				continue
-			}
-			v, ok := b.vals[name]
-			if !ok {
-				return nil, fmt.Errorf("%s: %v: input %q is not produced by any node, initializer or graph input", m.where(), n, name)
-			}
-			ins[k] = v
+		if b.fuse.absorbed[n] {
+			continue
 		}
-		outs, err := ops[n.OpType](b, n, ins)
+		var outs []value
+		if c := b.fuse.chains[n]; c != nil {
+			outs, err = b.buildChain(c)
+		} else {
+			ins := make([]value, len(n.Inputs))
+			for k, name := range n.Inputs {
+				if name == "" {
+					continue
+				}
+				v, ok := b.vals[name]
+				if !ok {
+					return nil, fmt.Errorf("%s: %v: input %q is not produced by any node, initializer or graph input", m.where(), n, name)
+				}
+				ins[k] = v
+			}
+			outs, err = ops[n.OpType](b, n, ins)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v: %w", m.where(), n, err)
 		}
@@ -308,41 +315,6 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		net.Outputs[o] = v.f
 	}
 	return net, nil
-}
-
-// fuseConvRelu finds the Conv nodes whose output only a Relu reads and
-// nobody asked for, to be built as one ConvRelu op (the Relu's output is
-// the same values either way).
-func fuseConvRelu(m *Model, need []bool, outputs []string) map[*Node]bool {
-	readers := map[string]int{}
-	for i := range m.Nodes {
-		if !need[i] {
-			continue
-		}
-		for _, in := range m.Nodes[i].Inputs {
-			readers[in]++
-		}
-	}
-	for _, o := range outputs {
-		readers[o]++ // an output is read by the caller
-	}
-	conv := map[string]*Node{}
-	for i := range m.Nodes {
-		if n := &m.Nodes[i]; need[i] && n.OpType == "Conv" && len(n.Outputs) == 1 {
-			conv[n.Outputs[0]] = n
-		}
-	}
-	fused := map[*Node]bool{}
-	for i := range m.Nodes {
-		n := &m.Nodes[i]
-		if !need[i] || n.OpType != "Relu" || len(n.Inputs) != 1 {
-			continue
-		}
-		if c := conv[n.Inputs[0]]; c != nil && readers[n.Inputs[0]] == 1 {
-			fused[c], fused[n] = true, true
-		}
-	}
-	return fused
 }
 
 func (m *Model) checkInputShape(shape []int) error {

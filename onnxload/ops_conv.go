@@ -106,7 +106,7 @@ func opConv(b *builder, n *Node, in []value) ([]value, error) {
 	if p.Strides, p.Dilations, p.Pads, err = window(n, x.Shape(), [2]int{ws[2], ws[3]}); err != nil {
 		return nil, err
 	}
-	if b.fused[n] {
+	if b.fuse.convRelu[n] {
 		return one(graph.ConvRelu(x, w, bias, p))
 	}
 	return one(graph.Conv(x, w, bias, p))
@@ -119,7 +119,7 @@ func opRelu(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.fused[n] {
+	if b.fuse.convRelu[n] {
 		return one(x, nil)
 	}
 	return one(graph.Relu(x))

@@ -138,12 +138,15 @@ func checkBundle(t *testing.T, dir string) bundleReport {
 		rep.checked++
 	}
 	if _, err := os.Stat(filepath.Join(dir, "grad.npy")); err == nil {
-		rep.gradDiff = checkBundleGrad(t, dir, m, x)
+		rep.gradDiff = checkBundleGrad(t, dir, m, x, refs)
 	}
 	return rep
 }
 
-func checkBundleGrad(t *testing.T, dir string, m *Model, x *graph.Tensor) float64 {
+// checkBundleGrad builds the model to its output alone, so that the
+// exporters' LayerNorm and GELU chains are fused (fuse.go), and checks the
+// output against onnxruntime's and the input gradient against PyTorch's.
+func checkBundleGrad(t *testing.T, dir string, m *Model, x *graph.Tensor, refs map[string]*graph.Tensor) float64 {
 	w, err := graph.LoadNpy(filepath.Join(dir, "weight.npy"))
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +164,7 @@ func checkBundleGrad(t *testing.T, dir string, m *Model, x *graph.Tensor) float6
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := net.Graph.Compile(loss)
+	p, err := net.Graph.Compile(loss, y)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +175,25 @@ func checkBundleGrad(t *testing.T, dir string, m *Model, x *graph.Tensor) float6
 	got, err := p.InputGrad()
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, l := range net.Layers {
+		if l.OpType == "Erf" || l.OpType == "Sqrt" {
+			t.Errorf("%s: %s was built: a GELU or LayerNorm chain was not fused", dir, l.Name)
+			break
+		}
+	}
+	if ref := refs[m.Outputs[0]]; ref != nil {
+		out, err := p.Output(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for i := range ref.Data {
+			worst = math.Max(worst, math.Abs(float64(out.Data[i]-ref.Data[i])))
+		}
+		if rel := worst / ref.MaxAbs(); rel > 1e-4 || math.IsNaN(rel) {
+			t.Errorf("%s: %s with fused chains: max|go-ort|/max|ort| = %.3g > 1e-4", dir, m.Outputs[0], rel)
+		}
 	}
 	worst := 0.0
 	for i := range want.Data {

@@ -434,6 +434,10 @@ func (c conv) rowChunk(q convGeom) int {
 	r := max(1, (64<<10)/(q.k*q.ow))
 	r = min(r, max(1, q.oh/(4*runtime.GOMAXPROCS(0))))
 	r = max(r, (q.kh-1)*c.p.Dilations[0]/c.p.Strides[0]+1)
+	// At least three of the micro-kernel's 16-column tiles per product: a
+	// chunk of one narrow row (ViT's 14-wide patch grid) fell to the
+	// scalar path and made its patch embedding 30× slower.
+	r = max(r, (48+q.ow-1)/q.ow)
 	return min(r, q.oh)
 }
 

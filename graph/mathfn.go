@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 	"math"
+
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // MathFn names a smooth (or piecewise smooth) elementwise function.
@@ -37,9 +39,10 @@ const (
 var mathFnNames = [...]string{"Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Erf", "Gelu", "GeluTanh",
 	"HardSigmoid", "HardSwish", "Softplus", "Elu", "Selu", "Mish", "Pow", "Softsign", "Scale", "Sin", "Cos"}
 
-// mathFn is y = f(x) elementwise, computed in float64 per element: these
+// mathFn is y = f(x) elementwise, computed in float64 per element (these
 // ops are memory-bound, and float64 keeps the transcendental functions
-// equal to onnxruntime's to the last float32 bit or so.
+// equal to onnxruntime's to the last float32 bit or so), except GELU and
+// erf, which take float32 forms (vec.Gelu, gelu.go) for speed.
 type mathFn struct {
 	fn   MathFn
 	a, b float64
@@ -234,6 +237,14 @@ func (k mathFn) slope(x, y float64) float64 {
 
 func (k mathFn) Forward(in []*Tensor, out *Tensor) {
 	x, y := in[0].Data, out.Data
+	switch k.fn {
+	case FnGelu:
+		chunked(len(y), func(lo, hi int) { vec.Gelu(y[lo:hi], x[lo:hi]) })
+		return
+	case FnErf:
+		chunked(len(y), func(lo, hi int) { erfRow(y[lo:hi], x[lo:hi]) })
+		return
+	}
 	chunked(len(y), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			y[i] = float32(k.at(float64(x[i])))
@@ -243,6 +254,14 @@ func (k mathFn) Forward(in []*Tensor, out *Tensor) {
 
 func (k mathFn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	x, y, g, d := in[0].Data, out.Data, gout.Data, gin.Data
+	switch k.fn {
+	case FnGelu:
+		chunked(len(d), func(lo, hi int) { vec.GeluGrad(d[lo:hi], x[lo:hi], g[lo:hi]) })
+		return
+	case FnErf:
+		chunked(len(d), func(lo, hi int) { erfGradRow(d[lo:hi], x[lo:hi], g[lo:hi]) })
+		return
+	}
 	chunked(len(d), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			d[i] = float32(float64(g[i]) * k.slope(float64(x[i]), float64(y[i])))

@@ -32,54 +32,108 @@ func (k pad) OutShape(in [][]int) ([]int, error) {
 	return out, nil
 }
 
-// walk calls f(o, i) for every output offset o, with i the input offset or -1.
-func (k pad) walk(inShape, outShape []int, f func(o, i int)) {
+// rowMap returns, for each row of the output (its last axis), the offset
+// of the input row it reads, or -1 where the row lies in the padding.
+func (k pad) rowMap(inShape, outShape []int) []int {
 	r := len(inShape)
-	st := make([]int, r)
-	acc := 1
-	for d := r - 1; d >= 0; d-- {
-		st[d] = acc
-		acc *= inShape[d]
-	}
-	idx := make([]int, r)
-	for o := 0; o < Numel(outShape); o++ {
+	st := strides(inShape)
+	rows := make([]int, 0, Numel(outShape[:r-1]))
+	eachIndex(outShape[:r-1], func(_ int, at []int) {
 		i := 0
-		for d := 0; d < r && i >= 0; d++ {
-			j := idx[d] - k.begin[d]
+		for d, a := range at {
+			j := a - k.begin[d]
 			if k.edge {
 				j = min(max(j, 0), inShape[d]-1)
 			}
 			if j < 0 || j >= inShape[d] {
 				i = -1
-			} else {
-				i += j * st[d]
-			}
-		}
-		f(o, i)
-		for d := r - 1; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < outShape[d] {
 				break
 			}
-			idx[d] = 0
+			i += j * st[d]
 		}
-	}
+		rows = append(rows, i)
+	})
+	return rows
 }
 
-func (k pad) Forward(in []*Tensor, out *Tensor) {
-	k.walk(in[0].Shape, out.Shape, func(o, i int) {
-		if i < 0 {
-			out.Data[o] = k.value
-		} else {
-			out.Data[o] = in[0].Data[i]
+// span returns the part [lo, hi) of an output row that reads input.
+func (k pad) span(w, wi int) (lo, hi int) {
+	b := k.begin[len(k.begin)-1]
+	return min(max(0, b), w), max(min(w, b+wi), min(max(0, b), w))
+}
+
+// eachRow runs f over the output's rows, in parallel unless serial.
+func eachRow(rows int, serial bool, f func(row int)) {
+	if serial {
+		for r := 0; r < rows; r++ {
+			f(r)
+		}
+		return
+	}
+	ParallelFor((rows+63)/64, func(c int) {
+		for r := c * 64; r < min(rows, (c+1)*64); r++ {
+			f(r)
 		}
 	})
 }
 
+// Overwrites implements Overwriter: the forward pass writes every output.
+func (k pad) Overwrites(grad bool, _ int) bool { return !grad }
+
+// Forward copies each row's overlap with the input and fills the rest.
+func (k pad) Forward(in []*Tensor, out *Tensor) {
+	r := len(in[0].Shape)
+	w, wi, b := out.Shape[r-1], in[0].Shape[r-1], k.begin[r-1]
+	lo, hi := k.span(w, wi)
+	rows := k.rowMap(in[0].Shape, out.Shape)
+	x, y := in[0].Data, out.Data
+	eachRow(len(rows), false, func(row int) {
+		ys, i := y[row*w:(row+1)*w], rows[row]
+		if i < 0 {
+			for t := range ys {
+				ys[t] = k.value
+			}
+			return
+		}
+		copy(ys[lo:hi], x[i+lo-b:i+hi-b])
+		left, right := k.value, k.value
+		if k.edge {
+			left, right = x[i], x[i+wi-1]
+		}
+		for t := 0; t < lo; t++ {
+			ys[t] = left
+		}
+		for t := hi; t < w; t++ {
+			ys[t] = right
+		}
+	})
+}
+
+// Backward adds each row's gradient into the input row it read; edge
+// padding sends the border's gradient to the edge values. Rows map to
+// distinct input rows except with edge padding, which then runs serially.
 func (k pad) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
-	k.walk(in[0].Shape, out.Shape, func(o, i int) {
-		if i >= 0 {
-			gin.Data[i] += gout.Data[o]
+	r := len(in[0].Shape)
+	w, wi, b := out.Shape[r-1], in[0].Shape[r-1], k.begin[r-1]
+	lo, hi := k.span(w, wi)
+	rows := k.rowMap(in[0].Shape, out.Shape)
+	g, d := gout.Data, gin.Data
+	eachRow(len(rows), k.edge, func(row int) {
+		gs, i := g[row*w:(row+1)*w], rows[row]
+		if i < 0 {
+			return
+		}
+		ds := d[i+lo-b : i+hi-b]
+		for t, v := range gs[lo:hi] {
+			ds[t] += v
+		}
+		if k.edge {
+			for t := 0; t < lo; t++ {
+				d[i] += gs[t]
+			}
+			for t := hi; t < w; t++ {
+				d[i+wi-1] += gs[t]
+			}
 		}
 	})
 }

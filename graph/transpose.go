@@ -23,40 +23,63 @@ func (k transpose) OutShape(in [][]int) ([]int, error) {
 	return out, nil
 }
 
-// walk calls f(o, i) for each output offset o and its input offset i.
-func (k transpose) walk(inShape []int, f func(o, i int)) {
+// rows returns, for each row of the output (its last axis), the offset of
+// its first element in the input, and the input stride along the row.
+func (k transpose) rows(inShape []int) (rowOff []int, n, stride int) {
 	r := len(inShape)
-	st := make([]int, r)
-	acc := 1
-	for d := r - 1; d >= 0; d-- {
-		st[d] = acc
-		acc *= inShape[d]
-	}
+	st := strides(inShape)
 	os, ost := make([]int, r), make([]int, r)
 	for d, p := range k.perm {
 		os[d], ost[d] = inShape[p], st[p]
 	}
-	idx := make([]int, r)
-	i := 0
-	for o := 0; o < acc; o++ {
-		f(o, i)
-		for d := r - 1; d >= 0; d-- {
-			idx[d]++
-			i += ost[d]
-			if idx[d] < os[d] {
-				break
-			}
-			i -= ost[d] * os[d]
-			idx[d] = 0
-		}
+	if r == 0 {
+		return []int{0}, 1, 1
 	}
+	eachIndex(os[:r-1], func(_ int, at []int) {
+		off := 0
+		for d, a := range at {
+			off += a * ost[d]
+		}
+		rowOff = append(rowOff, off)
+	})
+	return rowOff, os[r-1], ost[r-1]
 }
 
+// Overwrites implements Overwriter: a permutation writes every element.
+func (k transpose) Overwrites(bool, int) bool { return true }
+
+// Forward gathers each output row: a copy where the last axis stays last
+// (attention's head split), a strided read otherwise (NCHW ↔ NHWC).
 func (k transpose) Forward(in []*Tensor, out *Tensor) {
-	k.walk(in[0].Shape, func(o, i int) { out.Data[o] = in[0].Data[i] })
+	rows, n, is := k.rows(in[0].Shape)
+	x, y := in[0].Data, out.Data
+	eachRow(len(rows), false, func(r int) {
+		ys, i := y[r*n:(r+1)*n], rows[r]
+		if is == 1 {
+			copy(ys, x[i:i+n])
+			return
+		}
+		for t := range ys {
+			ys[t] = x[i+t*is]
+		}
+	})
 }
+
+// Backward scatters each row back: the permutation is a bijection, so the
+// rows write disjoint elements and run in parallel.
 func (k transpose) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
-	k.walk(in[0].Shape, func(o, i int) { gin.Data[i] = gout.Data[o] })
+	rows, n, is := k.rows(in[0].Shape)
+	g, d := gout.Data, gin.Data
+	eachRow(len(rows), false, func(r int) {
+		gs, i := g[r*n:(r+1)*n], rows[r]
+		if is == 1 {
+			copy(d[i:i+n], gs)
+			return
+		}
+		for t, v := range gs {
+			d[i+t*is] = v
+		}
+	})
 }
 
 // Transpose permutes the axes of x; an empty perm reverses them.

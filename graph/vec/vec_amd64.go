@@ -282,3 +282,17 @@ func addMulVec(d, a, b []float32) int {
 func mulSubVec(d, a, b, c, e []float32) int {
 	return eights(len(d), hasAVX2, func(i, m int) { mulSubAVX(&d[i], &a[i], &b[i], &c[i], &e[i], m) })
 }
+
+//go:noescape
+func geluAVX(dst, src *float32, n int)
+
+//go:noescape
+func geluGradAVX(dst, x, grad *float32, n int)
+
+func geluVec(dst, src []float32) int {
+	return eights(len(dst), hasFMA, func(i, m int) { geluAVX(&dst[i], &src[i], m) })
+}
+
+func geluGradVec(dst, x, g []float32) int {
+	return eights(len(dst), hasFMA, func(i, m int) { geluGradAVX(&dst[i], &x[i], &g[i], m) })
+}

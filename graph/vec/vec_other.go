@@ -46,3 +46,6 @@ var hasAVX2 = false
 func mulVec(d, a, b []float32) int          { return 0 }
 func addMulVec(d, a, b []float32) int       { return 0 }
 func mulSubVec(d, a, b, c, e []float32) int { return 0 }
+
+func geluVec(dst, src []float32) int      { return 0 }
+func geluGradVec(dst, x, g []float32) int { return 0 }

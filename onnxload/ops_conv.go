@@ -10,7 +10,7 @@ import (
 )
 
 var convOps = map[string]opFunc{
-	"Conv": opConv, "MaxPool": opPool(true), "AveragePool": opPool(false),
+	"Conv": opConv, "ConvTranspose": opConvTranspose, "MaxPool": opPool(true), "AveragePool": opPool(false),
 	"GlobalAveragePool": unaryOp(graph.GlobalAveragePool), "GlobalMaxPool": unaryOp(graph.GlobalMaxPool),
 	"LRN": opLRN,
 }
@@ -169,4 +169,83 @@ func opLRN(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, a.err
 	}
 	return one(graph.LRN(x, p))
+}
+
+// opConvTranspose derives the output size as ONNX does: from output_shape
+// (the pads then split as auto_pad says) or from the input, the pads and
+// output_padding.
+func opConvTranspose(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.float(n, in, 1)
+	if err != nil {
+		return nil, err
+	}
+	var bias *graph.Node
+	if present(in, 2) {
+		if bias, err = b.float(n, in, 2); err != nil {
+			return nil, err
+		}
+	}
+	xs, ws := x.Shape(), w.Shape()
+	if len(xs) != 4 || len(ws) != 4 {
+		return nil, fmt.Errorf("only 2-D transposed convolution is supported (input %v, weight %v)", xs, ws)
+	}
+	a := attrs{n: n}
+	p := graph.ConvParams{Group: int(a.int("group", 1))}
+	mode := a.string("auto_pad", "NOTSET")
+	if a.err != nil {
+		return nil, a.err
+	}
+	if p.Strides, err = spatial(n, "strides", 1); err != nil {
+		return nil, err
+	}
+	if p.Dilations, err = spatial(n, "dilations", 1); err != nil {
+		return nil, err
+	}
+	if p.Pads, err = pads4(n); err != nil {
+		return nil, err
+	}
+	outPad, _, err := attrInts(n, "output_padding")
+	if err != nil {
+		return nil, err
+	}
+	shape, hasShape, err := attrInts(n, "output_shape")
+	if err != nil {
+		return nil, err
+	}
+	var out [2]int
+	for d := 0; d < 2; d++ {
+		k := (ws[2+d]-1)*p.Dilations[d] + 1
+		full := p.Strides[d]*(xs[2+d]-1) + k
+		if len(outPad) == 2 {
+			full += int(outPad[d])
+		}
+		switch {
+		case hasShape && len(shape) >= 2:
+			out[d] = int(shape[len(shape)-2+d])
+			total := full - out[d]
+			if total < 0 {
+				return nil, fmt.Errorf("output_shape %v is larger than the input allows", shape)
+			}
+			if mode == "SAME_UPPER" {
+				p.Pads[d], p.Pads[d+2] = total/2, total-total/2
+			} else {
+				p.Pads[d], p.Pads[d+2] = total-total/2, total/2
+			}
+		case mode == "SAME_UPPER" || mode == "SAME_LOWER":
+			out[d] = xs[2+d] * p.Strides[d]
+			total := max(full-out[d], 0)
+			if mode == "SAME_UPPER" {
+				p.Pads[d], p.Pads[d+2] = total/2, total-total/2
+			} else {
+				p.Pads[d], p.Pads[d+2] = total-total/2, total/2
+			}
+		default:
+			out[d] = full - p.Pads[d] - p.Pads[d+2]
+		}
+	}
+	return one(graph.ConvTranspose(x, w, bias, p, out))
 }

@@ -214,6 +214,20 @@ func TestModernOpFixtures(t *testing.T) {
 					return graph.Resize(x, graph.ResizeParams{Out: []int{1, 2, 6, 2}, Scales: []float64{1, 1, 2, 0.5}, Mode: "linear", Coord: "align_corners"})
 				}
 		}),
+		fx("ConvTranspose/output_padding", 13, []int{1, 2, 3, 3}, func(f *fixture) (string, viaGraph) {
+			w, bias := f.weight(2, 3, 3, 3), f.weight(3)
+			return f.node("ConvTranspose", []string{"x", w, bias}, map[string]any{"strides": []int64{2, 2}, "pads": []int64{1, 1, 1, 1}, "output_padding": []int64{1, 1}}),
+				func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
+					return graph.ConvTranspose(x, g.Const(f.init(w)), g.Const(f.init(bias)), graph.ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, [2]int{6, 6})
+				}
+		}),
+		fx("ConvTranspose/output_shape-same_upper", 11, []int{1, 2, 3, 3}, func(f *fixture) (string, viaGraph) {
+			w := f.weight(2, 1, 4, 4)
+			return f.node("ConvTranspose", []string{"x", w}, map[string]any{"strides": []int64{2, 2}, "output_shape": []int64{6, 6}, "auto_pad": "SAME_UPPER", "group": int64(2)}),
+				func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
+					return graph.ConvTranspose(x, g.Const(f.init(w)), nil, graph.ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Group: 2}, [2]int{6, 6})
+				}
+		}),
 		fx("Upsample/opset9", 9, []int{1, 1, 2, 3}, func(f *fixture) (string, viaGraph) {
 			return f.node("Upsample", []string{"x", f.floats([]int64{4}, 1, 1, 2, 3)}, nil), func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
 				return graph.Resize(x, graph.ResizeParams{Out: []int{1, 1, 4, 9}, Scales: []float64{1, 1, 2, 3}, Mode: "nearest", Coord: "asymmetric", Nearest: "floor"})

@@ -43,12 +43,39 @@ def tiny(name):
     if name == "swin":
         return tm.SwinTransformer(patch_size=[2, 2], embed_dim=8, depths=[2, 2], num_heads=[2, 2], window_size=[4, 4],
                                   num_classes=10), 16
+    if name == "misc":
+        return Misc(), 16
     raise ValueError(name)
 
 
-FAMILIES = ["vit", "convnext", "mobilenetv3", "shufflenetv2", "swin"]
+class Misc(torch.nn.Module):
+    """The ops other exporters and decoder-style models use: transposed
+    convolutions, bilinear and nearest resizing, group and instance norms,
+    PReLU, Mish, ELU, Softplus, Hardswish, LogSoftmax."""
+
+    def __init__(self):
+        super().__init__()
+        n = torch.nn
+        self.a = n.Sequential(n.Conv2d(3, 8, 3, padding=1), n.GroupNorm(2, 8), n.PReLU(8))
+        self.up = n.ConvTranspose2d(8, 6, 3, stride=2, padding=1, output_padding=1)
+        self.b = n.Sequential(n.InstanceNorm2d(6, affine=True), n.Mish(), n.Conv2d(6, 6, 3, padding=1, groups=3), n.ELU(0.7))
+        self.c = n.Sequential(n.Conv2d(6, 8, 1), n.Softplus(), n.Hardswish())
+        self.head = n.Linear(8, 10)
+
+    def forward(self, x):
+        x = self.a(x)
+        x = self.up(x)
+        x = torch.nn.functional.interpolate(x, scale_factor=0.5, mode="bilinear", align_corners=False)
+        x = self.b(x)
+        x = torch.nn.functional.interpolate(x, scale_factor=2, mode="nearest")
+        x = self.c(x)
+        x = x.mean([2, 3])
+        return torch.log_softmax(self.head(x), dim=1)
+
+
+FAMILIES = ["vit", "convnext", "mobilenetv3", "shufflenetv2", "swin", "misc"]
 OPSETS = {"vit": [11, 14, 17], "convnext": [11, 13, 17], "mobilenetv3": [11, 13, 14], "shufflenetv2": [11, 13],
-          "swin": [14, 17]}
+          "swin": [14, 17], "misc": [11, 13, 17]}
 
 
 def calibrate(m, size):
@@ -126,14 +153,17 @@ def export(name, opset, out):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
-    a = p.parse_args()
     torch.set_num_threads(2)
-    for name in FAMILIES:
+    p.add_argument("--only", nargs="*", default=FAMILIES)
+    a = p.parse_args()
+    for name in a.only:
         for opset in OPSETS[name]:
             export(name, opset, a.out)
-    for name in ("vit", "convnext"):
-        export(name, 18, a.out)
-    export("convnext", 21, a.out)
+    if "vit" in a.only:
+        export("vit", 18, a.out)
+    if "convnext" in a.only:
+        export("convnext", 18, a.out)
+        export("convnext", 21, a.out)
 
 
 if __name__ == "__main__":

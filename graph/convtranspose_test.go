@@ -18,7 +18,7 @@ func TestConvTranspose(t *testing.T) {
 		{[]int{2, 4, 3, 3}, 6, 2, ConvParams{Strides: [2]int{2, 2}, Group: 2}, 6, 6}, // a 2× upsampling, groups
 		{[]int{1, 2, 5, 4}, 3, 3, ConvParams{Dilations: [2]int{2, 1}, Pads: [4]int{0, 1, 2, 0}}, 7, 5},
 		{[]int{1, 2, 3, 3}, 2, 3, ConvParams{Strides: [2]int{2, 2}}, 8, 8}, // output_padding 1
-		{[]int{1, 4, 3, 3}, 5, 1, ConvParams{}, 3, 3},                       // pointwise
+		{[]int{1, 4, 3, 3}, 5, 1, ConvParams{}, 3, 3},                      // pointwise
 	} {
 		p := c.p.withDefaults()
 		cin, g := c.x[1], p.Group

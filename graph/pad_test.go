@@ -35,7 +35,7 @@ func padRef(s, begin, end []int, value float64, edge bool) func([]float64) []flo
 func TestPad(t *testing.T) {
 	s := []int{2, 3, 4, 5}
 	for _, c := range []struct{ begin, end []int }{
-		{[]int{0, 0, 1, 2}, []int{0, 0, 2, 1}},   // spatial padding
+		{[]int{0, 0, 1, 2}, []int{0, 0, 2, 1}},    // spatial padding
 		{[]int{0, 1, 0, -1}, []int{1, -1, 0, -2}}, // pads and crops on every axis
 		{[]int{0, 0, 0, -5}, []int{0, 0, 0, 3}},   // rows wholly in the padding
 		{[]int{0, -1, 0, 0}, []int{0, -1, 0, 0}},  // a Slice

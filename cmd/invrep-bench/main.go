@@ -5,10 +5,16 @@
 // ratio, and peak memory. Every case runs in a child process of its own, so
 // each peak is that case's alone.
 //
-//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog] [--peer ../shared/peers/torch_invert.py]
+//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog,modern] [--peer ../shared/peers/torch_invert.py] [--exports DIR]
 //
 // The peer needs Debian's PyTorch: apt-get install -y python3-torch
-// python3-torchvision python3-onnx (it runs with /usr/bin/python3).
+// python3-torchvision python3-onnx (it runs with /usr/bin/python3), and
+// for the transformer cases an optimised BLAS under it, as any PyTorch
+// user has (apt-get install -y libopenblas0-pthread: Debian's torch calls
+// the system BLAS, the reference one otherwise, at 5 GFLOP/s). The modern
+// cases (ConvNeXt-T, ViT-B/16) read the exports of testdata/tv_export.py
+// from --exports; their peer is testdata/torch_step.py, which builds the
+// same torchvision network with the same seed and calibration.
 package main
 
 import (
@@ -50,6 +56,10 @@ type benchCase struct {
 	Rep    string   // hog: a handcrafted inversion instead
 	Iters  int      // overrides --iters
 	Note   string
+	// Export, Arch and Module: a testdata/tv_export.py export (a file
+	// under --exports), its torchvision architecture and the module whose
+	// output is inverted; the peer is testdata/torch_step.py.
+	Export, Arch, Module string
 }
 
 var cases = []benchCase{
@@ -65,6 +75,10 @@ var cases = []benchCase{
 		Peer: []string{"--model", "caffenet_random", "--layer", "pool5"}, Note: "random weights"},
 	{Name: "CaffeNet shape fc8", Group: "caffenet", Model: "alexnet-arch", Layer: "r24", Size: 227, Random: 1,
 		Peer: []string{"--model", "caffenet_random", "--layer", "fc8"}, Note: "random weights"},
+	{Name: "ConvNeXt-T features.5 (stage 3)", Group: "modern", Export: "convnext_tiny-opset14/model.onnx", Arch: "convnext_tiny", Module: "features.5",
+		Size: 224, Iters: 20, Random: -1, Note: "random weights, LayerNorm and GELU chains of an opset-14 export"},
+	{Name: "ViT-B/16 encoder_layer_5 (block 6)", Group: "modern", Export: "vit_b_16-opset14/model.onnx", Arch: "vit_b_16", Module: "encoder.layers.encoder_layer_5",
+		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
 	{Name: "HOG 500×333, 800 iterations", Group: "hog", Rep: "hog", Iters: 800, Note: "paper: 60 s for this method, HOGgles 2–3 s"},
 }
 
@@ -86,6 +100,7 @@ func main() {
 	models := fs.String("models-dir", "", "model folder (default as invrep)")
 	image := fs.String("image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the CNN cases")
 	hogImage := fs.String("hog-image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the HOG case (resized to 500×333)")
+	exports := fs.String("exports", filepath.Join("out", "tv"), "folder of testdata/tv_export.py --bundle exports, for the modern cases")
 	rounds := fs.Int("rounds", 3, "runs of each tool per case, alternating; the medians are reported (this machine's speed drifts by 20% between runs)")
 	child := fs.String("child", "", "(internal) run one case and print its measurement")
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -96,7 +111,7 @@ func main() {
 		os.Exit(2)
 	}
 	if *child != "" {
-		if err := runChild(*child, *iters, *models, *image, *hogImage); err != nil {
+		if err := runChild(*child, *iters, *models, *exports, *image, *hogImage); err != nil {
 			fmt.Fprintln(os.Stderr, "invrep-bench:", err)
 			os.Exit(1)
 		}
@@ -106,13 +121,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "invrep-bench: --rounds must be at least 1")
 		os.Exit(2)
 	}
-	if err := run(*which, *iters, *threads, *rounds, *peer, *models, *image, *hogImage); err != nil {
+	if err := run(*which, *iters, *threads, *rounds, *peer, *models, *exports, *image, *hogImage); err != nil {
 		fmt.Fprintln(os.Stderr, "invrep-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(which string, iters, threads, rounds int, peer, models, image, hogImage string) error {
+func run(which string, iters, threads, rounds int, peer, models, exports, image, hogImage string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -140,7 +155,7 @@ func run(which string, iters, threads, rounds int, peer, models, image, hogImage
 		var ours, theirs []measurement
 		var oursPeak, theirsPeak []float64
 		for r := 0; r < rounds; r++ {
-			cmd := exec.Command(self, "--child", strconv.Itoa(i), "--iters", strconv.Itoa(n), "--models-dir", models, "--image", image, "--hog-image", hogImage)
+			cmd := exec.Command(self, "--child", strconv.Itoa(i), "--iters", strconv.Itoa(n), "--models-dir", models, "--exports", exports, "--image", image, "--hog-image", hogImage)
 			cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", threads))
 			m, peak, err := measure(cmd, func(out string) (measurement, error) {
 				var m measurement
@@ -150,7 +165,16 @@ func run(which string, iters, threads, rounds int, peer, models, image, hogImage
 				return fmt.Errorf("%s: %w", c.Name, err)
 			}
 			ours, oursPeak = append(ours, m), append(oursPeak, peak)
-			if c.Peer != nil && havePeer {
+			if c.Arch != "" && havePeer {
+				step := filepath.Join("testdata", "torch_step.py")
+				pc := exec.Command(python, step, "--arch", c.Arch, "--module", c.Module, "--iters", strconv.Itoa(n), "--threads", strconv.Itoa(threads))
+				pc.Env = append(os.Environ(), fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", threads), fmt.Sprintf("OMP_NUM_THREADS=%d", threads))
+				pm, pp, err := measure(pc, parsePeer)
+				if err != nil {
+					return fmt.Errorf("%s (PyTorch): %w", c.Name, err)
+				}
+				theirs, theirsPeak = append(theirs, pm), append(theirsPeak, pp)
+			} else if c.Peer != nil && havePeer {
 				args := append([]string{peer}, c.Peer...)
 				if c.Model == "squeezenet1.1" {
 					args = append(args, "--weights", zoo.Dir(models)+"/squeezenet1.1.onnx")
@@ -215,7 +239,7 @@ func measure(cmd *exec.Cmd, parse func(string) (measurement, error)) (measuremen
 	return m, peak, nil
 }
 
-var resultRE = regexp.MustCompile(`ms_per_iter=([0-9.]+).*rel_err=([0-9.naninf]+)`)
+var resultRE = regexp.MustCompile(`ms_per_iter=([0-9.]+)(?:.*rel_err=([0-9.naninf]+))?`)
 
 func parsePeer(out string) (measurement, error) {
 	for _, l := range strings.Split(out, "\n") {
@@ -277,7 +301,7 @@ func rssKB() int64 {
 	return 0
 }
 
-func runChild(id string, iters int, models, image, hogImage string) error {
+func runChild(id string, iters int, models, exports, image, hogImage string) error {
 	i, err := strconv.Atoi(id)
 	if err != nil || i < 0 || i >= len(cases) {
 		return fmt.Errorf("no case %q", id)
@@ -302,6 +326,28 @@ func runChild(id string, iters int, models, image, hogImage string) error {
 		}
 		rep, x0, tv = r, handcrafted.GrayInput(small), 0.5
 		if sched, err = invert.ShallowSchedule.Scaled(iters); err != nil {
+			return err
+		}
+	} else if c.Export != "" {
+		m, err := onnxload.Load(filepath.Join(exports, c.Export))
+		if err != nil {
+			return fmt.Errorf("%w (write the exports with: /usr/bin/python3 testdata/tv_export.py %s --opset 14 --bundle %s --arch %s)", err, exports, image, c.Arch)
+		}
+		layer, err := m.Resolve(c.Module)
+		if err != nil {
+			return err
+		}
+		norm := graph.ImageNet
+		rep = onnxload.Truncated{Model: m, Layer: layer, Normalization: &norm}
+		im, err := graph.LoadImage(image)
+		if err != nil {
+			return err
+		}
+		if x0, err = im.PaperTensor(c.Size, c.Size, norm); err != nil {
+			return err
+		}
+		tv = 5
+		if sched, err = invert.CNNSchedule.Scaled(iters); err != nil {
 			return err
 		}
 	} else {

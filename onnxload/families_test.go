@@ -204,22 +204,25 @@ func checkBundleGrad(t *testing.T, dir string, m *Model, x *graph.Tensor, refs m
 		ref2 += float64(want.Data[i]) * float64(want.Data[i])
 	}
 	rel, relL2 := worst/want.MaxAbs(), math.Sqrt(diff2/ref2)
-	// Where max pooling meets near-ties, the gradient jumps under input
-	// changes of 1e-5 (AlexNet's moves 0.6% of its largest value), so the
-	// last-bit differences of two float32 forward passes can move a
-	// window's gradient: such a model agrees elementwise to 1e-3 only in
-	// most places. Smooth models agree to ~1e-6 everywhere.
-	if !(relL2 <= 0.05) || (rel > 1e-3 && !maxPooled(m)) {
+	// A piecewise-linear network's gradient jumps where a ReLU's input
+	// crosses 0 or a pooling window's largest values tie: under an input
+	// change of 1e-6, MNASNet's moves by 11% of its largest value and
+	// MobileNetV2's by 3%, AlexNet's by 0.6% under 1e-5. The last-bit
+	// differences of two float32 forward passes move it as much, so such a
+	// model agrees in norm, not everywhere. Smooth ones (GELU, SiLU)
+	// agree to ~1e-6 everywhere.
+	if !(relL2 <= 0.05) || (rel > 1e-3 && !piecewise(m)) {
 		t.Errorf("%s: input gradient: max|go-torch|/max|torch| = %.3g, relative L2 %.3g", dir, rel, relL2)
 	}
 	return rel, relL2
 }
 
-// maxPooled reports whether a model has max pooling (a gradient that
-// jumps where a window's largest values tie).
-func maxPooled(m *Model) bool {
+// piecewise reports whether a model has ops whose gradient jumps: ReLU
+// and its relatives, max pooling.
+func piecewise(m *Model) bool {
 	for _, n := range m.Nodes {
-		if n.OpType == "MaxPool" || n.OpType == "GlobalMaxPool" || n.OpType == "ReduceMax" {
+		switch n.OpType {
+		case "Relu", "Clip", "LeakyRelu", "PRelu", "HardSigmoid", "HardSwish", "MaxPool", "GlobalMaxPool", "ReduceMax":
 			return true
 		}
 	}

@@ -19,6 +19,13 @@ func FuzzDecodeBuild(f *testing.F) {
 	if b, err := os.ReadFile(filepath.Join("..", "..", "shared", "models", "mnist-8.onnx")); err == nil {
 		f.Add(b)
 	}
+	// Modern exports: bool and int64 shape arithmetic, LayerNorm and GELU
+	// chains, attention, Resize, ConvTranspose.
+	for _, fam := range []string{"vit-opset17", "swin-opset14", "misc-opset13", "convnext-opset18"} {
+		if b, err := os.ReadFile(filepath.Join("..", "testdata", "families", fam, "model.onnx")); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
 		defer func() {

@@ -42,7 +42,7 @@ var mathFnNames = [...]string{"Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", 
 // mathFn is y = f(x) elementwise, computed in float64 per element (these
 // ops are memory-bound, and float64 keeps the transcendental functions
 // equal to onnxruntime's to the last float32 bit or so), except GELU and
-// erf, which take float32 forms (vec.Gelu, gelu.go) for speed.
+// erf, which take float32 forms (vec.Gelu, vec.Erf) for speed.
 type mathFn struct {
 	fn   MathFn
 	a, b float64
@@ -242,7 +242,7 @@ func (k mathFn) Forward(in []*Tensor, out *Tensor) {
 		chunked(len(y), func(lo, hi int) { vec.Gelu(y[lo:hi], x[lo:hi]) })
 		return
 	case FnErf:
-		chunked(len(y), func(lo, hi int) { erfRow(y[lo:hi], x[lo:hi]) })
+		chunked(len(y), func(lo, hi int) { vec.Erf(y[lo:hi], x[lo:hi]) })
 		return
 	}
 	chunked(len(y), func(lo, hi int) {
@@ -259,7 +259,7 @@ func (k mathFn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		chunked(len(d), func(lo, hi int) { vec.GeluGrad(d[lo:hi], x[lo:hi], g[lo:hi]) })
 		return
 	case FnErf:
-		chunked(len(d), func(lo, hi int) { erfGradRow(d[lo:hi], x[lo:hi], g[lo:hi]) })
+		chunked(len(d), func(lo, hi int) { vec.ErfGrad(d[lo:hi], x[lo:hi], g[lo:hi]) })
 		return
 	}
 	chunked(len(d), func(lo, hi int) {

@@ -166,3 +166,21 @@ func (b *builder) floats(n *Node, in []value) ([]*graph.Node, error) {
 	}
 	return xs, nil
 }
+
+// operandsOf returns the first want inputs as float nodes, then the
+// optional ones after them (nil where absent): Conv's x, w and bias,
+// Gemm's A, B and C.
+func (b *builder) operandsOf(n *Node, in []value, want, optional int) ([]*graph.Node, error) {
+	out := make([]*graph.Node, want+optional)
+	for k := range out {
+		if k >= want && !present(in, k) {
+			continue
+		}
+		x, err := b.float(n, in, k)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = x
+	}
+	return out, nil
+}

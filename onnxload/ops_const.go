@@ -158,14 +158,13 @@ func opCompare(f func(a, b float64) bool) opFunc {
 		if err != nil {
 			return nil, err
 		}
-		sa, sb := intShape(ts[0]), intShape(ts[1])
-		out, err := graph.BroadcastShape(sa, sb)
+		out, pairs, err := hostPairs(ts[0], ts[1])
 		if err != nil {
 			return nil, err
 		}
-		mask := make([]bool, graph.Numel(out))
-		for o := range mask {
-			mask[o] = f(ts[0].at(bindex(o, out, sa)), ts[1].at(bindex(o, out, sb)))
+		mask := make([]bool, len(pairs))
+		for o, p := range pairs {
+			mask[o] = f(ts[0].at(p[0]), ts[1].at(p[1]))
 		}
 		return []value{boolValue(out, mask)}, nil
 	}
@@ -239,15 +238,14 @@ func opMod(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	sa, sb := intShape(ts[0]), intShape(ts[1])
-	out, err := graph.BroadcastShape(sa, sb)
+	out, pairs, err := hostPairs(ts[0], ts[1])
 	if err != nil {
 		return nil, err
 	}
 	if ts[0].IsInt && ts[1].IsInt {
-		data := make([]int64, graph.Numel(out))
-		for o := range data {
-			x, y := ts[0].Int[bindex(o, out, sa)], ts[1].Int[bindex(o, out, sb)]
+		data := make([]int64, len(pairs))
+		for o, p := range pairs {
+			x, y := ts[0].Int[p[0]], ts[1].Int[p[1]]
 			if y == 0 {
 				return nil, errors.New("integer modulo by zero")
 			}
@@ -259,9 +257,9 @@ func opMod(b *builder, n *Node, in []value) ([]value, error) {
 		}
 		return []value{intValue(out, data)}, nil
 	}
-	t := &Tensor{Dims: dims64(out), Float: make([]float32, graph.Numel(out))}
-	for o := range t.Float {
-		x, y := ts[0].at(bindex(o, out, sa)), ts[1].at(bindex(o, out, sb))
+	t := &Tensor{Dims: dims64(out), Float: make([]float32, len(pairs))}
+	for o, p := range pairs {
+		x, y := ts[0].at(p[0]), ts[1].at(p[1])
 		r := math.Mod(x, y)
 		if fmodAttr == 0 && r != 0 && (r < 0) != (y < 0) {
 			r += y
@@ -346,4 +344,19 @@ func opScatterND(b *builder, n *Node, in []value) ([]value, error) {
 		}
 	}
 	return constValue(b, res)
+}
+
+// hostPairs broadcasts two host tensors: the output shape and, per output
+// element, the offsets it reads in a and b.
+func hostPairs(a, b *Tensor) ([]int, [][2]int, error) {
+	sa, sb := intShape(a), intShape(b)
+	out, err := graph.BroadcastShape(sa, sb)
+	if err != nil {
+		return nil, nil, err
+	}
+	pairs := make([][2]int, graph.Numel(out))
+	for o := range pairs {
+		pairs[o] = [2]int{bindex(o, out, sa), bindex(o, out, sb)}
+	}
+	return out, pairs, nil
 }

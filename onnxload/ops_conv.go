@@ -73,20 +73,11 @@ func window(n *Node, x []int, k [2]int) (strides, dilations [2]int, pads [4]int,
 }
 
 func opConv(b *builder, n *Node, in []value) ([]value, error) {
-	x, err := b.float(n, in, 0)
+	ops, err := b.operandsOf(n, in, 2, 1)
 	if err != nil {
 		return nil, err
 	}
-	w, err := b.float(n, in, 1)
-	if err != nil {
-		return nil, err
-	}
-	var bias *graph.Node
-	if present(in, 2) {
-		if bias, err = b.float(n, in, 2); err != nil {
-			return nil, err
-		}
-	}
+	x, w, bias := ops[0], ops[1], ops[2]
 	ws := w.Shape()
 	if len(ws) != 4 || len(x.Shape()) != 4 {
 		return nil, fmt.Errorf("only 2-D convolution is supported (input %v, weight %v)", x.Shape(), ws)
@@ -175,20 +166,11 @@ func opLRN(b *builder, n *Node, in []value) ([]value, error) {
 // (the pads then split as auto_pad says) or from the input, the pads and
 // output_padding.
 func opConvTranspose(b *builder, n *Node, in []value) ([]value, error) {
-	x, err := b.float(n, in, 0)
+	ops, err := b.operandsOf(n, in, 2, 1)
 	if err != nil {
 		return nil, err
 	}
-	w, err := b.float(n, in, 1)
-	if err != nil {
-		return nil, err
-	}
-	var bias *graph.Node
-	if present(in, 2) {
-		if bias, err = b.float(n, in, 2); err != nil {
-			return nil, err
-		}
-	}
+	x, w, bias := ops[0], ops[1], ops[2]
 	xs, ws := x.Shape(), w.Shape()
 	if len(xs) != 4 || len(ws) != 4 {
 		return nil, fmt.Errorf("only 2-D transposed convolution is supported (input %v, weight %v)", xs, ws)

@@ -13,14 +13,11 @@ var linalgOps = map[string]opFunc{
 }
 
 func opGemm(b *builder, n *Node, in []value) ([]value, error) {
-	a, err := b.float(n, in, 0)
+	ops, err := b.operandsOf(n, in, 2, 0)
 	if err != nil {
 		return nil, err
 	}
-	w, err := b.float(n, in, 1)
-	if err != nil {
-		return nil, err
-	}
+	a, w := ops[0], ops[1]
 	at := attrs{n: n}
 	ta, tb := at.int("transA", 0), at.int("transB", 0)
 	alpha, beta := at.float("alpha", 1), at.float("beta", 1)
@@ -48,14 +45,11 @@ func opGemm(b *builder, n *Node, in []value) ([]value, error) {
 // leading axes (a Linear layer on tokens or NHWC maps); anything else is a
 // batched product with broadcast batch axes (attention).
 func opMatMul(b *builder, n *Node, in []value) ([]value, error) {
-	a, err := b.float(n, in, 0)
+	ops, err := b.operandsOf(n, in, 2, 0)
 	if err != nil {
 		return nil, err
 	}
-	w, err := b.float(n, in, 1)
-	if err != nil {
-		return nil, err
-	}
+	a, w := ops[0], ops[1]
 	as, ws := a.Shape(), w.Shape()
 	if len(as) == 0 || len(ws) == 0 {
 		return nil, fmt.Errorf("MatMul of %v and %v: scalars are not matrices", as, ws)

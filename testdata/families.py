@@ -18,6 +18,7 @@ Needs Debian's python3-torch, python3-torchvision, python3-onnx.
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -26,6 +27,9 @@ import torchvision
 from onnx import helper, numpy_helper
 from torchvision.models.convnext import CNBlockConfig
 from torchvision.models.mobilenetv3 import InvertedResidualConfig
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tv_export import calibrate  # noqa: E402  (the same BatchNorm calibration)
 
 
 def tiny(name):
@@ -76,25 +80,6 @@ class Misc(torch.nn.Module):
 FAMILIES = ["vit", "convnext", "mobilenetv3", "shufflenetv2", "swin", "misc"]
 OPSETS = {"vit": [11, 14, 17], "convnext": [11, 13, 17], "mobilenetv3": [11, 13, 14], "shufflenetv2": [11, 13],
           "swin": [14, 17], "misc": [11, 13, 17]}
-
-
-def calibrate(m, size):
-    # torchvision starts ViT's classifier at zero: the logits would not
-    # depend on the input at all.
-    for mod in m.modules():
-        if isinstance(mod, torchvision.models.vision_transformer.VisionTransformer):
-            torch.nn.init.normal_(mod.heads.head.weight, std=0.02)
-    bns = [x for x in m.modules() if isinstance(x, torch.nn.modules.batchnorm._BatchNorm)]
-    if bns:
-        for bn in bns:
-            bn.reset_running_stats()
-            bn.momentum = None
-        m.train()
-        g = torch.Generator().manual_seed(1)
-        with torch.no_grad():
-            for _ in range(3):
-                m(torch.rand(4, 3, size, size, generator=g) * 2 - 1)
-    return m.eval()
 
 
 def float_outputs(path):

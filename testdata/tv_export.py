@@ -36,11 +36,12 @@ def build(name):
         kw = {"aux_logits": False, "init_weights": True}
     m = getattr(torchvision.models, name)(weights=None, **kw)
     size = 299 if name == "inception_v3" else 224
-    calibrate(m, size)
-    return m.eval(), size
+    return calibrate(m, size), size
 
 
 def calibrate(m, size):
+    """Random weights that are not near-trivial: ViT's zero classifier
+    randomised, BatchNorm statistics measured on noise; returns m in eval mode."""
     # torchvision starts ViT's classifier at zero: the logits would not
     # depend on the input at all.
     for mod in m.modules():
@@ -48,7 +49,7 @@ def calibrate(m, size):
             torch.nn.init.normal_(mod.heads.head.weight, std=0.02)
     bns = [x for x in m.modules() if isinstance(x, torch.nn.modules.batchnorm._BatchNorm)]
     if not bns:
-        return
+        return m.eval()
     for bn in bns:
         bn.reset_running_stats()
         bn.momentum = None
@@ -57,6 +58,7 @@ def calibrate(m, size):
     with torch.no_grad():
         for _ in range(3):
             m(torch.rand(2, 3, size, size, generator=g) * 2 - 1)
+    return m.eval()
 
 
 def photo(path, size):

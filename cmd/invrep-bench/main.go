@@ -328,35 +328,12 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 		if sched, err = invert.ShallowSchedule.Scaled(iters); err != nil {
 			return err
 		}
-	} else if c.Export != "" {
-		m, err := onnxload.Load(filepath.Join(exports, c.Export))
-		if err != nil {
-			return fmt.Errorf("%w (write the exports with: /usr/bin/python3 testdata/tv_export.py %s --opset 14 --bundle %s --arch %s)", err, exports, image, c.Arch)
-		}
-		layer, err := m.Resolve(c.Module)
-		if err != nil {
-			return err
-		}
-		norm := graph.ImageNet
-		rep = onnxload.Truncated{Model: m, Layer: layer, Normalization: &norm}
-		im, err := graph.LoadImage(image)
-		if err != nil {
-			return err
-		}
-		if x0, err = im.PaperTensor(c.Size, c.Size, norm); err != nil {
-			return err
-		}
-		tv = 5
-		if sched, err = invert.CNNSchedule.Scaled(iters); err != nil {
-			return err
-		}
 	} else {
-		z, err := zoo.Open(c.Model, models, c.Random)
+		m, layer, norm, err := c.network(models, exports, image)
 		if err != nil {
 			return err
 		}
-		norm := z.Entry.Normalization
-		rep = onnxload.Truncated{Model: z.Model, Layer: c.Layer, Normalization: &norm}
+		rep = onnxload.Truncated{Model: m, Layer: layer, Normalization: &norm}
 		im, err := graph.LoadImage(image)
 		if err != nil {
 			return err
@@ -400,4 +377,22 @@ func resize(im *graph.RGB, w, h int) *graph.RGB {
 		out.Pix[i] = uint8(f + 0.5)
 	}
 	return out
+}
+
+// network opens a CNN case's model: a zoo entry, or an export of
+// testdata/tv_export.py with its module resolved to a node.
+func (c benchCase) network(models, exports, image string) (*onnxload.Model, string, graph.Normalization, error) {
+	if c.Export == "" {
+		z, err := zoo.Open(c.Model, models, c.Random)
+		if err != nil {
+			return nil, "", graph.Normalization{}, err
+		}
+		return z.Model, c.Layer, z.Entry.Normalization, nil
+	}
+	m, err := onnxload.Load(filepath.Join(exports, c.Export))
+	if err != nil {
+		return nil, "", graph.Normalization{}, fmt.Errorf("%w (write the exports with: /usr/bin/python3 testdata/tv_export.py %s --opset 14 --bundle %s --arch %s)", err, exports, image, c.Arch)
+	}
+	layer, err := m.Resolve(c.Module)
+	return m, layer, graph.ImageNet, err
 }

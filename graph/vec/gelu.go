@@ -51,3 +51,20 @@ func erfHalf(x float32) (erf, gauss float32) {
 	}
 	return erf, gauss
 }
+
+// Erf sets dst[i] = erf(src[i]), by the same approximation.
+func Erf(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i], _ = erfHalf(v * math.Sqrt2)
+	}
+}
+
+// ErfGrad sets dst[i] = g[i]·2/√π·e^{−x[i]²}.
+func ErfGrad(dst, x, g []float32) {
+	x, g = x[:len(dst)], g[:len(dst)]
+	for i, v := range x {
+		_, gauss := erfHalf(v * math.Sqrt2)
+		dst[i] = g[i] * (2 / math.SqrtPi) * gauss
+	}
+}

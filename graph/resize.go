@@ -15,7 +15,8 @@ type ResizeParams struct {
 	// that change).
 	Mode string
 	// Coord is the coordinate_transformation_mode: half_pixel,
-	// pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn.
+	// half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric,
+	// tf_half_pixel_for_nn.
 	Coord string
 	// Nearest is the nearest_mode: round_prefer_floor, round_prefer_ceil,
 	// floor, ceil.
@@ -43,6 +44,10 @@ func (p ResizeParams) source(o, in, out int, scale float64) (float64, error) {
 		return x / scale, nil
 	case "tf_half_pixel_for_nn":
 		return (x + 0.5) / scale, nil
+	case "half_pixel_symmetric": // opset 19: centred when the output size was rounded
+		adjust := float64(out) / (scale * float64(in))
+		center := float64(in) / 2
+		return center*(1-adjust) + (x+0.5)/scale - 0.5, nil
 	}
 	return 0, fmt.Errorf("coordinate_transformation_mode %q is not supported", p.Coord)
 }

@@ -16,6 +16,7 @@ func TestResizeKnown(t *testing.T) {
 		{ResizeParams{Mode: "linear", Coord: "asymmetric"}, []float32{1, 1.5, 2, 2}},
 		{ResizeParams{Mode: "nearest", Coord: "asymmetric", Nearest: "floor"}, []float32{1, 1, 2, 2}},
 		{ResizeParams{Mode: "nearest", Coord: "half_pixel", Nearest: "round_prefer_ceil"}, []float32{1, 1, 2, 2}},
+		{ResizeParams{Mode: "linear", Coord: "half_pixel_symmetric"}, []float32{1, 1.25, 1.75, 2}}, // an exact scale: as half_pixel
 	} {
 		c.p.Out = []int{1, 4}
 		g := New()

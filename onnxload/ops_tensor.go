@@ -290,8 +290,8 @@ func opPad(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if mode != "constant" {
-		return nil, fmt.Errorf("Pad mode %q is not supported (only constant)", mode)
+	if mode != "constant" && mode != "edge" {
+		return nil, fmt.Errorf("Pad mode %q is not supported (constant and edge are)", mode)
 	}
 	r := len(x.Shape())
 	var pads []int64
@@ -341,6 +341,9 @@ func opPad(b *builder, n *Node, in []value) ([]value, error) {
 	}
 	if err := b.reserve(out, "Pad"); err != nil {
 		return nil, err
+	}
+	if mode == "edge" {
+		return one(graph.PadEdge(x, begin, end))
 	}
 	return one(graph.Pad(x, begin, end, val))
 }

@@ -228,6 +228,11 @@ func TestModernOpFixtures(t *testing.T) {
 					return graph.ConvTranspose(x, g.Const(f.init(w)), nil, graph.ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Group: 2}, [2]int{6, 6})
 				}
 		}),
+		fx("Pad/opset13-edge", 13, []int{1, 2, 3, 3}, func(f *fixture) (string, viaGraph) {
+			return f.node("Pad", []string{"x", f.ints(0, 0, 1, 2, 0, 0, 2, 1)}, map[string]any{"mode": "edge"}), func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
+				return graph.PadEdge(x, []int{0, 0, 1, 2}, []int{0, 0, 2, 1})
+			}
+		}),
 		fx("Upsample/opset9", 9, []int{1, 1, 2, 3}, func(f *fixture) (string, viaGraph) {
 			return f.node("Upsample", []string{"x", f.floats([]int64{4}, 1, 1, 2, 3)}, nil), func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
 				return graph.Resize(x, graph.ResizeParams{Out: []int{1, 1, 4, 9}, Scales: []float64{1, 1, 2, 3}, Mode: "nearest", Coord: "asymmetric", Nearest: "floor"})

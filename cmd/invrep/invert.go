@@ -274,6 +274,10 @@ func (f *invertFlags) run(out io.Writer, rep invert.Representation, target, mask
 		return fmt.Errorf("interrupted at iteration %d of %d; nothing was written", len(res.History), sched.Iters())
 	}
 	if err != nil && !errors.Is(err, invert.ErrDiverged) {
+		if f.repeats > 1 && (res == nil || len(res.History) == 0) {
+			// The target was computed for one image: the batch broke it.
+			return fmt.Errorf("%w; the model builds for one image but not for --repeats %d: its export fixed the batch at 1 (in Reshape shapes, say). Export it with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={\"input\": {0: \"batch\"}})), or run one repeat at a time with different --seed", err, f.repeats)
+		}
 		return err
 	}
 	if errors.Is(err, invert.ErrDiverged) {

@@ -164,4 +164,10 @@ func TestModernModels(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "--tokens") {
 		t.Fatalf("--tokens on a feature map: exit %d, %s", r.code, r.stderr)
 	}
+	// Swin's export wrote its batch of 1 into Reshape shapes.
+	swin := filepath.Join("..", "..", "testdata", "families", "swin-opset17", "model.onnx")
+	r = invrep(t, "invert", "--model", swin, "--image", img, "--out", filepath.Join(dir, "x.png"), "--layer", "features.3", "--repeats", "2", "--size", "16")
+	if r.code != 1 || !strings.Contains(r.stderr, "dynamic batch axis") {
+		t.Fatalf("--repeats on a batch-1 export: exit %d, %s", r.code, r.stderr)
+	}
 }

@@ -234,3 +234,23 @@ func TestBrokenTensor(t *testing.T) {
 		t.Fatalf("short raw_data: %v", err)
 	}
 }
+
+// TestEmptyTensor: an initializer with a zero dimension and no data (a
+// Resize's unused roi, as exporters write it) decodes and the model builds.
+func TestEmptyTensor(t *testing.T) {
+	f := newFixture(11, 1, 1, 2, 2)
+	out := f.node("Resize", []string{"x", "roi", f.floats([]int64{4}, 1, 1, 2, 2)}, map[string]any{"mode": "nearest"})
+	f.m.Outputs = []string{out}
+	b, _ := f.m.Encode()
+	m, err := Decode(withInitializers(t, b, tensorProto{name: "roi", dims: []int64{0}, dt: dtFloat}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := eval(m, out, randInput(4, 1, 1, 2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(y.Data) != 16 {
+		t.Fatalf("resized to %v", y.Shape)
+	}
+}

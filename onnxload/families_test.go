@@ -196,6 +196,7 @@ func checkBundleGrad(t *testing.T, dir string, m *Model, x *graph.Tensor, refs m
 			t.Errorf("%s: %s with fused chains: max|go-ort|/max|ort| = %.3g > 1e-4", dir, m.Outputs[0], rel)
 		}
 	}
+	dependsOnInput(t, dir, p, x)
 	worst, diff2, ref2 := 0.0, 0.0, 0.0
 	for i := range want.Data {
 		d := float64(got.Data[i] - want.Data[i])
@@ -262,5 +263,48 @@ func TestExportedModels(t *testing.T) {
 			r := checkBundle(t, d)
 			t.Logf("| %s | %d | %.2f s | %.1e | %.1e (L2 %.1e) |", filepath.Base(d), r.ops, r.load.Seconds(), r.worst, r.gradDiff, r.gradL2)
 		})
+	}
+}
+
+// dependsOnInput checks that the weights are not near-trivial: the output
+// for the photo mirrored differs from the output for the photo by more
+// than 1% of the output's spread about its mean (log-probabilities share a
+// large constant), as a trained network's would. It leaves p run at x.
+func dependsOnInput(t *testing.T, dir string, p *graph.Program, x *graph.Tensor) {
+	t.Helper()
+	a, err := p.Output(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = a.Clone()
+	mirrored := x.Clone()
+	w := x.Shape[len(x.Shape)-1]
+	for row := 0; row < len(x.Data)/w; row++ {
+		for c := 0; c < w; c++ {
+			mirrored.Data[row*w+c] = x.Data[row*w+w-1-c]
+		}
+	}
+	if err := p.Run(mirrored); err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Output(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := 0.0
+	for _, v := range a.Data {
+		mean += float64(v) / float64(len(a.Data))
+	}
+	d2, a2 := 0.0, 0.0
+	for i := range a.Data {
+		d := float64(a.Data[i] - b.Data[i])
+		d2 += d * d
+		a2 += (float64(a.Data[i]) - mean) * (float64(a.Data[i]) - mean)
+	}
+	if rel := math.Sqrt(d2 / a2); !(rel > 0.01) {
+		t.Errorf("%s: the output for the mirrored photo differs by %.2g only: the weights are near-trivial", dir, rel)
+	}
+	if err := p.Run(x); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -21,5 +21,5 @@ func ExampleModel_Resolve() {
 	fmt.Printf("depth %.2f\n", depth)
 	// Output:
 	// /encoder/layers/encoder_layer_1/Add_1_output_0 <nil>
-	// depth 0.96
+	// depth 0.97
 }

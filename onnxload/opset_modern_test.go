@@ -233,6 +233,14 @@ func TestModernOpFixtures(t *testing.T) {
 				return graph.PadEdge(x, []int{0, 0, 1, 2}, []int{0, 0, 2, 1})
 			}
 		}),
+		fx("Reshape/copy-infer", 14, []int{2, 3, 4}, func(f *fixture) (string, viaGraph) {
+			return f.node("Reshape", []string{"x", f.ints(0, -1)}, nil), func(g *graph.Graph, x *graph.Node) (*graph.Node, error) { return graph.Reshape(x, []int{2, 12}) }
+		}),
+		fx("Reshape/allowzero", 14, []int{2, 3, 4}, func(f *fixture) (string, viaGraph) {
+			return f.node("Reshape", []string{"x", f.ints(4, -1, 2)}, map[string]any{"allowzero": int64(1)}), func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
+				return graph.Reshape(x, []int{4, 3, 2})
+			}
+		}),
 		fx("Upsample/opset9", 9, []int{1, 1, 2, 3}, func(f *fixture) (string, viaGraph) {
 			return f.node("Upsample", []string{"x", f.floats([]int64{4}, 1, 1, 2, 3)}, nil), func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
 				return graph.Resize(x, graph.ResizeParams{Out: []int{1, 1, 4, 9}, Scales: []float64{1, 1, 2, 3}, Mode: "nearest", Coord: "asymmetric", Nearest: "floor"})
@@ -260,4 +268,18 @@ func TestModernOpFixtures(t *testing.T) {
 		}),
 	}
 	runOpFixtures(t, fixtures)
+}
+
+// TestReshapeAllowZero: with allowzero a 0 in the target is a zero-sized
+// dimension, without it a copy of the input's.
+func TestReshapeAllowZero(t *testing.T) {
+	if got, err := reshapeTarget([]int{2, 0, 3}, []int64{0, 3}, true); err != nil || !equalInts(got, []int{0, 3}) {
+		t.Errorf("allowzero: %v, %v; want [0 3]", got, err)
+	}
+	if got, err := reshapeTarget([]int{2, 3, 4}, []int64{0, -1}, false); err != nil || !equalInts(got, []int{2, 12}) {
+		t.Errorf("copy: %v, %v; want [2 12]", got, err)
+	}
+	if _, err := reshapeTarget([]int{2, 3}, []int64{0, -1}, true); err == nil {
+		t.Error("allowzero with -1 and a zero dimension of a non-empty tensor was accepted")
+	}
 }

@@ -1,94 +1,55 @@
 #include "textflag.h"
+#include "exp_amd64.h"
 
 // GELU and its derivative, eight values a step: erf by Abramowitz & Stegun
-// 7.1.26 with the exponential after range reduction (Cephes expf's
-// polynomial), as geluScalar in gelu.go does one value at a time.
+// 7.1.26 with EXP8 (exp_amd64.h), as erfHalf in gelu.go does one value at
+// a time.
 
 DATA geluc<>+0(SB)/4, $0x3f3504f3  // 1/√2
 DATA geluc<>+4(SB)/4, $0x7fffffff  // |·| mask
-DATA geluc<>+8(SB)/4, $0xc2ae0000  // −87
-DATA geluc<>+12(SB)/4, $0x3fb8aa3b // log2 e
-DATA geluc<>+16(SB)/4, $0x3f000000 // 0.5
-DATA geluc<>+20(SB)/4, $0x3f318000 // ln 2, high part
-DATA geluc<>+24(SB)/4, $0xb95e8083 // ln 2, low part (negative)
-DATA geluc<>+28(SB)/4, $0x3f800000 // 1
-DATA geluc<>+32(SB)/4, $0x39506967 // e^r polynomial, r⁵ … r⁰ of p
-DATA geluc<>+36(SB)/4, $0x3ab743ce
-DATA geluc<>+40(SB)/4, $0x3c088908
-DATA geluc<>+44(SB)/4, $0x3d2aa9c1
-DATA geluc<>+48(SB)/4, $0x3e2aaaaa
-DATA geluc<>+52(SB)/4, $0x3f000000
-DATA geluc<>+56(SB)/4, $0x3ea7ba05 // A&S p
-DATA geluc<>+60(SB)/4, $0x3f87dc22 // A&S a5 … a1
-DATA geluc<>+64(SB)/4, $0xbfba00e3
-DATA geluc<>+68(SB)/4, $0x3fb5f0e3
-DATA geluc<>+72(SB)/4, $0xbe91a98e
-DATA geluc<>+76(SB)/4, $0x3e827906
-DATA geluc<>+80(SB)/4, $0x3ecc422a // 1/√(2π)
-DATA geluc<>+84(SB)/4, $127        // exponent bias
-GLOBL geluc<>(SB), RODATA|NOPTR, $88
+DATA geluc<>+8(SB)/4, $0x3f000000  // 0.5
+DATA geluc<>+12(SB)/4, $0x3f800000 // 1
+DATA geluc<>+16(SB)/4, $0x3ea7ba05 // A&S p
+DATA geluc<>+20(SB)/4, $0x3f87dc22 // A&S a5 … a1
+DATA geluc<>+24(SB)/4, $0xbfba00e3
+DATA geluc<>+28(SB)/4, $0x3fb5f0e3
+DATA geluc<>+32(SB)/4, $0xbe91a98e
+DATA geluc<>+36(SB)/4, $0x3e827906
+DATA geluc<>+40(SB)/4, $0x3ecc422a // 1/√(2π)
+GLOBL geluc<>(SB), RODATA|NOPTR, $44
 
-// GELU_SETUP keeps the constants used every step in Y8–Y15.
+// GELU_SETUP keeps the constants used every step: 1/√2, the mask, 0.5, 1.
 #define GELU_SETUP \
 	VBROADCASTSS geluc<>+0(SB), Y8;  \
 	VBROADCASTSS geluc<>+4(SB), Y9;  \
-	VBROADCASTSS geluc<>+8(SB), Y10; \
-	VBROADCASTSS geluc<>+12(SB), Y11; \
-	VBROADCASTSS geluc<>+16(SB), Y12; \
-	VBROADCASTSS geluc<>+20(SB), Y13; \
-	VBROADCASTSS geluc<>+24(SB), Y14; \
-	VBROADCASTSS geluc<>+28(SB), Y15
+	VBROADCASTSS geluc<>+8(SB), Y12; \
+	VBROADCASTSS geluc<>+12(SB), Y15
 
 // GELU_CORE: from x in Y0, erf(x/√2) in Y2 and e^{−x²/2} in Y7.
 #define GELU_CORE \
-	VMULPS       Y8, Y0, Y1;            \ // a = x/√2
-	VANDPS       Y9, Y1, Y1;            \ // |a|
-	VMULPS       Y1, Y1, Y2;            \
-	VXORPS       Y3, Y3, Y3;            \
-	VSUBPS       Y2, Y3, Y2;            \ // z = −a²
-	VMAXPS       Y10, Y2, Y2;           \
-	VMOVAPS      Y12, Y3;               \
-	VFMADD231PS  Y11, Y2, Y3;           \ // z·log2 e + 0.5
-	VROUNDPS     $1, Y3, Y3;            \ // n = floor
-	VMOVAPS      Y2, Y4;                \
-	VFNMADD231PS Y13, Y3, Y4;           \ // r = z − n·ln2hi
-	VFNMADD231PS Y14, Y3, Y4;           \ //     − n·ln2lo
-	VBROADCASTSS geluc<>+32(SB), Y5;    \
-	VBROADCASTSS geluc<>+36(SB), Y6;    \
-	VFMADD213PS  Y6, Y4, Y5;            \
-	VBROADCASTSS geluc<>+40(SB), Y6;    \
-	VFMADD213PS  Y6, Y4, Y5;            \
-	VBROADCASTSS geluc<>+44(SB), Y6;    \
-	VFMADD213PS  Y6, Y4, Y5;            \
-	VBROADCASTSS geluc<>+48(SB), Y6;    \
-	VFMADD213PS  Y6, Y4, Y5;            \
-	VBROADCASTSS geluc<>+52(SB), Y6;    \
-	VFMADD213PS  Y6, Y4, Y5;            \ // p(r)
-	VMULPS       Y4, Y4, Y6;            \
-	VADDPS       Y15, Y4, Y7;           \
-	VFMADD231PS  Y6, Y5, Y7;            \ // e^r = p·r² + r + 1
-	VCVTPS2DQ    Y3, Y3;                \
-	VPBROADCASTD geluc<>+84(SB), Y6;    \
-	VPADDD       Y6, Y3, Y3;            \
-	VPSLLD       $23, Y3, Y3;           \ // 2ⁿ
-	VMULPS       Y3, Y7, Y7;            \ // e^{−a²}
-	VBROADCASTSS geluc<>+56(SB), Y5;    \
-	VMOVAPS      Y15, Y6;               \
-	VFMADD231PS  Y5, Y1, Y6;            \
-	VDIVPS       Y6, Y15, Y6;           \ // t = 1/(1 + p·|a|)
-	VBROADCASTSS geluc<>+60(SB), Y5;    \
-	VBROADCASTSS geluc<>+64(SB), Y2;    \
-	VFMADD213PS  Y2, Y6, Y5;            \
-	VBROADCASTSS geluc<>+68(SB), Y2;    \
-	VFMADD213PS  Y2, Y6, Y5;            \
-	VBROADCASTSS geluc<>+72(SB), Y2;    \
-	VFMADD213PS  Y2, Y6, Y5;            \
-	VBROADCASTSS geluc<>+76(SB), Y2;    \
-	VFMADD213PS  Y2, Y6, Y5;            \
-	VMULPS       Y6, Y5, Y5;            \ // q(t)
-	VMOVAPS      Y15, Y2;               \
-	VFNMADD231PS Y7, Y5, Y2;            \ // erf|a| = 1 − q·e^{−a²}
-	VANDNPS      Y0, Y9, Y3;            \ // sign of x
+	VMULPS       Y8, Y0, Y1;         \ // a = x/√2
+	VANDPS       Y9, Y1, Y1;         \ // |a|
+	VMULPS       Y1, Y1, Y7;         \
+	VXORPS       Y3, Y3, Y3;         \
+	VSUBPS       Y7, Y3, Y7;         \ // −a²
+	EXP8(Y7, Y3, Y4, Y5, Y6);        \ // e^{−a²}
+	VBROADCASTSS geluc<>+16(SB), Y5; \
+	VMOVAPS      Y15, Y6;            \
+	VFMADD231PS  Y5, Y1, Y6;         \
+	VDIVPS       Y6, Y15, Y6;        \ // t = 1/(1 + p·|a|)
+	VBROADCASTSS geluc<>+20(SB), Y5; \
+	VBROADCASTSS geluc<>+24(SB), Y2; \
+	VFMADD213PS  Y2, Y6, Y5;         \
+	VBROADCASTSS geluc<>+28(SB), Y2; \
+	VFMADD213PS  Y2, Y6, Y5;         \
+	VBROADCASTSS geluc<>+32(SB), Y2; \
+	VFMADD213PS  Y2, Y6, Y5;         \
+	VBROADCASTSS geluc<>+36(SB), Y2; \
+	VFMADD213PS  Y2, Y6, Y5;         \
+	VMULPS       Y6, Y5, Y5;         \ // q(t)
+	VMOVAPS      Y15, Y2;            \
+	VFNMADD231PS Y7, Y5, Y2;         \ // erf|a| = 1 − q·e^{−a²}
+	VANDNPS      Y0, Y9, Y3;         \ // sign of x
 	VXORPS       Y3, Y2, Y2
 
 // func geluAVX(dst, src *float32, n int)
@@ -130,7 +91,7 @@ geluGrad_loop:
 	GELU_CORE
 	VADDPS       Y15, Y2, Y2
 	VMULPS       Y12, Y2, Y2 // Φ(x)
-	VBROADCASTSS geluc<>+80(SB), Y3
+	VBROADCASTSS geluc<>+40(SB), Y3
 	VMULPS       Y3, Y0, Y3
 	VFMADD231PS  Y7, Y3, Y2  // + x·φ(x)
 	VMULPS       (DX), Y2, Y2

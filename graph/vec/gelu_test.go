@@ -36,3 +36,20 @@ func TestGelu(t *testing.T) {
 		}
 	}
 }
+
+// TestErf: the float32 erf against float64.
+func TestErf(t *testing.T) {
+	n := 13139
+	x, y := make([]float32, n), make([]float32, n)
+	for i := range x {
+		x[i] = float32(-9 + 18*float64(i)/float64(n-1))
+	}
+	Erf(y, x)
+	worst := 0.0
+	for i, v := range x {
+		worst = math.Max(worst, math.Abs(float64(y[i])-math.Erf(float64(v))))
+	}
+	if worst > 5e-7 {
+		t.Fatalf("erf error %.2g", worst)
+	}
+}

@@ -296,3 +296,16 @@ func geluVec(dst, src []float32) int {
 func geluGradVec(dst, x, g []float32) int {
 	return eights(len(dst), hasFMA, func(i, m int) { geluGradAVX(&dst[i], &x[i], &g[i], m) })
 }
+
+//go:noescape
+func expShiftAVX(dst, src *float32, shift float32, n int) float32
+
+// expShiftVec does the whole blocks of eight (a sum cannot take the
+// overlapping last block the other kernels use).
+func expShiftVec(dst, src []float32, shift float32) (int, float32) {
+	n := len(dst) &^ 7
+	if !hasFMA || n == 0 {
+		return 0, 0
+	}
+	return n, expShiftAVX(&dst[0], &src[0], shift, n)
+}

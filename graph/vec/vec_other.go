@@ -49,3 +49,5 @@ func mulSubVec(d, a, b, c, e []float32) int { return 0 }
 
 func geluVec(dst, src []float32) int      { return 0 }
 func geluGradVec(dst, x, g []float32) int { return 0 }
+
+func expShiftVec(dst, src []float32, shift float32) (int, float32) { return 0, 0 }

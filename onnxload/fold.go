@@ -18,10 +18,13 @@ func intShape(t *Tensor) []int {
 	return s
 }
 
-func foldBinary(a, b *Tensor, f func(x, y int64) int64) (*Tensor, error) {
+func (bd *builder) foldBinary(a, b *Tensor, f func(x, y int64) int64) (*Tensor, error) {
 	sa, sb := intShape(a), intShape(b)
 	out, err := graph.BroadcastShape(sa, sb)
 	if err != nil {
+		return nil, err
+	}
+	if err := bd.reserve(out, "broadcast"); err != nil {
 		return nil, err
 	}
 	n := 1
@@ -80,7 +83,7 @@ func foldConcat(in []value, axis int64) (*Tensor, error) {
 	return t, nil
 }
 
-func foldGather(data, idx *Tensor, axis int64) (*Tensor, error) {
+func (bd *builder) foldGather(data, idx *Tensor, axis int64) (*Tensor, error) {
 	s := intShape(data)
 	if len(s) == 0 {
 		return nil, fmt.Errorf("gather from a scalar")
@@ -97,6 +100,9 @@ func foldGather(data, idx *Tensor, axis int64) (*Tensor, error) {
 		inner *= d
 	}
 	dims := append(append(append([]int64(nil), data.Dims[:ax]...), idx.Dims...), data.Dims[ax+1:]...)
+	if err := bd.reserve(intShape(&Tensor{Dims: dims}), "Gather"); err != nil {
+		return nil, err
+	}
 	t := &Tensor{Dims: dims, IsInt: true}
 	for b := 0; b < outer; b++ {
 		for _, k := range idx.Int {

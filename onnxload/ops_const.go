@@ -158,7 +158,7 @@ func opCompare(f func(a, b float64) bool) opFunc {
 		if err != nil {
 			return nil, err
 		}
-		out, pairs, err := hostPairs(ts[0], ts[1])
+		out, pairs, err := b.hostPairs(ts[0], ts[1])
 		if err != nil {
 			return nil, err
 		}
@@ -238,7 +238,7 @@ func opMod(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, pairs, err := hostPairs(ts[0], ts[1])
+	out, pairs, err := b.hostPairs(ts[0], ts[1])
 	if err != nil {
 		return nil, err
 	}
@@ -348,10 +348,13 @@ func opScatterND(b *builder, n *Node, in []value) ([]value, error) {
 
 // hostPairs broadcasts two host tensors: the output shape and, per output
 // element, the offsets it reads in a and b.
-func hostPairs(a, b *Tensor) ([]int, [][2]int, error) {
+func (bd *builder) hostPairs(a, b *Tensor) ([]int, [][2]int, error) {
 	sa, sb := intShape(a), intShape(b)
 	out, err := graph.BroadcastShape(sa, sb)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := bd.reserve(out, "broadcast"); err != nil {
 		return nil, nil, err
 	}
 	pairs := make([][2]int, graph.Numel(out))

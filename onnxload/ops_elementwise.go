@@ -87,7 +87,7 @@ func opClip(b *builder, n *Node, in []value) ([]value, error) {
 func opBinary(f func(a, b *graph.Node) (*graph.Node, error), fi func(a, b int64) int64) opFunc {
 	return func(b *builder, n *Node, in []value) ([]value, error) {
 		if present(in, 0) && present(in, 1) && in[0].i != nil && in[1].i != nil {
-			t, err := foldBinary(in[0].i, in[1].i, fi)
+			t, err := b.foldBinary(in[0].i, in[1].i, fi)
 			return []value{{i: t}}, err
 		}
 		x, err := b.float(n, in, 0)
@@ -98,8 +98,30 @@ func opBinary(f func(a, b *graph.Node) (*graph.Node, error), fi func(a, b int64)
 		if err != nil {
 			return nil, err
 		}
+		if err := b.reserveFold(x, y); err != nil {
+			return nil, err
+		}
 		return one(f(x, y))
 	}
+}
+
+// reserveFold charges the broadcast of constant operands before it is
+// folded at build time: two small constants can broadcast to a huge one.
+// Values that depend on the input are charged as outputs (their buffers
+// come at the first run).
+func (b *builder) reserveFold(xs ...*graph.Node) error {
+	var shape []int
+	for _, x := range xs {
+		if x.Live() {
+			return nil
+		}
+		s, err := graph.BroadcastShape(shape, x.Shape())
+		if err != nil {
+			return nil // the op says why
+		}
+		shape = s
+	}
+	return b.reserve(shape, "constant broadcast")
 }
 
 // opVariadic folds Sum, Max and Min over their inputs pairwise.
@@ -107,6 +129,9 @@ func opVariadic(f func(a, b *graph.Node) (*graph.Node, error)) opFunc {
 	return func(b *builder, n *Node, in []value) ([]value, error) {
 		xs, err := b.floats(n, in)
 		if err != nil {
+			return nil, err
+		}
+		if err := b.reserveFold(xs...); err != nil {
 			return nil, err
 		}
 		acc := xs[0]
@@ -189,7 +214,7 @@ func opGelu(b *builder, n *Node, in []value) ([]value, error) {
 // form exporters write for squares and roots), to a tensor otherwise.
 func opPow(b *builder, n *Node, in []value) ([]value, error) {
 	if present(in, 0) && present(in, 1) && in[0].i != nil && in[1].i != nil {
-		t, err := foldBinary(in[0].i, in[1].i, func(x, y int64) int64 {
+		t, err := b.foldBinary(in[0].i, in[1].i, func(x, y int64) int64 {
 			r := int64(1)
 			for ; y > 0; y-- {
 				r *= x
@@ -242,6 +267,9 @@ func opWhere(b *builder, n *Node, in []value) ([]value, error) {
 		out, err := graph.BroadcastShape(intShape(c), intShape(in[1].i))
 		if err == nil {
 			out, err = graph.BroadcastShape(out, intShape(in[2].i))
+		}
+		if err == nil {
+			err = b.reserve(out, "Where")
 		}
 		if err != nil {
 			return nil, err

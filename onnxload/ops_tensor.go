@@ -374,7 +374,7 @@ func opGather(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, err
 	}
 	if in[0].i != nil {
-		t, err := foldGather(in[0].i, idx, axis)
+		t, err := b.foldGather(in[0].i, idx, axis)
 		return []value{{i: t}}, err
 	}
 	x, err := b.float(n, in, 0)

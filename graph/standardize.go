@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 	"math"
+
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // standardize normalises runs of n consecutive values to zero mean and
@@ -74,8 +76,34 @@ func (k standardize) runs(total int, f func(run, lo int)) {
 	})
 }
 
+// vector reports whether the float32 vector path serves: a weight per
+// element (LayerNorm) with scale and shift, and runs short enough that
+// float32 sums keep their precision.
+func (k standardize) vector(in []*Tensor) bool {
+	return k.plane == 1 && len(in) == 3 && k.n <= 1<<16
+}
+
+// vstats returns a run's mean and 1/√(var+ε) from float32 sums shifted by
+// the run's first value.
+func (k standardize) vstats(x []float32) (mean, inv float32) {
+	c := x[0]
+	s, q := vec.SumSq(x, c)
+	n := float64(k.n)
+	m := float64(s) / n
+	v := max(float64(q)/n-m*m, 0)
+	return c + float32(m), float32(1 / math.Sqrt(v+k.eps))
+}
+
 func (k standardize) Forward(in []*Tensor, out *Tensor) {
 	x, y := in[0].Data, out.Data
+	if k.vector(in) {
+		k.runs(len(x), func(run, lo int) {
+			w0 := (run % k.groups) * k.n
+			mean, inv := k.vstats(x[lo : lo+k.n])
+			vec.NormAffine(y[lo:lo+k.n], x[lo:lo+k.n], in[1].Data[w0:w0+k.n], in[2].Data[w0:w0+k.n], mean, inv)
+		})
+		return
+	}
 	var scale, shift []float32
 	if len(in) > 1 {
 		scale = in[1].Data
@@ -104,6 +132,19 @@ func (k standardize) Forward(in []*Tensor, out *Tensor) {
 // dx = inv · (u − mean(u) − x̂ · mean(u·x̂)).
 func (k standardize) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
 	x, g, d := in[0].Data, gout.Data, gin.Data
+	if k.vector(in) {
+		n := float32(k.n)
+		k.runs(len(x), func(run, lo int) {
+			xs, ds := x[lo:lo+k.n], d[lo:lo+k.n]
+			w0 := (run % k.groups) * k.n
+			mean, inv := k.vstats(xs)
+			vec.Mul(ds, g[lo:lo+k.n], in[1].Data[w0:w0+k.n]) // u = γ·g
+			su, _ := vec.SumSq(ds, 0)
+			sux := inv * vec.DotShift(ds, xs, mean) // Σ u·x̂
+			vec.NormGrad(ds, xs, su/n, inv*sux/n, mean, inv)
+		})
+		return
+	}
 	var scale []float32
 	if len(in) > 1 {
 		scale = in[1].Data

@@ -44,6 +44,16 @@ func TestStandardize(t *testing.T) {
 		build: func(x *Node) (*Node, error) {
 			return LayerNorm(x, -1, x.graph.Const(gamma), x.graph.Const(beta), 1e-5)
 		}})
+	gw, bw := randTensor(rng, 40), randTensor(rng, 40)
+	runOpCase(t, opCase{name: "LayerNorm/vector-path", in: []int{3, 40}, ref: standardizeRef(40, 1, 1, gw.Data, bw.Data, 1e-6),
+		input: func(rng *rand.Rand, x *Tensor) {
+			for i := range x.Data {
+				x.Data[i] += 3 // an offset the shifted sums must not lose
+			}
+		},
+		build: func(x *Node) (*Node, error) {
+			return LayerNorm(x, -1, x.graph.Const(gw), x.graph.Const(bw), 1e-6)
+		}})
 	g2 := randTensor(rng, 5, 8)
 	runOpCase(t, opCase{name: "LayerNorm/two-axes-no-shift", in: []int{2, 5, 8}, ref: standardizeRef(40, 1, 1, g2.Data, nil, 1e-6),
 		build: func(x *Node) (*Node, error) { return LayerNorm(x, 1, x.graph.Const(g2), nil, 1e-6) }})

@@ -309,3 +309,47 @@ func expShiftVec(dst, src []float32, shift float32) (int, float32) {
 	}
 	return n, expShiftAVX(&dst[0], &src[0], shift, n)
 }
+
+//go:noescape
+func sumSqAVX(x *float32, c float32, n int) (s, q float32)
+
+//go:noescape
+func normAffineAVX(y, x, gamma, beta *float32, m, inv float32, n int)
+
+//go:noescape
+func normGradAVX(d, x *float32, a, c, m, inv float32, n int)
+
+func sumSqVec(x []float32, c float32) (int, float32, float32) {
+	n := len(x) &^ 15
+	if !hasFMA || n == 0 {
+		return 0, 0, 0
+	}
+	s, q := sumSqAVX(&x[0], c, n)
+	return n, s, q
+}
+
+func normAffineVec(y, x, g, b []float32, m, inv float32) int {
+	return eights(len(y), hasFMA, func(i, k int) { normAffineAVX(&y[i], &x[i], &g[i], &b[i], m, inv, k) })
+}
+
+// normGradVec updates d in place, so the overlapping last block of the
+// other kernels would apply it twice: whole blocks only.
+func normGradVec(d, x []float32, a, c, m, inv float32) int {
+	n := len(d) &^ 7
+	if !hasFMA || n == 0 {
+		return 0
+	}
+	normGradAVX(&d[0], &x[0], a, c, m, inv, n)
+	return n
+}
+
+//go:noescape
+func dotShiftAVX(u, x *float32, c float32, n int) float32
+
+func dotShiftVec(u, x []float32, c float32) (int, float32) {
+	n := len(u) &^ 15
+	if !hasFMA || n == 0 {
+		return 0, 0
+	}
+	return n, dotShiftAVX(&u[0], &x[0], c, n)
+}

@@ -51,3 +51,9 @@ func geluVec(dst, src []float32) int      { return 0 }
 func geluGradVec(dst, x, g []float32) int { return 0 }
 
 func expShiftVec(dst, src []float32, shift float32) (int, float32) { return 0, 0 }
+
+func sumSqVec(x []float32, c float32) (int, float32, float32) { return 0, 0, 0 }
+func normAffineVec(y, x, g, b []float32, m, inv float32) int  { return 0 }
+func normGradVec(d, x []float32, a, c, m, inv float32) int    { return 0 }
+
+func dotShiftVec(u, x []float32, c float32) (int, float32) { return 0, 0 }

@@ -14,6 +14,9 @@ import (
 //go:noescape
 func kernel6x16(k int, a, b, c *float32, ldc, ldb int, add bool)
 
+// mxcsr is implemented in sgemm_amd64.s.
+func mxcsr() uint32
+
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		gemm = avxGemm

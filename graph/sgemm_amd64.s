@@ -8,7 +8,18 @@
 // packed); c points at C[0,0], ldc is C's row stride in floats. Twelve YMM
 // accumulators keep both FMA pipes busy with room to spare for the
 // latency of the loads (eight, in a 4×16 tile, left none).
-TEXT ·kernel6x16(SB), NOSPLIT, $0-49
+//
+// Denormal values (gradients that decay through softmax and LayerNorm
+// reach them) cost a microcode assist per FMA on some processors: a Swin
+// gradient product took 126× its normal time. The kernel runs with
+// flush-to-zero and denormals-are-zero set, and restores the caller's
+// MXCSR (assembly is never preempted, so no other code runs with it).
+TEXT ·kernel6x16(SB), NOSPLIT, $8-49
+	STMXCSR saved-4(SP)
+	MOVL    saved-4(SP), AX
+	ORL     $0x8040, AX
+	MOVL    AX, ftz-8(SP)
+	LDMXCSR ftz-8(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -94,6 +105,7 @@ store:
 	VADDPS 32(DX), Y11, Y11
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
+	LDMXCSR saved-4(SP)
 	RET
 set:
 	VMOVUPS Y0, (DX)
@@ -114,4 +126,13 @@ set:
 	VMOVUPS Y10, (DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
+	LDMXCSR saved-4(SP)
+	RET
+
+// func mxcsr() uint32
+// The calling thread's MXCSR, for the test that the kernel restores it.
+TEXT ·mxcsr(SB), NOSPLIT, $8-4
+	STMXCSR tmp-4(SP)
+	MOVL    tmp-4(SP), AX
+	MOVL    AX, ret+0(FP)
 	RET

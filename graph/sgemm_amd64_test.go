@@ -27,7 +27,7 @@ func TestKernelDenormals(t *testing.T) {
 	m, n, k := 12, 32, 40
 	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
 	for i := range a {
-		a[i] = 1e-40 // denormal
+		a[i] = 1e-40              // denormal
 		if i%7 == 0 && i/k != 1 { // row 1 all denormal: exactly 0 when flushed
 			a[i] = 0.25
 		}

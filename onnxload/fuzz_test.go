@@ -19,6 +19,14 @@ func FuzzDecodeBuild(f *testing.F) {
 	if b, err := os.ReadFile(filepath.Join("..", "..", "shared", "models", "mnist-8.onnx")); err == nil {
 		f.Add(b)
 	}
+	// Declared shapes far beyond memory (metadata, never allocated).
+	huge := &Model{Opset: 13, Initializers: map[string]*Tensor{},
+		Inputs:  []ValueInfo{{Name: "x", Dims: []int64{1, 3, 1 << 31, 8}, Params: []string{"", "", "", ""}, ElemType: dtFloat}},
+		Nodes:   []Node{{Name: "r", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}}},
+		Outputs: []string{"y"}}
+	if b, err := huge.Encode(); err == nil {
+		f.Add(b)
+	}
 	// Modern exports: bool and int64 shape arithmetic, LayerNorm and GELU
 	// chains, attention, Resize, ConvTranspose.
 	for _, fam := range []string{"vit-opset17", "swin-opset14", "misc-opset13", "convnext-opset18"} {

@@ -29,6 +29,23 @@ func unsupportedModel(t *testing.T, dir string) string {
 	return p
 }
 
+// hugeDeclaredModel writes a 100-byte model whose input and output declare
+// [1, 3, 2³¹, 8]: declared shapes are metadata, never allocated (onnx-go
+// used to allocate them while decoding and the process died out of memory).
+func hugeDeclaredModel(t *testing.T, dir string) string {
+	m := &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{},
+		Inputs:  []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 1 << 31, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
+		Nodes:   []onnxload.Node{{Name: "r", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}}},
+		Outputs: []string{"y"}}
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "huge.onnx")
+	os.WriteFile(p, b, 0o644)
+	return p
+}
+
 // TestBadInput: every class of bad input gets a non-zero exit status, a
 // message naming the culprit, no panic trace and no output file.
 func TestBadInput(t *testing.T) {
@@ -44,6 +61,8 @@ func TestBadInput(t *testing.T) {
 	graph.SaveNpy(filepath.Join(dir, "wrongshape.npy"), graph.NewTensor(3, 8, 8))
 	graph.SaveNpy(filepath.Join(dir, "wrongchannels.npy"), graph.NewTensor(1, 5, 8, 8))
 	erf := unsupportedModel(t, dir)
+	huge := hugeDeclaredModel(t, dir)
+	os.Symlink(img, filepath.Join(dir, "link.png"))
 	out := filepath.Join(dir, "out.npy")
 	png := filepath.Join(dir, "out.png")
 	feat := func(extra ...string) []string {
@@ -73,10 +92,20 @@ func TestBadInput(t *testing.T) {
 		{"memory limit", []string{"layers", "--model", model, "--input-shape", "1,3,20000,20000"}, 1, "memory limit"},
 		{"bad memory flag", []string{"layers", "--model", model, "--max-memory", "-3G"}, 2, "--max-memory"},
 		{"unknown representation", []string{"features", "--rep", "sift", "--out", out}, 2, "sift"},
+		{"output over input", feat("--input", filepath.Join(dir, "good.npy"), "--out", filepath.Join(dir, "good.npy")), 2, "same file as --input"},
+		{"output over the photo", inv("--out", img), 2, "same file as --image"},
+		{"output over the photo by a link", inv("--out", filepath.Join(dir, "link.png")), 2, "same file as --image"},
+		{"report over output", inv("--report", png), 2, "--out and --report are the same file"},
+		{"non-finite --tv", inv("--tv", "nan"), 2, "--tv"},
+		{"infinite --tv-code", inv("--tv-code", "inf"), 2, "--tv"},
+		{"declared shape beyond memory", []string{"layers", "--model", huge}, 1, "memory limit"},
 	} {
 		r := invrep(t, c.args...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.culprit) {
 			t.Errorf("%s: exit %d (want %d), stderr %q should name %q", c.class, r.code, c.code, r.stderr, c.culprit)
+		}
+		if st, err := os.Stat(img); err != nil || st.Size() == 0 {
+			t.Fatalf("%s: the input photo was overwritten or removed", c.class)
 		}
 		for _, p := range []string{out, png} {
 			if _, err := os.Stat(p); err == nil {

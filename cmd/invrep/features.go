@@ -44,6 +44,9 @@ func runFeatures(args []string, out io.Writer) error {
 	if !strings.HasSuffix(strings.ToLower(*outPath), ".npy") {
 		return usagef("--out %q: want a .npy file", *outPath)
 	}
+	if err := distinctOutputs([][2]string{{"out", *outPath}}, [][2]string{{"input", *inputPath}, {"image", *imagePath}, {"model", mf.model}}); err != nil {
+		return err
+	}
 	m, err := mf.open()
 	if err != nil {
 		return err

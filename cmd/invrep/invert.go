@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/draw"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strconv"
@@ -73,7 +74,7 @@ func runInvert(args []string, out io.Writer) error {
 		if !fs.Changed("iters") {
 			f.iters = invert.ShallowSchedule.Iters()
 		}
-		if err := f.check(fs.Changed("tv"), fs.Changed("tv-code")); err != nil {
+		if err := f.check(fs.Changed("tv"), fs.Changed("tv-code"), [2]string{"image", *imagePath}); err != nil {
 			return err
 		}
 		rep, err := handcraftedRep(*repName, *cell)
@@ -85,7 +86,7 @@ func runInvert(args []string, out io.Writer) error {
 	if err := required(fs, "model", "layer", "image", "out"); err != nil {
 		return err
 	}
-	if err := f.check(fs.Changed("tv"), fs.Changed("tv-code")); err != nil {
+	if err := f.check(fs.Changed("tv"), fs.Changed("tv-code"), [2]string{"image", *imagePath}, [2]string{"mask", *maskPath}, [2]string{"model", mf.model}); err != nil {
 		return err
 	}
 	if *neigh < 0 {
@@ -140,7 +141,9 @@ func runInvert(args []string, out io.Writer) error {
 	return f.run(out, rep, target, mask, []int{3, h, w}, sched, tv, x0, norm.Mean, settings)
 }
 
-func (f *invertFlags) check(tvSet, tvCodeSet bool) error {
+// check validates the flags every inversion takes; inputs (flag, path)
+// are the files it reads, which no output may overwrite.
+func (f *invertFlags) check(tvSet, tvCodeSet bool, inputs ...[2]string) error {
 	if f.iters <= 0 {
 		return usagef("--iters %d: want a positive number of iterations", f.iters)
 	}
@@ -153,6 +156,9 @@ func (f *invertFlags) check(tvSet, tvCodeSet bool) error {
 	if f.tv < 0 || f.tvCode < 0 {
 		return usagef("--tv must not be negative")
 	}
+	if math.IsNaN(f.tv) || math.IsInf(f.tv, 0) || math.IsNaN(f.tvCode) || math.IsInf(f.tvCode, 0) {
+		return usagef("--tv and --tv-code must be finite numbers")
+	}
 	if tvCodeSet {
 		f.tv = invert.PaperTV(f.tvCode)
 	} else if !tvSet {
@@ -161,7 +167,7 @@ func (f *invertFlags) check(tvSet, tvCodeSet bool) error {
 	if !strings.HasSuffix(strings.ToLower(f.out), ".png") {
 		return usagef("--out %q: want a .png file", f.out)
 	}
-	return nil
+	return distinctOutputs([][2]string{{"out", f.out}, {"report", f.report}}, inputs)
 }
 
 func (f *invertFlags) paperTV(def float64) float64 {

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// distinctOutputs refuses, as a usage error, an output that is one of the
+// inputs (the same file by os.SameFile, so links count too) or another
+// output: `--image in.png --out in.png` would replace the user's photo.
+// Arguments alternate flag name and path; outputs first, then "--" and the
+// inputs. Empty paths are skipped.
+func distinctOutputs(outputs, inputs [][2]string) error {
+	same := func(a, b string) bool {
+		if filepath.Clean(a) == filepath.Clean(b) {
+			return true
+		}
+		sa, errA := os.Stat(a)
+		sb, errB := os.Stat(b)
+		return errA == nil && errB == nil && os.SameFile(sa, sb)
+	}
+	for i, o := range outputs {
+		if o[1] == "" {
+			continue
+		}
+		for _, in := range inputs {
+			if in[1] != "" && same(o[1], in[1]) {
+				return usagef("--%s %s is the same file as --%s: it would be overwritten", o[0], o[1], in[0])
+			}
+		}
+		for _, other := range outputs[i+1:] {
+			if other[1] != "" && same(o[1], other[1]) {
+				return usagef("--%s and --%s are the same file %s", o[0], other[0], o[1])
+			}
+		}
+	}
+	return nil
+}

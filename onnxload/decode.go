@@ -95,6 +95,9 @@ func decode(data []byte, src tensorSource) (m *Model, err error) {
 		}
 		m.Nodes = append(m.Nodes, op)
 	}
+	if err := m.sortNodes(); err != nil {
+		return nil, fmt.Errorf("malformed ONNX model: %w", err)
+	}
 	m.Initializers = h.initializers
 	for _, in := range h.inputs {
 		if h.initializers[in.Name] == nil {

@@ -87,6 +87,9 @@ func opConv(b *builder, n *Node, in []value) ([]value, error) {
 	if a.err != nil {
 		return nil, a.err
 	}
+	if p.Group <= 0 {
+		return nil, fmt.Errorf("attribute group = %d must be positive", p.Group)
+	}
 	k, err := spatial(n, "kernel_shape", 0)
 	if err != nil {
 		return nil, err
@@ -180,6 +183,9 @@ func opConvTranspose(b *builder, n *Node, in []value) ([]value, error) {
 	mode := a.string("auto_pad", "NOTSET")
 	if a.err != nil {
 		return nil, a.err
+	}
+	if p.Group <= 0 {
+		return nil, fmt.Errorf("attribute group = %d must be positive", p.Group)
 	}
 	if p.Strides, err = spatial(n, "strides", 1); err != nil {
 		return nil, err

@@ -29,6 +29,20 @@ func unsupportedModel(t *testing.T, dir string) string {
 	return p
 }
 
+// graphModel writes a model of the given nodes over an input x [1,3,8,8].
+func graphModel(t *testing.T, dir, name string, nodes []onnxload.Node, output string) string {
+	m := &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{},
+		Inputs: []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
+		Nodes:  nodes, Outputs: []string{output}}
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	os.WriteFile(p, b, 0o644)
+	return p
+}
+
 // hugeDeclaredModel writes a 100-byte model whose input and output declare
 // [1, 3, 2³¹, 8]: declared shapes are metadata, never allocated (onnx-go
 // used to allocate them while decoding and the process died out of memory).
@@ -62,6 +76,15 @@ func TestBadInput(t *testing.T) {
 	graph.SaveNpy(filepath.Join(dir, "wrongchannels.npy"), graph.NewTensor(1, 5, 8, 8))
 	erf := unsupportedModel(t, dir)
 	huge := hugeDeclaredModel(t, dir)
+	cycle := graphModel(t, dir, "cycle.onnx", []onnxload.Node{
+		{Name: "first", OpType: "Add", Inputs: []string{"x", "b"}, Outputs: []string{"a"}},
+		{Name: "second", OpType: "Relu", Inputs: []string{"a"}, Outputs: []string{"b"}}}, "b")
+	twice := graphModel(t, dir, "twice.onnx", []onnxload.Node{
+		{Name: "one", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}},
+		{Name: "two", OpType: "Sigmoid", Inputs: []string{"x"}, Outputs: []string{"y"}}}, "y")
+	unsorted := graphModel(t, dir, "unsorted.onnx", []onnxload.Node{
+		{Name: "late", OpType: "Sigmoid", Inputs: []string{"a"}, Outputs: []string{"y"}},
+		{Name: "early", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"a"}}}, "y")
 	os.Symlink(img, filepath.Join(dir, "link.png"))
 	out := filepath.Join(dir, "out.npy")
 	png := filepath.Join(dir, "out.png")
@@ -99,6 +122,8 @@ func TestBadInput(t *testing.T) {
 		{"non-finite --tv", inv("--tv", "nan"), 2, "--tv"},
 		{"infinite --tv-code", inv("--tv-code", "inf"), 2, "--tv"},
 		{"declared shape beyond memory", []string{"layers", "--model", huge}, 1, "memory limit"},
+		{"cycle", []string{"layers", "--model", cycle}, 1, `cycle through node "first"`},
+		{"two producers", []string{"layers", "--model", twice}, 1, `node "one" (Relu) and node "two" (Sigmoid) both produce "y"`},
 	} {
 		r := invrep(t, c.args...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.culprit) {
@@ -113,6 +138,13 @@ func TestBadInput(t *testing.T) {
 				os.Remove(p)
 			}
 		}
+	}
+	if r := invrep(t, "layers", "--model", unsorted); r.code != 0 || !strings.Contains(r.stdout, "a ") {
+		t.Errorf("a graph listed out of order: exit %d, %s%s", r.code, r.stdout, r.stderr)
+	}
+	// The huge declaration is only metadata: another input shape builds.
+	if r := invrep(t, "layers", "--model", huge, "--input-shape", "1,3,8,8"); r.code != 0 {
+		t.Errorf("declared [1,3,2^31,8], built at 1,3,8,8: exit %d, %s", r.code, r.stderr)
 	}
 }
 

@@ -175,8 +175,10 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		return nil, fmt.Errorf("%s: models with several inputs (%s) are not supported", m.where(), strings.Join(names, ", "))
 	}
 	in := m.Inputs[0]
-	if in.ElemType != 0 && in.ElemType != dtFloat {
-		return nil, fmt.Errorf("%s: input %q has element type %d; only float inputs are supported", m.where(), in.Name, in.ElemType)
+	// Any float input is computed in float32 (a float16 or double model
+	// sees the same values as its own type would hold them, to rounding).
+	if in.ElemType != 0 && !isFloatType(int64(in.ElemType)) {
+		return nil, fmt.Errorf("%s: input %q holds %s values; only float inputs (float, float16, bfloat16, double) can be inverted", m.where(), in.Name, elemTypeName(int64(in.ElemType)))
 	}
 	shape := opts.InputShape
 	if shape == nil {

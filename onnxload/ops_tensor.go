@@ -416,7 +416,7 @@ func castTo(b *builder, n *Node, in []value, to int64) ([]value, error) {
 		return one(f, err)
 	}
 	if elemSize(to) == 0 {
-		return nil, fmt.Errorf("cast to element type %d is not supported", to)
+		return nil, fmt.Errorf("cast to %s is not supported", elemTypeName(to))
 	}
 	t, ok := host(in[0])
 	if !ok {

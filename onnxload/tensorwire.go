@@ -49,6 +49,17 @@ func elemSize(dt int64) int {
 	return 0
 }
 
+// elemTypeName names an ONNX element type for messages.
+func elemTypeName(dt int64) string {
+	names := map[int64]string{dtFloat: "float", dtUint8: "uint8", dtInt8: "int8", dtUint16: "uint16", dtInt16: "int16",
+		dtInt32: "int32", dtInt64: "int64", dtString: "string", dtBool: "bool", dtFloat16: "float16", dtDouble: "double",
+		dtUint32: "uint32", dtUint64: "uint64", 14: "complex64", 15: "complex128", dtBfloat16: "bfloat16"}
+	if n, ok := names[dt]; ok {
+		return n
+	}
+	return fmt.Sprintf("element type %d", dt)
+}
+
 func isFloatType(dt int64) bool {
 	return dt == dtFloat || dt == dtDouble || dt == dtFloat16 || dt == dtBfloat16
 }
@@ -128,10 +139,7 @@ func (src tensorSource) readTensor(b []byte) (string, *Tensor, error) {
 	}
 	size := elemSize(dt)
 	if size == 0 {
-		if dt == dtString {
-			return name, nil, errors.New("string tensors are not supported")
-		}
-		return name, nil, fmt.Errorf("data_type %d is not supported", dt)
+		return name, nil, fmt.Errorf("%s tensors are not supported", elemTypeName(dt))
 	}
 	if location == locationExternal || len(external) > 0 {
 		if raw, err = src.external(external, n*int64(size)); err != nil {

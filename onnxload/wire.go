@@ -253,9 +253,10 @@ func readValueInfo(b []byte) (ValueInfo, error) {
 					}
 					var d int64
 					var p string
+					hasValue := false
 					if err := fields(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 						if num == dimValue && typ == protowire.VarintType {
-							d = int64(x)
+							d, hasValue = int64(x), true
 						}
 						if num == dimParam && typ == protowire.BytesType {
 							p = string(v)
@@ -264,8 +265,8 @@ func readValueInfo(b []byte) (ValueInfo, error) {
 					}); err != nil {
 						return err
 					}
-					if p == "" && d <= 0 {
-						p = "?"
+					if p == "" && !hasValue {
+						p = "?" // neither a size nor a name: unknown
 					}
 					vi.Dims = append(vi.Dims, d)
 					vi.Params = append(vi.Params, p)

@@ -29,6 +29,22 @@ func unsupportedModel(t *testing.T, dir string) string {
 	return p
 }
 
+// typedModel writes a Relu over an input of the given element type and
+// declared dims.
+func typedModel(t *testing.T, dir, name string, elemType int32, dims []int64) string {
+	m := &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{},
+		Inputs:  []onnxload.ValueInfo{{Name: "x", Dims: dims, Params: make([]string, len(dims)), ElemType: elemType}},
+		Nodes:   []onnxload.Node{{Name: "r", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}}},
+		Outputs: []string{"y"}}
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	os.WriteFile(p, b, 0o644)
+	return p
+}
+
 // graphModel writes a model of the given nodes over an input x [1,3,8,8].
 func graphModel(t *testing.T, dir, name string, nodes []onnxload.Node, output string) string {
 	m := &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{},
@@ -82,6 +98,9 @@ func TestBadInput(t *testing.T) {
 	twice := graphModel(t, dir, "twice.onnx", []onnxload.Node{
 		{Name: "one", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}},
 		{Name: "two", OpType: "Sigmoid", Inputs: []string{"x"}, Outputs: []string{"y"}}}, "y")
+	intInput := typedModel(t, dir, "int64.onnx", 7, []int64{1, 3, 8, 8})
+	zeroDim := typedModel(t, dir, "zerodim.onnx", 1, []int64{1, 3, 0, 8})
+	halfInput := typedModel(t, dir, "float16.onnx", 10, []int64{1, 3, 8, 8})
 	unsorted := graphModel(t, dir, "unsorted.onnx", []onnxload.Node{
 		{Name: "late", OpType: "Sigmoid", Inputs: []string{"a"}, Outputs: []string{"y"}},
 		{Name: "early", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"a"}}}, "y")
@@ -123,6 +142,9 @@ func TestBadInput(t *testing.T) {
 		{"infinite --tv-code", inv("--tv-code", "inf"), 2, "--tv"},
 		{"declared shape beyond memory", []string{"layers", "--model", huge}, 1, "memory limit"},
 		{"cycle", []string{"layers", "--model", cycle}, 1, `cycle through node "first"`},
+		{"integer input", []string{"layers", "--model", intInput}, 1, `input "x" holds int64 values`},
+		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},
+		{"empty --model", []string{"layers", "--model", ""}, 2, "--model is empty"},
 		{"two producers", []string{"layers", "--model", twice}, 1, `node "one" (Relu) and node "two" (Sigmoid) both produce "y"`},
 	} {
 		r := invrep(t, c.args...)
@@ -138,6 +160,9 @@ func TestBadInput(t *testing.T) {
 				os.Remove(p)
 			}
 		}
+	}
+	if r := invrep(t, "layers", "--model", halfInput); r.code != 0 {
+		t.Errorf("a float16 input (computed in float32): exit %d, %s", r.code, r.stderr)
 	}
 	if r := invrep(t, "layers", "--model", unsorted); r.code != 0 || !strings.Contains(r.stdout, "a ") {
 		t.Errorf("a graph listed out of order: exit %d, %s%s", r.code, r.stdout, r.stderr)

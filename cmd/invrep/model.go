@@ -43,6 +43,9 @@ func (f *modelFlags) open() (*onnxload.Model, error) {
 	if _, err := f.memoryLimit(); err != nil {
 		return nil, err
 	}
+	if strings.TrimSpace(f.model) == "" {
+		return nil, usagef("--model is empty: give an ONNX file or a zoo name ('invrep zoo list')")
+	}
 	r, err := zoo.Open(f.model, f.dir, f.randomSeed)
 	if err != nil {
 		return nil, err

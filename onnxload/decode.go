@@ -1,10 +1,14 @@
 package onnxload
 
 import (
+	"io"
+
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"google.golang.org/protobuf/encoding/protowire"
 
 	onnx "github.com/owulveryck/onnx-go"
 )
@@ -15,9 +19,11 @@ const (
 	MaxOpset = 21
 )
 
-// Load reads an ONNX model file.
+// Load reads an ONNX model file. The file is checked before it is read
+// whole: a regular file (not /dev/zero), no larger than DefaultMaxMemory,
+// whose first bytes are a field of an ONNX model.
 func Load(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, err := readModelFile(path, DefaultMaxMemory())
 	if err != nil {
 		return nil, err
 	}
@@ -27,6 +33,42 @@ func Load(path string) (*Model, error) {
 	}
 	m.Path = path
 	return m, nil
+}
+
+// modelFields are the ModelProto field numbers a file can begin with.
+var modelFields = map[protowire.Number]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 7: true, 8: true, 14: true, 20: true, 21: true, 25: true}
+
+func readModelFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %s, more than the memory limit (%s) allows to read", path, bytesString(st.Size()), bytesString(limit))
+	}
+	head := make([]byte, min(st.Size(), 16))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(head) > 0 {
+		if num, _, n := protowire.ConsumeTag(head); n < 0 || !modelFields[num] {
+			return nil, fmt.Errorf("%s: not an ONNX model (it does not begin like one)", path)
+		}
+	}
+	data := make([]byte, st.Size())
+	copy(data, head)
+	if _, err := io.ReadFull(f, data[len(head):]); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
 }
 
 // Decode reads an ONNX model from its bytes (external data, which needs

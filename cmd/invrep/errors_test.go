@@ -145,6 +145,10 @@ func TestBadInput(t *testing.T) {
 		{"integer input", []string{"layers", "--model", intInput}, 1, `input "x" holds int64 values`},
 		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},
 		{"empty --model", []string{"layers", "--model", ""}, 2, "--model is empty"},
+		{"size beyond int", inv("--size", "4294967296"), 2, "--size"},
+		{"size that wraps", inv("--size", "4611686018427387905x4"), 2, "--size"},
+		{"device instead of a file", []string{"layers", "--model", "/dev/zero"}, 1, "/dev/zero: not a regular file"},
+		{"input shape that wraps", []string{"layers", "--model", model, "--input-shape", "1,3,4294967296,4294967296"}, 2, "--input-shape"},
 		{"two producers", []string{"layers", "--model", twice}, 1, `node "one" (Relu) and node "two" (Sigmoid) both produce "y"`},
 	} {
 		r := invrep(t, c.args...)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -151,14 +152,40 @@ func parseShapeFlag(flag, v string) ([]int, error) {
 		return nil, nil
 	}
 	var out []int
+	n := int64(1)
 	for _, p := range strings.Split(v, ",") {
 		d, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || d <= 0 {
 			return nil, usagef("--%s %q: want positive integers separated by commas", flag, v)
 		}
+		// Checked before multiplying: a product that wraps would pass the
+		// memory check.
+		if d > maxElements || n > maxElements/int64(d) {
+			return nil, usagef("--%s %q: %s elements is more than any model could hold", flag, v, elementsString(v))
+		}
+		n *= int64(d)
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// maxElements bounds what a shape flag may ask for (2^40 values, 4 TiB of
+// float32), well above any memory limit and far below int overflow.
+const maxElements = 1 << 40
+
+// maxSide bounds --size (64 Mpixel images are the decoders' limit).
+const maxSide = 1 << 16
+
+func elementsString(v string) string {
+	p := new(big.Int).SetInt64(1)
+	for _, s := range strings.Split(v, ",") {
+		d, ok := new(big.Int).SetString(strings.TrimSpace(s), 10)
+		if !ok {
+			return "too many"
+		}
+		p.Mul(p, d)
+	}
+	return p.String()
 }
 
 // parseFloats reads a comma-separated list of floats.
@@ -184,6 +211,9 @@ func parseSize(v string) (w, h int, err error) {
 	for i, p := range parts {
 		if d[i], err = strconv.Atoi(strings.TrimSpace(p)); err != nil || d[i] <= 0 {
 			return 0, 0, usagef("--size %q: want a positive N or WxH", v)
+		}
+		if d[i] > maxSide {
+			return 0, 0, usagef("--size %q: sides are at most %d pixels", v, maxSide)
 		}
 	}
 	if len(parts) == 1 {

@@ -89,11 +89,16 @@ func runInvert(args []string, out io.Writer) error {
 	if err := f.check(fs.Changed("tv"), fs.Changed("tv-code"), [2]string{"image", *imagePath}, [2]string{"mask", *maskPath}, [2]string{"model", mf.model}); err != nil {
 		return err
 	}
+	// The schedule's checks before the model is read: a usage error costs
+	// nothing.
+	sched, err := invert.CNNSchedule.Scaled(f.iters)
+	if err != nil {
+		return usagef("--iters %d: %v", f.iters, err)
+	}
 	if *neigh < 0 {
 		return usagef("--neigh %d: want a positive window size", *neigh)
 	}
 	masks := maskFlags{neigh: *neigh, path: *maskPath}
-	var err error
 	if masks.channels, err = parseSpan("channels", *channels); err != nil {
 		return err
 	}
@@ -129,10 +134,6 @@ func runInvert(args []string, out io.Writer) error {
 		return err
 	}
 	tv := f.paperTV(invert.DefaultTV(depth))
-	sched, err := invert.CNNSchedule.Scaled(f.iters)
-	if err != nil {
-		return usagef("--iters %d: %v", f.iters, err)
-	}
 	settings := map[string]any{
 		"model": mf.model, "layer": *layer, "random_weights": mf.randomSeed, "image": *imagePath, "size": []int{w, h},
 		"mean": norm.Mean, "std": norm.Std, "relative_depth": depth,

@@ -140,6 +140,8 @@ func TestBadInput(t *testing.T) {
 		{"output over the photo by a link", inv("--out", filepath.Join(dir, "link.png")), 2, "same file as --image"},
 		{"report over output", inv("--report", png), 2, "--out and --report are the same file"},
 		{"non-finite --tv", inv("--tv", "nan"), 2, "--tv"},
+		{"missing output folder", inv("--out", filepath.Join(dir, "nope", "out.png")), 1, "the folder " + filepath.Join(dir, "nope") + " does not exist"},
+		{"missing report folder, no picture either", inv("--report", filepath.Join(dir, "nope", "r.json")), 1, "--report"},
 		{"infinite --tv-code", inv("--tv-code", "inf"), 2, "--tv"},
 		{"declared shape beyond memory", []string{"layers", "--model", huge}, 1, "memory limit"},
 		{"cycle", []string{"layers", "--model", cycle}, 1, `cycle through node "first"`},

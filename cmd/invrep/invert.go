@@ -168,7 +168,11 @@ func (f *invertFlags) check(tvSet, tvCodeSet bool, inputs ...[2]string) error {
 	if !strings.HasSuffix(strings.ToLower(f.out), ".png") {
 		return usagef("--out %q: want a .png file", f.out)
 	}
-	return distinctOutputs([][2]string{{"out", f.out}, {"report", f.report}}, inputs)
+	outputs := [][2]string{{"out", f.out}, {"report", f.report}}
+	if err := distinctOutputs(outputs, inputs); err != nil {
+		return err
+	}
+	return writableDirs(outputs)
 }
 
 func (f *invertFlags) paperTV(def float64) float64 {
@@ -343,12 +347,30 @@ func (f *invertFlags) write(res *invert.Result, original *graph.Tensor, mean []f
 		}
 		tiles = append(tiles, img)
 	}
+	// The report is made before anything is written, and the picture is
+	// removed again if the report cannot be written: all outputs or none.
+	var report []byte
+	if f.report != "" {
+		var err error
+		if report, err = f.reportJSON(res, tv, settings, took); err != nil {
+			return err
+		}
+	}
 	if err := graph.SavePNG(f.out, sideBySide(tiles)); err != nil {
 		return fmt.Errorf("writing %s: %w", f.out, err)
 	}
 	if f.report == "" {
 		return nil
 	}
+	if err := graph.WriteFileAtomic(f.report, func(w io.Writer) error { _, err := w.Write(report); return err }); err != nil {
+		os.Remove(f.out)
+		return fmt.Errorf("writing %s: %w (%s removed: all outputs or none)", f.report, err, f.out)
+	}
+	return nil
+}
+
+// reportJSON is the --report file's content.
+func (f *invertFlags) reportJSON(res *invert.Result, tv float64, settings map[string]any, took time.Duration) ([]byte, error) {
 	settings["iters"] = f.iters
 	settings["tv"] = tv
 	settings["tv_code"] = invert.CodeTV(tv)
@@ -374,12 +396,9 @@ func (f *invertFlags) write(res *invert.Result, original *graph.Tensor, mean []f
 	}
 	b, err := json.MarshalIndent(rep, "", " ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := graph.WriteFileAtomic(f.report, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err }); err != nil {
-		return fmt.Errorf("writing %s: %w", f.report, err)
-	}
-	return nil
+	return append(b, '\n'), nil
 }
 
 // sideBySide places images left to right with a 4-pixel white gap.

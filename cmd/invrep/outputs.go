@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -33,6 +34,29 @@ func distinctOutputs(outputs, inputs [][2]string) error {
 				return usagef("--%s and --%s are the same file %s", o[0], other[0], o[1])
 			}
 		}
+	}
+	return nil
+}
+
+// writableDirs checks, before any work, that each output's folder exists
+// and takes a new file: a missing or read-only folder found after an
+// hour's inversion loses the hour.
+func writableDirs(outputs [][2]string) error {
+	for _, o := range outputs {
+		if o[1] == "" {
+			continue
+		}
+		dir := filepath.Dir(o[1])
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() {
+			return fmt.Errorf("--%s %s: the folder %s does not exist", o[0], o[1], dir)
+		}
+		probe, err := os.CreateTemp(dir, ".invrep-probe-*")
+		if err != nil {
+			return fmt.Errorf("--%s %s: the folder %s is not writable: %w", o[0], o[1], dir, err)
+		}
+		probe.Close()
+		os.Remove(probe.Name())
 	}
 	return nil
 }

@@ -125,6 +125,16 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 	if sched.Iters() <= 0 {
 		return nil, errors.New("the schedule has no iterations")
 	}
+	// NaN or Inf in what the run matches makes every energy NaN: found here
+	// and named, not reported as a divergence at iteration 1.
+	if k, v, ok := firstNonFinite(target); ok {
+		return nil, fmt.Errorf("the target Φ(x0) holds %v at index %d (the representation computed it from the image: check the model's weights)", v, k)
+	}
+	if opts.Mask != nil {
+		if k, v, ok := firstNonFinite(opts.Mask); ok {
+			return nil, fmt.Errorf("the mask holds %v at index %d", v, k)
+		}
+	}
 	obj := opts.Objective
 	if obj == nil {
 		obj = PaperObjective(target, opts.Mask, opts.TV)
@@ -211,12 +221,22 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 		if err != nil {
 			return nil, err
 		}
+		// A NaN gradient with a finite energy (a NaN weight behind a Relu
+		// that zeroes it forward) would send the images to NaN: a bad step
+		// as much as a NaN energy.
+		_, gv, gradBad := firstNonFinite(gr)
+		if gradBad {
+			e = math.NaN()
+		}
 		if !finite(e) || (!opts.NoSafeguard && e > Growth*bestE) {
 			if opts.NoSafeguard || !haveBest || res.Backtracks >= maxBacktracks {
 				if haveBest {
 					img = best
 				}
 				iterationError = divergence(t, e, ts, res.TermNames)
+				if gradBad {
+					iterationError = fmt.Errorf("%w at iteration %d: the gradient holds %v; the lowest-energy images so far are kept", ErrDiverged, t+1, gv)
+				}
 				break
 			}
 			// Undo: back to the best iterate, no momentum, half the step.
@@ -282,6 +302,19 @@ func divergence(t int, e float64, ts []float64, names []string) error {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// firstNonFinite returns the index and value of t's first NaN or Inf.
+func firstNonFinite(t *graph.Tensor) (int, float32, bool) {
+	if t == nil {
+		return 0, 0, false
+	}
+	for k, v := range t.Data {
+		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+			return k, v, true
+		}
+	}
+	return 0, 0, false
+}
 
 // NoiseInit is the code's initialisation: Gaussian noise over the whole
 // [N,C,H,W] block, scaled to Frobenius norm σ.

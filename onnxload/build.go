@@ -2,6 +2,7 @@ package onnxload
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -217,6 +218,9 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		stack = append(stack, m.Nodes[i].Inputs...)
 	}
 	if err := m.unsupported(need); err != nil {
+		return nil, err
+	}
+	if err := m.finiteWeights(need); err != nil {
 		return nil, err
 	}
 
@@ -456,4 +460,45 @@ func (m *Model) unsupported(need []bool) error {
 		word = "ops"
 	}
 	return fmt.Errorf("%s: unsupported %s %s; supported ops: %s", m.where(), word, strings.Join(parts, ", "), strings.Join(SupportedOps(), ", "))
+}
+
+// finiteWeights refuses a NaN in any float initializer or Constant a
+// needed node reads, and an infinity among a layer's weights, naming the
+// tensor and the node: one NaN weight makes every gradient NaN, and the
+// inversion would only ever return its starting noise. (An infinity
+// elsewhere can be meant: a mask of −∞ added before a softmax.)
+func (m *Model) finiteWeights(need []bool) error {
+	weighted := map[string]bool{"Conv": true, "ConvTranspose": true, "Gemm": true, "MatMul": true, "BatchNormalization": true,
+		"LayerNormalization": true, "InstanceNormalization": true, "GroupNormalization": true, "PRelu": true, "LRN": true}
+	checked := map[string]bool{}
+	for i := range m.Nodes {
+		if !need[i] {
+			continue
+		}
+		n := &m.Nodes[i]
+		check := func(name string, t *Tensor) error {
+			if t == nil || t.IsInt || checked[name] {
+				return nil
+			}
+			checked[name] = true
+			for k, v := range t.Float {
+				if math.IsNaN(float64(v)) || (weighted[n.OpType] && math.IsInf(float64(v), 0)) {
+					return fmt.Errorf("%s: tensor %q, read by %v, holds %v at index %d", m.where(), name, n, v, k)
+				}
+			}
+			return nil
+		}
+		for _, in := range n.Inputs {
+			if err := check(in, m.Initializers[in]); err != nil {
+				return err
+			}
+		}
+		if n.OpType == "Constant" {
+			t, _ := n.Attrs["value"].(*Tensor)
+			if err := check(n.Outputs[0], t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

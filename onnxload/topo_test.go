@@ -1,6 +1,7 @@
 package onnxload
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,31 @@ func TestGraphOrder(t *testing.T) {
 	}
 	if _, err := gm.Build(Options{}); err == nil || !strings.Contains(err.Error(), "group = 0") {
 		t.Errorf("group 0: %v", err)
+	}
+}
+
+// TestNonFiniteWeights: a NaN weight is named before anything is built; a
+// −∞ mask is not a weight and stays allowed.
+func TestNonFiniteWeights(t *testing.T) {
+	f := newFixture(13, 1, 2, 3, 3)
+	w := f.weight(2, 2, 1, 1)
+	f.m.Initializers[w].Float[3] = float32(math.NaN())
+	conv := f.node("Conv", []string{"x", w}, nil)
+	m, err := f.model(conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Build(Options{}); err == nil || !strings.Contains(err.Error(), `tensor "`+w+`"`) || !strings.Contains(err.Error(), "NaN at index 3") {
+		t.Errorf("NaN weight: %v", err)
+	}
+	g := newFixture(13, 1, 3)
+	mask := g.floats([]int64{3}, 0, float32(math.Inf(-1)), 0)
+	out := g.node("Softmax", []string{g.node("Add", []string{"x", mask}, nil)}, nil)
+	gm, err := g.model(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gm.Build(Options{}); err != nil {
+		t.Errorf("a −∞ mask: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,24 @@ func unsupportedModel(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, "erf.onnx")
+	os.WriteFile(p, b, 0o644)
+	return p
+}
+
+// nanWeightModel writes a Conv whose weights hold one NaN, behind a Relu.
+func nanWeightModel(t *testing.T, dir string) string {
+	w := &onnxload.Tensor{Dims: []int64{4, 3, 1, 1}, Float: make([]float32, 12)}
+	w.Float[2] = float32(math.NaN())
+	m := &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{"w": w},
+		Inputs: []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
+		Nodes: []onnxload.Node{{Name: "c", OpType: "Conv", Inputs: []string{"x", "w"}, Outputs: []string{"h"}},
+			{Name: "r", OpType: "Relu", Inputs: []string{"h"}, Outputs: []string{"y"}}},
+		Outputs: []string{"y"}}
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "nan.onnx")
 	os.WriteFile(p, b, 0o644)
 	return p
 }
@@ -98,6 +117,10 @@ func TestBadInput(t *testing.T) {
 	twice := graphModel(t, dir, "twice.onnx", []onnxload.Node{
 		{Name: "one", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}},
 		{Name: "two", OpType: "Sigmoid", Inputs: []string{"x"}, Outputs: []string{"y"}}}, "y")
+	nanModel := nanWeightModel(t, dir)
+	nanMask := graph.NewTensor(1, 4, 8, 8)
+	nanMask.Data[5] = float32(math.NaN())
+	graph.SaveNpy(filepath.Join(dir, "nanmask.npy"), nanMask)
 	intInput := typedModel(t, dir, "int64.onnx", 7, []int64{1, 3, 8, 8})
 	zeroDim := typedModel(t, dir, "zerodim.onnx", 1, []int64{1, 3, 0, 8})
 	halfInput := typedModel(t, dir, "float16.onnx", 10, []int64{1, 3, 8, 8})
@@ -145,6 +168,8 @@ func TestBadInput(t *testing.T) {
 		{"infinite --tv-code", inv("--tv-code", "inf"), 2, "--tv"},
 		{"declared shape beyond memory", []string{"layers", "--model", huge}, 1, "memory limit"},
 		{"cycle", []string{"layers", "--model", cycle}, 1, `cycle through node "first"`},
+		{"NaN weight", []string{"invert", "--model", nanModel, "--layer", "y", "--image", img, "--out", png, "--iters", "3"}, 1, `tensor "w", read by node "c" (Conv), holds NaN at index 2`},
+		{"NaN in the mask", inv("--mask", filepath.Join(dir, "nanmask.npy")), 1, "nanmask.npy holds NaN at index 5"},
 		{"integer input", []string{"layers", "--model", intInput}, 1, `input "x" holds int64 values`},
 		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},
 		{"empty --model", []string{"layers", "--model", ""}, 2, "--model is empty"},

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxNpyElems bounds what ReadNpy will allocate (1<<30 float32 = 4 GiB).
@@ -154,9 +155,15 @@ func WriteNpy(w io.Writer, t *Tensor) error {
 }
 
 // WriteFileAtomic writes via a temporary file in the same directory and a
-// rename, so a reader never sees a half-written file.
+// rename, so a reader never sees a half-written file, and syncs the file
+// before the rename and the folder after it, so that a crash right after
+// leaves either the old file or the whole new one. Temporaries of earlier
+// writes to the same path that a killed process left behind (untouched
+// for staleAfter) are removed first.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	removeStale(dir, base)
+	tmp, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
 		return err
 	}
@@ -173,10 +180,49 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = write(tmp); err != nil {
 		return err
 	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
 	if err = tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync() // best effort: not every file system syncs folders
+		d.Close()
+	}
+	return nil
+}
+
+// tempPrefix is the name of WriteFileAtomic's temporaries for base, less
+// CreateTemp's random suffix: hidden, and marked as invrep's own.
+func tempPrefix(base string) string { return "." + base + ".invrep-tmp-" }
+
+// staleAfter is how long a temporary must sit untouched before it counts
+// as left behind by a killed process (a live write touches it constantly).
+const staleAfter = 10 * time.Minute
+
+func removeStale(dir, base string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, globEscape(tempPrefix(base))+"*"))
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() && time.Since(st.ModTime()) > staleAfter {
+			os.Remove(m)
+		}
+	}
+}
+
+// globEscape quotes filepath.Match's metacharacters in a literal name.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // SaveNpy writes t to path atomically.

@@ -126,7 +126,7 @@ func TestSweepResume(t *testing.T) {
 		}
 	}
 	filepath.Walk(out, func(p string, info os.FileInfo, err error) error {
-		if strings.Contains(filepath.Base(p), ".tmp") {
+		if strings.Contains(filepath.Base(p), ".invrep-tmp-") {
 			t.Errorf("temporary file left: %s", p)
 		}
 		return nil

@@ -242,7 +242,7 @@ func TestInterrupt(t *testing.T) {
 			t.Errorf("%s: output written after interruption", c.name)
 		}
 		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-			if strings.Contains(filepath.Base(p), ".tmp") {
+			if strings.Contains(filepath.Base(p), ".invrep-tmp-") {
 				t.Errorf("%s: temporary file left: %s", c.name, p)
 			}
 			if strings.HasSuffix(p, ".png") && strings.Contains(p, "sweep") {

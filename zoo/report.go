@@ -1,6 +1,7 @@
 package zoo
 
 import (
+	"encoding/csv"
 	"fmt"
 	"html"
 	"image"
@@ -8,6 +9,7 @@ import (
 	"image/draw"
 	"io"
 	"math"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -159,7 +161,7 @@ func cell(e LayerError) string {
 	if !math.IsNaN(e.Mean) {
 		v = fmt.Sprintf("%.1f ± %.1f", e.Mean, e.Std)
 	}
-	return fmt.Sprintf("`%s` (depth %.2f, λ %g): %s", e.Layer, e.Depth, e.TV, v)
+	return fmt.Sprintf("`%s` (depth %.2f, λ %g): %s", mdText(e.Layer), e.Depth, e.TV, v)
 }
 
 // TableMarkdown has one column per model, its swept layers in depth order.
@@ -176,7 +178,11 @@ func TableMarkdown(errs []LayerError) string {
 		rows = max(rows, len(cols[i]))
 	}
 	var b strings.Builder
-	b.WriteString("| # | " + strings.Join(ms, " | ") + " |\n|---|" + strings.Repeat("---|", len(ms)) + "\n")
+	heads := make([]string, len(ms))
+	for i, m := range ms {
+		heads[i] = mdText(m)
+	}
+	b.WriteString("| # | " + strings.Join(heads, " | ") + " |\n|---|" + strings.Repeat("---|", len(ms)) + "\n")
 	for r := 0; r < rows; r++ {
 		fmt.Fprintf(&b, "| %d |", r+1)
 		for i := range ms {
@@ -192,14 +198,35 @@ func TableMarkdown(errs []LayerError) string {
 	return b.String()
 }
 
-// TableCSV has one row per model and layer.
+// TableCSV has one row per model and layer, quoted by encoding/csv (a
+// name with a comma, quote or line break stays one field) and with names
+// that a spreadsheet would run as a formula (=, +, -, @) prefixed with a
+// quote, as spreadsheet-safe CSV does.
 func TableCSV(errs []LayerError) string {
 	var b strings.Builder
-	b.WriteString("model,layer,layer_index,relative_depth,tv,mean_error_pct,std_error_pct,images\n")
+	w := csv.NewWriter(&b)
+	w.Write([]string{"model", "layer", "layer_index", "relative_depth", "tv", "mean_error_pct", "std_error_pct", "images"})
 	for _, e := range errs {
-		fmt.Fprintf(&b, "%s,%s,%d,%.4f,%g,%.4f,%.4f,%d\n", e.Model, e.Layer, e.LayerIndex, e.Depth, e.TV, e.Mean, e.Std, e.Images)
+		w.Write([]string{safeCell(e.Model), safeCell(e.Layer), fmt.Sprint(e.LayerIndex), fmt.Sprintf("%.4f", e.Depth),
+			fmt.Sprintf("%g", e.TV), fmt.Sprintf("%.4f", e.Mean), fmt.Sprintf("%.4f", e.Std), fmt.Sprint(e.Images)})
 	}
+	w.Flush()
 	return b.String()
+}
+
+// safeCell neutralises a text cell a spreadsheet would evaluate.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// mdText escapes a name for a Markdown table cell inside backticks: a
+// backtick or a pipe would end the cell, a line break the row.
+func mdText(s string) string {
+	r := strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ", "`", "'")
+	return r.Replace(s)
 }
 
 func plotErrors(errs []LayerError, path string) error {
@@ -339,8 +366,11 @@ func reportHTML(errs []LayerError, montages []montage) string {
 <h2>Reconstructions</h2>
 `)
 	for _, m := range montages {
+		// The file name is a URL path: #, ? and % in a photo's name would
+		// end or break it, so it is escaped as a path segment (after "./",
+		// so that a colon cannot read as a scheme), then as HTML.
 		fmt.Fprintf(&b, "<h3>%s: %s</h3>\n<img src=\"%s\" alt=\"%s\">\n", html.EscapeString(m.model), html.EscapeString(m.image),
-			html.EscapeString(m.file), html.EscapeString(m.model+" "+m.image))
+			html.EscapeString("./"+url.PathEscape(m.file)), html.EscapeString(m.model+" "+m.image))
 	}
 	// The page marks images that did not load (and tests read the count).
 	b.WriteString(`<script>

@@ -1,9 +1,11 @@
 package zoo
 
 import (
+	"encoding/csv"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
@@ -85,5 +87,26 @@ func TestRandomWeights(t *testing.T) {
 	w1, w2 := r.Model.Initializers["conv1_w_0__random"], r2.Model.Initializers["conv1_w_0__random"]
 	if w1 == nil || w2 == nil || w1.Float[0] == w2.Float[0] {
 		t.Error("seeds 7 and 8 gave the same conv1 weights")
+	}
+}
+
+// TestTableEscaping: names that would split a CSV row, run as a
+// spreadsheet formula, end a Markdown cell or break an image URL.
+func TestTableEscaping(t *testing.T) {
+	errs := []LayerError{{Model: "=HYPERLINK(\"x\")", Layer: "a,b\n\"c\"|d`e", LayerIndex: 1, Depth: 0.5, TV: 5, Mean: 1, Std: 0.5, Images: 2}}
+	rows, err := csv.NewReader(strings.NewReader(TableCSV(errs))).ReadAll()
+	if err != nil || len(rows) != 2 || len(rows[1]) != 8 {
+		t.Fatalf("CSV rows %q, %v", rows, err)
+	}
+	if rows[1][0] != "'=HYPERLINK(\"x\")" || rows[1][1] != "a,b\n\"c\"|d`e" {
+		t.Errorf("CSV cells %q", rows[1][:2])
+	}
+	md := TableMarkdown(errs)
+	if row := strings.Split(md, "\n")[2]; strings.Count(strings.ReplaceAll(row, `\|`, ""), "|") != 3 {
+		t.Errorf("a Markdown row with extra cells: %q", strings.Split(md, "\n")[2])
+	}
+	page := reportHTML(errs, []montage{{model: "m", image: "a#b?c%d.jpg", file: "montage__m__a#b?c%d.png"}})
+	if !strings.Contains(page, `src="./montage__m__a%23b%3Fc%25d.png"`) {
+		t.Errorf("image URL not escaped:\n%s", page)
 	}
 }

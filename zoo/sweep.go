@@ -134,6 +134,11 @@ func Sweep(ctx context.Context, c SweepConfig) (done, skipped int, err error) {
 			return 0, 0, err
 		}
 	}
+	unlock, err := lockDir(c.Out)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer unlock()
 	results := filepath.Join(c.Out, ResultsFile)
 	if err := repairTail(results); err != nil {
 		return 0, 0, err

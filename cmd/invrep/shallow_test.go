@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
@@ -87,6 +89,22 @@ func TestZooAndSweepCommands(t *testing.T) {
 	r = invrep(t, "sweep", "--model", model, "--layers", "conv_out,pool_out", "--images", imgs, "--out", sw, "--iters", "5", "--size", "32", "--quiet")
 	if r.code != 0 || !strings.Contains(r.stdout, "0 runs done, 4 already done") {
 		t.Fatalf("resumed sweep: %s %s", r.stdout, r.stderr)
+	}
+	// A second sweep on a folder another process is sweeping: refused,
+	// naming the holder (here this test, holding the lock as a sweep would).
+	lock, err := os.OpenFile(filepath.Join(sw, ".invrep.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	lock.Truncate(0)
+	fmt.Fprintf(lock, "%d\n", os.Getpid())
+	r = invrep(t, "sweep", "--model", model, "--layers", "conv_out,pool_out", "--images", imgs, "--out", sw, "--iters", "5", "--size", "32", "--quiet")
+	lock.Close()
+	if r.code != 1 || !strings.Contains(r.stderr, "in use") || !strings.Contains(r.stderr, fmt.Sprintf("process %d", os.Getpid())) {
+		t.Fatalf("a second sweep on a locked folder: exit %d, %s", r.code, r.stderr)
 	}
 	rep := filepath.Join(dir, "report")
 	r = invrep(t, "report", "--in", sw, "--out", rep)

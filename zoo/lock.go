@@ -1,7 +1,8 @@
+//go:build unix
+
 package zoo
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,13 +10,6 @@ import (
 	"strings"
 	"syscall"
 )
-
-// LockFile is the sweep folder's lock: two sweeps writing one folder would
-// both run every job and append duplicate lines.
-const LockFile = ".invrep.lock"
-
-// ErrLocked is returned (wrapped) when another process holds the lock.
-var ErrLocked = errors.New("the sweep folder is in use")
 
 // lockDir takes an exclusive lock on dir for this process (flock: the
 // kernel drops it when the process dies, so a killed sweep never leaves

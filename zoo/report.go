@@ -82,6 +82,10 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 				}
 			}
 			nphi /= float64(n * n)
+			if !(nphi > 0) || math.IsInf(nphi, 0) {
+				// Identical targets: the photos are the same to this layer.
+				return nil, fmt.Errorf("%s %s (λ %g): the %d images' targets are identical (N_Φ = %g), so the normalised error is undefined; sweep distinct photos", k.model, k.layer, k.tv, n, nphi)
+			}
 			e := make([]float64, n)
 			le.Mean = 0
 			for i, r := range runs {
@@ -125,8 +129,15 @@ func Report(inDirs []string, outDir string) error {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
+	// Everything is made in a fresh folder beside outDir and moved into
+	// place at the end: a report is written wholly or not at all.
+	stage, err := os.MkdirTemp(filepath.Dir(filepath.Clean(outDir)), "."+filepath.Base(filepath.Clean(outDir))+".invrep-tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stage)
 	write := func(name, content string) error {
-		return graph.WriteFileAtomic(filepath.Join(outDir, name), func(w io.Writer) error { _, err := io.WriteString(w, content); return err })
+		return graph.WriteFileAtomic(filepath.Join(stage, name), func(w io.Writer) error { _, err := io.WriteString(w, content); return err })
 	}
 	if err := write("table.md", TableMarkdown(errs)); err != nil {
 		return err
@@ -134,14 +145,26 @@ func Report(inDirs []string, outDir string) error {
 	if err := write("table.csv", TableCSV(errs)); err != nil {
 		return err
 	}
-	if err := plotErrors(errs, filepath.Join(outDir, "error_vs_depth.png")); err != nil {
+	if err := plotErrors(errs, filepath.Join(stage, "error_vs_depth.png")); err != nil {
 		return err
 	}
-	montages, err := writeMontages(results, outDir)
+	montages, err := writeMontages(results, stage)
 	if err != nil {
 		return err
 	}
-	return write("index.html", reportHTML(errs, montages))
+	if err := write("index.html", reportHTML(errs, montages)); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(stage)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.Rename(filepath.Join(stage, e.Name()), filepath.Join(outDir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func models(errs []LayerError) []string {

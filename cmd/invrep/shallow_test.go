@@ -120,3 +120,30 @@ func TestZooAndSweepCommands(t *testing.T) {
 		t.Errorf("report has %d montages, want one per image", len(m))
 	}
 }
+
+// TestReportIdenticalPhotos: two copies of one photo give a zero
+// normaliser; report says why and writes nothing.
+func TestReportIdenticalPhotos(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModel(t, dir)
+	imgs := filepath.Join(dir, "same")
+	os.Mkdir(imgs, 0o755)
+	writePNG(t, filepath.Join(imgs, "a.png"), 20, 16)
+	raw, _ := os.ReadFile(filepath.Join(imgs, "a.png"))
+	os.WriteFile(filepath.Join(imgs, "b.png"), raw, 0o644)
+	sw := filepath.Join(dir, "sweep")
+	if r := invrep(t, "sweep", "--model", model, "--layers", "conv_out", "--images", imgs, "--out", sw, "--iters", "5", "--size", "32", "--quiet"); r.code != 0 {
+		t.Fatalf("sweep: %s", r.stderr)
+	}
+	rep := filepath.Join(dir, "report")
+	r := invrep(t, "report", "--in", sw, "--out", rep)
+	if r.code != 1 || !strings.Contains(r.stderr, "identical") {
+		t.Fatalf("report on identical photos: exit %d, %s", r.code, r.stderr)
+	}
+	if entries, _ := os.ReadDir(rep); len(entries) != 0 {
+		t.Errorf("report wrote %d files though it failed", len(entries))
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".report.invrep-tmp-*")); len(leftovers) != 0 {
+		t.Errorf("staging folder left: %v", leftovers)
+	}
+}

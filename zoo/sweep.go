@@ -88,9 +88,9 @@ type Result struct {
 	Dir string `json:"-"`
 }
 
-func imageKey(path string) string {
-	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-}
+// imageKey names a photo in keys and files: its whole file name, so that
+// x.jpg and x.png stay two images.
+func imageKey(path string) string { return filepath.Base(path) }
 
 // Runs lists the sweep's runs in a fixed order (layers, images, λ), this
 // shard's only.
@@ -248,9 +248,9 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 		Key: r.Key(c.Model, c.Iters, c.Seed), Model: c.Model, Layer: r.Layer.Name, LayerIndex: r.Layer.Index, Depth: r.Layer.Depth,
 		Image: key, TV: r.TV, Iters: c.Iters, Seed: c.Seed, RelError: res.RelErr[0], SqError: res.RelErr[0] * target.SquaredNorm(),
 		MsPerIter: res.MsPerIter,
-		PNG:       filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__tv%g.png", key, r.TV))),
-		Target:    filepath.ToSlash(filepath.Join("targets", layerDir, key+".npy")),
-		Original:  filepath.ToSlash(filepath.Join("originals", key+".png")),
+		PNG:       filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__tv%g.png", safeName(key), r.TV))),
+		Target:    filepath.ToSlash(filepath.Join("targets", layerDir, safeName(key)+".npy")),
+		Original:  filepath.ToSlash(filepath.Join("originals", safeName(key)+".png")),
 		Shard:     fmt.Sprintf("%d/%d", c.Shard, max(c.Shards, 1)),
 	}
 	if err := os.MkdirAll(filepath.Join(c.Out, "png", layerDir), 0o755); err != nil {
@@ -282,8 +282,24 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	return out, nil
 }
 
+// safeName turns a layer, model or photo name into one path element,
+// injectively (percent-escaping the characters a path would take apart,
+// % itself first) and inside its folder (a leading dot, which would make
+// "." and ".." or hidden files, is escaped too).
 func safeName(s string) string {
-	return strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(s)
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '%' || r == '/' || r == '\\' || r == ':' || r < 0x20 || (i == 0 && r == '.'):
+			fmt.Fprintf(&b, "%%%02X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "%"
+	}
+	return b.String()
 }
 
 // repairTail drops a partial last line left by a crash mid-append.

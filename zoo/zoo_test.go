@@ -110,3 +110,22 @@ func TestTableEscaping(t *testing.T) {
 		t.Errorf("image URL not escaped:\n%s", page)
 	}
 }
+
+// TestSafeName: names in paths are injective and stay one element inside
+// their folder.
+func TestSafeName(t *testing.T) {
+	seen := map[string]string{}
+	for _, n := range []string{"a/b", "a_b", "a%2Fb", "a:b", "a\\b", ".", "..", "", ".hidden", "x.jpg", "x.png", "%", "a\nb"} {
+		s := safeName(n)
+		if prev, dup := seen[s]; dup {
+			t.Errorf("%q and %q both become %q", prev, n, s)
+		}
+		seen[s] = n
+		if strings.ContainsAny(s, "/\\") || s == "." || s == ".." || strings.HasPrefix(s, ".") || filepath.Base(s) != s {
+			t.Errorf("%q becomes %q, not one plain path element", n, s)
+		}
+	}
+	if imageKey("photos/x.jpg") == imageKey("photos/x.png") {
+		t.Error("x.jpg and x.png share a key")
+	}
+}

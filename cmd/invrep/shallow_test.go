@@ -147,3 +147,24 @@ func TestReportIdenticalPhotos(t *testing.T) {
 		t.Errorf("staging folder left: %v", leftovers)
 	}
 }
+
+// TestSweepSameStem: x.jpg and x.png are two images with their own files.
+func TestSweepSameStem(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModel(t, dir)
+	imgs := filepath.Join(dir, "imgs")
+	os.Mkdir(imgs, 0o755)
+	writePNG(t, filepath.Join(imgs, "x.png"), 20, 16)
+	writePNG(t, filepath.Join(imgs, "y.png"), 18, 18)
+	os.Rename(filepath.Join(imgs, "y.png"), filepath.Join(imgs, "x.jpg")) // a PNG named .jpg decodes all the same
+	sw := filepath.Join(dir, "sweep")
+	r := invrep(t, "sweep", "--model", model, "--layers", "conv_out", "--images", imgs, "--out", sw, "--iters", "5", "--size", "32", "--quiet")
+	if r.code != 0 || !strings.Contains(r.stdout, "2 runs done") {
+		t.Fatalf("sweep: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(sw, "png", "conv_out", "*.png"))
+	origs, _ := filepath.Glob(filepath.Join(sw, "originals", "*.png"))
+	if len(pngs) != 2 || len(origs) != 2 {
+		t.Fatalf("reconstructions %v, originals %v: want two of each", pngs, origs)
+	}
+}

@@ -148,7 +148,8 @@ func TestReportIdenticalPhotos(t *testing.T) {
 	}
 }
 
-// TestSweepSameStem: x.jpg and x.png are two images with their own files.
+// TestSweepSameStem: x.jpg and x.png are two images with their own files;
+// a λ given twice is one run.
 func TestSweepSameStem(t *testing.T) {
 	dir := t.TempDir()
 	model := tinyModel(t, dir)
@@ -158,9 +159,9 @@ func TestSweepSameStem(t *testing.T) {
 	writePNG(t, filepath.Join(imgs, "y.png"), 18, 18)
 	os.Rename(filepath.Join(imgs, "y.png"), filepath.Join(imgs, "x.jpg")) // a PNG named .jpg decodes all the same
 	sw := filepath.Join(dir, "sweep")
-	r := invrep(t, "sweep", "--model", model, "--layers", "conv_out", "--images", imgs, "--out", sw, "--iters", "5", "--size", "32", "--quiet")
+	r := invrep(t, "sweep", "--model", model, "--layers", "conv_out", "--images", imgs, "--out", sw, "--iters", "5", "--size", "32", "--quiet", "--tv", "5,5")
 	if r.code != 0 || !strings.Contains(r.stdout, "2 runs done") {
-		t.Fatalf("sweep: exit %d, %s %s", r.code, r.stdout, r.stderr)
+		t.Fatalf("sweep (--tv 5,5 counts once): exit %d, %s %s", r.code, r.stdout, r.stderr)
 	}
 	pngs, _ := filepath.Glob(filepath.Join(sw, "png", "conv_out", "*.png"))
 	origs, _ := filepath.Glob(filepath.Join(sw, "originals", "*.png"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -48,11 +49,18 @@ func runSweep(args []string, out io.Writer) error {
 		if tvs, err = parseFloats("tv", *tvFlag); err != nil {
 			return err
 		}
+		seen := map[float64]bool{}
+		var distinct []float64
 		for _, t := range tvs {
-			if t < 0 {
-				return usagef("--tv %q: values must not be negative", *tvFlag)
+			if t < 0 || math.IsNaN(t) || math.IsInf(t, 0) {
+				return usagef("--tv %q: values must be finite and not negative", *tvFlag)
+			}
+			if !seen[t] { // --tv 5,5 is one run per layer and image
+				seen[t] = true
+				distinct = append(distinct, t)
 			}
 		}
+		tvs = distinct
 	}
 	m, norm, w, h, err := mf.openImageModel(*size)
 	if err != nil {

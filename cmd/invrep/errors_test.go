@@ -173,6 +173,7 @@ func TestBadInput(t *testing.T) {
 		{"integer input", []string{"layers", "--model", intInput}, 1, `input "x" holds int64 values`},
 		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},
 		{"empty --model", []string{"layers", "--model", ""}, 2, "--model is empty"},
+		{"missing models folder", []string{"zoo", "list", "--models-dir", filepath.Join(dir, "nomodels")}, 1, "nomodels (--models-dir) does not exist"},
 		{"size beyond int", inv("--size", "4294967296"), 2, "--size"},
 		{"size that wraps", inv("--size", "4611686018427387905x4"), 2, "--size"},
 		{"device instead of a file", []string{"layers", "--model", "/dev/zero"}, 1, "/dev/zero: not a regular file"},
@@ -272,5 +273,19 @@ func TestDivergence(t *testing.T) {
 		"--iters", "20", "--tv", "1e9")
 	if r.code != 0 || !strings.Contains(r.stdout, "safeguard backtracks") {
 		t.Fatalf("with the safeguard: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestShardIndexFromJob: an index from $JOB_COMPLETION_INDEX that does not
+// fit --shard env/N is shown, since the command line does not show it.
+func TestShardIndexFromJob(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModel(t, dir)
+	cmd := exec.Command(bin, "sweep", "--model", model, "--layers", "relu_out", "--images", dir, "--out", filepath.Join(dir, "sw"), "--shard", "env/2")
+	cmd.Env = append(os.Environ(), "JOB_COMPLETION_INDEX=5")
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), `$JOB_COMPLETION_INDEX is "5"`) {
+		t.Fatalf("exit %v: %s", err, out)
 	}
 }

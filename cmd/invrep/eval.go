@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/invrep/invrep/graph"
@@ -64,12 +65,19 @@ func runEval(args []string, out io.Writer) error {
 	defer stop()
 	bar := progressBar(out, *quiet, len(kinds)*len(images), "evaluating")
 	var rows []evalRow
+	var finished atomic.Int64
 	for _, rep := range kinds {
 		row, err := evalRep(ctx, rep, images, sched, *tv, *seed, *workers, func() {
+			finished.Add(1)
 			if bar != nil {
 				bar.Add(1)
 			}
 		})
+		if ctx.Err() != nil {
+			// One message for the run, as invert and sweep give it, not a
+			// "context canceled" per image.
+			return fmt.Errorf("interrupted at image %d of %d; nothing was written", finished.Load(), len(kinds)*len(images))
+		}
 		if err != nil {
 			return err
 		}

@@ -118,7 +118,8 @@ func parseShard(v string) (int, int, error) {
 	if len(parts) != 2 {
 		return 0, 0, usagef("--shard %q: want I/N, e.g. 0/4", v)
 	}
-	if parts[0] == "env" {
+	fromEnv := parts[0] == "env"
+	if fromEnv {
 		parts[0] = os.Getenv("JOB_COMPLETION_INDEX")
 		if parts[0] == "" {
 			return 0, 0, usagef("--shard %q: $JOB_COMPLETION_INDEX is not set", v)
@@ -127,6 +128,10 @@ func parseShard(v string) (int, int, error) {
 	i, err1 := strconv.Atoi(parts[0])
 	n, err2 := strconv.Atoi(parts[1])
 	if err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		if fromEnv {
+			// The index comes from the Job, not the command line: show it.
+			return 0, 0, usagef("--shard %q: $JOB_COMPLETION_INDEX is %q; want 0 ≤ I < %s (the Job's completions and N differ?)", v, parts[0], parts[1])
+		}
 		return 0, 0, usagef("--shard %q: want I/N with 0 ≤ I < N", v)
 	}
 	return i, n, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -20,6 +21,16 @@ func runZoo(args []string, out io.Writer) error {
 	dir := fs.String("models-dir", "", "where models are looked up (default $INVREP_MODELS, else ../shared/models)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	// A folder that is not there is said, not shown as every model absent.
+	if st, err := os.Stat(zoo.Dir(*dir)); err != nil || !st.IsDir() {
+		from := "--models-dir"
+		if *dir == "" && os.Getenv("INVREP_MODELS") != "" {
+			from = "$INVREP_MODELS"
+		} else if *dir == "" {
+			from = "the default"
+		}
+		return fmt.Errorf("models folder %s (%s) does not exist", zoo.Dir(*dir), from)
 	}
 	fmt.Fprintf(out, "models in %s\n", zoo.Dir(*dir))
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)

@@ -173,6 +173,7 @@ func TestBadInput(t *testing.T) {
 		{"integer input", []string{"layers", "--model", intInput}, 1, `input "x" holds int64 values`},
 		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},
 		{"empty --model", []string{"layers", "--model", ""}, 2, "--model is empty"},
+		{"size beyond the memory limit, before any pixel", feat("--image", img, "--size", "8000", "--max-memory", "100M"), 1, "memory limit"},
 		{"missing models folder", []string{"zoo", "list", "--models-dir", filepath.Join(dir, "nomodels")}, 1, "nomodels (--models-dir) does not exist"},
 		{"size beyond int", inv("--size", "4294967296"), 2, "--size"},
 		{"size that wraps", inv("--size", "4611686018427387905x4"), 2, "--size"},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/handcrafted"
+	"github.com/invrep/invrep/onnxload"
 )
 
 func runFeatures(args []string, out io.Writer) error {
@@ -63,6 +64,7 @@ func runFeatures(args []string, out io.Writer) error {
 		return err
 	}
 	var x *graph.Tensor
+	var net *onnxload.Net
 	if *inputPath != "" {
 		if x, err = graph.LoadNpy(*inputPath); err != nil {
 			return fmt.Errorf("--input: %w", err)
@@ -80,13 +82,19 @@ func runFeatures(args []string, out io.Writer) error {
 				return err
 			}
 		}
+		// The model is built (and checked against --max-memory) for the
+		// asked size before any pixel is decoded or resized.
+		if net, err = mf.build(m, []int{1, declared[1], h, w}, []string{*layer}, nil); err != nil {
+			return err
+		}
 		if x, err = imageInput(*imagePath, declared[1], w, h, norm); err != nil {
 			return err
 		}
 	}
-	net, err := mf.build(m, x.Shape, []string{*layer}, nil)
-	if err != nil {
-		return err
+	if net == nil {
+		if net, err = mf.build(m, x.Shape, []string{*layer}, nil); err != nil {
+			return err
+		}
 	}
 	p, err := net.Graph.Compile(nil, net.Outputs[*layer])
 	if err != nil {

@@ -217,6 +217,11 @@ func TestInterrupt(t *testing.T) {
 	tinyImage(t, imgs)
 	png := filepath.Join(dir, "rec.png")
 	sweepDir := filepath.Join(dir, "sweep")
+	pair := filepath.Join(dir, "pair")
+	os.Mkdir(pair, 0o755)
+	writePNG(t, filepath.Join(pair, "a.png"), 64, 48)
+	writePNG(t, filepath.Join(pair, "b.png"), 48, 64)
+	table := filepath.Join(dir, "table.md")
 	for _, c := range []struct {
 		name string
 		args []string
@@ -226,6 +231,7 @@ func TestInterrupt(t *testing.T) {
 			"--iters", "100000", "--size", "256", "--quiet"}, "interrupted at iteration"},
 		{"sweep", []string{"sweep", "--model", model, "--layers", "conv_out,relu_out", "--images", imgs, "--out", sweepDir,
 			"--iters", "100000", "--size", "256", "--quiet"}, "run the same command again to resume"},
+		{"eval", []string{"eval", "--rep", "hog", "--images", pair, "--iters", "100000", "--quiet", "--out", table}, "interrupted at image 0 of 2; nothing was written"},
 	} {
 		cmd := exec.Command(bin, c.args...)
 		var stderr bytes.Buffer
@@ -240,8 +246,10 @@ func TestInterrupt(t *testing.T) {
 		if !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("%s: %v, stderr %q", c.name, err, stderr.String())
 		}
-		if _, err := os.Stat(png); err == nil {
-			t.Errorf("%s: output written after interruption", c.name)
+		for _, p := range []string{png, table} {
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("%s: %s written after interruption", c.name, p)
+			}
 		}
 		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 			if strings.Contains(filepath.Base(p), ".invrep-tmp-") {

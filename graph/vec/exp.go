@@ -7,6 +7,9 @@ import "math"
 // above), what the vector kernels compute eight at a time (exp_amd64.h).
 // math.Exp in float64 was most of softmax's and the sigmoid gates' time.
 func Exp32(x float32) float32 {
+	if x != x {
+		return x
+	}
 	if x < -87 {
 		return 0
 	}

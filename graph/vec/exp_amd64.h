@@ -1,7 +1,7 @@
 // The exponential of eight float32 lanes, shared by the kernels that
 // include this file: range reduction by ln 2 (in two parts) and Cephes
 // expf's polynomial, relative error about 2e-7, for arguments up to 88
-// (smaller ones flush to 0 below −87).
+// (smaller ones flush to 0 below −87; a NaN stays NaN).
 
 DATA expc<>+0(SB)/4, $0xc2ae0000  // −87
 DATA expc<>+4(SB)/4, $0x3fb8aa3b  // log2 e
@@ -21,7 +21,7 @@ GLOBL expc<>(SB), RODATA|NOPTR, $52
 // EXP8(z, n, r, p, t) sets z = e^z, clobbering n, r, p and t.
 #define EXP8(z, n, r, p, t) \
 	VBROADCASTSS expc<>+0(SB), t;  \
-	VMAXPS       t, z, z;          \
+	VMAXPS       z, t, z;          \
 	VBROADCASTSS expc<>+8(SB), n;  \
 	VBROADCASTSS expc<>+4(SB), t;  \
 	VFMADD231PS  t, z, n;          \

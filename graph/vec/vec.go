@@ -19,11 +19,15 @@ func Deinterleave(e, o, src []float32) {
 	}
 }
 
-// Relu sets dst[i] = max(src[i], +0); −0 gives +0 (a NaN may give +0 or
-// stay NaN).
+// Relu sets dst[i] = max(src[i], +0); −0 gives +0 and a NaN stays NaN, as
+// onnxruntime's Relu does.
 func Relu(dst, src []float32) {
 	src = src[:len(dst)]
 	for i := reluVec(dst, src); i < len(dst); i++ {
+		if v := src[i]; v != v {
+			dst[i] = v
+			continue
+		}
 		// Clearing the negatives by their sign bit is three instructions;
 		// max(v, 0) is eight, for NaN and signed zeros.
 		b := math.Float32bits(src[i])
@@ -87,8 +91,8 @@ func LRNScale(r, rs, s []float32, bias, a float32) {
 	}
 }
 
-// Clip sets dst[i] = min(max(src[i], lo), hi) (a NaN may give lo or stay
-// NaN).
+// Clip sets dst[i] = min(max(src[i], lo), hi); a NaN stays NaN, as in
+// onnxruntime.
 func Clip(dst, src []float32, lo, hi float32) {
 	src = src[:len(dst)]
 	for i := clipVec(dst, src, lo, hi); i < len(dst); i++ {

@@ -41,7 +41,8 @@ TEXT ·reluAVX(SB), NOSPLIT, $0-24
 	VXORPS Y1, Y1, Y1
 reluloop:
 	VMOVUPS (SI), Y0
-	VMAXPS  Y1, Y0, Y0 // src > 0 ? src : 0
+	VMAXPS  Y0, Y1, Y0 // max(0, src): src when NaN (MAXPS returns its second source then)
+	VADDPS  Y1, Y0, Y0 // −0 + 0 = +0; NaN stays NaN
 	VMOVUPS Y0, (DI)
 	ADDQ    $32, DI
 	ADDQ    $32, SI
@@ -158,7 +159,7 @@ lsdone:
 	RET
 
 // func clipAVX(dst, src *float32, lo, hi float32, n int)
-// dst[i] = min(max(src[i], lo), hi) for i < n/8*8 (a NaN gives lo).
+// dst[i] = min(max(src[i], lo), hi) for i < n/8*8 (a NaN stays NaN).
 TEXT ·clipAVX(SB), NOSPLIT, $0-32
 	MOVQ         dst+0(FP), DI
 	MOVQ         src+8(FP), SI
@@ -169,8 +170,8 @@ TEXT ·clipAVX(SB), NOSPLIT, $0-32
 	JZ           clipdone
 cliploop:
 	VMOVUPS (SI), Y0
-	VMAXPS  Y1, Y0, Y0
-	VMINPS  Y2, Y0, Y0
+	VMAXPS  Y0, Y1, Y0 // max(lo, src), min(hi, ·): a NaN comes through
+	VMINPS  Y0, Y2, Y0
 	VMOVUPS Y0, (DI)
 	ADDQ    $32, DI
 	ADDQ    $32, SI

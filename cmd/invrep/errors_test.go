@@ -21,13 +21,7 @@ func unsupportedModel(t *testing.T, dir string) string {
 		Inputs:  []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
 		Nodes:   []onnxload.Node{{Name: "mystery", OpType: "Einsum", Inputs: []string{"x"}, Outputs: []string{"y"}}},
 		Outputs: []string{"y"}}
-	b, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, "erf.onnx")
-	os.WriteFile(p, b, 0o644)
-	return p
+	return writeModel(t, dir, "erf.onnx", m)
 }
 
 // nanWeightModel writes a Conv whose weights hold one NaN, behind a Relu.
@@ -39,13 +33,7 @@ func nanWeightModel(t *testing.T, dir string) string {
 		Nodes: []onnxload.Node{{Name: "c", OpType: "Conv", Inputs: []string{"x", "w"}, Outputs: []string{"h"}},
 			{Name: "r", OpType: "Relu", Inputs: []string{"h"}, Outputs: []string{"y"}}},
 		Outputs: []string{"y"}}
-	b, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, "nan.onnx")
-	os.WriteFile(p, b, 0o644)
-	return p
+	return writeModel(t, dir, "nan.onnx", m)
 }
 
 // typedModel writes a Relu over an input of the given element type and
@@ -55,13 +43,7 @@ func typedModel(t *testing.T, dir, name string, elemType int32, dims []int64) st
 		Inputs:  []onnxload.ValueInfo{{Name: "x", Dims: dims, Params: make([]string, len(dims)), ElemType: elemType}},
 		Nodes:   []onnxload.Node{{Name: "r", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}}},
 		Outputs: []string{"y"}}
-	b, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	os.WriteFile(p, b, 0o644)
-	return p
+	return writeModel(t, dir, name, m)
 }
 
 // graphModel writes a model of the given nodes over an input x [1,3,8,8].
@@ -69,13 +51,7 @@ func graphModel(t *testing.T, dir, name string, nodes []onnxload.Node, output st
 	m := &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{},
 		Inputs: []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
 		Nodes:  nodes, Outputs: []string{output}}
-	b, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	os.WriteFile(p, b, 0o644)
-	return p
+	return writeModel(t, dir, name, m)
 }
 
 // hugeDeclaredModel writes a 100-byte model whose input and output declare
@@ -86,13 +62,7 @@ func hugeDeclaredModel(t *testing.T, dir string) string {
 		Inputs:  []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 1 << 31, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
 		Nodes:   []onnxload.Node{{Name: "r", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}}},
 		Outputs: []string{"y"}}
-	b, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, "huge.onnx")
-	os.WriteFile(p, b, 0o644)
-	return p
+	return writeModel(t, dir, "huge.onnx", m)
 }
 
 // TestBadInput: every class of bad input gets a non-zero exit status, a
@@ -297,4 +267,17 @@ func TestShardIndexFromJob(t *testing.T) {
 	if !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), `$JOB_COMPLETION_INDEX is "5"`) {
 		t.Fatalf("exit %v: %s", err, out)
 	}
+}
+
+// writeModel encodes m into dir/name and returns the path.
+func writeModel(t *testing.T, dir, name string, m *onnxload.Model) string {
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -92,3 +92,25 @@ func BenchmarkConvCaffeNet3Grad(b *testing.B) {
 func BenchmarkConvCaffeNet1Grad(b *testing.B) {
 	convBench(b, []int{1, 3, 227, 227}, []int{96, 3, 11, 11}, ConvParams{Strides: [2]int{4, 4}}, true)
 }
+
+// BenchmarkCompileChain builds and compiles a chain of 10,000 elementwise
+// ops with its gradient: setup cost per node (gorgonia's tape machine took
+// 10 s here, growing with the square of the node count).
+func BenchmarkCompileChain(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		g := New()
+		x, _ := g.Input("x", 1, 3, 8, 8)
+		y := x
+		for k := 0; k < 10000; k++ {
+			if k%2 == 0 {
+				y, _ = Relu(y)
+			} else {
+				y, _ = Sigmoid(y)
+			}
+		}
+		loss, _ := Dot(y, NewTensor(1, 3, 8, 8))
+		if _, err := g.Compile(loss); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

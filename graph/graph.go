@@ -344,9 +344,12 @@ func fromValues(vs []gorgonia.Value) ([]*Tensor, error) {
 	return ts, nil
 }
 
+// toValue wraps a kernel's buffer as a gorgonia value, with the engine
+// whose Add sums gradients by vector (gorgonia's gradient sums use the
+// engine of their operands).
 func toValue(t *Tensor) gorgonia.Value {
 	if len(t.Shape) == 0 {
 		return gorgonia.NewF32(t.Data[0])
 	}
-	return tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(t.Data))
+	return tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(t.Data), tensor.WithEngine(addEngine{}))
 }

@@ -13,13 +13,12 @@ import (
 // to the input. Only the input-gradient path is differentiated: constants
 // (weights) never get gradients.
 type Program struct {
-	g       *Graph
-	vm      gorgonia.VM
-	outs    []*Node
-	reads   []*gorgonia.Value
-	loss    *Node
-	lossVal gorgonia.Value
-	gradVal gorgonia.Value
+	g     *Graph
+	sched *schedule
+	outs  []*Node
+	loss  *Node
+	grad  *gorgonia.Node
+	ran   bool
 }
 
 // Compile builds a program that computes outputs and, when loss is not nil,
@@ -36,14 +35,10 @@ func (g *Graph) Compile(loss *Node, outputs ...*Node) (p *Program, err error) {
 	if g.g == nil {
 		return nil, errors.New("graph was already compiled")
 	}
-	p = &Program{g: g, outs: outputs, reads: make([]*gorgonia.Value, len(outputs))}
+	p = &Program{g: g, outs: outputs}
 	for i, o := range outputs {
 		if o == nil || o.graph != g {
 			return nil, fmt.Errorf("output %d does not belong to this graph", i)
-		}
-		if o.live {
-			p.reads[i] = new(gorgonia.Value)
-			gorgonia.Read(o.n, p.reads[i])
 		}
 	}
 	if loss != nil {
@@ -58,10 +53,11 @@ func (g *Graph) Compile(loss *Node, outputs ...*Node) (p *Program, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("differentiating: %w", err)
 		}
-		gorgonia.Read(loss.n, &p.lossVal)
-		gorgonia.Read(grads[0], &p.gradVal)
+		p.grad = grads[0]
 	}
-	p.vm = gorgonia.NewTapeMachine(g.g, gorgonia.WithEngine(addEngine{}))
+	if p.sched, err = newSchedule(g.g, g.input.n); err != nil {
+		return nil, err
+	}
 	g.g = nil // further ops would not be part of the compiled program
 	return p, nil
 }
@@ -76,12 +72,12 @@ func (p *Program) Run(x *Tensor) (err error) {
 			err = fmt.Errorf("running graph: %v", r)
 		}
 	}()
-	defer p.vm.Reset()
-	dense := tensor.New(tensor.WithShape(x.Shape...), tensor.WithBacking(x.Data))
-	if err := gorgonia.Let(p.g.input.n, dense); err != nil {
+	dense := tensor.New(tensor.WithShape(x.Shape...), tensor.WithBacking(x.Data), tensor.WithEngine(addEngine{}))
+	if err := p.sched.run(dense); err != nil {
 		return err
 	}
-	return p.vm.RunAll()
+	p.ran = true
+	return nil
 }
 
 // Output returns the value of the i-th output of the last Run (a copy).
@@ -90,18 +86,18 @@ func (p *Program) Output(i int) (*Tensor, error) {
 	if !o.live {
 		return o.c.Clone(), nil
 	}
-	if *p.reads[i] == nil {
+	if !p.ran {
 		return nil, errors.New("program has not run")
 	}
-	return valueTensor(*p.reads[i], o.shape)
+	return valueTensor(p.sched.value(o.n), o.shape)
 }
 
 // Loss returns the loss of the last Run.
 func (p *Program) Loss() (float64, error) {
-	if p.lossVal == nil {
+	if p.loss == nil || !p.ran {
 		return 0, errors.New("program has no loss or has not run")
 	}
-	t, err := valueTensor(p.lossVal, nil)
+	t, err := valueTensor(p.sched.value(p.loss.n), nil)
 	if err != nil {
 		return 0, err
 	}
@@ -120,10 +116,10 @@ func (p *Program) InputGrad() (*Tensor, error) {
 // InputGradTo copies d(loss)/d(input) of the last Run into dst (shaped as
 // the input), without allocating: an optimiser reads it every iteration.
 func (p *Program) InputGradTo(dst *Tensor) error {
-	if p.gradVal == nil {
+	if p.grad == nil || !p.ran {
 		return errors.New("program has no loss or has not run")
 	}
-	ts, err := fromValues([]gorgonia.Value{p.gradVal})
+	ts, err := fromValues([]gorgonia.Value{p.sched.value(p.grad)})
 	if err != nil {
 		return err
 	}
@@ -134,8 +130,12 @@ func (p *Program) InputGradTo(dst *Tensor) error {
 	return nil
 }
 
-// Close releases the machine.
-func (p *Program) Close() error { return p.vm.Close() }
+// Close releases the program's values.
+func (p *Program) Close() error {
+	p.sched.vals = nil
+	p.ran = false
+	return nil
+}
 
 func valueTensor(v gorgonia.Value, shape []int) (*Tensor, error) {
 	ts, err := fromValues([]gorgonia.Value{v})

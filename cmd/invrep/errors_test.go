@@ -123,6 +123,7 @@ func TestBadInput(t *testing.T) {
 		{"channel count", feat("--input", filepath.Join(dir, "wrongchannels.npy")), 1, "wrongchannels.npy"},
 		{"negative iterations", inv("--iters", "-5"), 2, "--iters"},
 		{"too few iterations, before the model is read", inv("--iters", "2", "--model", filepath.Join(dir, "absent.onnx")), 2, "--iters 2"},
+		{"too few sweep iterations, before the model is read", []string{"sweep", "--model", filepath.Join(dir, "absent.onnx"), "--layers", "x", "--images", dir, "--out", filepath.Join(dir, "sw2"), "--iters", "2"}, 2, "--iters 2"},
 		{"malformed channels", inv("--channels", "half"), 2, "--channels"},
 		{"shard beyond count", []string{"sweep", "--model", model, "--layers", "relu_out", "--images", dir, "--out", filepath.Join(dir, "sw"), "--shard", "3/2"}, 2, "--shard"},
 		{"memory limit", []string{"layers", "--model", model, "--input-shape", "1,3,20000,20000"}, 1, "memory limit"},

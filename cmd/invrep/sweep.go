@@ -37,6 +37,10 @@ func runSweep(args []string, out io.Writer) error {
 	if *iters <= 0 {
 		return usagef("--iters %d: want a positive number of iterations", *iters)
 	}
+	// The schedule's own check too, before the model is read.
+	if _, err := invert.CNNSchedule.Scaled(*iters); err != nil {
+		return usagef("--iters %d: %v", *iters, err)
+	}
 	if *workers <= 0 {
 		return usagef("--workers %d: want at least 1", *workers)
 	}

@@ -91,6 +91,8 @@ func TestBadInput(t *testing.T) {
 	nanMask := graph.NewTensor(1, 4, 8, 8)
 	nanMask.Data[5] = float32(math.NaN())
 	graph.SaveNpy(filepath.Join(dir, "nanmask.npy"), nanMask)
+	groupZero := graphModel(t, dir, "group0.onnx", []onnxload.Node{
+		{Name: "g0", OpType: "Conv", Inputs: []string{"x", "x"}, Outputs: []string{"y"}, Attrs: map[string]any{"group": int64(0)}}}, "y")
 	intInput := typedModel(t, dir, "int64.onnx", 7, []int64{1, 3, 8, 8})
 	zeroDim := typedModel(t, dir, "zerodim.onnx", 1, []int64{1, 3, 0, 8})
 	halfInput := typedModel(t, dir, "float16.onnx", 10, []int64{1, 3, 8, 8})
@@ -141,6 +143,7 @@ func TestBadInput(t *testing.T) {
 		{"cycle", []string{"layers", "--model", cycle}, 1, `cycle through node "first"`},
 		{"NaN weight", []string{"invert", "--model", nanModel, "--layer", "y", "--image", img, "--out", png, "--iters", "3"}, 1, `tensor "w", read by node "c" (Conv), holds NaN at index 2`},
 		{"NaN in the mask", inv("--mask", filepath.Join(dir, "nanmask.npy")), 1, "nanmask.npy holds NaN at index 5"},
+		{"group 0", []string{"layers", "--model", groupZero}, 1, `node "g0" (Conv): attribute group = 0 must be positive`},
 		{"integer input", []string{"layers", "--model", intInput}, 1, `input "x" holds int64 values`},
 		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},
 		{"empty --model", []string{"layers", "--model", ""}, 2, "--model is empty"},
@@ -281,4 +284,22 @@ func writeModel(t *testing.T, dir, name string, m *onnxload.Model) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestStaleTemporary: a temporary that a killed process left beside an
+// output is removed by the next run that writes that output.
+func TestStaleTemporary(t *testing.T) {
+	dir := t.TempDir()
+	model, img := tinyModel(t, dir), tinyImage(t, dir)
+	out := filepath.Join(dir, "rec.png")
+	stale := filepath.Join(dir, ".rec.png.invrep-tmp-4242")
+	os.WriteFile(stale, nil, 0o644)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(stale, old, old)
+	if r := invrep(t, "invert", "--model", model, "--layer", "relu_out", "--image", img, "--out", out, "--iters", "3", "--quiet"); r.code != 0 {
+		t.Fatalf("invert: %s", r.stderr)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale temporary is still there: %v", err)
+	}
 }

@@ -1,15 +1,21 @@
 package main
 
 import (
+	"encoding/csv"
 	"fmt"
+	"html"
 	"image/png"
+	"math"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/onnxload"
 )
 
 func writePNG(t *testing.T, path string, w, h int) {
@@ -167,5 +173,82 @@ func TestSweepSameStem(t *testing.T) {
 	origs, _ := filepath.Glob(filepath.Join(sw, "originals", "*.png"))
 	if len(pngs) != 2 || len(origs) != 2 {
 		t.Fatalf("reconstructions %v, originals %v: want two of each", pngs, origs)
+	}
+}
+
+// TestHostileNames: layer and photo names that would collide once made
+// file names (a/b and a_b), escape their folder (..), split a CSV row or
+// run as a spreadsheet formula (=x,"y"), or break an image URL (#, ?, %)
+// keep their own files, and the report quotes and escapes them (a comma
+// comes in the model's file name: --layers is itself comma-separated).
+func TestHostileNames(t *testing.T) {
+	dir := t.TempDir()
+	w := &onnxload.Tensor{Dims: []int64{4, 3, 3, 3}}
+	for i := 0; i < 108; i++ {
+		w.Float = append(w.Float, float32(math.Sin(float64(i))))
+	}
+	m := &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{"w": w},
+		Inputs: []onnxload.ValueInfo{{Name: "data", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
+		Nodes: []onnxload.Node{
+			{Name: "conv", OpType: "Conv", Inputs: []string{"data", "w"}, Outputs: []string{"a/b"}, Attrs: map[string]any{"pads": []int64{1, 1, 1, 1}}},
+			{Name: "r1", OpType: "Relu", Inputs: []string{"a/b"}, Outputs: []string{"a_b"}},
+			{Name: "r2", OpType: "Sigmoid", Inputs: []string{"a_b"}, Outputs: []string{".."}},
+			{Name: "r3", OpType: "Tanh", Inputs: []string{".."}, Outputs: []string{`=x"y`}},
+		},
+		Outputs: []string{`=x"y`}}
+	model := writeModel(t, dir, "h,ostile.onnx", m)
+	imgs := filepath.Join(dir, "imgs")
+	os.Mkdir(imgs, 0o755)
+	writePNG(t, filepath.Join(imgs, "p#1?%.png"), 20, 16)
+	writePNG(t, filepath.Join(imgs, "q.png"), 18, 18)
+	sw := filepath.Join(dir, "sweep")
+	r := invrep(t, "sweep", "--model", model, "--layers", `a/b,a_b,..,=x"y`, "--images", imgs, "--out", sw, "--iters", "5", "--size", "16", "--quiet",
+		"--mean", "0.5,0.5,0.5", "--std", "0.5,0.5,0.5")
+	if r.code != 0 {
+		t.Fatalf("sweep: exit %d, %s", r.code, r.stderr)
+	}
+	targets, _ := filepath.Glob(filepath.Join(sw, "targets", "*", "*.npy"))
+	if len(targets) != 8 {
+		t.Fatalf("%d target files for 4 layers × 2 photos: %v", len(targets), targets)
+	}
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && !strings.HasPrefix(p, sw) && !strings.HasPrefix(p, imgs) && filepath.Dir(p) != dir {
+			t.Errorf("a file outside the sweep folder: %s", p)
+		}
+		return nil
+	})
+	rep := filepath.Join(dir, "report")
+	if r := invrep(t, "report", "--in", sw, "--out", rep); r.code != 0 {
+		t.Fatalf("report: %s", r.stderr)
+	}
+	f, _ := os.Open(filepath.Join(rep, "table.csv"))
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("table.csv: %d rows, %v", len(rows), err)
+	}
+	found := false
+	for _, row := range rows {
+		found = found || (row[1] == `'=x"y` && strings.HasSuffix(row[0], "h,ostile.onnx"))
+	}
+	if !found {
+		t.Errorf("the comma or the formula-like layer did not stay one neutralised cell: %q", rows)
+	}
+	// Every montage the page shows loads: its src, unescaped as a URL
+	// path, names a file of the report.
+	page, _ := os.ReadFile(filepath.Join(rep, "index.html"))
+	srcs := regexp.MustCompile(`src="\./([^"]*)"`).FindAllStringSubmatch(string(page), -1)
+	if len(srcs) != 2 {
+		t.Fatalf("%d montages on the page, want 2", len(srcs))
+	}
+	for _, m := range srcs {
+		name, err := url.PathUnescape(html.UnescapeString(m[1]))
+		if err != nil || strings.ContainsAny(m[1], "#?") {
+			t.Errorf("src %q is not an escaped path", m[1])
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(rep, name)); err != nil {
+			t.Errorf("src %q names no file: %v", m[1], err)
+		}
 	}
 }

@@ -91,6 +91,12 @@ func TestBadInput(t *testing.T) {
 	nanMask := graph.NewTensor(1, 4, 8, 8)
 	nanMask.Data[5] = float32(math.NaN())
 	graph.SaveNpy(filepath.Join(dir, "nanmask.npy"), nanMask)
+	// 1 GB of zeros (sparse: no disk used): refused from its first bytes,
+	// not read whole first.
+	if f, err := os.Create(filepath.Join(dir, "big.onnx")); err == nil {
+		f.Truncate(1 << 30)
+		f.Close()
+	}
 	groupZero := graphModel(t, dir, "group0.onnx", []onnxload.Node{
 		{Name: "g0", OpType: "Conv", Inputs: []string{"x", "x"}, Outputs: []string{"y"}, Attrs: map[string]any{"group": int64(0)}}}, "y")
 	intInput := typedModel(t, dir, "int64.onnx", 7, []int64{1, 3, 8, 8})
@@ -143,6 +149,7 @@ func TestBadInput(t *testing.T) {
 		{"cycle", []string{"layers", "--model", cycle}, 1, `cycle through node "first"`},
 		{"NaN weight", []string{"invert", "--model", nanModel, "--layer", "y", "--image", img, "--out", png, "--iters", "3"}, 1, `tensor "w", read by node "c" (Conv), holds NaN at index 2`},
 		{"NaN in the mask", inv("--mask", filepath.Join(dir, "nanmask.npy")), 1, "nanmask.npy holds NaN at index 5"},
+		{"1 GB that is not ONNX", []string{"layers", "--model", filepath.Join(dir, "big.onnx")}, 1, "does not begin like one"},
 		{"group 0", []string{"layers", "--model", groupZero}, 1, `node "g0" (Conv): attribute group = 0 must be positive`},
 		{"integer input", []string{"layers", "--model", intInput}, 1, `input "x" holds int64 values`},
 		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},

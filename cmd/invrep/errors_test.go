@@ -97,6 +97,11 @@ func TestBadInput(t *testing.T) {
 		f.Truncate(1 << 30)
 		f.Close()
 	}
+	short := writeModel(t, dir, "short.onnx", &onnxload.Model{Opset: 13,
+		Initializers: map[string]*onnxload.Tensor{"w": {Dims: []int64{3}, Float: []float32{1, 2}}},
+		Inputs:       []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3}, Params: []string{"", ""}, ElemType: 1}},
+		Nodes:        []onnxload.Node{{Name: "m", OpType: "Mul", Inputs: []string{"x", "w"}, Outputs: []string{"y"}}},
+		Outputs:      []string{"y"}})
 	groupZero := graphModel(t, dir, "group0.onnx", []onnxload.Node{
 		{Name: "g0", OpType: "Conv", Inputs: []string{"x", "x"}, Outputs: []string{"y"}, Attrs: map[string]any{"group": int64(0)}}}, "y")
 	intInput := typedModel(t, dir, "int64.onnx", 7, []int64{1, 3, 8, 8})
@@ -150,6 +155,7 @@ func TestBadInput(t *testing.T) {
 		{"NaN weight", []string{"invert", "--model", nanModel, "--layer", "y", "--image", img, "--out", png, "--iters", "3"}, 1, `tensor "w", read by node "c" (Conv), holds NaN at index 2`},
 		{"NaN in the mask", inv("--mask", filepath.Join(dir, "nanmask.npy")), 1, "nanmask.npy holds NaN at index 5"},
 		{"1 GB that is not ONNX", []string{"layers", "--model", filepath.Join(dir, "big.onnx")}, 1, "does not begin like one"},
+		{"initializer of the wrong size", []string{"layers", "--model", short}, 1, `initializer "w": raw_data holds 8 bytes, dims [3]`},
 		{"group 0", []string{"layers", "--model", groupZero}, 1, `node "g0" (Conv): attribute group = 0 must be positive`},
 		{"integer input", []string{"layers", "--model", intInput}, 1, `input "x" holds int64 values`},
 		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},

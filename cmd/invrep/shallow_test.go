@@ -200,7 +200,8 @@ func TestHostileNames(t *testing.T) {
 	imgs := filepath.Join(dir, "imgs")
 	os.Mkdir(imgs, 0o755)
 	writePNG(t, filepath.Join(imgs, "p#1?%.png"), 20, 16)
-	writePNG(t, filepath.Join(imgs, "q.png"), 18, 18)
+	writePNG(t, filepath.Join(imgs, "a:b.png"), 18, 18)
+	writePNG(t, filepath.Join(imgs, "a_b.png"), 16, 20)
 	sw := filepath.Join(dir, "sweep")
 	r := invrep(t, "sweep", "--model", model, "--layers", `a/b,a_b,..,=x"y`, "--images", imgs, "--out", sw, "--iters", "5", "--size", "16", "--quiet",
 		"--mean", "0.5,0.5,0.5", "--std", "0.5,0.5,0.5")
@@ -208,8 +209,8 @@ func TestHostileNames(t *testing.T) {
 		t.Fatalf("sweep: exit %d, %s", r.code, r.stderr)
 	}
 	targets, _ := filepath.Glob(filepath.Join(sw, "targets", "*", "*.npy"))
-	if len(targets) != 8 {
-		t.Fatalf("%d target files for 4 layers × 2 photos: %v", len(targets), targets)
+	if len(targets) != 12 {
+		t.Fatalf("%d target files for 4 layers × 3 photos: %v", len(targets), targets)
 	}
 	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() && !strings.HasPrefix(p, sw) && !strings.HasPrefix(p, imgs) && filepath.Dir(p) != dir {
@@ -224,7 +225,7 @@ func TestHostileNames(t *testing.T) {
 	f, _ := os.Open(filepath.Join(rep, "table.csv"))
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()
-	if err != nil || len(rows) != 5 {
+	if err != nil || len(rows) != 5 || rows[1][7] != "3" {
 		t.Fatalf("table.csv: %d rows, %v", len(rows), err)
 	}
 	found := false
@@ -238,10 +239,15 @@ func TestHostileNames(t *testing.T) {
 	// path, names a file of the report.
 	page, _ := os.ReadFile(filepath.Join(rep, "index.html"))
 	srcs := regexp.MustCompile(`src="\./([^"]*)"`).FindAllStringSubmatch(string(page), -1)
-	if len(srcs) != 2 {
-		t.Fatalf("%d montages on the page, want 2", len(srcs))
+	if len(srcs) != 3 {
+		t.Fatalf("%d montages on the page, want 3 (a:b.png and a_b.png apart)", len(srcs))
 	}
+	seen := map[string]bool{}
 	for _, m := range srcs {
+		if seen[m[1]] {
+			t.Errorf("two photos share the montage %s", m[1])
+		}
+		seen[m[1]] = true
 		name, err := url.PathUnescape(html.UnescapeString(m[1]))
 		if err != nil || strings.ContainsAny(m[1], "#?") {
 			t.Errorf("src %q is not an escaped path", m[1])

@@ -316,3 +316,15 @@ func TestStaleTemporary(t *testing.T) {
 		t.Errorf("the stale temporary is still there: %v", err)
 	}
 }
+
+// TestModelsFolderFromEnv: a $INVREP_MODELS that names no folder is said by
+// zoo list, naming the variable.
+func TestModelsFolderFromEnv(t *testing.T) {
+	cmd := exec.Command(bin, "zoo", "list")
+	cmd.Env = append(os.Environ(), "INVREP_MODELS="+filepath.Join(t.TempDir(), "absent"))
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "($INVREP_MODELS) does not exist") {
+		t.Fatalf("exit %v: %s", err, out)
+	}
+}

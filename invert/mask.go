@@ -51,7 +51,7 @@ func NeighMask(shape []int, k int) (*graph.Tensor, error) {
 		return m, nil
 	}
 	if len(shape) < 3 {
-		return nil, fmt.Errorf("--neigh needs a spatial feature map, the layer's shape is %v", shape)
+		return nil, fmt.Errorf("a central window needs a spatial feature map, the layer's shape is %v", shape)
 	}
 	h, w := shape[len(shape)-2], shape[len(shape)-1]
 	if k <= 0 || k > h || k > w {

@@ -97,7 +97,7 @@ type builder struct {
 func (b *builder) spend(n, copies int64, what string) error {
 	need := n * 4 * copies
 	if n < 0 || need/copies/4 != n || need > b.budget {
-		return fmt.Errorf("%s would need %s more, beyond the memory limit (--max-memory, %s)", what, bytesString(need), bytesString(b.maxMemory()))
+		return &LimitError{fmt.Sprintf("%s would need %s more, beyond the memory limit (%s)", what, bytesString(need), bytesString(b.maxMemory()))}
 	}
 	b.budget -= need
 	return nil
@@ -354,7 +354,7 @@ func (m *Model) unknownValue(name string) error {
 	if len(close) > 0 {
 		msg += "; closest: " + strings.Join(close, ", ")
 	}
-	return fmt.Errorf("%s (list them with 'invrep layers')", msg)
+	return &NameError{msg}
 }
 
 // Closest returns up to k candidates nearest to name by edit distance.

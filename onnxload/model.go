@@ -173,3 +173,15 @@ func (a *attrs) keep(err error) {
 		a.err = err
 	}
 }
+
+// NameError is an unknown node output, node or module name; the message
+// suggests the closest ones. Commands add where to list them.
+type NameError struct{ msg string }
+
+func (e *NameError) Error() string { return e.msg }
+
+// LimitError is a model that would need more memory than Options.MaxMemory
+// allows. Commands add how to raise the limit.
+type LimitError struct{ msg string }
+
+func (e *LimitError) Error() string { return e.msg }

@@ -133,5 +133,5 @@ func (m *Model) unknownName(name string) error {
 	if close := Closest(name, cands, 3); len(close) > 0 {
 		msg += "; closest: " + strings.Join(close, ", ")
 	}
-	return fmt.Errorf("%s (list them with 'invrep layers', modules with 'invrep layers --modules')", msg)
+	return &NameError{msg}
 }

@@ -215,15 +215,15 @@ func Open(nameOrPath, dir string, randomSeed int64) (*Resolved, error) {
 			if e.URL != "" {
 				where = "download it from " + e.URL
 			}
-			return nil, fmt.Errorf("model %s: %s not found (looked in %s; set --models-dir or $INVREP_MODELS, or %s)", nameOrPath, e.File, Dir(dir), where)
+			return nil, &MissingError{fmt.Sprintf("model %s: %s not found (looked in %s; %s)", nameOrPath, e.File, Dir(dir), where)}
 		}
 	} else if _, err := os.Stat(nameOrPath); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			msg := fmt.Sprintf("model %s: no such file, and not a zoo name", nameOrPath)
 			if c := onnxload.Closest(nameOrPath, Names(), 1); len(c) > 0 && !strings.ContainsAny(nameOrPath, "/\\") {
-				msg += fmt.Sprintf(" (did you mean %s? 'invrep zoo list' shows them all)", c[0])
+				msg += fmt.Sprintf(" (did you mean %s?)", c[0])
 			}
-			return nil, errors.New(msg)
+			return nil, &MissingError{msg}
 		}
 		return nil, fmt.Errorf("model %s: %w", nameOrPath, err)
 	}
@@ -239,3 +239,9 @@ func Open(nameOrPath, dir string, randomSeed int64) (*Resolved, error) {
 	r.Model = m
 	return r, nil
 }
+
+// MissingError is a model that is neither a file nor a zoo entry whose file
+// is present. Commands add how to point at the models or list them.
+type MissingError struct{ msg string }
+
+func (e *MissingError) Error() string { return e.msg }

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/invrep/invrep/onnxload"
+	"github.com/invrep/invrep/zoo"
 	"github.com/spf13/pflag"
 )
 
@@ -79,12 +81,31 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	case errors.Is(err, pflag.ErrHelp):
 		return 0
 	}
-	fmt.Fprintf(stderr, "invrep %s: %v\n", args[0], err)
+	fmt.Fprintf(stderr, "invrep %s: %v%s\n", args[0], err, hint(err))
 	var u usageError
 	if errors.As(err, &u) {
 		return 2
 	}
 	return 1
+}
+
+// hint adds to a library's error what the command line offers about it:
+// the libraries name no flag or subcommand.
+func hint(err error) string {
+	var (
+		name    *onnxload.NameError
+		limit   *onnxload.LimitError
+		missing *zoo.MissingError
+	)
+	switch {
+	case errors.As(err, &name):
+		return " (list them with 'invrep layers', modules with 'invrep layers --modules')"
+	case errors.As(err, &limit):
+		return " (raise the limit with --max-memory)"
+	case errors.As(err, &missing):
+		return " (point --models-dir or $INVREP_MODELS at the models; 'invrep zoo list' shows the known ones)"
+	}
+	return ""
 }
 
 func printUsage(w io.Writer) {

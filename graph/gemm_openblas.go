@@ -11,8 +11,6 @@ import (
 	"unsafe"
 )
 
-const gemmTag = "openblas"
-
 // OpenBLAS runs single-threaded: invrep splits the work itself (see
 // openblasGemm), and calls products from several goroutines at once, where
 // OpenBLAS's own threads competed with them.

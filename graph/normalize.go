@@ -56,31 +56,3 @@ func (n Normalization) ModelInput(x *Node) (*Node, error) {
 	}
 	return ReorderedChannelAffine(x, from, rs, rb)
 }
-
-// FromModelUnits converts a tensor in the model's input units to paper units.
-func (n Normalization) FromModelUnits(t *Tensor) (*Tensor, error) {
-	if len(t.Shape) < 2 {
-		return nil, fmt.Errorf("tensor shape %v has no channel axis", t.Shape)
-	}
-	if err := n.Validate(t.Shape[1]); err != nil {
-		return nil, err
-	}
-	out := t.Clone()
-	c := t.Shape[1]
-	if n.BGR {
-		sp := Numel(t.Shape[2:])
-		for b := 0; b < t.Shape[0]; b++ {
-			for ch := 0; ch < c; ch++ {
-				copy(out.Data[(b*c+ch)*sp:(b*c+ch+1)*sp], t.Data[(b*c+c-1-ch)*sp:])
-			}
-		}
-	}
-	sp := Numel(t.Shape[2:])
-	for p := 0; p < len(out.Data)/sp; p++ {
-		s := float32(255 * n.Std[p%c])
-		for i := p * sp; i < (p+1)*sp; i++ {
-			out.Data[i] *= s
-		}
-	}
-	return out, nil
-}

@@ -402,3 +402,17 @@ func TestTVBands(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectiveAlgebra: sums keep every term, scaling multiplies every
+// weight, and neither changes its operands.
+func TestObjectiveAlgebra(t *testing.T) {
+	a := Scale(2, TV{Beta: 2})
+	b := Scale(0.5, AlphaNorm{Alpha: 6})
+	o := a.Add(b).Times(3)
+	if len(o) != 2 || o[0].W != 6 || o[1].W != 1.5 {
+		t.Fatalf("3·(2·TV + 0.5·α) = %v", o)
+	}
+	if a[0].W != 2 || b[0].W != 0.5 {
+		t.Fatalf("operands changed: %v, %v", a, b)
+	}
+}

@@ -150,10 +150,7 @@ func rowBands(x *graph.Tensor) (n, perPlane int) {
 // weight is v^{β/2−1}·β, the factor of each difference in the gradient, with
 // v floored at 1e-10 for β < 2 as the code does.
 func (k tv) weight(v float64) float64 {
-	switch k.beta {
-	case 2:
-		return 2
-	case 1:
+	if k.beta == 1 {
 		return 1 / math.Sqrt(math.Max(v, 1e-10))
 	}
 	return k.beta * math.Pow(math.Max(v, 1e-10), k.beta/2-1)
@@ -281,18 +278,11 @@ func (k tv) backward2(x *graph.Tensor, g float64, gin *graph.Tensor) {
 	})
 }
 
-// diffs sets a and b of row i.
+// diffs sets a and b of row i (β ≠ 2: β = 2 has its own stencil).
 func (k tv) diffs(plane []float32, w, h, i int, as, bs []float64) {
 	rowDiffs(plane, w, h, i, as, bs)
-	switch k.beta {
-	case 2:
-		for j, a := range as {
-			as[j], bs[j] = 2*a, 2*bs[j]
-		}
-	default:
-		for j, a := range as {
-			c := k.weight(a*a + bs[j]*bs[j])
-			as[j], bs[j] = c*a, c*bs[j]
-		}
+	for j, a := range as {
+		c := k.weight(a*a + bs[j]*bs[j])
+		as[j], bs[j] = c*a, c*bs[j]
 	}
 }

@@ -5,7 +5,6 @@ package onnxload
 
 import (
 	"fmt"
-	"sort"
 )
 
 // Model is an ONNX graph as invrep sees it: nodes in graph order, the
@@ -70,20 +69,6 @@ func (n *Node) String() string {
 		name = n.Outputs[0]
 	}
 	return fmt.Sprintf("node %q (%s)", name, n.OpType)
-}
-
-// OpTypes lists the distinct op types in the model, sorted.
-func (m *Model) OpTypes() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, n := range m.Nodes {
-		if !seen[n.OpType] {
-			seen[n.OpType] = true
-			out = append(out, n.OpType)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (m *Model) where() string {

@@ -10,6 +10,8 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"github.com/invrep/invrep/graph/atomicfile"
 )
 
 // RGB is an 8-bit RGB image, rows top to bottom, pixels interleaved.
@@ -193,5 +195,5 @@ func SavePNG(path string, img image.Image) error {
 	if img == nil {
 		return errors.New("no image")
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
+	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

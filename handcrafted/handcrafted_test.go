@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 )
 
 func sharedDir(t testing.TB) string {
@@ -260,11 +261,11 @@ func eachVLFeatRef(t *testing.T, suffix string, f func(key string, x, ref *graph
 	}
 	for _, file := range files {
 		key := strings.TrimSuffix(filepath.Base(file), suffix)
-		gray, err := graph.LoadNpy(filepath.Join(refs, key+"_gray.npy"))
+		gray, err := npy.Load(filepath.Join(refs, key+"_gray.npy"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, err := graph.LoadNpy(file)
+		ref, err := npy.Load(file)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 )
 
 // readNpz reads every array of an .npz file (numpy's zip of .npy files).
@@ -27,7 +28,7 @@ func readNpz(t testing.TB, path string) map[string]*graph.Tensor {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := graph.ReadNpy(r)
+		a, err := npy.Read(r)
 		r.Close()
 		if err != nil {
 			t.Fatalf("%s: %s: %v", path, f.Name, err)
@@ -59,7 +60,7 @@ func checkBundle(t *testing.T, dir string) bundleReport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := graph.LoadNpy(filepath.Join(dir, "input.npy"))
+	x, err := npy.Load(filepath.Join(dir, "input.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,11 +149,11 @@ func checkBundle(t *testing.T, dir string) bundleReport {
 // exporters' LayerNorm and GELU chains are fused (fuse.go), and checks the
 // output against onnxruntime's and the input gradient against PyTorch's.
 func checkBundleGrad(t *testing.T, dir string, m *Model, x *graph.Tensor, refs map[string]*graph.Tensor) (maxRel, l2 float64) {
-	w, err := graph.LoadNpy(filepath.Join(dir, "weight.npy"))
+	w, err := npy.Load(filepath.Join(dir, "weight.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := graph.LoadNpy(filepath.Join(dir, "grad.npy"))
+	want, err := npy.Load(filepath.Join(dir, "grad.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}

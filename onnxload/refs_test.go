@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 )
 
 // sharedDir returns ../shared (the project's read-only models and
@@ -80,7 +81,7 @@ func TestOnnxruntimeReferences(t *testing.T) {
 			}
 			models[key[0]] = m
 		}
-		x, err := graph.LoadNpy(filepath.Join(shared, "refs", key[1]+"_input.npy"))
+		x, err := npy.Load(filepath.Join(shared, "refs", key[1]+"_input.npy"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +109,7 @@ func TestOnnxruntimeReferences(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref, err := graph.LoadNpy(filepath.Join(shared, "refs", f.File))
+			ref, err := npy.Load(filepath.Join(shared, "refs", f.File))
 			if err != nil {
 				t.Fatal(err)
 			}

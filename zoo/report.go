@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/atomicfile"
+	"github.com/invrep/invrep/graph/npy"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -59,7 +61,7 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 		runs := groups[k]
 		targets := make([]*graph.Tensor, len(runs))
 		for i, r := range runs {
-			t, err := graph.LoadNpy(filepath.Join(r.Dir, r.Target))
+			t, err := npy.Load(filepath.Join(r.Dir, r.Target))
 			if err != nil {
 				return nil, err
 			}
@@ -137,7 +139,7 @@ func Report(inDirs []string, outDir string) error {
 	}
 	defer os.RemoveAll(stage)
 	write := func(name, content string) error {
-		return graph.WriteFileAtomic(filepath.Join(stage, name), func(w io.Writer) error { _, err := io.WriteString(w, content); return err })
+		return atomicfile.Write(filepath.Join(stage, name), func(w io.Writer) error { _, err := io.WriteString(w, content); return err })
 	}
 	if err := write("table.md", TableMarkdown(errs)); err != nil {
 		return err
@@ -283,7 +285,7 @@ func plotErrors(errs []LayerError, path string) error {
 	if err != nil {
 		return err
 	}
-	return graph.WriteFileAtomic(path, func(w io.Writer) error { _, err := wt.WriteTo(w); return err })
+	return atomicfile.Write(path, func(w io.Writer) error { _, err := wt.WriteTo(w); return err })
 }
 
 type montage struct {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/atomicfile"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/invert"
 )
 
@@ -275,7 +277,7 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 			return nil, err
 		}
 	}
-	if err := graph.SaveNpy(filepath.Join(c.Out, out.Target), target); err != nil {
+	if err := npy.Save(filepath.Join(c.Out, out.Target), target); err != nil {
 		return nil, err
 	}
 	out.Seconds = time.Since(t0).Seconds()
@@ -312,7 +314,7 @@ func repairTail(path string) error {
 		return err
 	}
 	keep := b[:bytes.LastIndexByte(b, '\n')+1]
-	return graph.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(keep); return err })
+	return atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(keep); return err })
 }
 
 // ReadResults reads a sweep folder's results.jsonl (none yet is not an

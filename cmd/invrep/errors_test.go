@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/onnxload"
 )
 
@@ -76,9 +77,9 @@ func TestBadInput(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "text.onnx"), []byte("not a model at all\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "broken.png"), []byte("\x89PNG\r\n\x1a\nnot really"), 0o644)
 	os.Mkdir(filepath.Join(dir, "folder.onnx"), 0o755)
-	graph.SaveNpy(filepath.Join(dir, "good.npy"), graph.NewTensor(1, 3, 8, 8))
-	graph.SaveNpy(filepath.Join(dir, "wrongshape.npy"), graph.NewTensor(3, 8, 8))
-	graph.SaveNpy(filepath.Join(dir, "wrongchannels.npy"), graph.NewTensor(1, 5, 8, 8))
+	npy.Save(filepath.Join(dir, "good.npy"), graph.NewTensor(1, 3, 8, 8))
+	npy.Save(filepath.Join(dir, "wrongshape.npy"), graph.NewTensor(3, 8, 8))
+	npy.Save(filepath.Join(dir, "wrongchannels.npy"), graph.NewTensor(1, 5, 8, 8))
 	erf := unsupportedModel(t, dir)
 	huge := hugeDeclaredModel(t, dir)
 	cycle := graphModel(t, dir, "cycle.onnx", []onnxload.Node{
@@ -90,7 +91,7 @@ func TestBadInput(t *testing.T) {
 	nanModel := nanWeightModel(t, dir)
 	nanMask := graph.NewTensor(1, 4, 8, 8)
 	nanMask.Data[5] = float32(math.NaN())
-	graph.SaveNpy(filepath.Join(dir, "nanmask.npy"), nanMask)
+	npy.Save(filepath.Join(dir, "nanmask.npy"), nanMask)
 	// 1 GB of zeros (sparse: no disk used): refused from its first bytes,
 	// not read whole first.
 	if f, err := os.Create(filepath.Join(dir, "big.onnx")); err == nil {

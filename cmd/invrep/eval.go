@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/atomicfile"
 	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/invert"
 )
@@ -95,7 +96,7 @@ func runEval(args []string, out io.Writer) error {
 	if strings.HasSuffix(*outPath, ".csv") {
 		content = evalCSV(rows)
 	}
-	return graph.WriteFileAtomic(*outPath, func(w io.Writer) error { _, err := io.WriteString(w, content); return err })
+	return atomicfile.Write(*outPath, func(w io.Writer) error { _, err := io.WriteString(w, content); return err })
 }
 
 type evalRow struct {

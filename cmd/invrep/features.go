@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/onnxload"
 )
@@ -66,7 +67,7 @@ func runFeatures(args []string, out io.Writer) error {
 	var x *graph.Tensor
 	var net *onnxload.Net
 	if *inputPath != "" {
-		if x, err = graph.LoadNpy(*inputPath); err != nil {
+		if x, err = npy.Load(*inputPath); err != nil {
 			return fmt.Errorf("--input: %w", err)
 		}
 		if len(declared) > 0 && (len(x.Shape) != len(declared) || (len(x.Shape) > 1 && x.Shape[1] != declared[1])) {
@@ -108,7 +109,7 @@ func runFeatures(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := graph.SaveNpy(*outPath, y); err != nil {
+	if err := npy.Save(*outPath, y); err != nil {
 		return fmt.Errorf("writing %s: %w", *outPath, err)
 	}
 	fmt.Fprintf(out, "%s %s -> %s\n", *layer, graph.ShapeString(y.Shape), *outPath)

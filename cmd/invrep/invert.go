@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/atomicfile"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/invert"
 )
 
@@ -248,7 +250,7 @@ func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
 		}
 	}
 	if f.path != "" {
-		fm, err := graph.LoadNpy(f.path)
+		fm, err := npy.Load(f.path)
 		if err != nil {
 			return nil, fmt.Errorf("--mask: %w", err)
 		}
@@ -367,7 +369,7 @@ func (f *invertFlags) write(res *invert.Result, original *graph.Tensor, mean []f
 	if f.report == "" {
 		return nil
 	}
-	if err := graph.WriteFileAtomic(f.report, func(w io.Writer) error { _, err := w.Write(report); return err }); err != nil {
+	if err := atomicfile.Write(f.report, func(w io.Writer) error { _, err := w.Write(report); return err }); err != nil {
 		os.Remove(f.out)
 		return fmt.Errorf("writing %s: %w (%s removed: all outputs or none)", f.report, err, f.out)
 	}

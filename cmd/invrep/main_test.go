@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/onnxload"
 )
 
@@ -128,14 +129,14 @@ func TestFeaturesFromInput(t *testing.T) {
 		x.Data[i] = float32(math.Cos(float64(i) * 0.37))
 	}
 	in, out := filepath.Join(dir, "x.npy"), filepath.Join(dir, "f.npy")
-	if err := graph.SaveNpy(in, x); err != nil {
+	if err := npy.Save(in, x); err != nil {
 		t.Fatal(err)
 	}
 	r := invrep(t, "features", "--model", model, "--layer", "relu_out", "--input", in, "--out", out)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	y, err := graph.LoadNpy(out)
+	y, err := npy.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,11 +173,11 @@ func TestFeaturesFromImage(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	got, err := graph.LoadNpy(out)
+	got, err := npy.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := graph.LoadNpy(filepath.Join(shared, "refs", "astronaut__squeezenet1.1__fire7.npy"))
+	ref, err := npy.Load(filepath.Join(shared, "refs", "astronaut__squeezenet1.1__fire7.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,8 +217,8 @@ func TestUsageAndErrors(t *testing.T) {
 		{"both inputs", []string{"features", "--model", model, "--layer", "relu_out", "--image", "a.png", "--input", "b.npy", "--out", out}, 2, "exactly one"},
 	} {
 		os.WriteFile(filepath.Join(dir, "x.onnx"), []byte("this is not a protobuf at all"), 0o644)
-		graph.SaveNpy(filepath.Join(dir, "x.npy"), graph.NewTensor(1, 3, 8, 8))
-		graph.SaveNpy(filepath.Join(dir, "x4.npy"), graph.NewTensor(1, 4, 8, 8))
+		npy.Save(filepath.Join(dir, "x.npy"), graph.NewTensor(1, 3, 8, 8))
+		npy.Save(filepath.Join(dir, "x4.npy"), graph.NewTensor(1, 4, 8, 8))
 		r := invrep(t, c.args...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.stderr) {
 			t.Errorf("%s: exit %d (want %d), stderr %q (want it to contain %q)", c.name, r.code, c.code, r.stderr, c.stderr)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/invert"
 )
@@ -105,7 +106,7 @@ func writeShallowFeatures(out io.Writer, rep handcrafted.Rep, imagePath, outPath
 		if err := graph.SavePNG(outPath, hogGlyphs(phi, rep.HOG.Channels()/3)); err != nil {
 			return fmt.Errorf("writing %s: %w", outPath, err)
 		}
-	} else if err := graph.SaveNpy(outPath, t); err != nil {
+	} else if err := npy.Save(outPath, t); err != nil {
 		return fmt.Errorf("writing %s: %w", outPath, err)
 	}
 	fmt.Fprintf(out, "%s of %s: %s -> %s\n", rep.Kind, name, graph.ShapeString(t.Shape), outPath)

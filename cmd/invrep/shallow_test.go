@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/onnxload"
 )
 
@@ -37,12 +38,12 @@ func TestShallowCommands(t *testing.T) {
 	writePNG(t, filepath.Join(photos, "b.png"), 36, 30)
 
 	r := invrep(t, "features", "--rep", "hog", "--image", img, "--out", filepath.Join(dir, "h.npy"))
-	h, err := graph.LoadNpy(filepath.Join(dir, "h.npy"))
+	h, err := npy.Load(filepath.Join(dir, "h.npy"))
 	if r.code != 0 || err != nil || graph.ShapeString(h.Shape) != "4,5,27" {
 		t.Fatalf("HOG features: exit %d %s, shape %v (%v)", r.code, r.stderr, h, err)
 	}
 	r = invrep(t, "features", "--rep", "dsift", "--cell", "4", "--image", img, "--out", filepath.Join(dir, "d.npy"))
-	d, err := graph.LoadNpy(filepath.Join(dir, "d.npy"))
+	d, err := npy.Load(filepath.Join(dir, "d.npy"))
 	if r.code != 0 || err != nil || len(d.Shape) != 2 || d.Shape[1] != 128 {
 		t.Fatalf("DSIFT features: exit %d %s, %v", r.code, r.stderr, err)
 	}

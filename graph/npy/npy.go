@@ -1,4 +1,7 @@
-package graph
+// Package npy reads and writes NumPy .npy arrays as float32 graph tensors:
+// the format of targets, masks and features that invrep shares with
+// Python tools.
+package npy
 
 import (
 	"bytes"
@@ -8,11 +11,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/atomicfile"
 )
 
 // maxNpyElems bounds what ReadNpy will allocate (1<<30 float32 = 4 GiB).
@@ -24,9 +28,9 @@ var (
 	npyShape   = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
 )
 
-// ReadNpy decodes a NumPy .npy array of float32 or float64 (little-endian,
+// Read decodes a NumPy .npy array of float32 or float64 (little-endian,
 // C order) into a float32 tensor.
-func ReadNpy(r io.Reader) (*Tensor, error) {
+func Read(r io.Reader) (*graph.Tensor, error) {
 	var magic [8]byte
 	if _, err := io.ReadFull(r, magic[:]); err != nil {
 		return nil, errors.New("not a .npy file: too short")
@@ -103,7 +107,7 @@ func ReadNpy(r io.Reader) (*Tensor, error) {
 	if len(raw) != n*size {
 		return nil, fmt.Errorf("truncated .npy data: %d bytes, want %d for shape %v", len(raw), n*size, shape)
 	}
-	t := &Tensor{Shape: shape, Data: make([]float32, n)}
+	t := &graph.Tensor{Shape: shape, Data: make([]float32, n)}
 	for i := range t.Data {
 		if size == 4 {
 			t.Data[i] = math.Float32frombits(le.LittleEndian.Uint32(raw[4*i:]))
@@ -114,22 +118,22 @@ func ReadNpy(r io.Reader) (*Tensor, error) {
 	return t, nil
 }
 
-// LoadNpy reads a .npy file.
-func LoadNpy(path string) (*Tensor, error) {
+// Load reads a .npy file.
+func Load(path string) (*graph.Tensor, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	t, err := ReadNpy(f)
+	t, err := Read(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
 }
 
-// WriteNpy encodes t as a float32 .npy (version 1.0).
-func WriteNpy(w io.Writer, t *Tensor) error {
+// Write encodes t as a float32 .npy (version 1.0).
+func Write(w io.Writer, t *graph.Tensor) error {
 	shape := ""
 	for _, d := range t.Shape {
 		shape += strconv.Itoa(d) + ", "
@@ -154,78 +158,7 @@ func WriteNpy(w io.Writer, t *Tensor) error {
 	return err
 }
 
-// WriteFileAtomic writes via a temporary file in the same directory and a
-// rename, so a reader never sees a half-written file, and syncs the file
-// before the rename and the folder after it, so that a crash right after
-// leaves either the old file or the whole new one. Temporaries of earlier
-// writes to the same path that a killed process left behind (untouched
-// for staleAfter) are removed first.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Dir(path), filepath.Base(path)
-	removeStale(dir, base)
-	tmp, err := os.CreateTemp(dir, tempPrefix(base)+"*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp makes the file private; results are ordinary files.
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: not every file system syncs folders
-		d.Close()
-	}
-	return nil
-}
-
-// tempPrefix is the name of WriteFileAtomic's temporaries for base, less
-// CreateTemp's random suffix: hidden, and marked as invrep's own.
-func tempPrefix(base string) string { return "." + base + ".invrep-tmp-" }
-
-// staleAfter is how long a temporary must sit untouched before it counts
-// as left behind by a killed process (a live write touches it constantly).
-const staleAfter = 10 * time.Minute
-
-func removeStale(dir, base string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, globEscape(tempPrefix(base))+"*"))
-	for _, m := range matches {
-		if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() && time.Since(st.ModTime()) > staleAfter {
-			os.Remove(m)
-		}
-	}
-}
-
-// globEscape quotes filepath.Match's metacharacters in a literal name.
-func globEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[\\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// SaveNpy writes t to path atomically.
-func SaveNpy(path string, t *Tensor) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return WriteNpy(w, t) })
+// Save writes t to path atomically.
+func Save(path string, t *graph.Tensor) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, t) })
 }

@@ -1,34 +1,19 @@
 package graph_test
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/testenv"
 )
-
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("INVREP_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "refs", "index.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("../shared is required in CI: %v", err)
-		}
-		t.Skipf("no ../shared: %v", err)
-	}
-	return dir
-}
 
 // TestPreprocessingBitExact: the resize and normalisation reproduce the
 // reference input tensors and grey images bit for bit.
 func TestPreprocessingBitExact(t *testing.T) {
-	refs := filepath.Join(sharedDir(t), "refs")
+	refs := filepath.Join(testenv.Shared(t), "refs")
 	pngs, _ := filepath.Glob(filepath.Join(refs, "*_rgb.png"))
 	if len(pngs) == 0 {
 		t.Fatal("no reference images")

@@ -3,29 +3,14 @@ package handcrafted
 import (
 	"math"
 	"math/rand"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/testenv"
 )
-
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("INVREP_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "refs", "index.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("../shared is required in CI: %v", err)
-		}
-		t.Skipf("no ../shared: %v", err)
-	}
-	return dir
-}
 
 // gradCheck compares a kernel's input gradient with central finite
 // differences of its own float64 forward, through ⟨y, r⟩.
@@ -254,7 +239,7 @@ func features(t *testing.T, rep Rep, x *graph.Tensor) *graph.Tensor {
 // eachVLFeatRef calls f for every reference in ../shared/refs named
 // KEY+suffix, with KEY's grey image as [1,1,H,W] and the reference.
 func eachVLFeatRef(t *testing.T, suffix string, f func(key string, x, ref *graph.Tensor)) {
-	refs := filepath.Join(sharedDir(t), "refs")
+	refs := filepath.Join(testenv.Shared(t), "refs")
 	files, _ := filepath.Glob(filepath.Join(refs, "*"+suffix))
 	if len(files) == 0 {
 		t.Fatalf("no VLFeat references *%s", suffix)

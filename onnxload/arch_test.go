@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/testenv"
 )
 
 // TestArchModels: every architecture-only model loads, runs forward to its
 // class scores, and every node output has the shape ONNX shape inference
 // gives it (testdata/arch_shapes.json, made by testdata/arch_shapes.py).
 func TestArchModels(t *testing.T) {
-	shared := sharedDir(t)
+	shared := testenv.Shared(t)
 	raw, err := os.ReadFile(filepath.Join("..", "testdata", "arch_shapes.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -3,12 +3,14 @@ package onnxload
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/invrep/invrep/graph/testenv"
 )
 
 // TestDepth: the node list gives the same computed layers as a build, and
 // depths exist where the model cannot be built past the layer.
 func TestDepth(t *testing.T) {
-	m, err := Load(filepath.Join(sharedDir(t), "models", "squeezenet1.1.onnx"))
+	m, err := Load(filepath.Join(testenv.Shared(t), "models", "squeezenet1.1.onnx"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,24 +10,8 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/testenv"
 )
-
-// sharedDir returns ../shared (the project's read-only models and
-// references). Tests that need it skip where it is absent, except in CI.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("INVREP_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "refs", "index.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("../shared is required in CI: %v", err)
-		}
-		t.Skipf("no ../shared: %v", err)
-	}
-	return dir
-}
 
 type refFile struct {
 	File          string `json:"file"`
@@ -59,7 +43,7 @@ func refIndex(t *testing.T, shared string) []refFile {
 // compares every dumped tensor with onnxruntime's, to 1e-4 of the
 // reference's largest magnitude.
 func TestOnnxruntimeReferences(t *testing.T) {
-	shared := sharedDir(t)
+	shared := testenv.Shared(t)
 	groups := map[[2]string][]refFile{}
 	for _, f := range refIndex(t, shared) {
 		if f.Kind == "cnn_activation" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/testenv"
 	"github.com/invrep/invrep/onnxload"
 )
 
@@ -56,21 +57,6 @@ func invrep(t *testing.T, args ...string) result {
 		t.Fatalf("invrep %v panicked:\n%s", args, r.stderr)
 	}
 	return r
-}
-
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("INVREP_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "refs", "index.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("../shared is required in CI: %v", err)
-		}
-		t.Skipf("no ../shared: %v", err)
-	}
-	return dir
 }
 
 // tinyModel writes a conv → relu → maxpool ONNX model (input [N,3,8,8]).
@@ -166,7 +152,7 @@ func equal(a, b []int) bool {
 // TestFeaturesFromImage: --image on a reference photo reproduces
 // onnxruntime's activations.
 func TestFeaturesFromImage(t *testing.T) {
-	shared := sharedDir(t)
+	shared := testenv.Shared(t)
 	out := filepath.Join(t.TempDir(), "f.npy")
 	r := invrep(t, "features", "--model", filepath.Join(shared, "models", "squeezenet1.1.onnx"), "--layer", "fire7",
 		"--image", filepath.Join(shared, "refs", "astronaut_rgb.png"), "--out", out)

@@ -108,6 +108,74 @@ func PaperObjective(target, mask *graph.Tensor, tvPaper float64) Objective {
 // error. A divergent run returns the last finite images with an error that
 // names the iteration and the term.
 func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts Options) (*Result, error) {
+	r, err := newInversion(rep, target, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer r.prog.Close()
+	total := r.sched.Iters()
+	guard := newSafeguard(r.img.Shape, !opts.NoSafeguard)
+	var (
+		times          []float64
+		start          = time.Now()
+		iterationError error
+	)
+	for t := 0; t < total; t++ {
+		if err := ctx.Err(); err != nil {
+			iterationError = err
+			break
+		}
+		t0 := time.Now()
+		e, ts, err := r.eval()
+		if err != nil {
+			return nil, err
+		}
+		var keep bool
+		if e, ts, keep, iterationError = guard.check(t, e, ts, r); !keep {
+			break
+		}
+		lr := r.sched.LR(t) * guard.scale
+		if t > 0 && r.sched.LR(t) != r.sched.LR(t-1) {
+			r.opt.Reset() // the code clears momentum when the rate changes
+		}
+		r.res.History = append(r.res.History, Record{Iter: t + 1, LR: lr, Energy: e, Terms: ts})
+		r.opt.Step(r.img, r.grad, lr)
+		times = append(times, float64(time.Since(t0).Microseconds())/1000)
+		if opts.Progress != nil {
+			el := time.Since(start)
+			opts.Progress(Progress{Iter: t + 1, Iters: total, Energy: e, Terms: ts, TermNames: r.res.TermNames,
+				Elapsed: el, Remaining: time.Duration(float64(el) / float64(t+1) * float64(total-t-1))})
+		}
+	}
+	r.res.Backtracks = guard.backtracks
+	if iterationError == nil || errors.Is(iterationError, context.Canceled) || errors.Is(iterationError, context.DeadlineExceeded) {
+		if err := r.finalErrors(target, opts.Mask); err != nil {
+			return nil, err
+		}
+	}
+	r.res.Images = r.img
+	r.res.MsPerIter = median(times)
+	if opts.Profile {
+		r.res.Profile = r.prog.Profile()
+	}
+	return r.res, iterationError
+}
+
+// inversion is one run's state: the compiled program, the objective, the
+// optimiser and schedule, the images and their gradient.
+type inversion struct {
+	prog      *graph.Program
+	obj       Objective
+	terms     int // the objective's terms, the program's first outputs
+	opt       Optimizer
+	sched     Schedule
+	img, grad *graph.Tensor
+	res       *Result
+}
+
+// newInversion checks the options and what the run will match, builds the
+// representation for the batch, compiles the energy and sets the start.
+func newInversion(rep Representation, target *graph.Tensor, opts Options) (*inversion, error) {
 	if len(opts.ImageShape) != 3 {
 		return nil, fmt.Errorf("ImageShape must be [C,H,W], got %v", opts.ImageShape)
 	}
@@ -118,11 +186,11 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 	if n < 0 {
 		return nil, fmt.Errorf("repeats %d must be positive", n)
 	}
-	sched := opts.Schedule
-	if sched == nil {
-		sched = CNNSchedule
+	r := &inversion{sched: opts.Schedule, obj: opts.Objective, opt: opts.Optimizer}
+	if r.sched == nil {
+		r.sched = CNNSchedule
 	}
-	if sched.Iters() <= 0 {
+	if r.sched.Iters() <= 0 {
 		return nil, errors.New("the schedule has no iterations")
 	}
 	// NaN or Inf in what the run matches makes every energy NaN: found here
@@ -135,13 +203,11 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 			return nil, fmt.Errorf("the mask holds %v at index %d", v, k)
 		}
 	}
-	obj := opts.Objective
-	if obj == nil {
-		obj = PaperObjective(target, opts.Mask, opts.TV)
+	if r.obj == nil {
+		r.obj = PaperObjective(target, opts.Mask, opts.TV)
 	}
-	opt := opts.Optimizer
-	if opt == nil {
-		opt = NewMomentumSGD()
+	if r.opt == nil {
+		r.opt = NewMomentumSGD()
 	}
 	shape := append([]int{n}, opts.ImageShape...)
 	g, phi, err := rep.Build(shape)
@@ -152,138 +218,71 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 	if x == nil {
 		return nil, errors.New("representation graph has no input")
 	}
-	energy, terms, err := obj.build(x, phi)
+	energy, terms, err := r.obj.build(x, phi)
 	if err != nil {
 		return nil, err
 	}
-	prog, err := g.Compile(energy, append(terms, phi)...)
-	if err != nil {
+	if r.prog, err = g.Compile(energy, append(terms, phi)...); err != nil {
 		return nil, err
 	}
-	defer prog.Close()
+	r.terms = len(terms)
 	if opts.Profile {
-		prog.EnableProfile()
+		r.prog.EnableProfile()
 	}
-
-	img := opts.Init
-	if img == nil {
-		img = NoiseInit(shape, opts.Seed)
+	r.img = opts.Init
+	if r.img == nil {
+		r.img = NoiseInit(shape, opts.Seed)
 	} else {
-		if graph.ShapeString(img.Shape) != graph.ShapeString(shape) {
-			return nil, fmt.Errorf("initial images %v, want %v", img.Shape, shape)
+		if graph.ShapeString(r.img.Shape) != graph.ShapeString(shape) {
+			r.prog.Close()
+			return nil, fmt.Errorf("initial images %v, want %v", r.img.Shape, shape)
 		}
-		img = img.Clone()
+		r.img = r.img.Clone()
 	}
-	res := &Result{Objective: obj}
-	for _, t := range obj {
-		res.TermNames = append(res.TermNames, t.Term.Name())
+	// The gradient lives in a buffer reused every iteration: a copy per
+	// iteration is garbage the collector lets pile up to the size of the
+	// model's weights.
+	r.grad = graph.NewTensor(shape...)
+	r.res = &Result{Objective: r.obj}
+	for _, t := range r.obj {
+		r.res.TermNames = append(r.res.TermNames, t.Term.Name())
 	}
-	// The gradient, the best images and their gradient live in buffers
-	// reused every iteration: a copy per iteration is garbage the
-	// collector lets pile up to the size of the model's weights.
-	grad, best, bestG := graph.NewTensor(shape...), graph.NewTensor(shape...), graph.NewTensor(shape...)
-	haveBest := false
-	eval := func() (float64, []float64, *graph.Tensor, error) {
-		if err := prog.Run(img); err != nil {
-			return 0, nil, nil, err
-		}
-		e, err := prog.Loss()
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		ts := make([]float64, len(terms))
-		for i := range terms {
-			v, err := prog.Output(i)
-			if err != nil {
-				return 0, nil, nil, err
-			}
-			ts[i] = obj[i].W * float64(v.Data[0])
-		}
-		return e, ts, grad, prog.InputGradTo(grad)
-	}
+	return r, nil
+}
 
-	total := sched.Iters()
-	var (
-		scale          = 1.0
-		bestE          = math.Inf(1) // energy of best, the lowest so far
-		bestTerms      []float64
-		times          []float64
-		start          = time.Now()
-		iterationError error
-	)
-	for t := 0; t < total; t++ {
-		if err := ctx.Err(); err != nil {
-			iterationError = err
-			break
-		}
-		t0 := time.Now()
-		e, ts, gr, err := eval()
+// eval runs the program at the images: the energy, each weighted term,
+// and the gradient (into r.grad).
+func (r *inversion) eval() (float64, []float64, error) {
+	if err := r.prog.Run(r.img); err != nil {
+		return 0, nil, err
+	}
+	e, err := r.prog.Loss()
+	if err != nil {
+		return 0, nil, err
+	}
+	ts := make([]float64, r.terms)
+	for i := range ts {
+		v, err := r.prog.Output(i)
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
-		// A NaN gradient with a finite energy (a NaN weight behind a Relu
-		// that zeroes it forward) would send the images to NaN: a bad step
-		// as much as a NaN energy.
-		_, gv, gradBad := firstNonFinite(gr)
-		if gradBad {
-			e = math.NaN()
-		}
-		if !finite(e) || (!opts.NoSafeguard && e > Growth*bestE) {
-			if opts.NoSafeguard || !haveBest || res.Backtracks >= maxBacktracks {
-				if haveBest {
-					img = best
-				}
-				iterationError = divergence(t, e, ts, res.TermNames)
-				if gradBad {
-					iterationError = fmt.Errorf("%w at iteration %d: the gradient holds %v; the lowest-energy images so far are kept", ErrDiverged, t+1, gv)
-				}
-				break
-			}
-			// Undo: back to the best iterate, no momentum, half the step.
-			res.Backtracks++
-			copy(img.Data, best.Data)
-			copy(gr.Data, bestG.Data)
-			e, ts = bestE, bestTerms
-			scale /= 2
-			opt.Reset()
-		}
-		if e < bestE {
-			copy(best.Data, img.Data)
-			copy(bestG.Data, gr.Data)
-			bestE, bestTerms, haveBest = e, ts, true
-		}
-		lr := sched.LR(t) * scale
-		if t > 0 && sched.LR(t) != sched.LR(t-1) {
-			opt.Reset() // the code clears momentum when the rate changes
-		}
-		res.History = append(res.History, Record{Iter: t + 1, LR: lr, Energy: e, Terms: ts})
-		opt.Step(img, gr, lr)
-		times = append(times, float64(time.Since(t0).Microseconds())/1000)
-		if opts.Progress != nil {
-			el := time.Since(start)
-			opts.Progress(Progress{Iter: t + 1, Iters: total, Energy: e, Terms: ts, TermNames: res.TermNames,
-				Elapsed: el, Remaining: time.Duration(float64(el) / float64(t+1) * float64(total-t-1))})
-		}
+		ts[i] = r.obj[i].W * float64(v.Data[0])
 	}
-	if iterationError == nil || errors.Is(iterationError, context.Canceled) || errors.Is(iterationError, context.DeadlineExceeded) {
-		// A fresh pass at the final images gives the reported error.
-		if err := prog.Run(img); err != nil {
-			return nil, err
-		}
-		feats, err := prog.Output(len(terms))
-		if err != nil {
-			return nil, err
-		}
-		if res.RelErr, err = RelativeErrors(feats, target, opts.Mask); err != nil {
-			return nil, err
-		}
+	return e, ts, r.prog.InputGradTo(r.grad)
+}
+
+// finalErrors measures the final images with a fresh pass: the reported
+// relative errors.
+func (r *inversion) finalErrors(target, mask *graph.Tensor) error {
+	if err := r.prog.Run(r.img); err != nil {
+		return err
 	}
-	res.Images = img
-	res.MsPerIter = median(times)
-	if opts.Profile {
-		res.Profile = prog.Profile()
+	feats, err := r.prog.Output(r.terms)
+	if err != nil {
+		return err
 	}
-	return res, iterationError
+	r.res.RelErr, err = RelativeErrors(feats, target, mask)
+	return err
 }
 
 // ErrDiverged is returned (wrapped) when the energy became NaN or Inf.

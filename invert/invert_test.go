@@ -416,3 +416,39 @@ func TestObjectiveAlgebra(t *testing.T) {
 		t.Fatalf("operands changed: %v, %v", a, b)
 	}
 }
+
+// TestObjectiveMaskReported: a custom objective's FeatureLoss mask is the
+// one the reported relative errors use, with Options.Mask unset. The mask
+// keeps half of the target's values, so after a few steps from noise the
+// masked and unmasked errors differ.
+func TestObjectiveMaskReported(t *testing.T) {
+	rep := tinyNet(3)
+	target, err := Features(rep, smoothImage(3, 112, 112))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask := &graph.Tensor{Shape: target.Shape, Data: make([]float32, len(target.Data))}
+	for i := range mask.Data {
+		if i%2 == 0 {
+			mask.Data[i] = 1
+		}
+	}
+	obj := Scale(1, FeatureLoss{Target: target, Mask: mask})
+	res, err := Invert(context.Background(), rep, target, Options{ImageShape: []int{3, 112, 112},
+		Objective: obj, Schedule: Schedule{{Iters: 5, LR: 1e-3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats, err := Features(rep, res.Images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked, _ := RelativeErrors(feats, target, mask)
+	whole, _ := RelativeErrors(feats, target, nil)
+	if math.Abs(res.RelErr[0]-masked[0]) > 1e-6*masked[0] {
+		t.Errorf("reported %g, masked error %g (unmasked %g)", res.RelErr[0], masked[0], whole[0])
+	}
+	if masked[0] == whole[0] {
+		t.Fatalf("mask makes no difference (%g): the test cannot tell", whole[0])
+	}
+}

@@ -149,7 +149,11 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 	}
 	r.res.Backtracks = guard.backtracks
 	if iterationError == nil || errors.Is(iterationError, context.Canceled) || errors.Is(iterationError, context.DeadlineExceeded) {
-		if err := r.finalErrors(target, opts.Mask); err != nil {
+		mask := opts.Mask
+		if m, ok := r.obj.featureMask(); ok {
+			mask = m
+		}
+		if err := r.finalErrors(target, mask); err != nil {
 			return nil, err
 		}
 	}

@@ -52,6 +52,18 @@ func (o Objective) String() string {
 	return strings.Join(parts, " + ")
 }
 
+// featureMask is the mask of the objective's first FeatureLoss: the
+// reported relative errors measure the features the loss matched, so a
+// custom objective's mask counts even where Options.Mask is unset.
+func (o Objective) featureMask() (*graph.Tensor, bool) {
+	for _, t := range o {
+		if f, ok := t.Term.(FeatureLoss); ok {
+			return f.Mask, true
+		}
+	}
+	return nil, false
+}
+
 // build returns the energy node and each term's unweighted node.
 func (o Objective) build(x, phi *graph.Node) (*graph.Node, []*graph.Node, error) {
 	if len(o) == 0 {

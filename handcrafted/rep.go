@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/pixels"
 )
 
 // Kind names a handcrafted representation.
@@ -59,7 +60,7 @@ func (r Rep) Build(shape []int) (*graph.Graph, *graph.Node, error) {
 
 // GrayInput is the shallow pipeline's input (SPEC §3.4): 255·gray − 128 at
 // full resolution, [1,1,H,W], with MATLAB's rgb2gray weights.
-func GrayInput(im *graph.RGB) *graph.Tensor {
+func GrayInput(im *pixels.RGB) *graph.Tensor {
 	g := im.Gray()
 	t := &graph.Tensor{Shape: []int{1, 1, im.H, im.W}, Data: g.Data}
 	for i := range t.Data {

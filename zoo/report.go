@@ -18,6 +18,7 @@ import (
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/atomicfile"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/pixels"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -325,7 +326,7 @@ func writeMontages(results []Result, outDir string) ([]montage, error) {
 			return nil, err
 		}
 		name := fmt.Sprintf("montage__%s__%s.png", safeName(k.model), safeName(k.image))
-		if err := graph.SavePNG(filepath.Join(outDir, name), img); err != nil {
+		if err := pixels.SavePNG(filepath.Join(outDir, name), img); err != nil {
 			return nil, err
 		}
 		out = append(out, montage{k.model, k.image, name})
@@ -337,7 +338,7 @@ func labelledRow(paths, labels []string) (image.Image, error) {
 	var tiles []image.Image
 	w, h := 0, 0
 	for _, p := range paths {
-		im, err := graph.LoadImage(p)
+		im, err := pixels.Load(p)
 		if err != nil {
 			return nil, err
 		}

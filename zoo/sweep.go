@@ -19,6 +19,7 @@ import (
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/atomicfile"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/invert"
 )
 
@@ -227,7 +228,7 @@ feed:
 // run inverts one (layer, image, λ) and writes its files.
 func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Result, error) {
 	t0 := time.Now()
-	im, err := graph.LoadImage(r.Image)
+	im, err := pixels.Load(r.Image)
 	if err != nil {
 		return nil, err
 	}
@@ -261,11 +262,11 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	if err := os.MkdirAll(filepath.Join(c.Out, "targets", layerDir), 0o755); err != nil {
 		return nil, err
 	}
-	rec, err := graph.ImageFromPaper(res.Images, 0, c.Norm.Mean)
+	rec, err := pixels.FromPaper(res.Images, 0, c.Norm.Mean)
 	if err != nil {
 		return nil, err
 	}
-	orig, err := graph.ImageFromPaper(x0, 0, c.Norm.Mean)
+	orig, err := pixels.FromPaper(x0, 0, c.Norm.Mean)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +274,7 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 		path string
 		img  image.Image
 	}{{out.PNG, rec}, {out.Original, orig}} {
-		if err := graph.SavePNG(filepath.Join(c.Out, w.path), w.img); err != nil {
+		if err := pixels.SavePNG(filepath.Join(c.Out, w.path), w.img); err != nil {
 			return nil, err
 		}
 	}

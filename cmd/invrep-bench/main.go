@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/invert"
 	"github.com/invrep/invrep/onnxload"
@@ -315,7 +316,7 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 		result measurement
 	)
 	if c.Rep != "" {
-		im, err := graph.LoadImage(hogImage)
+		im, err := pixels.Load(hogImage)
 		if err != nil {
 			return err
 		}
@@ -334,7 +335,7 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 			return err
 		}
 		rep = onnxload.Truncated{Model: m, Layer: layer, Normalization: &norm}
-		im, err := graph.LoadImage(image)
+		im, err := pixels.Load(image)
 		if err != nil {
 			return err
 		}
@@ -370,9 +371,9 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 }
 
 // resize resamples an image to w×h (bilinear, as the CNN commands do).
-func resize(im *graph.RGB, w, h int) *graph.RGB {
+func resize(im *pixels.RGB, w, h int) *pixels.RGB {
 	v := im.Resize(w, h)
-	out := &graph.RGB{W: w, H: h, Pix: make([]uint8, len(v))}
+	out := &pixels.RGB{W: w, H: h, Pix: make([]uint8, len(v))}
 	for i, f := range v {
 		out.Pix[i] = uint8(f + 0.5)
 	}

@@ -14,7 +14,7 @@ import (
 	"math"
 	"os"
 
-	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/pixels"
 	"github.com/spf13/pflag"
 )
 
@@ -34,7 +34,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "invrep-prep: --image, --out and a positive --size are required")
 		os.Exit(2)
 	}
-	im, err := graph.LoadImage(*in)
+	im, err := pixels.Load(*in)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
 		os.Exit(1)
@@ -45,7 +45,7 @@ func main() {
 	for i := 0; i < n*n; i++ {
 		img.SetNRGBA(i%n, i/n, color.NRGBA{uint8(math.Round(v[3*i])), uint8(math.Round(v[3*i+1])), uint8(math.Round(v[3*i+2])), 255})
 	}
-	if err := graph.SavePNG(*out, img); err != nil {
+	if err := pixels.SavePNG(*out, img); err != nil {
 		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
 		os.Exit(1)
 	}

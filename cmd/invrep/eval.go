@@ -16,6 +16,7 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/atomicfile"
+	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/invert"
 )
@@ -143,7 +144,7 @@ func evalRep(ctx context.Context, rep handcrafted.Rep, images []string, sched in
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			im, err := graph.LoadImage(path)
+			im, err := pixels.Load(path)
 			if err != nil {
 				errs[i] = err
 				return

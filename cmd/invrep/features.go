@@ -7,6 +7,7 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/onnxload"
 )
@@ -152,7 +153,7 @@ func normalizationFlags(mean, std string) (graph.Normalization, error) {
 // imageInput decodes an image into the model's input units, [1,C,h,w]; a
 // one-channel model gets the image's luminance.
 func imageInput(path string, channels, w, h int, norm graph.Normalization) (*graph.Tensor, error) {
-	im, err := graph.LoadImage(path)
+	im, err := pixels.Load(path)
 	if err != nil {
 		return nil, err
 	}

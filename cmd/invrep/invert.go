@@ -19,6 +19,7 @@ import (
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/atomicfile"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/invert"
 )
 
@@ -118,7 +119,7 @@ func runInvert(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	im, err := graph.LoadImage(*imagePath)
+	im, err := pixels.Load(*imagePath)
 	if err != nil {
 		return err
 	}
@@ -341,14 +342,14 @@ func fmtErrs(v []float64) string {
 func (f *invertFlags) write(res *invert.Result, original *graph.Tensor, mean []float64, tv float64, settings map[string]any, took time.Duration) error {
 	var tiles []image.Image
 	if f.withOrig && original != nil {
-		img, err := graph.ImageFromPaper(original, 0, mean)
+		img, err := pixels.FromPaper(original, 0, mean)
 		if err != nil {
 			return err
 		}
 		tiles = append(tiles, img)
 	}
 	for n := 0; n < res.Images.Shape[0]; n++ {
-		img, err := graph.ImageFromPaper(res.Images, n, mean)
+		img, err := pixels.FromPaper(res.Images, n, mean)
 		if err != nil {
 			return err
 		}
@@ -363,7 +364,7 @@ func (f *invertFlags) write(res *invert.Result, original *graph.Tensor, mean []f
 			return err
 		}
 	}
-	if err := graph.SavePNG(f.out, sideBySide(tiles)); err != nil {
+	if err := pixels.SavePNG(f.out, sideBySide(tiles)); err != nil {
 		return fmt.Errorf("writing %s: %w", f.out, err)
 	}
 	if f.report == "" {

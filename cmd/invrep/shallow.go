@@ -12,6 +12,7 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/invert"
 )
@@ -23,12 +24,12 @@ import (
 var sampleImage []byte
 
 // loadPhoto reads path, or the built-in sample when path is empty.
-func loadPhoto(path string) (*graph.RGB, string, error) {
+func loadPhoto(path string) (*pixels.RGB, string, error) {
 	if path == "" {
-		im, err := graph.DecodeImage(bytes.NewReader(sampleImage))
+		im, err := pixels.Decode(bytes.NewReader(sampleImage))
 		return im, "built-in sample (chelsea.png, CC0)", err
 	}
-	im, err := graph.LoadImage(path)
+	im, err := pixels.Load(path)
 	return im, path, err
 }
 
@@ -103,7 +104,7 @@ func writeShallowFeatures(out io.Writer, rep handcrafted.Rep, imagePath, outPath
 		if rep.Kind == handcrafted.KindDSIFT {
 			return usagef("--out %s: PNG drawings are available for HOG and HOGb; write DSIFT to a .npy", outPath)
 		}
-		if err := graph.SavePNG(outPath, hogGlyphs(phi, rep.HOG.Channels()/3)); err != nil {
+		if err := pixels.SavePNG(outPath, hogGlyphs(phi, rep.HOG.Channels()/3)); err != nil {
 			return fmt.Errorf("writing %s: %w", outPath, err)
 		}
 	} else if err := npy.Save(outPath, t); err != nil {

@@ -1,16 +1,19 @@
-package graph
+// Package pixels is where images meet tensors: decoding and encoding
+// files, resizing, the model's and the paper's units, and grey input.
+package pixels
 
 import (
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg" // decoders for LoadImage
+	_ "image/jpeg" // decoders for Load
 	"image/png"
 	"io"
 	"math"
 	"os"
 
+	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/atomicfile"
 )
 
@@ -20,13 +23,27 @@ type RGB struct {
 	Pix  []uint8 // len 3·W·H
 }
 
+// ColorModel, Bounds and At make an RGB an image.Image, so it can be
+// encoded, drawn or compared with the standard library directly.
+func (im *RGB) ColorModel() color.Model { return color.RGBAModel }
+
+func (im *RGB) Bounds() image.Rectangle { return image.Rect(0, 0, im.W, im.H) }
+
+func (im *RGB) At(x, y int) color.Color {
+	if x < 0 || y < 0 || x >= im.W || y >= im.H {
+		return color.RGBA{}
+	}
+	p := im.Pix[3*(y*im.W+x):]
+	return color.RGBA{p[0], p[1], p[2], 255}
+}
+
 // maxImagePixels bounds decoded images (an 8k × 8k photo): the decoder
 // allocates the whole image from the header's size.
 const maxImagePixels = 1 << 26
 
-// DecodeImage reads a PNG or JPEG. Alpha is dropped without compositing (as
+// Decode reads a PNG or JPEG. Alpha is dropped without compositing (as
 // Pillow's convert("RGB") does) and grey images are replicated to RGB.
-func DecodeImage(r io.ReadSeeker) (*RGB, error) {
+func Decode(r io.ReadSeeker) (*RGB, error) {
 	cfg, _, err := image.DecodeConfig(r)
 	if err != nil {
 		return nil, fmt.Errorf("cannot decode image (PNG or JPEG expected): %w", err)
@@ -65,14 +82,14 @@ func DecodeImage(r io.ReadSeeker) (*RGB, error) {
 	return out, nil
 }
 
-// LoadImage reads a PNG or JPEG file.
-func LoadImage(path string) (*RGB, error) {
+// Load reads a PNG or JPEG file.
+func Load(path string) (*RGB, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	im, err := DecodeImage(f)
+	im, err := Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -117,12 +134,12 @@ func (im *RGB) Resize(w, h int) []float64 {
 
 // ModelTensor resizes the image to w×h and normalises it as the model
 // expects: a [1,3,h,w] tensor of (v/255 − mean)/std, rounded to float32 once.
-func (im *RGB) ModelTensor(w, h int, n Normalization) (*Tensor, error) {
+func (im *RGB) ModelTensor(w, h int, n graph.Normalization) (*graph.Tensor, error) {
 	if err := n.Validate(3); err != nil {
 		return nil, err
 	}
 	v := im.Resize(w, h)
-	t := NewTensor(1, 3, h, w)
+	t := graph.NewTensor(1, 3, h, w)
 	for c := 0; c < 3; c++ {
 		src := c
 		if n.BGR {
@@ -137,12 +154,12 @@ func (im *RGB) ModelTensor(w, h int, n Normalization) (*Tensor, error) {
 
 // PaperTensor resizes the image to w×h in the paper's pixel units: a
 // [1,3,h,w] RGB tensor of 255·(v/255 − mean_c).
-func (im *RGB) PaperTensor(w, h int, n Normalization) (*Tensor, error) {
+func (im *RGB) PaperTensor(w, h int, n graph.Normalization) (*graph.Tensor, error) {
 	if err := n.Validate(3); err != nil {
 		return nil, err
 	}
 	v := im.Resize(w, h)
-	t := NewTensor(1, 3, h, w)
+	t := graph.NewTensor(1, 3, h, w)
 	for c := 0; c < 3; c++ {
 		for i := 0; i < w*h; i++ {
 			t.Data[c*w*h+i] = float32(v[3*i+c] - 255*n.Mean[c])
@@ -153,8 +170,8 @@ func (im *RGB) PaperTensor(w, h int, n Normalization) (*Tensor, error) {
 
 // Gray returns MATLAB's rgb2gray of the image in 0..255, computed as
 // VLFeat's references do: float32((2989 R + 5870 G + 1140 B) / 10000).
-func (im *RGB) Gray() *Tensor {
-	t := NewTensor(im.H, im.W)
+func (im *RGB) Gray() *graph.Tensor {
+	t := graph.NewTensor(im.H, im.W)
 	for i := range t.Data {
 		p := im.Pix[3*i:]
 		t.Data[i] = float32(float64(2989*int(p[0])+5870*int(p[1])+1140*int(p[2])) / 10000)
@@ -162,9 +179,9 @@ func (im *RGB) Gray() *Tensor {
 	return t
 }
 
-// ImageFromPaper converts images [N,C,H,W] in paper units back to 8-bit
+// FromPaper converts images [N,C,H,W] in paper units back to 8-bit
 // RGB (mean added back, clipped to 0..255); one channel is shown as grey.
-func ImageFromPaper(t *Tensor, n int, mean []float64) (*image.NRGBA, error) {
+func FromPaper(t *graph.Tensor, n int, mean []float64) (*image.NRGBA, error) {
 	if len(t.Shape) != 4 || n < 0 || n >= t.Shape[0] {
 		return nil, fmt.Errorf("want image %d of an [N,C,H,W] tensor, have %v", n, t.Shape)
 	}

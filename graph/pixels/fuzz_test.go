@@ -1,4 +1,4 @@
-package graph
+package pixels
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func FuzzDecodeImage(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	img := image.NewNRGBA(image.Rect(0, 0, 5, 4))
 	for i := range img.Pix {
 		img.Pix[i] = uint8(i * 7)
@@ -33,7 +33,7 @@ func FuzzDecodeImage(f *testing.F) {
 				t.Fatalf("decoding took %v", d)
 			}
 		}()
-		im, err := DecodeImage(bytes.NewReader(data))
+		im, err := Decode(bytes.NewReader(data))
 		if err == nil && len(im.Pix) != 3*im.W*im.H {
 			t.Fatalf("%dx%d image with %d bytes", im.W, im.H, len(im.Pix))
 		}

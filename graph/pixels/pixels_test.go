@@ -1,12 +1,17 @@
-package graph_test
+package pixels_test
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/graph/testenv"
 )
 
@@ -20,7 +25,7 @@ func TestPreprocessingBitExact(t *testing.T) {
 	}
 	for _, p := range pngs {
 		key := filepath.Base(p[:len(p)-len("_rgb.png")])
-		im, err := graph.LoadImage(p)
+		im, err := pixels.Load(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,5 +55,29 @@ func TestPreprocessingBitExact(t *testing.T) {
 				t.Fatalf("%s: gray[%d] = %v, reference %v", key, i, g.Data[i], wantG.Data[i])
 			}
 		}
+	}
+}
+
+// TestRGBIsImage: an RGB round-trips through the standard library's image
+// interface pixel for pixel.
+func TestRGBIsImage(t *testing.T) {
+	im := &pixels.RGB{W: 3, H: 2, Pix: make([]uint8, 18)}
+	for i := range im.Pix {
+		im.Pix[i] = uint8(13 * i)
+	}
+	var _ image.Image = im
+	var b bytes.Buffer
+	if err := png.Encode(&b, im); err != nil {
+		t.Fatal(err)
+	}
+	back, err := pixels.Decode(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.Pix, im.Pix) || back.W != 3 || back.H != 2 {
+		t.Fatalf("round trip gave %dx%d %v, want %v", back.W, back.H, back.Pix, im.Pix)
+	}
+	if c := im.At(5, 0).(color.RGBA); c != (color.RGBA{}) {
+		t.Errorf("outside the bounds: %v", c)
 	}
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 type binaryKind int
@@ -79,7 +80,7 @@ func bstrides(s, out []int) []int {
 // matching offsets into a and b.
 func broadcastWalk(out, sa, sb []int, f func(o, ia, ib int)) {
 	n := Numel(out)
-	if sameShape(sa, out) && sameShape(sb, out) {
+	if slices.Equal(sa, out) && slices.Equal(sb, out) {
 		for o := 0; o < n; o++ {
 			f(o, o, o)
 		}

@@ -1,6 +1,9 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // convTranspose is ONNX ConvTranspose: the adjoint of a convolution. Its
 // forward pass is the input gradient of the convolution that maps its
@@ -39,7 +42,7 @@ func (k convTranspose) OutShape(in [][]int) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !sameShape(back, x) {
+	if !slices.Equal(back, x) {
 		return nil, fmt.Errorf("output %v does not map back onto input %v", y, x)
 	}
 	if len(in) == 3 && (len(in[2]) != 1 || in[2][0] != y[1]) {

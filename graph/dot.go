@@ -1,6 +1,9 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // dot is the scalar Σ r ⊙ x for a fixed tensor r.
 type dot struct{ r *Tensor }
@@ -8,7 +11,7 @@ type dot struct{ r *Tensor }
 func (k dot) String() string    { return "Dot" }
 func (k dot) Diffable(int) bool { return true }
 func (k dot) OutShape(in [][]int) ([]int, error) {
-	if len(in) != 1 || !sameShape(in[0], k.r.Shape) {
+	if len(in) != 1 || !slices.Equal(in[0], k.r.Shape) {
 		return nil, fmt.Errorf("want one input of shape %v, got %v", k.r.Shape, in)
 	}
 	return nil, nil

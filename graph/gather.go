@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // gather is a linear map in which each output reads a few inputs:
@@ -29,7 +30,7 @@ func (k *gather) Diffable(int) bool { return true }
 func (k *gather) Overwrites(grad bool, _ int) bool { return !grad }
 
 func (k *gather) OutShape(in [][]int) ([]int, error) {
-	if len(in) != 1 || !sameShape(in[0], k.inShape) {
+	if len(in) != 1 || !slices.Equal(in[0], k.inShape) {
 		return nil, fmt.Errorf("built for input %v, got %v", k.inShape, in)
 	}
 	return append([]int(nil), k.shape...), nil
@@ -208,7 +209,7 @@ func Broadcast(x *Node, shape []int) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Expand: %w", err)
 	}
-	if sameShape(out, x.shape) {
+	if slices.Equal(out, x.shape) {
 		return x, nil
 	}
 	bs := bstrides(x.shape, out)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -211,7 +212,7 @@ type reused struct{ t *Tensor }
 // zeroed returns the buffer, shaped and cleared unless the kernel will
 // overwrite all of it.
 func (r *reused) zeroed(shape []int, overwritten bool) *Tensor {
-	if r.t == nil || !sameShape(r.t.Shape, shape) {
+	if r.t == nil || !slices.Equal(r.t.Shape, shape) {
 		r.t = NewTensor(shape...)
 		return r.t
 	}

@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -64,7 +65,7 @@ func (g *Graph) Compile(loss *Node, outputs ...*Node) (p *Program, err error) {
 
 // Run evaluates the program at input x (shaped as the graph's input).
 func (p *Program) Run(x *Tensor) (err error) {
-	if !sameShape(x.Shape, p.g.input.shape) {
+	if !slices.Equal(x.Shape, p.g.input.shape) {
 		return fmt.Errorf("input shape %v does not match the graph input %v", x.Shape, p.g.input.shape)
 	}
 	defer func() {
@@ -148,4 +149,18 @@ func valueTensor(v gorgonia.Value, shape []int) (*Tensor, error) {
 		return nil, fmt.Errorf("value has %d elements, want %d for shape %v", len(t.Data), Numel(shape), shape)
 	}
 	return t, nil
+}
+
+// Evaluate compiles g for the single output out, runs it forward on x and
+// returns the output: the one-shot use of a graph (features, references).
+func (g *Graph) Evaluate(out *Node, x *Tensor) (*Tensor, error) {
+	p, err := g.Compile(nil, out)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	if err := p.Run(x); err != nil {
+		return nil, err
+	}
+	return p.Output(0)
 }

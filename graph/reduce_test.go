@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -107,7 +108,7 @@ func TestReduce(t *testing.T) {
 		want []int
 	}{{[]int{1}, true, []int{2, 1, 4}}, {[]int{-1, 0}, false, []int{3}}, {nil, true, []int{1, 1, 1}}, {nil, false, nil}} {
 		y, err := Reduce(x, ReduceMean, c.axes, c.keep)
-		if err != nil || !sameShape(y.Shape(), c.want) {
+		if err != nil || !slices.Equal(y.Shape(), c.want) {
 			t.Errorf("axes %v keep %v: shape %v (%v), want %v", c.axes, c.keep, y.Shape(), err, c.want)
 		}
 	}

@@ -1,6 +1,9 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // reshape gives the data a new shape with the same element count (Reshape,
 // Flatten, Squeeze, Unsqueeze).
@@ -22,7 +25,7 @@ func (k reshape) Backward(_ int, _ []*Tensor, _, gout, gin *Tensor) { copy(gin.D
 
 // Reshape returns x with a new shape of the same size.
 func Reshape(x *Node, shape []int) (*Node, error) {
-	if sameShape(x.shape, shape) {
+	if slices.Equal(x.shape, shape) {
 		return x, nil
 	}
 	return Apply(reshape{append([]int(nil), shape...)}, x)

@@ -53,18 +53,6 @@ func (t *Tensor) SquaredNorm() float64 {
 	return s
 }
 
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // ShapeString formats a shape as 1,3,224,224.
 func ShapeString(s []int) string {
 	out := ""

@@ -78,15 +78,7 @@ func Features(rep Representation, x *graph.Tensor) (*graph.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := g.Compile(nil, phi)
-	if err != nil {
-		return nil, err
-	}
-	defer p.Close()
-	if err := p.Run(x); err != nil {
-		return nil, err
-	}
-	return p.Output(0)
+	return g.Evaluate(phi, x)
 }
 
 // RelativeErrors returns ‖Φ(x_n) − Φ0‖²/‖Φ0‖² for each image n of the batch

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
@@ -44,7 +45,7 @@ func TestArchModels(t *testing.T) {
 				if !ok {
 					continue
 				}
-				if !equalInts(l.Shape, s) {
+				if !slices.Equal(l.Shape, s) {
 					t.Errorf("%s (%s): shape %v, shape inference says %v", l.Name, l.OpType, l.Shape, s)
 				}
 				compared++

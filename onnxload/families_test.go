@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -119,7 +120,7 @@ func checkBundle(t *testing.T, dir string) bundleReport {
 			t.Fatal(err)
 		}
 		ref := refs[name]
-		if len(got.Data) != len(ref.Data) || (len(ref.Shape) > 0 && !equalInts(got.Shape, ref.Shape)) {
+		if len(got.Data) != len(ref.Data) || (len(ref.Shape) > 0 && !slices.Equal(got.Shape, ref.Shape)) {
 			t.Errorf("%s: %s: shape %v, onnxruntime %v", dir, name, got.Shape, ref.Shape)
 			continue
 		}

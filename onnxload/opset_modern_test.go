@@ -1,6 +1,7 @@
 package onnxload
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
@@ -273,10 +274,10 @@ func TestModernOpFixtures(t *testing.T) {
 // TestReshapeAllowZero: with allowzero a 0 in the target is a zero-sized
 // dimension, without it a copy of the input's.
 func TestReshapeAllowZero(t *testing.T) {
-	if got, err := reshapeTarget([]int{2, 0, 3}, []int64{0, 3}, true); err != nil || !equalInts(got, []int{0, 3}) {
+	if got, err := reshapeTarget([]int{2, 0, 3}, []int64{0, 3}, true); err != nil || !slices.Equal(got, []int{0, 3}) {
 		t.Errorf("allowzero: %v, %v; want [0 3]", got, err)
 	}
-	if got, err := reshapeTarget([]int{2, 3, 4}, []int64{0, -1}, false); err != nil || !equalInts(got, []int{2, 12}) {
+	if got, err := reshapeTarget([]int{2, 3, 4}, []int64{0, -1}, false); err != nil || !slices.Equal(got, []int{2, 12}) {
 		t.Errorf("copy: %v, %v; want [2 12]", got, err)
 	}
 	if _, err := reshapeTarget([]int{2, 3}, []int64{0, -1}, true); err == nil {

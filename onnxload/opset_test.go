@@ -2,6 +2,7 @@ package onnxload
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 
 func closeTo(t *testing.T, what string, got, want *graph.Tensor, tol float64) {
 	t.Helper()
-	if !equalInts(got.Shape, want.Shape) {
+	if !slices.Equal(got.Shape, want.Shape) {
 		t.Fatalf("%s: shape %v, want %v", what, got.Shape, want.Shape)
 	}
 	scale := math.Max(want.MaxAbs(), 1e-6)
@@ -260,7 +261,7 @@ func TestSymbolicBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, err := m.InputShape(); err != nil || !equalInts(s, []int{1, 2, 4, 4}) {
+	if s, err := m.InputShape(); err != nil || !slices.Equal(s, []int{1, 2, 4, 4}) {
 		t.Fatalf("default input shape %v (%v), want batch 1", s, err)
 	}
 	x := randInput(3, 3, 2, 4, 4)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,7 +98,7 @@ func TestOnnxruntimeReferences(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalInts(got.Shape, f.FullShape) {
+			if !slices.Equal(got.Shape, f.FullShape) {
 				t.Errorf("%s: shape %v, want %v", f.File, got.Shape, f.FullShape)
 				continue
 			}
@@ -120,18 +121,6 @@ func TestOnnxruntimeReferences(t *testing.T) {
 		p.Close()
 	}
 	t.Logf("%d reference tensors checked", checked)
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // subsampleChannels keeps channels start, start+stride, ... of a 4-D

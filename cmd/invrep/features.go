@@ -98,15 +98,7 @@ func runFeatures(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	p, err := net.Graph.Compile(nil, net.Outputs[*layer])
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	if err := p.Run(x); err != nil {
-		return err
-	}
-	y, err := p.Output(0)
+	y, err := net.Graph.Evaluate(net.Outputs[*layer], x)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/invrep/invrep/graph/testenv"
 )
 
 func randTensor(rng *rand.Rand, shape ...int) *Tensor {
@@ -95,22 +97,5 @@ func runOpCase(t *testing.T, c opCase) {
 		}
 		return s
 	}
-	const h = 1e-6
-	gscale := 1e-6
-	fd := make([]float64, len(x64))
-	for i := range x64 {
-		old := x64[i]
-		x64[i] = old + h
-		lp := lossAt(x64)
-		x64[i] = old - h
-		lm := lossAt(x64)
-		x64[i] = old
-		fd[i] = (lp - lm) / (2 * h)
-		gscale = math.Max(gscale, math.Abs(fd[i]))
-	}
-	for i := range fd {
-		if d := math.Abs(float64(grad.Data[i]) - fd[i]); d > 1e-4*gscale {
-			t.Fatalf("%s: grad[%d] = %g, finite difference %g", c.name, i, grad.Data[i], fd[i])
-		}
-	}
+	testenv.FiniteDiff{H: 1e-6, Floor: 1e-6, Tol: 1e-4}.Check(t, c.name, grad.Data, lossAt, x64)
 }

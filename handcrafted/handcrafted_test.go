@@ -55,30 +55,14 @@ func gradCheck(t *testing.T, name string, k graph.Kernel, x *graph.Tensor, ref f
 		}
 	}
 	grad, _ := p.InputGrad()
-	lossAt := func() float64 {
+	lossAt := func(x []float64) float64 {
 		s := 0.0
-		for i, v := range ref(x64) {
+		for i, v := range ref(x) {
 			s += v * float64(r.Data[i])
 		}
 		return s
 	}
-	scale := 1e-9
-	fd := make([]float64, len(x64))
-	for i := range x64 {
-		old := x64[i]
-		x64[i] = old + 1e-6
-		lp := lossAt()
-		x64[i] = old - 1e-6
-		lm := lossAt()
-		x64[i] = old
-		fd[i] = (lp - lm) / 2e-6
-		scale = math.Max(scale, math.Abs(fd[i]))
-	}
-	for i := range fd {
-		if math.Abs(float64(grad.Data[i])-fd[i]) > 1e-3*scale {
-			t.Fatalf("%s: grad[%d] = %g, finite difference %g", name, i, grad.Data[i], fd[i])
-		}
-	}
+	testenv.FiniteDiff{H: 1e-6, Floor: 1e-9, Tol: 1e-3}.Check(t, name, grad.Data, lossAt, x64)
 }
 
 // histogramRef is a float64 restatement of binning and spatial pooling.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/testenv"
 )
 
 func randT(rng *rand.Rand, shape ...int) *graph.Tensor {
@@ -58,24 +59,7 @@ func checkTerm(t *testing.T, name string, term Term, x *graph.Tensor, phiOf func
 		t.Fatalf("%s: value %g, reference %g", name, got, want)
 	}
 	grad, _ := p.InputGrad()
-	scale := 0.0
-	fd := make([]float64, len(x64))
-	for i := range x64 {
-		h := 1e-6 * math.Max(1, math.Abs(x64[i]))
-		old := x64[i]
-		x64[i] = old + h
-		lp := ref(x64)
-		x64[i] = old - h
-		lm := ref(x64)
-		x64[i] = old
-		fd[i] = (lp - lm) / (2 * h)
-		scale = math.Max(scale, math.Abs(fd[i]))
-	}
-	for i := range fd {
-		if math.Abs(float64(grad.Data[i])-fd[i]) > 1e-4*scale {
-			t.Fatalf("%s: grad[%d] = %g, finite difference %g", name, i, grad.Data[i], fd[i])
-		}
-	}
+	testenv.FiniteDiff{H: 1e-6, Relative: true, Tol: 1e-4}.Check(t, name, grad.Data, ref, x64)
 }
 
 func identity(_ *graph.Graph, x *graph.Node) (*graph.Node, error) { return x, nil }

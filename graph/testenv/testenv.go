@@ -1,5 +1,6 @@
 // Package testenv is for the project's tests only: where the read-only
-// ../shared folder (models, photos, reference outputs) is.
+// ../shared folder (models, photos, reference outputs) is, and the
+// finite-difference gradient check every package's op tests use.
 package testenv
 
 import (

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"html"
 	"image"
-	"image/color"
-	"image/draw"
 	"io"
 	"math"
 	"net/url"
@@ -19,9 +17,6 @@ import (
 	"github.com/invrep/invrep/graph/atomicfile"
 	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/graph/pixels"
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -335,36 +330,15 @@ func writeMontages(results []Result, outDir string) ([]montage, error) {
 }
 
 func labelledRow(paths, labels []string) (image.Image, error) {
-	var tiles []image.Image
-	w, h := 0, 0
-	for _, p := range paths {
+	tiles := make([]image.Image, len(paths))
+	for i, p := range paths {
 		im, err := pixels.Load(p)
 		if err != nil {
 			return nil, err
 		}
-		img := image.NewNRGBA(image.Rect(0, 0, im.W, im.H))
-		for i := 0; i < im.W*im.H; i++ {
-			img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = im.Pix[3*i], im.Pix[3*i+1], im.Pix[3*i+2], 255
-		}
-		tiles = append(tiles, img)
-		w += im.W + 4
-		h = max(h, im.H)
+		tiles[i] = im
 	}
-	const bar = 18
-	out := image.NewNRGBA(image.Rect(0, 0, w, h+bar))
-	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
-	x := 0
-	for i, t := range tiles {
-		draw.Draw(out, image.Rect(x, bar, x+t.Bounds().Dx(), bar+t.Bounds().Dy()), t, image.Point{}, draw.Src)
-		d := font.Drawer{Dst: out, Src: image.NewUniform(color.Black), Face: basicfont.Face7x13, Dot: fixed.P(x+2, 13)}
-		label := labels[i]
-		if max := t.Bounds().Dx() / 7; len(label) > max && max > 1 {
-			label = label[:max-1] + "…"
-		}
-		d.DrawString(label)
-		x += t.Bounds().Dx() + 4
-	}
-	return out, nil
+	return pixels.Row(tiles, labels), nil
 }
 
 func reportHTML(errs []LayerError, montages []montage) string {

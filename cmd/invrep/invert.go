@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
 	"io"
 	"math"
 	"os"
@@ -364,7 +363,7 @@ func (f *invertFlags) write(res *invert.Result, original *graph.Tensor, mean []f
 			return err
 		}
 	}
-	if err := pixels.SavePNG(f.out, sideBySide(tiles)); err != nil {
+	if err := pixels.SavePNG(f.out, pixels.Row(tiles, nil)); err != nil {
 		return fmt.Errorf("writing %s: %w", f.out, err)
 	}
 	if f.report == "" {
@@ -407,24 +406,4 @@ func (f *invertFlags) reportJSON(res *invert.Result, tv float64, settings map[st
 		return nil, err
 	}
 	return append(b, '\n'), nil
-}
-
-// sideBySide places images left to right with a 4-pixel white gap.
-func sideBySide(tiles []image.Image) image.Image {
-	w, h := 0, 0
-	for i, t := range tiles {
-		if i > 0 {
-			w += 4
-		}
-		w += t.Bounds().Dx()
-		h = max(h, t.Bounds().Dy())
-	}
-	out := image.NewNRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
-	x := 0
-	for _, t := range tiles {
-		draw.Draw(out, image.Rect(x, 0, x+t.Bounds().Dx(), t.Bounds().Dy()), t, t.Bounds().Min, draw.Src)
-		x += t.Bounds().Dx() + 4
-	}
-	return out
 }

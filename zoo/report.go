@@ -17,6 +17,7 @@ import (
 	"github.com/invrep/invrep/graph/atomicfile"
 	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/graph/pixels"
+	"github.com/invrep/invrep/invert"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -56,7 +57,9 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 	for _, k := range order {
 		runs := groups[k]
 		targets := make([]*graph.Tensor, len(runs))
+		sq := make([]float64, len(runs))
 		for i, r := range runs {
+			sq[i] = r.SqError
 			t, err := npy.Load(filepath.Join(r.Dir, r.Target))
 			if err != nil {
 				return nil, err
@@ -70,31 +73,19 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 		le := LayerError{Model: k.model, Layer: k.layer, LayerIndex: runs[0].LayerIndex, Depth: runs[0].Depth, TV: k.tv,
 			Images: n, Runs: runs, Mean: math.NaN(), Std: math.NaN()}
 		if n >= 2 {
-			nphi := 0.0
-			for i := range targets {
-				for j := range targets {
-					for p, v := range targets[i].Data {
-						d := float64(v) - float64(targets[j].Data[p])
-						nphi += d * d
-					}
+			codes := make([][]float64, n)
+			for i, t := range targets {
+				codes[i] = make([]float64, len(t.Data))
+				for p, v := range t.Data {
+					codes[i][p] = float64(v)
 				}
 			}
-			nphi /= float64(n * n)
-			if !(nphi > 0) || math.IsInf(nphi, 0) {
+			ne, err := invert.NormalizedErrors(sq, codes)
+			if err != nil {
 				// Identical targets: the photos are the same to this layer.
-				return nil, fmt.Errorf("%s %s (λ %g): the %d images' targets are identical (N_Φ = %g), so the normalised error is undefined; sweep distinct photos", k.model, k.layer, k.tv, n, nphi)
+				return nil, fmt.Errorf("%s %s (λ %g): %w; sweep distinct photos", k.model, k.layer, k.tv, err)
 			}
-			e := make([]float64, n)
-			le.Mean = 0
-			for i, r := range runs {
-				e[i] = 100 * r.SqError / nphi
-				le.Mean += e[i] / float64(n)
-			}
-			v := 0.0
-			for _, x := range e {
-				v += (x - le.Mean) * (x - le.Mean)
-			}
-			le.Std = math.Sqrt(v / float64(n-1))
+			le.Mean, le.Std = ne.Mean, ne.Std
 		}
 		out = append(out, le)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -171,41 +170,15 @@ func evalRep(ctx context.Context, rep handcrafted.Rep, images []string, sched in
 	if err := errors.Join(errs...); err != nil {
 		return evalRow{}, err
 	}
-	longest := 0
-	for _, t := range targets {
-		longest = max(longest, len(t))
+	ne, err := invert.NormalizedErrors(sq, targets)
+	if err != nil {
+		return evalRow{}, fmt.Errorf("%s: %w", rep.Kind, err)
 	}
-	nphi := 0.0
-	for i := range targets {
-		for j := range targets {
-			s := 0.0
-			for k := 0; k < longest; k++ {
-				d := at(targets[i], k) - at(targets[j], k)
-				s += d * d
-			}
-			nphi += s
-		}
+	sec := 0.0
+	for _, s := range secs {
+		sec += s / float64(n)
 	}
-	nphi /= float64(n * n)
-	var mean, sec float64
-	e := make([]float64, n)
-	for i := range e {
-		e[i] = 100 * sq[i] / nphi
-		mean += e[i] / float64(n)
-		sec += secs[i] / float64(n)
-	}
-	v := 0.0
-	for _, x := range e {
-		v += (x - mean) * (x - mean)
-	}
-	return evalRow{rep: string(rep.Kind), mean: mean, std: math.Sqrt(v / float64(n-1)), images: n, secPerImag: sec}, nil
-}
-
-func at(v []float64, k int) float64 {
-	if k < len(v) {
-		return v[k]
-	}
-	return 0
+	return evalRow{rep: string(rep.Kind), mean: ne.Mean, std: ne.Std, images: n, secPerImag: sec}, nil
 }
 
 // matlabOrder flattens [1,C,H,W] features as MATLAB's y(:) of the H×W×C

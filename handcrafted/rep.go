@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/invrep/invrep/graph"
-	"github.com/invrep/invrep/graph/pixels"
 )
 
 // Kind names a handcrafted representation.
@@ -56,15 +55,4 @@ func (r Rep) Build(shape []int) (*graph.Graph, *graph.Node, error) {
 		err = fmt.Errorf("unknown representation %q", r.Kind)
 	}
 	return g, y, err
-}
-
-// GrayInput is the shallow pipeline's input (SPEC §3.4): 255·gray − 128 at
-// full resolution, [1,1,H,W], with MATLAB's rgb2gray weights.
-func GrayInput(im *pixels.RGB) *graph.Tensor {
-	g := im.Gray()
-	t := &graph.Tensor{Shape: []int{1, 1, im.H, im.W}, Data: g.Data}
-	for i := range t.Data {
-		t.Data[i] -= 128
-	}
-	return t
 }

@@ -325,7 +325,7 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 		if err != nil {
 			return err
 		}
-		rep, x0, tv = r, handcrafted.GrayInput(small), 0.5
+		rep, x0, tv = r, small.GrayPaper(), 0.5
 		if sched, err = invert.ShallowSchedule.Scaled(iters); err != nil {
 			return err
 		}

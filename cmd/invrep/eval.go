@@ -148,7 +148,7 @@ func evalRep(ctx context.Context, rep handcrafted.Rep, images []string, sched in
 				errs[i] = err
 				return
 			}
-			x0 := handcrafted.GrayInput(im)
+			x0 := im.GrayPaper()
 			t0 := time.Now()
 			target, err := invert.Features(rep, x0)
 			if err != nil {

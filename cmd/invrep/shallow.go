@@ -95,7 +95,7 @@ func writeShallowFeatures(out io.Writer, rep handcrafted.Rep, imagePath, outPath
 	if err != nil {
 		return err
 	}
-	x := handcrafted.GrayInput(im)
+	x := im.GrayPaper()
 	phi, t, err := shallowFeatures(rep, x)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -122,7 +122,7 @@ func (f *invertFlags) invertShallow(out io.Writer, rep handcrafted.Rep, imagePat
 	if err != nil {
 		return err
 	}
-	x0 := handcrafted.GrayInput(im)
+	x0 := im.GrayPaper()
 	target, err := invert.Features(rep, x0)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -132,6 +132,5 @@ func (f *invertFlags) invertShallow(out io.Writer, rep handcrafted.Rep, imagePat
 		return usagef("--iters %d: %v", f.iters, err)
 	}
 	settings := map[string]any{"rep": string(rep.Kind), "image": name, "size": []int{im.W, im.H}, "cell": rep.HOG.Cell + rep.DSIFT.Bin}
-	// Grey images in paper units are 255·gray − 128: the mean added back is 128.
-	return f.run(out, rep, target, nil, x0.Shape[1:], sched, tv, x0, []float64{128.0 / 255}, settings)
+	return f.run(out, rep, target, nil, x0.Shape[1:], sched, tv, x0, pixels.GrayMean, settings)
 }

@@ -179,6 +179,21 @@ func (im *RGB) Gray() *graph.Tensor {
 	return t
 }
 
+// GrayMean is the mean of grey images in paper units, as FromPaper takes
+// it: the authors subtract 128 of 255.
+var GrayMean = []float64{128.0 / 255}
+
+// GrayPaper is the shallow representations' input (SPEC §3.4): Gray in
+// paper units, 255·gray − 128, as [1,1,H,W].
+func (im *RGB) GrayPaper() *graph.Tensor {
+	t := im.Gray()
+	t.Shape = []int{1, 1, im.H, im.W}
+	for i := range t.Data {
+		t.Data[i] -= 128
+	}
+	return t
+}
+
 // FromPaper converts images [N,C,H,W] in paper units back to 8-bit
 // RGB (mean added back, clipped to 0..255); one channel is shown as grey.
 func FromPaper(t *graph.Tensor, n int, mean []float64) (*image.NRGBA, error) {

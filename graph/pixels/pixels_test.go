@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -79,5 +80,18 @@ func TestRGBIsImage(t *testing.T) {
 	}
 	if c := im.At(5, 0).(color.RGBA); c != (color.RGBA{}) {
 		t.Errorf("outside the bounds: %v", c)
+	}
+}
+
+// TestGrayPaper: MATLAB's rgb2gray weights, 128 subtracted, [1,1,H,W].
+func TestGrayPaper(t *testing.T) {
+	im := &pixels.RGB{W: 2, H: 1, Pix: []uint8{255, 255, 255, 10, 20, 30}}
+	g := im.GrayPaper()
+	want := []float32{float32(9999.0*255/10000) - 128, float32(float64(2989*10+5870*20+1140*30)/10000) - 128}
+	if !slices.Equal(g.Shape, []int{1, 1, 1, 2}) || math.Abs(float64(g.Data[0]-want[0])) > 1e-4 || math.Abs(float64(g.Data[1]-want[1])) > 1e-4 {
+		t.Fatalf("GrayPaper = %v %v, want [1 1 1 2] %v", g.Shape, g.Data, want)
+	}
+	if back, _ := pixels.FromPaper(g, 0, pixels.GrayMean); back.Pix[0] != 255 || back.Pix[4] != 18 {
+		t.Errorf("back to pixels: %v", back.Pix)
 	}
 }

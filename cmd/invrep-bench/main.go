@@ -320,7 +320,7 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 		if err != nil {
 			return err
 		}
-		small := resize(im, 500, 333)
+		small := im.Resized(500, 333)
 		r, err := handcrafted.NewRep(c.Rep, 0)
 		if err != nil {
 			return err
@@ -368,16 +368,6 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 	b, _ := json.Marshal(result)
 	fmt.Println(string(b))
 	return nil
-}
-
-// resize resamples an image to w×h (bilinear, as the CNN commands do).
-func resize(im *pixels.RGB, w, h int) *pixels.RGB {
-	v := im.Resize(w, h)
-	out := &pixels.RGB{W: w, H: h, Pix: make([]uint8, len(v))}
-	for i, f := range v {
-		out.Pix[i] = uint8(f + 0.5)
-	}
-	return out
 }
 
 // network opens a CNN case's model: a zoo entry, or an export of

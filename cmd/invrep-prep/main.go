@@ -9,9 +9,6 @@ package main
 
 import (
 	"fmt"
-	"image"
-	"image/color"
-	"math"
 	"os"
 
 	"github.com/invrep/invrep/graph/pixels"
@@ -40,12 +37,7 @@ func main() {
 		os.Exit(1)
 	}
 	n := *size
-	v := im.Resize(n, n)
-	img := image.NewNRGBA(image.Rect(0, 0, n, n))
-	for i := 0; i < n*n; i++ {
-		img.SetNRGBA(i%n, i/n, color.NRGBA{uint8(math.Round(v[3*i])), uint8(math.Round(v[3*i+1])), uint8(math.Round(v[3*i+2])), 255})
-	}
-	if err := pixels.SavePNG(*out, img); err != nil {
+	if err := pixels.SavePNG(*out, im.Resized(n, n)); err != nil {
 		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
 		os.Exit(1)
 	}

@@ -156,13 +156,7 @@ func imageInput(path string, channels, w, h int, norm graph.Normalization) (*gra
 	case 3:
 		return im.ModelTensor(w, h, norm)
 	case 1:
-		v := im.Resize(w, h)
-		t := graph.NewTensor(1, 1, h, w)
-		for i := range t.Data {
-			g := 0.2989*v[3*i] + 0.5870*v[3*i+1] + 0.1140*v[3*i+2]
-			t.Data[i] = float32((g/255 - norm.Mean[0]) / norm.Std[0])
-		}
-		return t, nil
+		return im.GrayModelTensor(w, h, norm)
 	}
 	return nil, fmt.Errorf("model input has %d channels; images give 1 or 3", channels)
 }

@@ -132,6 +132,31 @@ func (im *RGB) Resize(w, h int) []float64 {
 	return out
 }
 
+// Resized is the image resampled to w×h as Resize does, rounded to 8 bits.
+func (im *RGB) Resized(w, h int) *RGB {
+	v := im.Resize(w, h)
+	out := &RGB{W: w, H: h, Pix: make([]uint8, len(v))}
+	for i, f := range v {
+		out.Pix[i] = uint8(math.Round(f))
+	}
+	return out
+}
+
+// GrayModelTensor is ModelTensor for a one-channel model: the resized
+// image's rgb2gray (MATLAB's weights), then (g/255 − mean)/std, [1,1,h,w].
+func (im *RGB) GrayModelTensor(w, h int, n graph.Normalization) (*graph.Tensor, error) {
+	if err := n.Validate(1); err != nil {
+		return nil, err
+	}
+	v := im.Resize(w, h)
+	t := graph.NewTensor(1, 1, h, w)
+	for i := range t.Data {
+		g := 0.2989*v[3*i] + 0.5870*v[3*i+1] + 0.1140*v[3*i+2]
+		t.Data[i] = float32((g/255 - n.Mean[0]) / n.Std[0])
+	}
+	return t, nil
+}
+
 // ModelTensor resizes the image to w×h and normalises it as the model
 // expects: a [1,3,h,w] tensor of (v/255 − mean)/std, rounded to float32 once.
 func (im *RGB) ModelTensor(w, h int, n graph.Normalization) (*graph.Tensor, error) {

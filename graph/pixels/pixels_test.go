@@ -95,3 +95,27 @@ func TestGrayPaper(t *testing.T) {
 		t.Errorf("back to pixels: %v", back.Pix)
 	}
 }
+
+// TestResizedAndGrayModel: a uniform image stays uniform through Resized
+// (8-bit, rounded) and GrayModelTensor gives (rgb2gray/255 − mean)/std.
+func TestResizedAndGrayModel(t *testing.T) {
+	im := &pixels.RGB{W: 5, H: 3, Pix: make([]uint8, 45)}
+	for i := range im.Pix {
+		im.Pix[i] = 100
+	}
+	r := im.Resized(4, 2)
+	if r.W != 4 || r.H != 2 || len(r.Pix) != 24 || r.Pix[0] != 100 || r.Pix[23] != 100 {
+		t.Fatalf("Resized: %dx%d %v", r.W, r.H, r.Pix)
+	}
+	g, err := im.GrayModelTensor(4, 2, graph.Normalization{Mean: []float64{0.1307}, Std: []float64{0.3081}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (0.9999*100/255 - 0.1307) / 0.3081
+	if !slices.Equal(g.Shape, []int{1, 1, 2, 4}) || math.Abs(float64(g.Data[7])-want) > 1e-5 {
+		t.Fatalf("GrayModelTensor %v %v, want %g", g.Shape, g.Data, want)
+	}
+	if _, err := im.GrayModelTensor(4, 2, graph.Normalization{Mean: []float64{0, 0, 0}, Std: []float64{1, 1, 1}}); err == nil {
+		t.Error("three-channel normalisation accepted for a grey model")
+	}
+}

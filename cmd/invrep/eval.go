@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/atomicfile"
 	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/handcrafted"
@@ -162,7 +161,7 @@ func evalRep(ctx context.Context, rep handcrafted.Rep, images []string, sched in
 			}
 			secs[i] = time.Since(t0).Seconds()
 			sq[i] = res.RelErr[0] * target.SquaredNorm()
-			targets[i] = matlabOrder(target)
+			targets[i] = handcrafted.MatlabOrder(target)
 			done()
 		}()
 	}
@@ -179,21 +178,6 @@ func evalRep(ctx context.Context, rep handcrafted.Rep, images []string, sched in
 		sec += s / float64(n)
 	}
 	return evalRow{rep: string(rep.Kind), mean: ne.Mean, std: ne.Std, images: n, secPerImag: sec}, nil
-}
-
-// matlabOrder flattens [1,C,H,W] features as MATLAB's y(:) of the H×W×C
-// array: row index fastest, then column, then channel.
-func matlabOrder(t *graph.Tensor) []float64 {
-	c, h, w := t.Shape[1], t.Shape[2], t.Shape[3]
-	out := make([]float64, 0, len(t.Data))
-	for ch := 0; ch < c; ch++ {
-		for x := 0; x < w; x++ {
-			for y := 0; y < h; y++ {
-				out = append(out, float64(t.Data[(ch*h+y)*w+x]))
-			}
-		}
-	}
-	return out
 }
 
 // paperTable1 holds the paper's numbers (SPEC §5.2).

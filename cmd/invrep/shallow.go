@@ -4,10 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
-	"image"
-	"image/color"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/invrep/invrep/graph"
@@ -33,70 +30,17 @@ func loadPhoto(path string) (*pixels.RGB, string, error) {
 	return im, path, err
 }
 
-// shallowFeatures computes HOG (Hc, Wc, 27) or DSIFT (N, 128) in the
-// layout users know from VLFeat.
-func shallowFeatures(rep handcrafted.Rep, x *graph.Tensor) (*graph.Tensor, *graph.Tensor, error) {
-	phi, err := invert.Features(rep, x)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, h, w := phi.Shape[1], phi.Shape[2], phi.Shape[3]
-	out := graph.NewTensor(h, w, c)
-	for ch := 0; ch < c; ch++ {
-		for i := 0; i < h*w; i++ {
-			out.Data[i*c+ch] = phi.Data[ch*h*w+i]
-		}
-	}
-	if rep.Kind == handcrafted.KindDSIFT {
-		out.Shape = []int{h * w, c}
-	}
-	return phi, out, nil
-}
-
-// hogGlyphs draws each cell's 9 contrast-insensitive bins as lines
-// perpendicular to their gradient orientation (the edges they respond to),
-// with brightness (v/max)² so that each cell's dominant edges stand out.
-func hogGlyphs(phi *graph.Tensor, no int) image.Image {
-	c, h, w := phi.Shape[1], phi.Shape[2], phi.Shape[3]
-	const s = 20 // pixels per cell in the drawing
-	img := image.NewGray(image.Rect(0, 0, w*s, h*s))
-	peak := float32(1e-9)
-	for ch := 2 * no; ch < c; ch++ {
-		for _, v := range phi.Data[ch*h*w : (ch+1)*h*w] {
-			peak = max(peak, v)
-		}
-	}
-	for cy := 0; cy < h; cy++ {
-		for cx := 0; cx < w; cx++ {
-			for o := 0; o < no; o++ {
-				v := phi.Data[((2*no+o)*h+cy)*w+cx] / peak
-				if v <= 0 {
-					continue
-				}
-				// Gradient at angle o·π/no (y down); its edge is perpendicular.
-				t := float64(o)*math.Pi/float64(no) + math.Pi/2
-				dx, dy := math.Cos(t), math.Sin(t)
-				for r := -float64(s) / 2; r <= float64(s)/2; r += 0.5 {
-					x := cx*s + s/2 + int(math.Round(r*dx))
-					y := cy*s + s/2 + int(math.Round(r*dy))
-					if x >= 0 && y >= 0 && x < w*s && y < h*s {
-						old := img.GrayAt(x, y).Y
-						img.SetGray(x, y, color.Gray{Y: max(old, uint8(255*min(v*v, 1)))})
-					}
-				}
-			}
-		}
-	}
-	return img
-}
-
 func writeShallowFeatures(out io.Writer, rep handcrafted.Rep, imagePath, outPath string) error {
 	im, name, err := loadPhoto(imagePath)
 	if err != nil {
 		return err
 	}
 	x := im.GrayPaper()
-	phi, t, err := shallowFeatures(rep, x)
+	phi, err := invert.Features(rep, x)
+	if err != nil {
+		return err
+	}
+	t := rep.VLFeatLayout(phi)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -104,7 +48,7 @@ func writeShallowFeatures(out io.Writer, rep handcrafted.Rep, imagePath, outPath
 		if rep.Kind == handcrafted.KindDSIFT {
 			return usagef("--out %s: PNG drawings are available for HOG and HOGb; write DSIFT to a .npy", outPath)
 		}
-		if err := pixels.SavePNG(outPath, hogGlyphs(phi, rep.HOG.Channels()/3)); err != nil {
+		if err := pixels.SavePNG(outPath, handcrafted.Glyphs(phi, rep.HOG.Channels()/3)); err != nil {
 			return fmt.Errorf("writing %s: %w", outPath, err)
 		}
 	} else if err := npy.Save(outPath, t); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 
@@ -434,5 +435,22 @@ func TestObjectiveMaskReported(t *testing.T) {
 	}
 	if masked[0] == whole[0] {
 		t.Fatalf("mask makes no difference (%g): the test cannot tell", whole[0])
+	}
+}
+
+// TestFitMask: a file's mask is reshaped to the layer, and NaN or a wrong
+// size is refused with the index or the shapes.
+func TestFitMask(t *testing.T) {
+	m := &graph.Tensor{Shape: []int{6}, Data: []float32{1, 0, 1, 0, 1, 0}}
+	got, err := FitMask(m, []int{1, 2, 3})
+	if err != nil || !slices.Equal(got.Shape, []int{1, 2, 3}) || m.Shape[0] != 6 {
+		t.Fatalf("FitMask: %v %v (input shape now %v)", got, err, m.Shape)
+	}
+	if _, err := FitMask(m, []int{1, 2, 2}); err == nil || !strings.Contains(err.Error(), "[6]") {
+		t.Errorf("wrong size: %v", err)
+	}
+	m.Data[4] = float32(math.NaN())
+	if _, err := FitMask(m, []int{1, 2, 3}); err == nil || !strings.Contains(err.Error(), "index 4") {
+		t.Errorf("NaN: %v", err)
 	}
 }

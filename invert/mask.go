@@ -138,3 +138,16 @@ func axisMask(shape []int, axis, a, b int, what string) (*graph.Tensor, error) {
 	}
 	return m, nil
 }
+
+// FitMask checks a mask read from a file against the layer's shape: every
+// value finite and as many values as the layer has. It returns the mask
+// reshaped to the layer.
+func FitMask(m *graph.Tensor, shape []int) (*graph.Tensor, error) {
+	if k, v, ok := firstNonFinite(m); ok {
+		return nil, fmt.Errorf("holds %v at index %d", v, k)
+	}
+	if graph.Numel(m.Shape) != graph.Numel(shape) {
+		return nil, fmt.Errorf("shape %v does not fit the layer's %v", m.Shape, shape)
+	}
+	return &graph.Tensor{Shape: append([]int(nil), shape...), Data: m.Data}, nil
+}

@@ -254,15 +254,9 @@ func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--mask: %w", err)
 		}
-		for k, v := range fm.Data {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("--mask %s holds %v at index %d", f.path, v, k)
-			}
+		if fm, err = invert.FitMask(fm, shape); err != nil {
+			return nil, fmt.Errorf("--mask %s %w", f.path, err)
 		}
-		if graph.Numel(fm.Shape) != graph.Numel(shape) {
-			return nil, fmt.Errorf("--mask %s: shape %v does not fit the layer's %v", f.path, fm.Shape, shape)
-		}
-		fm.Shape = append([]int(nil), shape...)
 		if mask, err = invert.Intersect(mask, fm); err != nil {
 			return nil, err
 		}

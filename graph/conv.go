@@ -19,15 +19,19 @@ type ConvParams struct {
 	Group     int
 }
 
-func (p ConvParams) withDefaults() ConvParams {
-	for i := range p.Strides {
-		if p.Strides[i] == 0 {
-			p.Strides[i] = 1
-		}
-		if p.Dilations[i] == 0 {
-			p.Dilations[i] = 1
+// onesForZeros sets unset (zero) strides and dilations to ONNX's default 1.
+func onesForZeros(vs ...*[2]int) {
+	for _, v := range vs {
+		for i := range v {
+			if v[i] == 0 {
+				v[i] = 1
+			}
 		}
 	}
+}
+
+func (p ConvParams) withDefaults() ConvParams {
+	onesForZeros(&p.Strides, &p.Dilations)
 	if p.Group == 0 {
 		p.Group = 1
 	}

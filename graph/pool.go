@@ -318,14 +318,7 @@ func (rs *rowScratch) split(row []float32) {
 }
 
 func (p PoolParams) withDefaults() PoolParams {
-	for i := range p.Strides {
-		if p.Strides[i] == 0 {
-			p.Strides[i] = 1
-		}
-		if p.Dilations[i] == 0 {
-			p.Dilations[i] = 1
-		}
-	}
+	onesForZeros(&p.Strides, &p.Dilations)
 	return p
 }
 

@@ -44,15 +44,7 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 		model, layer string
 		tv           float64
 	}
-	groups := map[key][]Result{}
-	var order []key
-	for _, r := range results {
-		k := key{r.Model, r.Layer, r.TV}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], r)
-	}
+	order, groups := groupBy(results, func(r Result) key { return key{r.Model, r.Layer, r.TV} })
 	var out []LayerError
 	for _, k := range order {
 		runs := groups[k]
@@ -283,15 +275,7 @@ type montage struct {
 // reconstruction at each swept layer (first λ), labelled.
 func writeMontages(results []Result, outDir string) ([]montage, error) {
 	type key struct{ model, image string }
-	groups := map[key][]Result{}
-	var order []key
-	for _, r := range results {
-		k := key{r.Model, r.Image}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], r)
-	}
+	order, groups := groupBy(results, func(r Result) key { return key{r.Model, r.Image} })
 	var out []montage
 	for _, k := range order {
 		runs := groups[k]
@@ -376,4 +360,18 @@ window.addEventListener('load', function () {
 </body></html>
 `)
 	return b.String()
+}
+
+// groupBy groups results by key, keys in order of first appearance.
+func groupBy[K comparable](results []Result, key func(Result) K) ([]K, map[K][]Result) {
+	groups := map[K][]Result{}
+	var order []K
+	for _, r := range results {
+		k := key(r)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	return order, groups
 }

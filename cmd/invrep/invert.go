@@ -141,7 +141,7 @@ func runInvert(args []string, out io.Writer) error {
 		"mean": norm.Mean, "std": norm.Std, "relative_depth": depth,
 		"neigh": *neigh, "channels": *channels, "tokens": *tokens, "mask": *maskPath,
 	}
-	return f.run(out, rep, target, mask, []int{3, h, w}, sched, tv, x0, norm.Mean, settings)
+	return f.run(out, job{rep: rep, original: x0, mean: norm.Mean, target: target, mask: mask, sched: sched, tv: tv, settings: settings})
 }
 
 // check validates the flags every inversion takes; inputs (flag, path)
@@ -265,8 +265,21 @@ func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
 }
 
 // run inverts, shows progress, and writes the PNG and the report.
-func (f *invertFlags) run(out io.Writer, rep invert.Representation, target, mask *graph.Tensor, imageShape []int,
-	sched invert.Schedule, tv float64, original *graph.Tensor, mean []float64, settings map[string]any) error {
+// job is one inversion as the commands set it up: what is inverted, from
+// which photo, with which settings (echoed in the JSON report).
+type job struct {
+	rep          invert.Representation
+	original     *graph.Tensor // x0 [1,C,H,W] in paper units
+	mean         []float64     // added back to show images (pixels.FromPaper)
+	target, mask *graph.Tensor
+	sched        invert.Schedule
+	tv           float64 // the paper's λ_Vβ
+	settings     map[string]any
+}
+
+func (f *invertFlags) run(out io.Writer, j job) error {
+	rep, target, mask, sched, tv := j.rep, j.target, j.mask, j.sched, j.tv
+	imageShape := j.original.Shape[1:]
 	ctx, stop := signalContext()
 	defer stop()
 	bar := progressBar(out, f.quiet, sched.Iters(), "inverting")
@@ -294,12 +307,12 @@ func (f *invertFlags) run(out io.Writer, rep invert.Representation, target, mask
 	}
 	if errors.Is(err, invert.ErrDiverged) {
 		// Keep the last finite images, as the error says, and still fail.
-		if werr := f.write(res, original, mean, tv, settings, time.Since(t0)); werr != nil {
+		if werr := f.write(res, j, time.Since(t0)); werr != nil {
 			return werr
 		}
 		return fmt.Errorf("%w (wrote %s from the lowest-energy finite iterate)", err, f.out)
 	}
-	if err := f.write(res, original, mean, tv, settings, time.Since(t0)); err != nil {
+	if err := f.write(res, j, time.Since(t0)); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "wrote %s: relative feature error %s, %.1f ms/iteration, %d safeguard backtracks\n",
@@ -332,7 +345,8 @@ func fmtErrs(v []float64) string {
 	return strings.Join(s, ", ")
 }
 
-func (f *invertFlags) write(res *invert.Result, original *graph.Tensor, mean []float64, tv float64, settings map[string]any, took time.Duration) error {
+func (f *invertFlags) write(res *invert.Result, j job, took time.Duration) error {
+	original, mean := j.original, j.mean
 	var tiles []image.Image
 	if f.withOrig && original != nil {
 		img, err := pixels.FromPaper(original, 0, mean)
@@ -353,7 +367,7 @@ func (f *invertFlags) write(res *invert.Result, original *graph.Tensor, mean []f
 	var report []byte
 	if f.report != "" {
 		var err error
-		if report, err = f.reportJSON(res, tv, settings, took); err != nil {
+		if report, err = f.reportJSON(res, j.tv, j.settings, took); err != nil {
 			return err
 		}
 	}

@@ -76,5 +76,5 @@ func (f *invertFlags) invertShallow(out io.Writer, rep handcrafted.Rep, imagePat
 		return usagef("--iters %d: %v", f.iters, err)
 	}
 	settings := map[string]any{"rep": string(rep.Kind), "image": name, "size": []int{im.W, im.H}, "cell": rep.HOG.Cell + rep.DSIFT.Bin}
-	return f.run(out, rep, target, nil, x0.Shape[1:], sched, tv, x0, pixels.GrayMean, settings)
+	return f.run(out, job{rep: rep, original: x0, mean: pixels.GrayMean, target: target, sched: sched, tv: tv, settings: settings})
 }

@@ -10,20 +10,20 @@ import (
 
 // A representation is anything that builds a feature node from an image
 // variable: here one average-pooling layer, which keeps only 4×4 block means.
-func ExampleInvert() {
-	rep := invert.RepresentationFunc(func(shape []int) (*graph.Graph, *graph.Node, error) {
-		g := graph.New()
-		x, err := g.Input("image", shape...)
-		if err != nil {
-			return nil, nil, err
-		}
-		phi, err := graph.AveragePool(x, graph.PoolParams{Kernel: [2]int{4, 4}, Strides: [2]int{4, 4}})
-		return g, phi, err
-	})
-	x0 := graph.NewTensor(1, 3, 64, 64) // an image in paper units (mean removed)
-	for i := range x0.Data {
-		x0.Data[i] = float32(i%64) - 32
+var blockMeans = invert.RepresentationFunc(func(shape []int) (*graph.Graph, *graph.Node, error) {
+	g := graph.New()
+	x, err := g.Input("image", shape...)
+	if err != nil {
+		return nil, nil, err
 	}
+	phi, err := graph.AveragePool(x, graph.PoolParams{Kernel: [2]int{4, 4}, Strides: [2]int{4, 4}})
+	return g, phi, err
+})
+
+// Invert matches a given target Φ0: here the block means of a ramp.
+func ExampleInvert() {
+	rep := blockMeans
+	x0 := ramp()
 	target, _ := invert.Features(rep, x0)
 	sched, _ := invert.CNNSchedule.Scaled(100)
 	res, err := invert.Invert(context.Background(), rep, target, invert.Options{
@@ -37,4 +37,28 @@ func ExampleInvert() {
 	}
 	fmt.Println(res.Images.Shape, len(res.RelErr), res.RelErr[0] < 0.01)
 	// Output: [2 3 64 64] 2 true
+}
+
+// Reconstruct starts from the photo itself: it builds the representation
+// once, measures Φ(x0) with the program it then optimises, and returns the
+// target beside the reconstructions.
+func ExampleReconstruct() {
+	rep := blockMeans
+	x0 := ramp()
+	sched, _ := invert.CNNSchedule.Scaled(100)
+	res, err := invert.Reconstruct(context.Background(), rep, x0, invert.Options{TV: 0.5, Schedule: sched})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Target.Shape, res.Images.Shape, res.RelErr[0] < 0.01)
+	// Output: [1 3 16 16] [1 3 64 64] true
+}
+
+// ramp is a 64×64 image in paper units (mean removed).
+func ramp() *graph.Tensor {
+	x0 := graph.NewTensor(1, 3, 64, 64)
+	for i := range x0.Data {
+		x0.Data[i] = float32(i%64) - 32
+	}
+	return x0
 }

@@ -20,27 +20,42 @@ func (FeatureLoss) Name() string { return "feature" }
 
 // Build implements Term.
 func (f FeatureLoss) Build(_, phi *graph.Node) (*graph.Node, error) {
-	if f.Mask != nil && len(f.Mask.Data) != len(f.Target.Data) {
-		return nil, fmt.Errorf("mask has %d values, target %d", len(f.Mask.Data), len(f.Target.Data))
+	m := &matched{target: f.Target, mask: f.Mask}
+	if err := m.normalise(); err != nil {
+		return nil, err
 	}
-	den := 0.0
-	for i, v := range f.Target.Data {
-		m := float32(1)
-		if f.Mask != nil {
-			m = f.Mask.Data[i]
-		}
-		den += float64(m*v) * float64(m*v)
-	}
-	if den == 0 {
-		return nil, fmt.Errorf("the target features are all zero (under the mask): the normalised loss is undefined")
-	}
-	return graph.Apply(featureLoss{f.Target, f.Mask, den}, phi)
+	return graph.Apply(featureLoss{m}, phi)
 }
 
-type featureLoss struct {
+// matched is what the feature loss compares with: Φ0, its mask and the
+// normaliser. It sits behind a pointer so that a run which measures Φ0
+// itself (Reconstruct) fills it in after the graph is compiled.
+type matched struct {
 	target, mask *graph.Tensor
 	den          float64 // ‖M⊙Φ0‖²
 }
+
+// normalise computes the normaliser ‖M⊙Φ0‖² from target and mask.
+func (m *matched) normalise() error {
+	if m.mask != nil && len(m.mask.Data) != len(m.target.Data) {
+		return fmt.Errorf("mask has %d values, target %d", len(m.mask.Data), len(m.target.Data))
+	}
+	den := 0.0
+	for i, v := range m.target.Data {
+		w := float32(1)
+		if m.mask != nil {
+			w = m.mask.Data[i]
+		}
+		den += float64(w*v) * float64(w*v)
+	}
+	if den == 0 {
+		return fmt.Errorf("the target features are all zero (under the mask): the normalised loss is undefined")
+	}
+	m.den = den
+	return nil
+}
+
+type featureLoss struct{ *matched }
 
 func (k featureLoss) String() string    { return "FeatureLoss" }
 func (k featureLoss) Diffable(int) bool { return true }
@@ -115,4 +130,27 @@ func stretches(lo, hi, per int, f func(i, end, t int)) {
 		f(i, end, i%per)
 		i = end
 	}
+}
+
+// measuredLoss is the feature loss of a run that measures Φ0 = Φ(x0) with
+// its own compiled program (Reconstruct), so that the representation is
+// built once: it is built against a placeholder that the run fills in
+// before the first step.
+type measuredLoss struct{ m *matched }
+
+// Name implements Term: it is the feature loss.
+func (measuredLoss) Name() string { return "feature" }
+
+// Build implements Term.
+func (l measuredLoss) Build(_, phi *graph.Node) (*graph.Node, error) {
+	shape := phi.Shape()
+	if len(shape) == 0 {
+		return nil, fmt.Errorf("the representation's output is a scalar, not features")
+	}
+	l.m.target = graph.NewTensor(append([]int{1}, shape[1:]...)...)
+	if l.m.mask != nil && len(l.m.mask.Data) != len(l.m.target.Data) {
+		return nil, fmt.Errorf("mask has %d values, features %v", len(l.m.mask.Data), l.m.target.Shape)
+	}
+	l.m.den = 1
+	return graph.Apply(featureLoss{l.m}, phi)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"sort"
 	"time"
 
@@ -28,6 +29,10 @@ type Options struct {
 	TV float64
 	// Mask selects the features the loss uses (shaped like the target).
 	Mask *graph.Tensor
+	// MaskFor, with Reconstruct, makes the mask from the shape of one
+	// image's features, once the representation is built (Mask is used
+	// when it is nil).
+	MaskFor func(featureShape []int) (*graph.Tensor, error)
 	// Objective replaces the paper's objective when set.
 	Objective Objective
 	// Optimizer replaces the authors' momentum SGD when set.
@@ -62,6 +67,8 @@ type Record struct {
 
 // Result of an inversion.
 type Result struct {
+	// Target is Φ0, the features matched (measured from x0 by Reconstruct).
+	Target *graph.Tensor
 	// Images are the reconstructions [N,C,H,W] in paper units, unclipped.
 	Images    *graph.Tensor
 	TermNames []string
@@ -97,8 +104,12 @@ const maxBacktracks = 60
 // normalised feature loss, plus (λTV/2)/σ²·TV_β and (λL2/2)/σ²·Σx^α, with
 // tvPaper the paper's λ_Vβ.
 func PaperObjective(target, mask *graph.Tensor, tvPaper float64) Objective {
+	return paperObjective(FeatureLoss{Target: target, Mask: mask}, tvPaper)
+}
+
+func paperObjective(loss Term, tvPaper float64) Objective {
 	s2 := Sigma * Sigma
-	return Scale(1, FeatureLoss{Target: target, Mask: mask}).
+	return Scale(1, loss).
 		Add(Scale(CodeTV(tvPaper)/2/s2, TV{Beta: Beta}),
 			Scale(LambdaL2/2/s2, AlphaNorm{Alpha: Alpha}))
 }
@@ -108,11 +119,46 @@ func PaperObjective(target, mask *graph.Tensor, tvPaper float64) Objective {
 // error. A divergent run returns the last finite images with an error that
 // names the iteration and the term.
 func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts Options) (*Result, error) {
-	r, err := newInversion(rep, target, opts)
+	if target == nil {
+		return nil, errors.New("no target: give Φ(x0), or call Reconstruct with x0")
+	}
+	r, err := newInversion(rep, target, nil, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer r.prog.Close()
+	return r.loop(ctx, opts)
+}
+
+// Reconstruct inverts the representation of the images x0 ([1,C,H,W] in
+// paper units) with the paper's objective: it builds the representation
+// once, measures the target Φ(x0) with the program it then optimises
+// (Result.Target), and runs as Invert does. The mask, when the features'
+// shape is needed to make it, comes from Options.MaskFor.
+func Reconstruct(ctx context.Context, rep Representation, x0 *graph.Tensor, opts Options) (*Result, error) {
+	if x0 == nil || len(x0.Shape) != 4 || x0.Shape[0] != 1 {
+		return nil, fmt.Errorf("x0 must be one image [1,C,H,W]")
+	}
+	if opts.ImageShape == nil {
+		opts.ImageShape = x0.Shape[1:]
+	}
+	if !slices.Equal(opts.ImageShape, x0.Shape[1:]) {
+		return nil, fmt.Errorf("x0 %v does not match ImageShape %v", x0.Shape, opts.ImageShape)
+	}
+	if opts.Objective != nil {
+		return nil, errors.New("Reconstruct minimises the paper's objective; with another objective, compute the target with Features and call Invert")
+	}
+	r, err := newInversion(rep, nil, x0, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer r.prog.Close()
+	return r.loop(ctx, opts)
+}
+
+// loop optimises the images from their start through the schedule,
+// under the safeguard, then measures them.
+func (r *inversion) loop(ctx context.Context, opts Options) (*Result, error) {
 	total := r.sched.Iters()
 	guard := newSafeguard(r.img.Shape, !opts.NoSafeguard)
 	var (
@@ -149,11 +195,11 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 	}
 	r.res.Backtracks = guard.backtracks
 	if iterationError == nil || errors.Is(iterationError, context.Canceled) || errors.Is(iterationError, context.DeadlineExceeded) {
-		mask := opts.Mask
+		mask := r.mask
 		if m, ok := r.obj.featureMask(); ok {
 			mask = m
 		}
-		if err := r.finalErrors(target, mask); err != nil {
+		if err := r.finalErrors(r.res.Target, mask); err != nil {
 			return nil, err
 		}
 	}
@@ -173,13 +219,16 @@ type inversion struct {
 	terms     int // the objective's terms, the program's first outputs
 	opt       Optimizer
 	sched     Schedule
+	mask      *graph.Tensor
 	img, grad *graph.Tensor
 	res       *Result
 }
 
 // newInversion checks the options and what the run will match, builds the
 // representation for the batch, compiles the energy and sets the start.
-func newInversion(rep Representation, target *graph.Tensor, opts Options) (*inversion, error) {
+// Given x0 instead of a target, it measures the target with the compiled
+// program.
+func newInversion(rep Representation, target, x0 *graph.Tensor, opts Options) (*inversion, error) {
 	if len(opts.ImageShape) != 3 {
 		return nil, fmt.Errorf("ImageShape must be [C,H,W], got %v", opts.ImageShape)
 	}
@@ -190,7 +239,7 @@ func newInversion(rep Representation, target *graph.Tensor, opts Options) (*inve
 	if n < 0 {
 		return nil, fmt.Errorf("repeats %d must be positive", n)
 	}
-	r := &inversion{sched: opts.Schedule, obj: opts.Objective, opt: opts.Optimizer}
+	r := &inversion{sched: opts.Schedule, obj: opts.Objective, opt: opts.Optimizer, mask: opts.Mask}
 	if r.sched == nil {
 		r.sched = CNNSchedule
 	}
@@ -199,16 +248,11 @@ func newInversion(rep Representation, target *graph.Tensor, opts Options) (*inve
 	}
 	// NaN or Inf in what the run matches makes every energy NaN: found here
 	// and named, not reported as a divergence at iteration 1.
-	if k, v, ok := firstNonFinite(target); ok {
-		return nil, fmt.Errorf("the target Φ(x0) holds %v at index %d (the representation computed it from the image: check the model's weights)", v, k)
+	if err := nonFiniteTarget(target); err != nil {
+		return nil, err
 	}
-	if opts.Mask != nil {
-		if k, v, ok := firstNonFinite(opts.Mask); ok {
-			return nil, fmt.Errorf("the mask holds %v at index %d", v, k)
-		}
-	}
-	if r.obj == nil {
-		r.obj = PaperObjective(target, opts.Mask, opts.TV)
+	if err := nonFiniteMask(r.mask); err != nil {
+		return nil, err
 	}
 	if r.opt == nil {
 		r.opt = NewMomentumSGD()
@@ -222,6 +266,21 @@ func newInversion(rep Representation, target *graph.Tensor, opts Options) (*inve
 	if x == nil {
 		return nil, errors.New("representation graph has no input")
 	}
+	var measured *matched
+	if x0 != nil {
+		if opts.MaskFor != nil && len(phi.Shape()) > 0 {
+			if r.mask, err = opts.MaskFor(append([]int{1}, phi.Shape()[1:]...)); err != nil {
+				return nil, err
+			}
+			if err := nonFiniteMask(r.mask); err != nil {
+				return nil, err
+			}
+		}
+		measured = &matched{mask: r.mask}
+		r.obj = paperObjective(measuredLoss{measured}, opts.TV)
+	} else if r.obj == nil {
+		r.obj = PaperObjective(target, r.mask, opts.TV)
+	}
 	energy, terms, err := r.obj.build(x, phi)
 	if err != nil {
 		return nil, err
@@ -230,6 +289,16 @@ func newInversion(rep Representation, target *graph.Tensor, opts Options) (*inve
 		return nil, err
 	}
 	r.terms = len(terms)
+	r.res = &Result{Objective: r.obj, Target: target}
+	for _, t := range r.obj {
+		r.res.TermNames = append(r.res.TermNames, t.Term.Name())
+	}
+	if measured != nil {
+		if err := r.measure(x0, n, measured); err != nil {
+			r.prog.Close()
+			return nil, err
+		}
+	}
 	if opts.Profile {
 		r.prog.EnableProfile()
 	}
@@ -247,11 +316,46 @@ func newInversion(rep Representation, target *graph.Tensor, opts Options) (*inve
 	// iteration is garbage the collector lets pile up to the size of the
 	// model's weights.
 	r.grad = graph.NewTensor(shape...)
-	r.res = &Result{Objective: r.obj}
-	for _, t := range r.obj {
-		r.res.TermNames = append(r.res.TermNames, t.Term.Name())
-	}
 	return r, nil
+}
+
+// measure runs the program once at x0 (repeated over the batch) and makes
+// the first image's features the target the loss matches.
+func (r *inversion) measure(x0 *graph.Tensor, n int, m *matched) error {
+	batch := graph.NewTensor(append([]int{n}, x0.Shape[1:]...)...)
+	for i := 0; i < n; i++ {
+		copy(batch.Data[i*len(x0.Data):], x0.Data)
+	}
+	if err := r.prog.Run(batch); err != nil {
+		return err
+	}
+	phi, err := r.prog.Output(r.terms)
+	if err != nil {
+		return err
+	}
+	copy(m.target.Data, phi.Data)
+	if err := nonFiniteTarget(m.target); err != nil {
+		return err
+	}
+	if err := m.normalise(); err != nil {
+		return err
+	}
+	r.res.Target = m.target.Clone()
+	return nil
+}
+
+func nonFiniteTarget(t *graph.Tensor) error {
+	if k, v, ok := firstNonFinite(t); ok {
+		return fmt.Errorf("the target Φ(x0) holds %v at index %d (the representation computed it from the image: check the model's weights)", v, k)
+	}
+	return nil
+}
+
+func nonFiniteMask(t *graph.Tensor) error {
+	if k, v, ok := firstNonFinite(t); ok {
+		return fmt.Errorf("the mask holds %v at index %d", v, k)
+	}
+	return nil
 }
 
 // eval runs the program at the images: the energy, each weighted term,

@@ -57,8 +57,11 @@ func (o Objective) String() string {
 // custom objective's mask counts even where Options.Mask is unset.
 func (o Objective) featureMask() (*graph.Tensor, bool) {
 	for _, t := range o {
-		if f, ok := t.Term.(FeatureLoss); ok {
+		switch f := t.Term.(type) {
+		case FeatureLoss:
 			return f.Mask, true
+		case measuredLoss:
+			return f.m.mask, true
 		}
 	}
 	return nil, false

@@ -232,16 +232,9 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	if err != nil {
 		return nil, err
 	}
-	x0, err := im.PaperTensor(c.Size[0], c.Size[1], c.Norm)
-	if err != nil {
-		return nil, err
-	}
-	rep := c.Rep(r.Layer.Name)
-	target, err := invert.Features(rep, x0)
-	if err != nil {
-		return nil, err
-	}
-	res, err := invert.Invert(ctx, rep, target, invert.Options{ImageShape: x0.Shape[1:], Schedule: sched, TV: r.TV, Seed: c.Seed})
+	job := Job{Rep: c.Rep(r.Layer.Name), Photo: im, Input: Input{W: c.Size[0], H: c.Size[1], Norm: c.Norm},
+		Options: invert.Options{Schedule: sched, TV: r.TV, Seed: c.Seed}}
+	res, err := job.Run(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +242,7 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	layerDir := safeName(r.Layer.Name)
 	out := &Result{
 		Key: r.Key(c.Model, c.Iters, c.Seed), Model: c.Model, Layer: r.Layer.Name, LayerIndex: r.Layer.Index, Depth: r.Layer.Depth,
-		Image: key, TV: r.TV, Iters: c.Iters, Seed: c.Seed, RelError: res.RelErr[0], SqError: res.RelErr[0] * target.SquaredNorm(),
+		Image: key, TV: r.TV, Iters: c.Iters, Seed: c.Seed, RelError: res.RelErr[0], SqError: res.SquaredError(),
 		MsPerIter: res.MsPerIter,
 		PNG:       filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__tv%g.png", safeName(key), r.TV))),
 		Target:    filepath.ToSlash(filepath.Join("targets", layerDir, safeName(key)+".npy")),
@@ -262,14 +255,11 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	if err := os.MkdirAll(filepath.Join(c.Out, "targets", layerDir), 0o755); err != nil {
 		return nil, err
 	}
-	rec, err := pixels.FromPaper(res.Images, 0, c.Norm.Mean)
+	tiles, err := res.Tiles(true)
 	if err != nil {
 		return nil, err
 	}
-	orig, err := pixels.FromPaper(x0, 0, c.Norm.Mean)
-	if err != nil {
-		return nil, err
-	}
+	orig, rec := tiles[0], tiles[1]
 	for _, w := range []struct {
 		path string
 		img  image.Image
@@ -278,7 +268,7 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 			return nil, err
 		}
 	}
-	if err := npy.Save(filepath.Join(c.Out, out.Target), target); err != nil {
+	if err := npy.Save(filepath.Join(c.Out, out.Target), res.Target); err != nil {
 		return nil, err
 	}
 	out.Seconds = time.Since(t0).Seconds()

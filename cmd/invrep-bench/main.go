@@ -309,10 +309,7 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 	}
 	c := cases[i]
 	var (
-		rep    invert.Representation
-		x0     *graph.Tensor
-		sched  invert.Schedule
-		tv     float64
+		job    zoo.Job
 		result measurement
 	)
 	if c.Rep != "" {
@@ -320,13 +317,12 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 		if err != nil {
 			return err
 		}
-		small := im.Resized(500, 333)
 		r, err := handcrafted.NewRep(c.Rep, 0)
 		if err != nil {
 			return err
 		}
-		rep, x0, tv = r, small.GrayPaper(), 0.5
-		if sched, err = invert.ShallowSchedule.Scaled(iters); err != nil {
+		job = zoo.Job{Rep: r, Photo: im.Resized(500, 333), Input: zoo.Input{Gray: true}, Options: invert.Options{TV: 0.5}}
+		if job.Options.Schedule, err = invert.ShallowSchedule.Scaled(iters); err != nil {
 			return err
 		}
 	} else {
@@ -334,30 +330,23 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 		if err != nil {
 			return err
 		}
-		rep = onnxload.Truncated{Model: m, Layer: layer, Normalization: &norm}
 		im, err := pixels.Load(image)
 		if err != nil {
 			return err
 		}
-		if x0, err = im.PaperTensor(c.Size, c.Size, norm); err != nil {
-			return err
-		}
-		tv = 5
-		if sched, err = invert.CNNSchedule.Scaled(iters); err != nil {
+		job = zoo.Job{Rep: onnxload.Truncated{Model: m, Layer: layer, Normalization: &norm}, Photo: im,
+			Input: zoo.Input{W: c.Size, H: c.Size, Norm: norm}, Options: invert.Options{TV: 5}}
+		if job.Options.Schedule, err = invert.CNNSchedule.Scaled(iters); err != nil {
 			return err
 		}
 	}
-	target, err := invert.Features(rep, x0)
-	if err != nil {
-		return err
+	job.Options.Progress = func(p invert.Progress) {
+		if p.Iter == p.Iters/4 {
+			result.RSSQuarter = liveRSSKB()
+		}
 	}
 	t0 := time.Now()
-	res, err := invert.Invert(context.Background(), rep, target, invert.Options{ImageShape: x0.Shape[1:], Schedule: sched, TV: tv,
-		Progress: func(p invert.Progress) {
-			if p.Iter == p.Iters/4 {
-				result.RSSQuarter = liveRSSKB()
-			}
-		}})
+	res, err := job.Run(context.Background())
 	if err != nil {
 		return err
 	}

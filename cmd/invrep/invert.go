@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"math"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/invert"
+	"github.com/invrep/invrep/zoo"
 )
 
 // invertFlags are the settings shared by every inversion command.
@@ -122,26 +122,15 @@ func runInvert(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	x0, err := im.PaperTensor(w, h, norm)
-	if err != nil {
-		return err
-	}
-	rep := mf.truncated(m, *layer, &norm)
-	target, err := invert.Features(rep, x0)
-	if err != nil {
-		return err
-	}
-	mask, err := masks.build(target.Shape)
-	if err != nil {
-		return err
-	}
 	tv := f.paperTV(invert.DefaultTV(depth))
 	settings := map[string]any{
 		"model": mf.model, "layer": *layer, "random_weights": mf.randomSeed, "image": *imagePath, "size": []int{w, h},
 		"mean": norm.Mean, "std": norm.Std, "relative_depth": depth,
 		"neigh": *neigh, "channels": *channels, "tokens": *tokens, "mask": *maskPath,
 	}
-	return f.run(out, job{rep: rep, original: x0, mean: norm.Mean, target: target, mask: mask, sched: sched, tv: tv, settings: settings})
+	j := zoo.Job{Rep: mf.truncated(m, *layer, &norm), Photo: im, Input: zoo.Input{W: w, H: h, Norm: norm},
+		Options: invert.Options{Schedule: sched, TV: tv, MaskFor: masks.build}}
+	return f.run(out, j, settings)
 }
 
 // check validates the flags every inversion takes; inputs (flag, path)
@@ -264,55 +253,46 @@ func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
 	return mask, nil
 }
 
-// run inverts, shows progress, and writes the PNG and the report.
-// job is one inversion as the commands set it up: what is inverted, from
-// which photo, with which settings (echoed in the JSON report).
-type job struct {
-	rep          invert.Representation
-	original     *graph.Tensor // x0 [1,C,H,W] in paper units
-	mean         []float64     // added back to show images (pixels.FromPaper)
-	target, mask *graph.Tensor
-	sched        invert.Schedule
-	tv           float64 // the paper's λ_Vβ
-	settings     map[string]any
-}
-
-func (f *invertFlags) run(out io.Writer, j job) error {
-	rep, target, mask, sched, tv := j.rep, j.target, j.mask, j.sched, j.tv
-	imageShape := j.original.Shape[1:]
+// run runs the job with the flags' settings, shows progress, and writes
+// the PNG and the report (settings are echoed in it).
+func (f *invertFlags) run(out io.Writer, j zoo.Job, settings map[string]any) error {
 	ctx, stop := signalContext()
 	defer stop()
-	bar := progressBar(out, f.quiet, sched.Iters(), "inverting")
-	opts := invert.Options{ImageShape: imageShape, Repeats: f.repeats, Seed: f.seed, Schedule: sched, TV: tv, Mask: mask,
-		NoSafeguard: f.noGuard, Profile: f.profile, Progress: func(p invert.Progress) {
-			if bar != nil {
-				bar.Describe(describe(p))
-				bar.Set(p.Iter)
-			}
-		}}
+	iters := j.Options.Schedule.Iters()
+	bar := progressBar(out, f.quiet, iters, "inverting")
+	j.Options.Repeats, j.Options.Seed, j.Options.NoSafeguard, j.Options.Profile = f.repeats, f.seed, f.noGuard, f.profile
+	j.Options.Progress = func(p invert.Progress) {
+		if bar != nil {
+			bar.Describe(describe(p))
+			bar.Set(p.Iter)
+		}
+	}
 	t0 := time.Now()
-	res, err := invert.Invert(ctx, rep, target, opts)
+	res, err := j.Run(ctx)
 	if bar != nil {
 		bar.Finish()
 	}
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted at iteration %d of %d; nothing was written", len(res.History), sched.Iters())
+		done := 0
+		if res != nil {
+			done = len(res.History)
+		}
+		return fmt.Errorf("interrupted at iteration %d of %d; nothing was written", done, iters)
 	}
 	if err != nil && !errors.Is(err, invert.ErrDiverged) {
-		if f.repeats > 1 && (res == nil || len(res.History) == 0) {
-			// The target was computed for one image: the batch broke it.
+		if f.repeats > 1 && res == nil && buildsForOne(j) {
 			return fmt.Errorf("%w; the model builds for one image but not for --repeats %d: its export fixed the batch at 1 (in Reshape shapes, say). Export it with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={\"input\": {0: \"batch\"}})), or run one repeat at a time with different --seed", err, f.repeats)
 		}
 		return err
 	}
 	if errors.Is(err, invert.ErrDiverged) {
 		// Keep the last finite images, as the error says, and still fail.
-		if werr := f.write(res, j, time.Since(t0)); werr != nil {
+		if werr := f.write(res, j.Options.TV, settings, time.Since(t0)); werr != nil {
 			return werr
 		}
 		return fmt.Errorf("%w (wrote %s from the lowest-energy finite iterate)", err, f.out)
 	}
-	if err := f.write(res, j, time.Since(t0)); err != nil {
+	if err := f.write(res, j.Options.TV, settings, time.Since(t0)); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "wrote %s: relative feature error %s, %.1f ms/iteration, %d safeguard backtracks\n",
@@ -321,6 +301,18 @@ func (f *invertFlags) run(out io.Writer, j job) error {
 		printProfile(out, res.Profile, len(res.History)+1)
 	}
 	return nil
+}
+
+// buildsForOne says whether the job's representation computes features
+// for its photo alone: asked only after a batch failed, to tell a model
+// exported with a fixed batch from other failures.
+func buildsForOne(j zoo.Job) bool {
+	x0, err := j.Input.Tensor(j.Photo)
+	if err != nil {
+		return false
+	}
+	_, err = invert.Features(j.Rep, x0)
+	return err == nil
 }
 
 // printProfile prints the ops' time per run of the graph (the iterations
@@ -345,29 +337,16 @@ func fmtErrs(v []float64) string {
 	return strings.Join(s, ", ")
 }
 
-func (f *invertFlags) write(res *invert.Result, j job, took time.Duration) error {
-	original, mean := j.original, j.mean
-	var tiles []image.Image
-	if f.withOrig && original != nil {
-		img, err := pixels.FromPaper(original, 0, mean)
-		if err != nil {
-			return err
-		}
-		tiles = append(tiles, img)
-	}
-	for n := 0; n < res.Images.Shape[0]; n++ {
-		img, err := pixels.FromPaper(res.Images, n, mean)
-		if err != nil {
-			return err
-		}
-		tiles = append(tiles, img)
+func (f *invertFlags) write(res *zoo.Outcome, tv float64, settings map[string]any, took time.Duration) error {
+	tiles, err := res.Tiles(f.withOrig)
+	if err != nil {
+		return err
 	}
 	// The report is made before anything is written, and the picture is
 	// removed again if the report cannot be written: all outputs or none.
 	var report []byte
 	if f.report != "" {
-		var err error
-		if report, err = f.reportJSON(res, j.tv, j.settings, took); err != nil {
+		if report, err = f.reportJSON(res.Result, tv, settings, took); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/invert"
+	"github.com/invrep/invrep/zoo"
 )
 
 // sampleImage is the built-in sample photo: "chelsea" the cat, CC0, from
@@ -66,15 +67,11 @@ func (f *invertFlags) invertShallow(out io.Writer, rep handcrafted.Rep, imagePat
 	if err != nil {
 		return err
 	}
-	x0 := im.GrayPaper()
-	target, err := invert.Features(rep, x0)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
 	sched, err := invert.ShallowSchedule.Scaled(f.iters)
 	if err != nil {
 		return usagef("--iters %d: %v", f.iters, err)
 	}
 	settings := map[string]any{"rep": string(rep.Kind), "image": name, "size": []int{im.W, im.H}, "cell": rep.HOG.Cell + rep.DSIFT.Bin}
-	return f.run(out, job{rep: rep, original: x0, mean: pixels.GrayMean, target: target, sched: sched, tv: tv, settings: settings})
+	j := zoo.Job{Rep: rep, Photo: im, Input: zoo.Input{Gray: true}, Options: invert.Options{Schedule: sched, TV: tv}}
+	return f.run(out, j, settings)
 }

@@ -74,9 +74,9 @@ func runSweep(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	images, err := listImages(*imagesDir)
+	images, err := zoo.Photos(*imagesDir)
 	if err != nil {
-		return err
+		return fmt.Errorf("--images: %w", err)
 	}
 	if len(images) == 0 {
 		return fmt.Errorf("--images %s: no PNG or JPEG photos", *imagesDir)

@@ -1,6 +1,10 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/invrep/invrep/graph/parallel"
+)
 
 // batchMatMul is numpy's matmul for inputs of rank ≥ 2: A [..., m, k] times
 // B [..., k, n], the leading (batch) axes broadcast. It is attention's
@@ -46,8 +50,8 @@ func (batchMatMul) plan(a, b, out []int) (m, k, n int, offA, offB []int) {
 func (p batchMatMul) Forward(in []*Tensor, out *Tensor) {
 	m, k, n, offA, offB := p.plan(in[0].Shape, in[1].Shape, out.Shape)
 	a, b, c := in[0].Data, in[1].Data, out.Data
-	ParallelFor(len(offA), func(i int) {
-		gemm(false, false, m, n, k, a[offA[i]:], k, b[offB[i]:], n, 0, c[i*m*n:], n)
+	parallel.For(len(offA), func(i int) {
+		product.Mul(false, false, m, n, k, a[offA[i]:], k, b[offB[i]:], n, 0, c[i*m*n:], n)
 	})
 }
 
@@ -63,13 +67,13 @@ func (p batchMatMul) Backward(i int, in []*Tensor, out, gout, gin *Tensor) {
 	}
 	step := func(j int) {
 		if i == 0 { // [m,k] += G[m,n] · B[k,n]ᵀ
-			gemm(false, true, m, k, n, g[j*m*n:], n, b[offB[j]:], n, 1, d[offA[j]:], k)
+			product.Mul(false, true, m, k, n, g[j*m*n:], n, b[offB[j]:], n, 1, d[offA[j]:], k)
 		} else { // [k,n] += A[m,k]ᵀ · G[m,n]
-			gemm(true, false, k, n, m, a[offA[j]:], k, g[j*m*n:], n, 1, d[offB[j]:], n)
+			product.Mul(true, false, k, n, m, a[offA[j]:], k, g[j*m*n:], n, 1, d[offB[j]:], n)
 		}
 	}
 	if len(off)*Numel(in[i].Shape[len(in[i].Shape)-2:]) == len(d) {
-		ParallelFor(len(off), step) // each batch owns its operand
+		parallel.For(len(off), step) // each batch owns its operand
 		return
 	}
 	for j := range off {

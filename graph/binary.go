@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/invrep/invrep/graph/parallel"
 )
 
 type binaryKind int
@@ -155,7 +157,7 @@ func (p rowPlan) rows(f func(row, lo, hi int)) {
 		return
 	}
 	per := max(1, elementChunk/max(p.inner, 1))
-	ParallelFor((len(p.offA)+per-1)/per, func(c int) {
+	parallel.For((len(p.offA)+per-1)/per, func(c int) {
 		for r := c * per; r < min(len(p.offA), (c+1)*per); r++ {
 			f(r, 0, p.inner)
 		}

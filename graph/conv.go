@@ -5,10 +5,9 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/invrep/invrep/graph/gemm"
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // ConvParams are the geometry of a 2-D convolution or pooling window.
@@ -278,24 +277,14 @@ func (c conv) col2imRow(q convGeom, cols []float32, gx []float32, ch, iy int, ac
 	return acc
 }
 
-// gemm computes C = op(A)·op(B) + beta·C for row-major float32 matrices
-// (op(A) m×k, op(B) k×n). The pure-Go build uses gonum's BLAS; building
-// with -tags openblas (cgo, libopenblas-dev) uses OpenBLAS instead.
+// product is the matrix product in use (gemm.Best); packer is its packed
+// form where it has one (nil otherwise).
 var (
-	gemm     = gonumGemm
-	gemmName = "gonum (pure Go)"
+	product   = gemm.Best
+	packer, _ = gemm.Best.(gemm.Packer)
 )
 
-// gemmPackA and gemmPacked, where the matrix product has them, split it in
-// two: packing op(A) into the micro-kernel's layout, and the product with a
-// packed op(A). Convolutions pack their constant weights once instead of
-// on every call. gemmPacked reports false where it cannot take the shape.
-var (
-	gemmPackA  func(tA bool, m, k int, a []float32, lda int) []float32
-	gemmPacked func(ap []float32, m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int) bool
-)
-
-// packCache holds a convolution's weights packed for gemmPacked, per slice
+// packCache holds a convolution's weights packed for the product (gemm.Packer), per slice
 // of weights (a group's) and orientation, and its column buffers.
 type packCache struct {
 	mu   sync.Mutex
@@ -314,7 +303,7 @@ type packKey struct {
 // (m×k, lda) and B, C with n columns (rows ldb and ldc apart), through the
 // packed form when there is one.
 func (c conv) weightGemm(tA bool, m, n, k int, w []float32, lda int, b []float32, ldb int, beta float32, out []float32, ldc int) {
-	if gemmPackA != nil && c.packs != nil && len(w) > 0 {
+	if packer != nil && c.packs != nil && len(w) > 0 {
 		key := packKey{&w[0], len(w), tA}
 		c.packs.mu.Lock()
 		ap, ok := c.packs.m[key]
@@ -322,35 +311,19 @@ func (c conv) weightGemm(tA bool, m, n, k int, w []float32, lda int, b []float32
 			if c.packs.m == nil {
 				c.packs.m = map[packKey][]float32{}
 			}
-			ap = gemmPackA(tA, m, k, w, lda)
+			ap = packer.PackA(tA, m, k, w, lda)
 			c.packs.m[key] = ap
 		}
 		c.packs.mu.Unlock()
-		if gemmPacked(ap, m, n, k, b, ldb, beta, out, ldc) {
+		if packer.MulPacked(ap, m, n, k, b, ldb, beta, out, ldc) {
 			return
 		}
 	}
-	gemm(tA, false, m, n, k, w, lda, b, ldb, beta, out, ldc)
+	product.Mul(tA, false, m, n, k, w, lda, b, ldb, beta, out, ldc)
 }
 
 // BLAS names the matrix-product implementation in use.
-func BLAS() string { return gemmName }
-
-func gonumGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, cm []float32, ldc int) {
-	ta, tb := blas.NoTrans, blas.NoTrans
-	ar, ac := m, k
-	if tA {
-		ta, ar, ac = blas.Trans, k, m
-	}
-	br, bc := k, n
-	if tB {
-		tb, br, bc = blas.Trans, n, k
-	}
-	blas32.Gemm(ta, tb, 1,
-		blas32.General{Rows: ar, Cols: ac, Stride: lda, Data: a},
-		blas32.General{Rows: br, Cols: bc, Stride: ldb, Data: b},
-		beta, blas32.General{Rows: m, Cols: n, Stride: ldc, Data: cm})
-}
+func BLAS() string { return product.Name() }
 
 // Forward: depthwise and mostly-zero weights have direct paths, and 3×3 and
 // 5×5 stride-1 convolutions with constant weights run as Winograd products
@@ -455,7 +428,7 @@ func (c conv) forwardByRows(q convGeom, x, w, bias, y []float32) {
 		for g := 0; g < q.g; g++ {
 			xs, wg := x[(n*q.c+g*q.cg)*q.h*q.w:], w[g*q.mg*q.k:(g+1)*q.mg*q.k]
 			ys := y[(n*q.m+g*q.mg)*q.p : (n*q.m+(g+1)*q.mg)*q.p]
-			ParallelFor(chunks, func(t int) {
+			parallel.For(chunks, func(t int) {
 				cols := c.packs.take(q.k * r * q.ow)
 				defer c.packs.give(cols)
 				c.product(q, xs, wg, bias, g, ys, q.p, cols, t*r, min(q.oh, (t+1)*r), false)
@@ -476,7 +449,7 @@ func (c conv) backwardByRows(q convGeom, w, gy, gx []float32) {
 			gys, wg := gy[(n*q.m+g*q.mg)*q.p:], w[g*q.mg*q.k:(g+1)*q.mg*q.k]
 			gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
 			for phase := 0; phase < 2; phase++ {
-				ParallelFor((chunks+1-phase)/2, func(i int) {
+				parallel.For((chunks+1-phase)/2, func(i int) {
 					oy0 := (2*i + phase) * r
 					oy1 := min(q.oh, oy0+r)
 					cols := c.packs.take(q.k * r * q.ow)
@@ -511,7 +484,7 @@ func (c conv) each(q convGeom, one func(n, g int, par bool)) {
 		}
 		return
 	}
-	ParallelFor(q.n*q.g, func(i int) { one(i/q.g, i%q.g, false) })
+	parallel.For(q.n*q.g, func(i int) { one(i/q.g, i%q.g, false) })
 }
 
 // take returns a column buffer of n floats, kept from earlier runs where
@@ -588,7 +561,7 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 // depthwise computes a convolution with one filter per channel (groups =
 // channels) directly: a matrix product per channel would be 1×k².
 func (c conv) depthwise(q convGeom, x, w, bias, y []float32) {
-	ParallelFor(q.n*q.c, func(nc int) {
+	parallel.For(q.n*q.c, func(nc int) {
 		src := x[nc*q.h*q.w : (nc+1)*q.h*q.w]
 		dst := y[nc*q.p : (nc+1)*q.p]
 		b := float32(0)
@@ -609,7 +582,7 @@ func (c conv) depthwise(q convGeom, x, w, bias, y []float32) {
 }
 
 func (c conv) depthwiseBackward(q convGeom, w, gy, gx []float32) {
-	ParallelFor(q.n*q.c, func(nc int) {
+	parallel.For(q.n*q.c, func(nc int) {
 		dst := gx[nc*q.h*q.w : (nc+1)*q.h*q.w]
 		src := gy[nc*q.p : (nc+1)*q.p]
 		c.depthwiseTaps(q, w, nc%q.c, func(wv float32, iy, oy, ox0, ox1, ix int) {

@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 	"slices"
+
+	"github.com/invrep/invrep/graph/parallel"
 )
 
 // convTranspose is ONNX ConvTranspose: the adjoint of a convolution. Its
@@ -56,7 +58,7 @@ func (k convTranspose) Forward(in []*Tensor, out *Tensor) {
 	k.c.Backward(0, []*Tensor{shape, in[1]}, &Tensor{Shape: in[0].Shape}, in[0], out)
 	if len(in) == 3 {
 		plane := out.Shape[2] * out.Shape[3]
-		ParallelFor(out.Shape[0]*out.Shape[1], func(nc int) {
+		parallel.For(out.Shape[0]*out.Shape[1], func(nc int) {
 			b := in[2].Data[nc%out.Shape[1]]
 			ys := out.Data[nc*plane : (nc+1)*plane]
 			for i := range ys {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -61,7 +62,7 @@ func pow(s, e float64) float64 {
 func planes(x *Tensor, f func(b, c, off int)) {
 	n, c := x.Shape[0], x.Shape[1]
 	sp := len(x.Data) / (n * c)
-	ParallelFor(n*c, func(p int) { f(p/c, p%c, p*sp) })
+	parallel.For(n*c, func(p int) { f(p/c, p%c, p*sp) })
 }
 
 func (k lrn) Forward(in []*Tensor, out *Tensor) {

@@ -47,7 +47,7 @@ func (k matmul) OutShape(in [][]int) ([]int, error) {
 
 func (k matmul) Forward(in []*Tensor, out *Tensor) {
 	m, kk, n := k.dims(in[0].Shape, in[1].Shape)
-	gemm(k.transA, k.transB, m, n, kk, in[0].Data, in[0].Shape[1], in[1].Data, in[1].Shape[1], 0, out.Data, n)
+	product.Mul(k.transA, k.transB, m, n, kk, in[0].Data, in[0].Shape[1], in[1].Data, in[1].Shape[1], 0, out.Data, n)
 	if k.alpha != 1 {
 		for i := range out.Data {
 			out.Data[i] *= k.alpha
@@ -61,15 +61,15 @@ func (k matmul) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
 	a, b := in[0], in[1]
 	if i == 0 {
 		if !k.transA { // dA [m,kk] = G [m,n] · op(B)ᵀ
-			gemm(false, !k.transB, m, kk, n, gout.Data, n, b.Data, b.Shape[1], 0, gin.Data, kk)
+			product.Mul(false, !k.transB, m, kk, n, gout.Data, n, b.Data, b.Shape[1], 0, gin.Data, kk)
 		} else { // dA [kk,m] = op(B) · Gᵀ
-			gemm(k.transB, true, kk, m, n, b.Data, b.Shape[1], gout.Data, n, 0, gin.Data, m)
+			product.Mul(k.transB, true, kk, m, n, b.Data, b.Shape[1], gout.Data, n, 0, gin.Data, m)
 		}
 	} else {
 		if !k.transB { // dB [kk,n] = op(A)ᵀ · G
-			gemm(!k.transA, false, kk, n, m, a.Data, a.Shape[1], gout.Data, n, 0, gin.Data, n)
+			product.Mul(!k.transA, false, kk, n, m, a.Data, a.Shape[1], gout.Data, n, 0, gin.Data, n)
 		} else { // dB [n,kk] = Gᵀ · op(A)
-			gemm(true, k.transA, n, kk, m, gout.Data, n, a.Data, a.Shape[1], 0, gin.Data, kk)
+			product.Mul(true, k.transA, n, kk, m, gout.Data, n, a.Data, a.Shape[1], 0, gin.Data, kk)
 		}
 	}
 	if k.alpha != 1 {

@@ -1,6 +1,10 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/invrep/invrep/graph/parallel"
+)
 
 // pad adds (or, with negative amounts, removes) a border along each axis:
 // begin[d] before and end[d] after, filled with a constant or, with edge,
@@ -70,7 +74,7 @@ func eachRow(rows int, serial bool, f func(row int)) {
 		}
 		return
 	}
-	ParallelFor((rows+63)/64, func(c int) {
+	parallel.For((rows+63)/64, func(c int) {
 		for r := c * 64; r < min(rows, (c+1)*64); r++ {
 			f(r)
 		}

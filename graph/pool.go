@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -117,7 +118,7 @@ func (k pool) Forward(in []*Tensor, out *Tensor) {
 	oh, ow := out.Shape[2], out.Shape[3]
 	rows, cols := k.geometry(h, w, oh, ow)
 	dy, dx := k.p.Dilations[0], k.p.Dilations[1]
-	ParallelFor(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
+	parallel.For(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
 		src := in[0].Data[pl*h*w : (pl+1)*h*w]
 		dst := out.Data[pl*oh*ow : (pl+1)*oh*ow]
 		acc := make([]float32, w)
@@ -162,7 +163,7 @@ func (k pool) maxForward(in, out *Tensor, args []int32) {
 	sw, pl := k.p.Strides[1], k.p.Pads[1]
 	negInf := float32(math.Inf(-1))
 	a, b := k.interior(cols)
-	ParallelFor(in.Shape[0]*in.Shape[1], func(plane int) {
+	parallel.For(in.Shape[0]*in.Shape[1], func(plane int) {
 		src := in.Data[plane*h*w : (plane+1)*h*w]
 		dst := out.Data[plane*oh*ow : (plane+1)*oh*ow]
 		arg := args[plane*oh*ow : (plane+1)*oh*ow]
@@ -238,7 +239,7 @@ func (k pool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 			args = make([]int32, len(out.Data))
 			k.maxForward(in[0], NewTensor(out.Shape...), args)
 		}
-		ParallelFor(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
+		parallel.For(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
 			dst := gin.Data[pl*h*w : (pl+1)*h*w]
 			g := gout.Data[pl*oh*ow : (pl+1)*oh*ow]
 			for o, a := range args[pl*oh*ow : (pl+1)*oh*ow] {
@@ -251,7 +252,7 @@ func (k pool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	}
 	rows, cols := k.geometry(h, w, oh, ow)
 	dy, dx := k.p.Dilations[0], k.p.Dilations[1]
-	ParallelFor(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
+	parallel.For(in[0].Shape[0]*in[0].Shape[1], func(pl int) {
 		dst := gin.Data[pl*h*w : (pl+1)*h*w]
 		g := gout.Data[pl*oh*ow : (pl+1)*oh*ow]
 		for oy, r := range rows {

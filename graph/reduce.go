@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/invrep/invrep/graph/parallel"
 )
 
 // ReduceKind names a reduction.
@@ -111,7 +113,7 @@ func (k reduce) lanes(x *Tensor, f func(o int, off []int, run []float32)) {
 	if k.contiguous(x.Shape) {
 		n := Numel(x.Shape[len(x.Shape)-len(k.axes):])
 		outer := len(x.Data) / n
-		ParallelFor((outer+63)/64, func(c int) {
+		parallel.For((outer+63)/64, func(c int) {
 			for o := c * 64; o < min(outer, (c+1)*64); o++ {
 				f(o, nil, x.Data[o*n:(o+1)*n])
 			}
@@ -119,7 +121,7 @@ func (k reduce) lanes(x *Tensor, f func(o int, off []int, run []float32)) {
 		return
 	}
 	base, fold := k.geometry(x.Shape)
-	ParallelFor((len(base)+63)/64, func(c int) {
+	parallel.For((len(base)+63)/64, func(c int) {
 		off := make([]int, len(fold))
 		for o := c * 64; o < min(len(base), (c+1)*64); o++ {
 			for r, d := range fold {

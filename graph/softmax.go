@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -34,7 +35,7 @@ func (k softmax) lanes(shape []int, f func(base, stride, n int)) {
 	outer, n, inner := Numel(shape[:k.axis]), shape[k.axis], Numel(shape[k.axis+1:])
 	lanes := outer * inner
 	per := max(1, 8192/max(n, 1))
-	ParallelFor((lanes+per-1)/per, func(c int) {
+	parallel.For((lanes+per-1)/per, func(c int) {
 		for l := c * per; l < min(lanes, (c+1)*per); l++ {
 			o, i := l/inner, l%inner
 			f(o*n*inner+i, inner, n)

@@ -1,6 +1,9 @@
 package graph
 
-import "github.com/invrep/invrep/graph/vec"
+import (
+	"github.com/invrep/invrep/graph/parallel"
+	"github.com/invrep/invrep/graph/vec"
+)
 
 // sparseTap is one non-zero weight of a convolution: output channel o
 // takes w times input channel c (absolute, across groups) shifted by the
@@ -70,7 +73,7 @@ func (c conv) tapRows(q convGeom, t sparseTap, f func(iy, oy, ox0, ox1, ix int))
 
 func (c conv) sparseForward(q convGeom, x, bias, y []float32) {
 	sw := c.p.Strides[1]
-	ParallelFor(q.n*q.m, func(no int) {
+	parallel.For(q.n*q.m, func(no int) {
 		n, o := no/q.m, no%q.m
 		dst := y[no*q.p : (no+1)*q.p]
 		b := float32(0)
@@ -99,7 +102,7 @@ func (c conv) sparseForward(q convGeom, x, bias, y []float32) {
 
 func (c conv) sparseBackward(q convGeom, gy, gx []float32) {
 	sw := c.p.Strides[1]
-	ParallelFor(q.n*q.c, func(nc int) {
+	parallel.For(q.n*q.c, func(nc int) {
 		n, ch := nc/q.c, nc%q.c
 		dst := gx[nc*q.h*q.w : (nc+1)*q.h*q.w]
 		for _, t := range c.sparse.byIn[ch] {

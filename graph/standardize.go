@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -69,7 +70,7 @@ func (k standardize) stats(x []float32) (mean, inv float64) {
 func (k standardize) runs(total int, f func(run, lo int)) {
 	n := total / k.n
 	per := max(1, 16384/k.n)
-	ParallelFor((n+per-1)/per, func(c int) {
+	parallel.For((n+per-1)/per, func(c int) {
 		for r := c * per; r < min(n, (c+1)*per); r++ {
 			f(r, r*k.n)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -58,7 +59,7 @@ const elementChunk = 1 << 15
 
 // chunked runs f over [0, n) in elementChunk pieces, in parallel.
 func chunked(n int, f func(lo, hi int)) {
-	ParallelFor((n+elementChunk-1)/elementChunk, func(c int) {
+	parallel.For((n+elementChunk-1)/elementChunk, func(c int) {
 		f(c*elementChunk, min((c+1)*elementChunk, n))
 	})
 }

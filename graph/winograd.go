@@ -3,6 +3,7 @@ package graph
 import (
 	"sync"
 
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -29,9 +30,14 @@ import (
 // transforms only add and halve, so results differ from the direct
 // product's by a few roundings.
 
-// gemmPanelRows is the rows of the packed layout gemmPacked takes (see
-// packA), 0 where there is no packed product.
-var gemmPanelRows int
+// panelRows is the rows of the packed layout the product takes
+// (gemm.Packer), 0 where there is no packed product.
+var panelRows = func() int {
+	if packer == nil {
+		return 0
+	}
+	return packer.PanelRows()
+}()
 
 // winoPlan is the geometry of one F(2×2, 3×3) convolution of c input
 // planes h×w, pads pt and pl, with a k×k filter (3, or 5 as four blocks),
@@ -55,7 +61,7 @@ func newWinoPlan(c, h, w, pt, pl, k, m, oh, ow int) winoPlan {
 	}
 	p.th, p.tw = (oh+1)/2, (ow+1)/2
 	p.tiles = p.th * p.tw
-	p.panels = (p.tiles + gemmPanelRows - 1) / gemmPanelRows
+	p.panels = (p.tiles + panelRows - 1) / panelRows
 	p.cols = p.tw >= 8
 	return p
 }
@@ -69,7 +75,7 @@ func (p winoPlan) vSize() int {
 	if p.cols {
 		return 16 * p.depth() * p.tiles
 	}
-	return 16 * p.panels * gemmPanelRows * p.depth()
+	return 16 * p.panels * panelRows * p.depth()
 }
 func (p winoPlan) oSize() int { return 16 * p.tiles * p.m }
 
@@ -82,7 +88,7 @@ func blockOffset(b int) (int, int) { return 2 * (b / 2), 2 * (b % 2) }
 // and a packed product of six-row panels (vec.WinoInput6 writes them), and
 // enough channels that the 16 products are not thin.
 func (c conv) winoUsable(q convGeom) bool {
-	if gemmPanelRows != 6 || c.packs == nil || q.kh != q.kw || (q.kh != 3 && q.kh != 5) || c.p.Strides != [2]int{1, 1} || c.p.Dilations != [2]int{1, 1} {
+	if panelRows != 6 || c.packs == nil || q.kh != q.kw || (q.kh != 3 && q.kh != 5) || c.p.Strides != [2]int{1, 1} || c.p.Dilations != [2]int{1, 1} {
 		return false
 	}
 	for _, p := range c.p.Pads {
@@ -176,7 +182,7 @@ func (c conv) winoFilters(q convGeom, w []float32, g int, gradient, cols bool) [
 					ut[o*depth+r] = u[xi*depth*out+r*out+o]
 				}
 			}
-			packed = append(packed, gemmPackA(false, out, depth, ut, depth)...)
+			packed = append(packed, packer.PackA(false, out, depth, ut, depth)...)
 		}
 		u = packed
 	}
@@ -214,12 +220,12 @@ func winoConv(p winoPlan, x, u, bias []float32, relu bool, y, v, o []float32) {
 		return
 	}
 	winoInput(p, x, v)
-	mr := gemmPanelRows
+	mr := panelRows
 	d := p.depth()
 	vs, us, os := p.panels*mr*d, d*p.m, p.tiles*p.m
-	ParallelFor(16, func(xi int) {
-		// Runs serially inside the ParallelFor: one product per core.
-		gemmPacked(v[xi*vs:(xi+1)*vs], p.tiles, p.m, d, u[xi*us:(xi+1)*us], p.m, 0, o[xi*os:(xi+1)*os], p.m)
+	parallel.For(16, func(xi int) {
+		// Runs serially inside the parallel.For: one product per core.
+		packer.MulPacked(v[xi*vs:(xi+1)*vs], p.tiles, p.m, d, u[xi*us:(xi+1)*us], p.m, 0, o[xi*os:(xi+1)*os], p.m)
 	})
 	winoOutput(p, o, bias, relu, y)
 }
@@ -240,12 +246,12 @@ func winoConvCols(p winoPlan, x, u, bias []float32, relu bool, y, v, o []float32
 			}
 		}
 	})
-	ParallelFor(16, func(xi int) {
-		// Runs serially inside the ParallelFor: one product per core.
-		gemmPacked(u[xi*us:(xi+1)*us], p.m, p.tiles, d, v[xi*vs:(xi+1)*vs], p.tiles, 0, o[xi*os:(xi+1)*os], p.tiles)
+	parallel.For(16, func(xi int) {
+		// Runs serially inside the parallel.For: one product per core.
+		packer.MulPacked(u[xi*us:(xi+1)*us], p.m, p.tiles, d, v[xi*vs:(xi+1)*vs], p.tiles, 0, o[xi*os:(xi+1)*os], p.tiles)
 	})
 	sp := p.oh * p.ow
-	ParallelFor(p.m, func(m int) {
+	parallel.For(p.m, func(m int) {
 		b := float32(0)
 		if bias != nil {
 			b = bias[m]
@@ -281,7 +287,7 @@ func winoPadding(p winoPlan) winoPad {
 // in parallel, in order within a task, with the channel copied into a
 // padded plane buf; last is set for a task's last channel.
 func (pd winoPad) eachChannel(p winoPlan, x []float32, f func(ch int, buf []float32, last bool)) {
-	ParallelFor((p.c+winoChunk-1)/winoChunk, func(task int) {
+	parallel.For((p.c+winoChunk-1)/winoChunk, func(task int) {
 		buf := make([]float32, pd.hp*pd.wp)
 		end := min(p.c, (task+1)*winoChunk)
 		for ch := task * winoChunk; ch < end; ch++ {
@@ -311,7 +317,7 @@ func (pd winoPad) fill(buf, plane []float32) {
 // block at offset (2, 0) or (0, 2) takes the tile one below or to the
 // right.
 func winoInput(p winoPlan, x, v []float32) {
-	mr := gemmPanelRows
+	mr := panelRows
 	d := p.depth()
 	vs := p.panels * mr * d
 	pad := winoPadding(p)
@@ -345,7 +351,7 @@ func winoInput(p winoPlan, x, v []float32) {
 func winoOutput(p winoPlan, o, bias []float32, relu bool, y []float32) {
 	os := p.tiles * p.m
 	sp := p.oh * p.ow
-	ParallelFor(p.th, func(ty int) {
+	parallel.For(p.th, func(ty int) {
 		for tx := 0; tx < p.tw; tx++ {
 			t := ty*p.tw + tx
 			oy, ox := 2*ty, 2*tx

@@ -13,7 +13,7 @@ import (
 // panel, with 3×3 and 5×5 filters, pads 0 to k−1 (the gradient's are k−1
 // to 0), groups, bias and the fused Relu.
 func TestWinograd(t *testing.T) {
-	if gemmPanelRows == 0 {
+	if panelRows == 0 {
 		t.Skip("no packed matrix product on this machine")
 	}
 	rng := rand.New(rand.NewSource(4))

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -37,7 +38,7 @@ func (k blockNorm) bands(shape []int, f func(n, p0, p1 int)) {
 	sp := shape[2] * shape[3]
 	const band = 512
 	per := (sp + band - 1) / band
-	graph.ParallelFor(shape[0]*per, func(t int) {
+	parallel.For(shape[0]*per, func(t int) {
 		n, b := t/per, t%per
 		f(n, b*sp/per, (b+1)*sp/per)
 	})

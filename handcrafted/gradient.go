@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -54,7 +55,7 @@ func (k gradient) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	x, y := in[0].Data, out.Data
 	h, w := in[0].Shape[2], in[0].Shape[3]
 	sp := h * w
-	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
+	parallel.For(in[0].Shape[0]*h, func(row int) {
 		n, i := row/h, row%h
 		gx, gy := y[n*2*sp+i*w:][:w], y[n*2*sp+sp+i*w:][:w]
 		if k.skip(i, h) {
@@ -108,7 +109,7 @@ func (k gradient) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor
 	if k.zeroBorder {
 		j0, j1 = 1, w-1
 	}
-	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
+	parallel.For(in[0].Shape[0]*h, func(row int) {
 		n, r := row/h, row%h
 		dr := d[n*sp+r*w:][:w]
 		clear(dr)
@@ -144,7 +145,7 @@ func (k gradient) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor
 func (k gradient) backwardInterior(g, d []float32, images, h, w int) {
 	sp := h * w
 	zero := make([]float32, w)
-	graph.ParallelFor(images*h, func(row int) {
+	parallel.For(images*h, func(row int) {
 		n, r := row/h, row%h
 		dr := d[n*sp+r*w:][:w]
 		gxs, gys := g[n*2*sp:], g[n*2*sp+sp:]

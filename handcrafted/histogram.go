@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -159,7 +160,7 @@ type binned struct {
 
 func (k histogram) assign(g []float32, shape []int) *binned {
 	b := k.buffers(shape)
-	graph.ParallelFor(shape[0]*shape[2], func(row int) { k.binRow(b, g, shape, row) })
+	parallel.For(shape[0]*shape[2], func(row int) { k.binRow(b, g, shape, row) })
 	return b
 }
 
@@ -221,7 +222,7 @@ func (k histogram) Forward(in []*graph.Tensor, out *graph.Tensor) {
 			reach[r.cell] = append(reach[r.cell], cellWeight{i, r.w})
 		}
 	}
-	graph.ParallelFor(in[0].Shape[0]*k.nr, func(t int) {
+	parallel.For(in[0].Shape[0]*k.nr, func(t int) {
 		img, cr := t/k.nr, t%k.nr
 		base := img * k.bins.k * csp
 		for _, pr := range reach[cr] {
@@ -269,7 +270,7 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 	scratch := *k.scratch
 	tasks := (k.nr + 1) / 2
 	for phase := 0; phase < 2; phase++ {
-		graph.ParallelFor(images*tasks, func(t int) {
+		parallel.For(images*tasks, func(t int) {
 			img, r0 := t/tasks, t%tasks*2+phase
 			if r0 >= k.nr || len(k.groups[r0]) == 0 {
 				return
@@ -357,7 +358,7 @@ func (k histogram) backwardHard(g, gy, d []float32, b *binned, images, h, w int)
 	nb, nc, csp, sp := k.bins.k, k.nc, k.nr*k.nc, h*w
 	const band = 8 // pixel rows a task takes, sharing one map
 	per := (h + band - 1) / band
-	graph.ParallelFor(images*per, func(t int) {
+	parallel.For(images*per, func(t int) {
 		img, i0 := t/per, t%per*band
 		gmap := make([]float32, nb*nc)
 		cells := gy[img*nb*csp:]
@@ -421,7 +422,7 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 	}
 	sp, csp := h*w, k.nr*k.nc
 	c := float64(k.bins.k) / (2 * math.Pi)
-	graph.ParallelFor(in[0].Shape[0]*h, func(row int) {
+	parallel.For(in[0].Shape[0]*h, func(row int) {
 		img, i := row/h, row%h
 		base := img * k.bins.k * csp
 		for j := 0; j < w; j++ {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -49,7 +50,7 @@ func (k alphaNorm) pow(v float64, e float64) float64 {
 }
 
 // bands splits n elements (or rows) into pieces of about size for
-// ParallelFor.
+// parallel.For.
 func bands(n, size int) int { return max(1, (n+size-1)/size) }
 
 // band is the number of elements one goroutine of a prior or loss takes.
@@ -60,7 +61,7 @@ const band = 1 << 15
 func sumBands(n int, f func(lo, hi int) float64) float64 {
 	nb := bands(n, band)
 	part := make([]float64, nb)
-	graph.ParallelFor(nb, func(b int) { part[b] = f(b*n/nb, (b+1)*n/nb) })
+	parallel.For(nb, func(b int) { part[b] = f(b*n/nb, (b+1)*n/nb) })
 	s := 0.0
 	for _, v := range part {
 		s += v
@@ -71,7 +72,7 @@ func sumBands(n int, f func(lo, hi int) float64) float64 {
 // eachBand runs f over bands of [0, n) in parallel.
 func eachBand(n int, f func(lo, hi int)) {
 	nb := bands(n, band)
-	graph.ParallelFor(nb, func(b int) { f(b*n/nb, (b+1)*n/nb) })
+	parallel.For(nb, func(b int) { f(b*n/nb, (b+1)*n/nb) })
 }
 
 func (k alphaNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
@@ -138,7 +139,7 @@ func (k tv) Overwrites(bool, int) bool { return true }
 
 func (k tv) OutShape(in [][]int) ([]int, error) { return nil, nil }
 
-// rowBands splits the image's planes into bands of rows for ParallelFor:
+// rowBands splits the image's planes into bands of rows for parallel.For:
 // HOG inverts a single grey plane, so planes alone would leave a core idle.
 func rowBands(x *graph.Tensor) (n, perPlane int) {
 	h, w := x.Shape[2], x.Shape[3]
@@ -179,7 +180,7 @@ func (k tv) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	h, w := x.Shape[2], x.Shape[3]
 	n, per := rowBands(x)
 	part := make([]float64, n)
-	graph.ParallelFor(n, func(b int) {
+	parallel.For(n, func(b int) {
 		plane := x.Data[b/per*h*w : (b/per+1)*h*w]
 		d1, d2 := make([]float64, w), make([]float64, w)
 		s := 0.0
@@ -229,7 +230,7 @@ func (k tv) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 		k.backward2(x, g, gin)
 		return
 	}
-	graph.ParallelFor(n, func(b int) {
+	parallel.For(n, func(b int) {
 		plane := x.Data[b/per*h*w : (b/per+1)*h*w]
 		grad := gin.Data[b/per*h*w : (b/per+1)*h*w]
 		lo, hi := b%per*h/per, (b%per+1)*h/per
@@ -257,7 +258,7 @@ func (k tv) backward2(x *graph.Tensor, g float64, gin *graph.Tensor) {
 	h, w := x.Shape[2], x.Shape[3]
 	n, per := rowBands(x)
 	c := float32(2 * g)
-	graph.ParallelFor(n, func(b int) {
+	parallel.For(n, func(b int) {
 		plane := x.Data[b/per*h*w : (b/per+1)*h*w]
 		grad := gin.Data[b/per*h*w : (b/per+1)*h*w]
 		for i := b % per * h / per; i < (b%per+1)*h/per; i++ {

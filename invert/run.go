@@ -67,7 +67,8 @@ type Record struct {
 
 // Result of an inversion.
 type Result struct {
-	// Target is Φ0, the features matched (measured from x0 by Reconstruct).
+	// Target is Φ0, the features matched (measured from x0 by Reconstruct;
+	// the loss reads it, so it is not to be modified).
 	Target *graph.Tensor
 	// Images are the reconstructions [N,C,H,W] in paper units, unclipped.
 	Images    *graph.Tensor
@@ -322,9 +323,12 @@ func newInversion(rep Representation, target, x0 *graph.Tensor, opts Options) (*
 // measure runs the program once at x0 (repeated over the batch) and makes
 // the first image's features the target the loss matches.
 func (r *inversion) measure(x0 *graph.Tensor, n int, m *matched) error {
-	batch := graph.NewTensor(append([]int{n}, x0.Shape[1:]...)...)
-	for i := 0; i < n; i++ {
-		copy(batch.Data[i*len(x0.Data):], x0.Data)
+	batch := x0
+	if n > 1 {
+		batch = graph.NewTensor(append([]int{n}, x0.Shape[1:]...)...)
+		for i := 0; i < n; i++ {
+			copy(batch.Data[i*len(x0.Data):], x0.Data)
+		}
 	}
 	if err := r.prog.Run(batch); err != nil {
 		return err
@@ -340,7 +344,7 @@ func (r *inversion) measure(x0 *graph.Tensor, n int, m *matched) error {
 	if err := m.normalise(); err != nil {
 		return err
 	}
-	r.res.Target = m.target.Clone()
+	r.res.Target = m.target
 	return nil
 }
 

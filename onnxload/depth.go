@@ -55,11 +55,8 @@ func (m *Model) Computed() []string {
 // value that depends on the input but leads to no output counts as the
 // deepest.
 func (m *Model) Depth(layer string) (float64, error) {
-	computed := m.Computed()
-	for i, name := range computed {
-		if name == layer {
-			return float64(i+1) / float64(len(computed)), nil
-		}
+	if i, of, ok := m.Position(layer); ok {
+		return float64(i) / float64(of), nil
 	}
 	for _, n := range m.Nodes {
 		for _, o := range n.Outputs {
@@ -74,4 +71,16 @@ func (m *Model) Depth(layer string) (float64, error) {
 		}
 	}
 	return 0, m.unknownValue(layer)
+}
+
+// Position is a layer's place among Computed(): its index from 1, of how
+// many; ok is false for a value that is not among them.
+func (m *Model) Position(layer string) (index, of int, ok bool) {
+	computed := m.Computed()
+	for i, name := range computed {
+		if name == layer {
+			return i + 1, len(computed), true
+		}
+	}
+	return 0, len(computed), false
 }

@@ -144,14 +144,9 @@ func parseShard(v string) (int, int, error) {
 // sweepLayers resolves --layers to nodes with their depth (from the node
 // list: only the asked layers are built, by the sweep itself).
 func sweepLayers(m *onnxload.Model, shape []int, mf *modelFlags, spec string) ([]zoo.SweepLayer, error) {
-	computed := m.Computed()
-	index := map[string]int{}
-	for i, l := range computed {
-		index[l] = i + 1
-	}
 	var names []string
 	if spec == "all" {
-		names = computed
+		names = m.Computed()
 	} else {
 		for _, n := range strings.Split(spec, ",") {
 			name, err := m.Resolve(mf.layer(strings.TrimSpace(n)))
@@ -163,14 +158,14 @@ func sweepLayers(m *onnxload.Model, shape []int, mf *modelFlags, spec string) ([
 	}
 	var out []zoo.SweepLayer
 	for _, n := range names {
-		i, ok := index[n]
+		i, of, ok := m.Position(n)
 		if !ok {
 			if _, err := mf.build(m, shape, []string{n}, nil); err != nil {
 				return nil, fmt.Errorf("--layers: %w", err)
 			}
 			return nil, fmt.Errorf("--layers: %s does not lead to the model's outputs", n)
 		}
-		out = append(out, zoo.SweepLayer{Name: n, Index: i, Depth: float64(i) / float64(len(computed))})
+		out = append(out, zoo.SweepLayer{Name: n, Index: i, Depth: float64(i) / float64(of)})
 	}
 	return out, nil
 }

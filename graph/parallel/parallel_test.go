@@ -1,4 +1,4 @@
-package graph
+package parallel
 
 import (
 	"sync"
@@ -7,16 +7,16 @@ import (
 	"time"
 )
 
-// TestParallelFor runs every item exactly once, from several goroutines at
+// TestFor runs every item exactly once, from several goroutines at
 // once, with nested calls, and again after the helpers have gone to sleep.
-func TestParallelFor(t *testing.T) {
+func TestFor(t *testing.T) {
 	check := func(n int) {
 		counts := make([]atomic.Int32, n)
-		ParallelFor(n, func(i int) {
+		For(n, func(i int) {
 			counts[i].Add(1)
 			if i%7 == 0 {
 				inner := make([]atomic.Int32, 5)
-				ParallelFor(5, func(k int) { inner[k].Add(1) })
+				For(5, func(k int) { inner[k].Add(1) })
 				for k := range inner {
 					if inner[k].Load() != 1 {
 						t.Errorf("nested item %d ran %d times", k, inner[k].Load())

@@ -1,11 +1,12 @@
 //go:build !openblas
 
-package graph
+package gemm
 
 import (
 	"runtime"
 	"sync"
 
+	"github.com/invrep/invrep/graph/parallel"
 	"golang.org/x/sys/cpu"
 )
 
@@ -17,11 +18,45 @@ func kernel6x16(k int, a, b, c *float32, ldc, ldb int, add bool)
 // mxcsr is implemented in sgemm_amd64.s.
 func mxcsr() uint32
 
+// AVX2 is the product on an AVX2/FMA micro-kernel, in pure Go and
+// assembly: Best on machines that have those instructions.
+type AVX2 struct{}
+
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		gemm = avxGemm
-		gemmName = "pure Go with an AVX2/FMA kernel"
+		Best = AVX2{}
+		available = append(available, AVX2{})
 	}
+}
+
+// Name implements Product.
+func (AVX2) Name() string { return "pure Go with an AVX2/FMA kernel" }
+
+// Mul implements Product.
+func (AVX2) Mul(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	avxGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+}
+
+// PanelRows implements Packer.
+func (AVX2) PanelRows() int { return mr }
+
+// PackA implements Packer.
+func (AVX2) PackA(tA bool, m, k int, a []float32, lda int) []float32 {
+	if m < mr || k == 0 {
+		return nil
+	}
+	ap := make([]float32, packedSize(m, k))
+	packA(tA, m, k, a, lda, ap)
+	return ap
+}
+
+// MulPacked implements Packer.
+func (AVX2) MulPacked(ap []float32, m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	if ap == nil || n < nr {
+		return false
+	}
+	avxGemmPacked(ap, false, m, n, k, b, ldb, beta, c, ldc)
+	return true
 }
 
 const (
@@ -41,7 +76,7 @@ func getBuf(n int) *[]float32 {
 	return p
 }
 
-// avxGemm computes C = op(A)·op(B) + beta·C like gonumGemm, packing op(A)
+// avxGemm computes C = op(A)·op(B) + beta·C like Gonum, packing op(A)
 // into 6-row panels so that an AVX2/FMA micro-kernel computes each 6×16
 // tile of C from a packed panel and 16 columns of B; tiles are split
 // between the cores (see avxGemmPacked). Thin products (fewer than 6 rows
@@ -53,34 +88,13 @@ func avxGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb in
 		return
 	}
 	if m < mr || n < nr || k == 0 {
-		gonumGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+		Gonum{}.Mul(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	apBuf := getBuf(packedSize(m, k))
 	defer packPool.Put(apBuf)
 	packA(tA, m, k, a, lda, *apBuf)
 	avxGemmPacked(*apBuf, tB, m, n, k, b, ldb, beta, c, ldc)
-}
-
-func init() {
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		gemmPanelRows = mr
-		gemmPackA = func(tA bool, m, k int, a []float32, lda int) []float32 {
-			if m < mr || k == 0 {
-				return nil
-			}
-			ap := make([]float32, packedSize(m, k))
-			packA(tA, m, k, a, lda, ap)
-			return ap
-		}
-		gemmPacked = func(ap []float32, m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
-			if ap == nil || n < nr {
-				return false
-			}
-			avxGemmPacked(ap, false, m, n, k, b, ldb, beta, c, ldc)
-			return true
-		}
-	}
 }
 
 // packedSize is the length of op(A) packed into mr-row panels.
@@ -138,7 +152,7 @@ func avxGemmPacked(ap []float32, tB bool, m, n, k int, b []float32, ldb int, bet
 		rb = max(1, mp*np/(8*workers))
 	}
 	mb := (mp + rb - 1) / rb
-	ParallelFor(np*mb, func(t int) {
+	parallel.For(np*mb, func(t int) {
 		bpBuf := getBuf(kc * nr)
 		defer packPool.Put(bpBuf)
 		bp := *bpBuf

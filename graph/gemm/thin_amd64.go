@@ -1,10 +1,11 @@
 //go:build !openblas
 
-package graph
+package gemm
 
 import (
 	"runtime"
 
+	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -21,7 +22,7 @@ func thinGemm(tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, 
 	if workers > 1 && tasks < 2*workers {
 		tasks = min(n, 2*workers)
 	}
-	ParallelFor(tasks, func(t int) {
+	parallel.For(tasks, func(t int) {
 		c0, c1 := t*n/tasks, (t+1)*n/tasks
 		for i := 0; i < m; i++ {
 			row := a[i*lda : i*lda+k]

@@ -1,6 +1,6 @@
 //go:build openblas
 
-package graph
+package gemm
 
 // #cgo LDFLAGS: -lopenblas
 // #include <cblas.h>
@@ -9,6 +9,8 @@ import "C"
 import (
 	"runtime"
 	"unsafe"
+
+	"github.com/invrep/invrep/graph/parallel"
 )
 
 // OpenBLAS runs single-threaded: invrep splits the work itself (see
@@ -16,17 +18,29 @@ import (
 // OpenBLAS's own threads competed with them.
 func init() {
 	C.openblas_set_num_threads(1)
-	gemm, gemmName = openblasGemm, "OpenBLAS (cgo)"
+	Best = OpenBLAS{}
+	available = append(available, OpenBLAS{})
 }
 
-// openblasGemm splits C's columns between the cores (inside a ParallelFor,
+// OpenBLAS is the product of the cgo build (-tags openblas, libopenblas-dev).
+type OpenBLAS struct{}
+
+// Name implements Product.
+func (OpenBLAS) Name() string { return "OpenBLAS (cgo)" }
+
+// Mul implements Product.
+func (OpenBLAS) Mul(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	openblasGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+}
+
+// openblasGemm splits C's columns between the cores (inside a parallel.For,
 // one block: the cores are busy), one OpenBLAS call per block.
 func openblasGemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, cm []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	blocks := max(1, min(4*runtime.GOMAXPROCS(0), n/64))
-	ParallelFor(blocks, func(i int) {
+	parallel.For(blocks, func(i int) {
 		c0, c1 := i*n/blocks, (i+1)*n/blocks
 		bs := b[c0:]
 		if tB {

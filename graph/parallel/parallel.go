@@ -1,4 +1,7 @@
-package graph
+// Package parallel runs independent work items on all cores, on a pool of
+// long-lived helpers: the kernels of the numeric core, the matrix product
+// and the handcrafted representations share it.
+package parallel
 
 import (
 	"runtime"
@@ -7,9 +10,9 @@ import (
 	"time"
 )
 
-// ParallelFor runs f(i) for i in [0, n) on the calling goroutine and the
+// For runs f(i) for i in [0, n) on the calling goroutine and the
 // pool's helpers, GOMAXPROCS in all, handing out items in small chunks to
-// whoever is free. Work items must be independent. A ParallelFor inside
+// whoever is free. Work items must be independent. A For inside
 // another runs in the calling goroutine: the cores are already busy.
 //
 // The helpers are long-lived and, between jobs, spin for a while before
@@ -17,7 +20,7 @@ import (
 // ops per iteration, many of them well under a millisecond; starting
 // goroutines for each had a sleeping thread woken every time, which on
 // this project's virtual machines took longer than many of the ops.
-func ParallelFor(n int, f func(i int)) {
+func For(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 || !helpers.busy.CompareAndSwap(false, true) {
 		for i := 0; i < n; i++ {
@@ -40,7 +43,7 @@ func ParallelFor(n int, f func(i int)) {
 	}
 }
 
-// job is one ParallelFor call.
+// job is one For call.
 type job struct {
 	f        func(int)
 	n, chunk int64
@@ -63,9 +66,9 @@ func (j *job) run() {
 	}
 }
 
-// workerPool is the helpers of ParallelFor.
+// workerPool is the helpers of For.
 type workerPool struct {
-	busy    atomic.Bool // a ParallelFor is running
+	busy    atomic.Bool // a For is running
 	mu      sync.Mutex
 	helpers []*helper
 	current atomic.Pointer[job]

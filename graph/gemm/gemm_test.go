@@ -1,4 +1,4 @@
-package graph
+package gemm
 
 import (
 	"math"
@@ -6,10 +6,20 @@ import (
 	"testing"
 )
 
-// TestGemmAgainstGonum checks the matrix product in use (the AVX2 kernel on
-// machines that have it) against gonum's on shapes with ragged edges, every
-// transpose and several betas.
-func TestGemmAgainstGonum(t *testing.T) {
+// TestProductsAgainstGonum checks every product this build and CPU have
+// (the AVX2 kernel, OpenBLAS) against gonum's on shapes with ragged edges,
+// every transpose and several betas, and the packed path convolutions take.
+func TestProductsAgainstGonum(t *testing.T) {
+	for _, p := range Available() {
+		t.Run(p.Name(), func(t *testing.T) { checkAgainstGonum(t, p) })
+	}
+	if Best != Available()[len(Available())-1] {
+		t.Errorf("Best is %s, not the last available product", Best.Name())
+	}
+}
+
+func checkAgainstGonum(t *testing.T, p Product) {
+	packer, _ := p.(Packer)
 	rng := rand.New(rand.NewSource(1))
 	for _, s := range [][3]int{{4, 16, 1}, {5, 17, 3}, {64, 3025, 27}, {7, 40, 300}, {16, 33, 513}, {3, 20, 8}, {1, 100, 9}, {1, 300, 1000}, {2, 70, 97}, {3, 17, 64}} {
 		m, n, k := s[0], s[1], s[2]
@@ -35,20 +45,20 @@ func TestGemmAgainstGonum(t *testing.T) {
 						c0[i] = float32(rng.NormFloat64())
 					}
 					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
-					gonumGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, want, n)
-					gemm(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
-					if gemmPackA != nil && !tB && beta != 0.5 {
+					Gonum{}.Mul(tA, tB, m, n, k, a, lda, b, ldb, beta, want, n)
+					p.Mul(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
+					if packer != nil && !tB && beta != 0.5 {
 						// The packed-weights path convolutions take.
-						if ap := gemmPackA(tA, m, k, a, lda); ap != nil {
+						if ap := packer.PackA(tA, m, k, a, lda); ap != nil {
 							got = append(got[:0], c0...)
-							if !gemmPacked(ap, m, n, k, b, ldb, beta, got, n) {
-								gemm(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
+							if !packer.MulPacked(ap, m, n, k, b, ldb, beta, got, n) {
+								p.Mul(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
 							}
 						}
 					}
 					for i := range want {
 						if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*math.Sqrt(float64(k)) {
-							t.Fatalf("%s m=%d n=%d k=%d tA=%v tB=%v beta=%g: [%d] = %g, gonum %g", BLAS(), m, n, k, tA, tB, beta, i, got[i], want[i])
+							t.Fatalf("%s m=%d n=%d k=%d tA=%v tB=%v beta=%g: [%d] = %g, gonum %g", p.Name(), m, n, k, tA, tB, beta, i, got[i], want[i])
 						}
 					}
 				}

@@ -3,6 +3,8 @@ package graph
 import (
 	"math/rand"
 	"testing"
+
+	"github.com/invrep/invrep/graph/testenv"
 )
 
 // benchOp times an op's forward or input gradient through a compiled
@@ -27,16 +29,10 @@ func benchOp(b *testing.B, in []int, flops float64, grad bool, build func(x *Nod
 		b.Fatal(err)
 	}
 	defer p.Close()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := p.Run(x); err != nil {
-			b.Fatal(err)
-		}
-	}
 	if grad {
 		flops *= 2 // forward + input gradient
 	}
-	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	testenv.Loop(b, flops, func() error { return p.Run(x) })
 }
 
 func convBench(b *testing.B, in, w []int, p ConvParams, grad bool) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/testenv"
 )
 
 // BenchmarkHOGBinningGrad times orientation binning with spatial pooling,
@@ -37,11 +38,5 @@ func BenchmarkHOGBinningGrad(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer p.Close()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := p.Run(x); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(2*60*h*w*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	testenv.Loop(b, 2*60*h*w, func() error { return p.Run(x) })
 }

@@ -342,7 +342,7 @@ func TestTVBands(t *testing.T) {
 		x.Data[i] = float32(rng.NormFloat64())
 	}
 	for _, beta := range []float64{1, 2, 1.5} {
-		k := tv{beta}
+		k := tv{beta: beta}
 		if n, _ := rowBands(x); n < 4 {
 			t.Fatalf("only %d bands", n)
 		}

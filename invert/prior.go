@@ -21,19 +21,27 @@ func (a AlphaNorm) Build(x, _ *graph.Node) (*graph.Node, error) {
 	if a.Alpha < 1 {
 		return nil, fmt.Errorf("α = %g must be at least 1", a.Alpha)
 	}
-	return graph.Apply(alphaNorm{a.Alpha}, x)
+	return graph.Apply(alphaNorm{alpha: a.Alpha}, x)
 }
 
-type alphaNorm struct{ alpha float64 }
+// imagePrior is what the priors' kernels share: a scalar of the image,
+// differentiable, whose gradient they write whole.
+type imagePrior struct{}
 
-func (k alphaNorm) String() string    { return fmt.Sprintf("AlphaNorm(%g)", k.alpha) }
-func (k alphaNorm) Diffable(int) bool { return true }
+func (imagePrior) Diffable(int) bool { return true }
 
-// Overwrites implements graph.Overwriter: it writes the scalar and every
-// element of the gradient.
-func (k alphaNorm) Overwrites(bool, int) bool { return true }
+// Overwrites implements graph.Overwriter: the kernel writes the scalar and
+// every element of the gradient.
+func (imagePrior) Overwrites(bool, int) bool { return true }
 
-func (k alphaNorm) OutShape(in [][]int) ([]int, error) { return nil, nil }
+func (imagePrior) OutShape([][]int) ([]int, error) { return nil, nil }
+
+type alphaNorm struct {
+	imagePrior
+	alpha float64
+}
+
+func (k alphaNorm) String() string { return fmt.Sprintf("AlphaNorm(%g)", k.alpha) }
 
 // pow is |v|^e, without math.Pow for the paper's α = 6 and its gradient's 5.
 func (k alphaNorm) pow(v float64, e float64) float64 {
@@ -125,19 +133,15 @@ func (t TV) Build(x, _ *graph.Node) (*graph.Node, error) {
 	if t.Beta <= 0 {
 		return nil, fmt.Errorf("β = %g must be positive", t.Beta)
 	}
-	return graph.Apply(tv{t.Beta}, x)
+	return graph.Apply(tv{beta: t.Beta}, x)
 }
 
-type tv struct{ beta float64 }
+type tv struct {
+	imagePrior
+	beta float64
+}
 
-func (k tv) String() string    { return fmt.Sprintf("TV(%g)", k.beta) }
-func (k tv) Diffable(int) bool { return true }
-
-// Overwrites implements graph.Overwriter: it writes the scalar and every
-// element of the gradient.
-func (k tv) Overwrites(bool, int) bool { return true }
-
-func (k tv) OutShape(in [][]int) ([]int, error) { return nil, nil }
+func (k tv) String() string { return fmt.Sprintf("TV(%g)", k.beta) }
 
 // rowBands splits the image's planes into bands of rows for parallel.For:
 // HOG inverts a single grey plane, so planes alone would leave a core idle.

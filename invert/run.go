@@ -123,12 +123,7 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 	if target == nil {
 		return nil, errors.New("no target: give Φ(x0), or call Reconstruct with x0")
 	}
-	r, err := newInversion(rep, target, nil, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer r.prog.Close()
-	return r.loop(ctx, opts)
+	return run(ctx, rep, target, nil, opts)
 }
 
 // Reconstruct inverts the representation of the images x0 ([1,C,H,W] in
@@ -149,7 +144,12 @@ func Reconstruct(ctx context.Context, rep Representation, x0 *graph.Tensor, opts
 	if opts.Objective != nil {
 		return nil, errors.New("Reconstruct minimises the paper's objective; with another objective, compute the target with Features and call Invert")
 	}
-	r, err := newInversion(rep, nil, x0, opts)
+	return run(ctx, rep, nil, x0, opts)
+}
+
+// run sets up an inversion of the target, or of x0's features, and runs it.
+func run(ctx context.Context, rep Representation, target, x0 *graph.Tensor, opts Options) (*Result, error) {
+	r, err := newInversion(rep, target, x0, opts)
 	if err != nil {
 		return nil, err
 	}

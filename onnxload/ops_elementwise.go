@@ -22,8 +22,13 @@ var elementwiseOps = map[string]opFunc{
 	"Abs": mathOp(graph.FnAbs), "Reciprocal": mathOp(graph.FnReciprocal), "Erf": mathOp(graph.FnErf),
 	"Softplus": mathOp(graph.FnSoftplus), "Softsign": mathOp(graph.FnSoftsign), "Mish": mathOp(graph.FnMish),
 	"Sin": mathOp(graph.FnSin), "Cos": mathOp(graph.FnCos),
-	"HardSigmoid": opHardSigmoid, "HardSwish": mathOp(graph.FnHardSwish), "Elu": opElu, "Selu": opSelu,
-	"Gelu": opGelu, "PRelu": opPRelu, "Where": opWhere,
+	"HardSwish":   mathOp(graph.FnHardSwish),
+	"HardSigmoid": mathParamOp(graph.FnHardSigmoid, param{"alpha", 0.2}, param{"beta", 0.5}),
+	"Elu":         mathParamOp(graph.FnElu, param{"alpha", 1}, param{"", 1}),
+	"Selu":        mathParamOp(graph.FnSelu, param{"alpha", 1.67326319217681884765625}, param{"gamma", 1.05070102214813232421875}),
+	"Gelu":        opGelu,
+	"PRelu":       opPRelu,
+	"Where":       opWhere,
 }
 
 func floorDiv(a, b int64) int64 {
@@ -44,13 +49,11 @@ func unaryOp(f func(*graph.Node) (*graph.Node, error)) opFunc {
 }
 
 func opLeakyRelu(b *builder, n *Node, in []value) ([]value, error) {
-	alpha, err := attrFloat(n, "alpha", 0.01)
-	if err != nil {
-		return nil, err
-	}
+	a := attrs{n: n}
+	alpha := a.float("alpha", 0.01)
 	x, err := b.float(n, in, 0)
-	if err != nil {
-		return nil, err
+	if err != nil || a.err != nil {
+		return nil, errors.Join(a.err, err)
 	}
 	return one(graph.LeakyRelu(x, alpha))
 }
@@ -153,45 +156,36 @@ func opMean(b *builder, n *Node, in []value) ([]value, error) {
 	return one(graph.Math(outs[0].f, graph.FnScale, 1/float64(len(xs)), 0))
 }
 
-func mathOp(fn graph.MathFn) opFunc {
+// mathOp is an element-wise function without parameters.
+func mathOp(fn graph.MathFn) opFunc { return mathParamOp(fn, param{}, param{}) }
+
+// param is one of an element-wise function's two parameters: a float
+// attribute, or a fixed value where name is empty.
+type param struct {
+	name string
+	def  float32
+}
+
+func (p param) read(a *attrs) float64 {
+	if p.name == "" {
+		return float64(p.def)
+	}
+	return float64(a.float(p.name, p.def))
+}
+
+// mathParamOp is an element-wise function whose parameters are float
+// attributes. Selu's defaults are float32 constants, read as onnxruntime
+// reads them.
+func mathParamOp(fn graph.MathFn, p, q param) opFunc {
 	return func(b *builder, n *Node, in []value) ([]value, error) {
+		a := attrs{n: n}
+		v, w := p.read(&a), q.read(&a)
 		x, err := b.float(n, in, 0)
-		if err != nil {
-			return nil, err
+		if err != nil || a.err != nil {
+			return nil, errors.Join(a.err, err)
 		}
-		return one(graph.Math(x, fn, 0, 0))
+		return one(graph.Math(x, fn, v, w))
 	}
-}
-
-func opHardSigmoid(b *builder, n *Node, in []value) ([]value, error) {
-	a := attrs{n: n}
-	alpha, beta := a.float("alpha", 0.2), a.float("beta", 0.5)
-	x, err := b.float(n, in, 0)
-	if err != nil || a.err != nil {
-		return nil, errors.Join(a.err, err)
-	}
-	return one(graph.Math(x, graph.FnHardSigmoid, float64(alpha), float64(beta)))
-}
-
-func opElu(b *builder, n *Node, in []value) ([]value, error) {
-	a := attrs{n: n}
-	alpha := a.float("alpha", 1)
-	x, err := b.float(n, in, 0)
-	if err != nil || a.err != nil {
-		return nil, errors.Join(a.err, err)
-	}
-	return one(graph.Math(x, graph.FnElu, float64(alpha), 1))
-}
-
-// opSelu reads its constants as float32 attributes, as onnxruntime does.
-func opSelu(b *builder, n *Node, in []value) ([]value, error) {
-	a := attrs{n: n}
-	alpha, gamma := a.float("alpha", 1.67326319217681884765625), a.float("gamma", 1.05070102214813232421875)
-	x, err := b.float(n, in, 0)
-	if err != nil || a.err != nil {
-		return nil, errors.Join(a.err, err)
-	}
-	return one(graph.Math(x, graph.FnSelu, float64(alpha), float64(gamma)))
 }
 
 func opGelu(b *builder, n *Node, in []value) ([]value, error) {

@@ -32,68 +32,67 @@ const (
 // decodes them instead, and skipping 100s of MB of weights in onnx-go also
 // halves the loading time and memory.
 func stripForDecoder(data []byte) ([]byte, error) {
-	var out []byte
-	err := fields(data, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+	return rewrite(data, func(num protowire.Number, typ protowire.Type, v []byte) ([]byte, bool, error) {
 		if num == modelGraph && typ == protowire.BytesType {
 			g, err := stripGraph(v)
-			if err != nil {
-				return err
-			}
-			out = appendField(out, num, typ, g, 0)
-			return nil
+			return g, true, err
 		}
-		out = appendField(out, num, typ, v, x)
-		return nil
+		return nil, false, nil
 	})
-	return out, err
 }
 
 func stripGraph(b []byte) ([]byte, error) {
-	var out []byte
-	err := fields(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+	return rewrite(b, func(num protowire.Number, typ protowire.Type, v []byte) ([]byte, bool, error) {
 		switch num {
 		case graphInitializer, graphValueInfo, graphSparseInits, graphDocString:
-			return nil
+			return nil, true, nil
 		case graphInput, graphOutput:
 			if typ != protowire.BytesType {
-				return nil
+				return nil, true, nil
 			}
 			vi, err := readValueInfo(v)
 			if err != nil {
-				return err
+				return nil, true, err
 			}
 			var nb []byte
 			nb = protowire.AppendTag(nb, valueName, protowire.BytesType)
-			nb = protowire.AppendString(nb, vi.Name)
-			out = appendField(out, num, typ, nb, 0)
-			return nil
+			return protowire.AppendString(nb, vi.Name), true, nil
 		case graphNode:
 			if typ != protowire.BytesType {
-				return nil
+				return nil, true, nil
 			}
 			nb, err := stripNode(v)
-			if err != nil {
-				return err
-			}
-			out = appendField(out, num, typ, nb, 0)
-			return nil
+			return nb, true, err
 		}
-		out = appendField(out, num, typ, v, x)
-		return nil
+		return nil, false, nil
 	})
-	return out, err
 }
 
 func stripNode(b []byte) ([]byte, error) {
-	var out []byte
-	err := fields(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+	return rewrite(b, func(num protowire.Number, typ protowire.Type, v []byte) ([]byte, bool, error) {
 		if num == nodeAttr && typ == protowire.BytesType {
 			ours, err := ownAttribute(v)
-			if err != nil || ours {
-				return err
-			}
+			return nil, err != nil || ours, err
 		}
-		out = appendField(out, num, typ, v, x)
+		return nil, false, nil
+	})
+}
+
+// rewrite copies message b field by field through f, which says whether it
+// changes a field (changed) and into what: a length-delimited field's new
+// bytes, or nil to drop it. Unchanged fields are copied as they are.
+func rewrite(b []byte, f func(num protowire.Number, typ protowire.Type, v []byte) (repl []byte, changed bool, err error)) ([]byte, error) {
+	out := []byte{} // an emptied message is still written, as a field of no bytes
+	err := fields(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+		repl, changed, err := f(num, typ, v)
+		switch {
+		case err != nil:
+			return err
+		case !changed:
+			out = appendField(out, num, typ, v, x)
+		case repl != nil:
+			out = appendField(out, num, typ, repl, 0)
+		}
 		return nil
 	})
 	return out, err

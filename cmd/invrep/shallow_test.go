@@ -77,13 +77,20 @@ func TestShallowCommands(t *testing.T) {
 	}
 }
 
-func TestZooAndSweepCommands(t *testing.T) {
-	dir := t.TempDir()
-	model := tinyModel(t, dir)
-	imgs := filepath.Join(dir, "imgs")
+// sweepFixture is a folder with the tiny model and a folder of two small
+// photos, a.png and b.png.
+func sweepFixture(t *testing.T) (dir, model, imgs string) {
+	dir = t.TempDir()
+	model = tinyModel(t, dir)
+	imgs = filepath.Join(dir, "imgs")
 	os.Mkdir(imgs, 0o755)
 	writePNG(t, filepath.Join(imgs, "a.png"), 20, 16)
 	writePNG(t, filepath.Join(imgs, "b.png"), 18, 18)
+	return dir, model, imgs
+}
+
+func TestZooAndSweepCommands(t *testing.T) {
+	dir, model, imgs := sweepFixture(t)
 	r := invrep(t, "zoo", "list", "--models-dir", dir)
 	if r.code != 0 || !strings.Contains(r.stdout, "squeezenet1.1") || !strings.Contains(r.stdout, "caffenet") {
 		t.Fatalf("zoo list: %s %s", r.stdout, r.stderr)
@@ -158,13 +165,9 @@ func TestReportIdenticalPhotos(t *testing.T) {
 // TestSweepSameStem: x.jpg and x.png are two images with their own files;
 // a λ given twice is one run.
 func TestSweepSameStem(t *testing.T) {
-	dir := t.TempDir()
-	model := tinyModel(t, dir)
-	imgs := filepath.Join(dir, "imgs")
-	os.Mkdir(imgs, 0o755)
-	writePNG(t, filepath.Join(imgs, "x.png"), 20, 16)
-	writePNG(t, filepath.Join(imgs, "y.png"), 18, 18)
-	os.Rename(filepath.Join(imgs, "y.png"), filepath.Join(imgs, "x.jpg")) // a PNG named .jpg decodes all the same
+	dir, model, imgs := sweepFixture(t)
+	os.Rename(filepath.Join(imgs, "a.png"), filepath.Join(imgs, "x.png"))
+	os.Rename(filepath.Join(imgs, "b.png"), filepath.Join(imgs, "x.jpg")) // a PNG named .jpg decodes all the same
 	sw := filepath.Join(dir, "sweep")
 	r := invrep(t, "sweep", "--model", model, "--layers", "conv_out", "--images", imgs, "--out", sw, "--iters", "5", "--size", "32", "--quiet", "--tv", "5,5")
 	if r.code != 0 || !strings.Contains(r.stdout, "2 runs done") {

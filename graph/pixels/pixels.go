@@ -160,34 +160,33 @@ func (im *RGB) GrayModelTensor(w, h int, n graph.Normalization) (*graph.Tensor, 
 // ModelTensor resizes the image to w×h and normalises it as the model
 // expects: a [1,3,h,w] tensor of (v/255 − mean)/std, rounded to float32 once.
 func (im *RGB) ModelTensor(w, h int, n graph.Normalization) (*graph.Tensor, error) {
-	if err := n.Validate(3); err != nil {
-		return nil, err
-	}
-	v := im.Resize(w, h)
-	t := graph.NewTensor(1, 3, h, w)
-	for c := 0; c < 3; c++ {
-		src := c
+	return im.planes(w, h, n, func(c int) int {
 		if n.BGR {
-			src = 2 - c
+			return 2 - c
 		}
-		for i := 0; i < w*h; i++ {
-			t.Data[c*w*h+i] = float32((v[3*i+src]/255 - n.Mean[src]) / n.Std[src])
-		}
-	}
-	return t, nil
+		return c
+	}, func(v float64, src int) float64 { return (v/255 - n.Mean[src]) / n.Std[src] })
 }
 
 // PaperTensor resizes the image to w×h in the paper's pixel units: a
 // [1,3,h,w] RGB tensor of 255·(v/255 − mean_c).
 func (im *RGB) PaperTensor(w, h int, n graph.Normalization) (*graph.Tensor, error) {
+	return im.planes(w, h, n, func(c int) int { return c }, func(v float64, c int) float64 { return v - 255*n.Mean[c] })
+}
+
+// planes resizes the image to w×h and makes it a [1,3,h,w] tensor whose
+// channel c holds f(v, from(c)) for the values v (0..255) of channel
+// from(c), rounded to float32 once.
+func (im *RGB) planes(w, h int, n graph.Normalization, from func(c int) int, f func(v float64, src int) float64) (*graph.Tensor, error) {
 	if err := n.Validate(3); err != nil {
 		return nil, err
 	}
 	v := im.Resize(w, h)
 	t := graph.NewTensor(1, 3, h, w)
 	for c := 0; c < 3; c++ {
+		src := from(c)
 		for i := 0; i < w*h; i++ {
-			t.Data[c*w*h+i] = float32(v[3*i+c] - 255*n.Mean[c])
+			t.Data[c*w*h+i] = float32(f(v[3*i+src], src))
 		}
 	}
 	return t, nil

@@ -1,0 +1,17 @@
+package testenv
+
+import "testing"
+
+// Loop runs one step of a benchmark b.N times after resetting the timer
+// (a compiled program's Run, say), failing at the first error, and reports
+// flops per step as GFLOP/s.
+func Loop(b *testing.B, flops float64, step func() error) {
+	b.Helper()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := step(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

@@ -3,25 +3,18 @@ package zoo
 import (
 	"encoding/csv"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/testenv"
 	"github.com/invrep/invrep/onnxload"
 )
 
 func sharedModels(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "models")
-	if _, err := os.Stat(filepath.Join(dir, "squeezenet1.1.onnx")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("../shared is required in CI: %v", err)
-		}
-		t.Skipf("no ../shared: %v", err)
-	}
-	return dir
+	return filepath.Join(testenv.Shared(t), "models")
 }
 
 // TestRegistryChecksums: every model of ../shared/models is registered and

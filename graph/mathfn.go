@@ -44,6 +44,7 @@ var mathFnNames = [...]string{"Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", 
 // equal to onnxruntime's to the last float32 bit or so), except GELU and
 // erf, which take float32 forms (vec.Gelu, vec.Erf) for speed.
 type mathFn struct {
+	elementwise
 	fn   MathFn
 	a, b float64
 }
@@ -57,18 +58,6 @@ func (k mathFn) String() string {
 	}
 	return mathFnNames[k.fn]
 }
-
-func (k mathFn) OutShape(in [][]int) ([]int, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("want 1 input, got %d", len(in))
-	}
-	return append([]int(nil), in[0]...), nil
-}
-
-func (k mathFn) Diffable(int) bool { return true }
-
-// Overwrites implements Overwriter.
-func (k mathFn) Overwrites(bool, int) bool { return true }
 
 const (
 	sqrt2       = math.Sqrt2

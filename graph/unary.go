@@ -21,6 +21,7 @@ const (
 
 // unary is an elementwise activation y = f(x).
 type unary struct {
+	elementwise
 	kind unaryKind
 	a, b float32 // LeakyRelu slope; Clip bounds
 }
@@ -41,17 +42,22 @@ func (u unary) String() string {
 	return "Identity"
 }
 
-func (u unary) OutShape(in [][]int) ([]int, error) {
+// elementwise is what the kernels of one input share that map each
+// element to one of the same shape (unary, mathFn): the shape, a gradient,
+// and every element written.
+type elementwise struct{}
+
+func (elementwise) OutShape(in [][]int) ([]int, error) {
 	if len(in) != 1 {
 		return nil, fmt.Errorf("want 1 input, got %d", len(in))
 	}
 	return append([]int(nil), in[0]...), nil
 }
 
-func (u unary) Diffable(int) bool { return true }
+func (elementwise) Diffable(int) bool { return true }
 
 // Overwrites implements Overwriter.
-func (u unary) Overwrites(bool, int) bool { return true }
+func (elementwise) Overwrites(bool, int) bool { return true }
 
 // elementChunk is how many elements one goroutine of an elementwise kernel
 // takes: big enough that the start of a goroutine does not show.

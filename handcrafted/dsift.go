@@ -1,6 +1,7 @@
 package handcrafted
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -28,15 +29,7 @@ type DSIFTOptions struct {
 }
 
 func (o DSIFTOptions) withDefaults() DSIFTOptions {
-	if o.Bin == 0 {
-		o.Bin = 5
-	}
-	if o.Step == 0 {
-		o.Step = 3
-	}
-	if o.Sigma == 0 {
-		o.Sigma = 1.5
-	}
+	o.Bin, o.Step, o.Sigma = cmp.Or(o.Bin, 5), cmp.Or(o.Step, 3), cmp.Or(o.Sigma, 1.5)
 	return o
 }
 

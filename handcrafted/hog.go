@@ -5,6 +5,7 @@
 package handcrafted
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -24,12 +25,7 @@ type HOGOptions struct {
 }
 
 func (o HOGOptions) withDefaults() HOGOptions {
-	if o.Cell == 0 {
-		o.Cell = 8
-	}
-	if o.Orientations == 0 {
-		o.Orientations = 9
-	}
+	o.Cell, o.Orientations = cmp.Or(o.Cell, 8), cmp.Or(o.Orientations, 9)
 	return o
 }
 

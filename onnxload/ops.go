@@ -33,6 +33,16 @@ func SupportedOps() []string {
 	return out
 }
 
+// floatPair is inputs k and k+1 as float nodes: a binary op's operands.
+func (b *builder) floatPair(n *Node, in []value, k int) (*graph.Node, *graph.Node, error) {
+	x, err := b.float(n, in, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	y, err := b.float(n, in, k+1)
+	return x, y, err
+}
+
 // float returns input k as a float node (int constants are converted).
 func (b *builder) float(n *Node, in []value, k int) (*graph.Node, error) {
 	if k >= len(in) || (in[k].f == nil && in[k].i == nil) {

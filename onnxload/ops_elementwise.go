@@ -93,11 +93,7 @@ func opBinary(f func(a, b *graph.Node) (*graph.Node, error), fi func(a, b int64)
 			t, err := b.foldBinary(in[0].i, in[1].i, fi)
 			return []value{{i: t}}, err
 		}
-		x, err := b.float(n, in, 0)
-		if err != nil {
-			return nil, err
-		}
-		y, err := b.float(n, in, 1)
+		x, y, err := b.floatPair(n, in, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -232,11 +228,7 @@ func opPow(b *builder, n *Node, in []value) ([]value, error) {
 }
 
 func opPRelu(b *builder, n *Node, in []value) ([]value, error) {
-	x, err := b.float(n, in, 0)
-	if err != nil {
-		return nil, err
-	}
-	slope, err := b.float(n, in, 1)
+	x, slope, err := b.floatPair(n, in, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -278,11 +270,7 @@ func opWhere(b *builder, n *Node, in []value) ([]value, error) {
 		}
 		return []value{intValue(out, data)}, nil
 	}
-	x, err := b.float(n, in, 1)
-	if err != nil {
-		return nil, err
-	}
-	y, err := b.float(n, in, 2)
+	x, y, err := b.floatPair(n, in, 1)
 	if err != nil {
 		return nil, err
 	}

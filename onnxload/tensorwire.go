@@ -338,29 +338,29 @@ func varints(typ protowire.Type, v []byte, x uint64, f func(uint64)) error {
 }
 
 func fixed32s(typ protowire.Type, v []byte, x uint64, f func(uint32)) error {
-	if typ == protowire.Fixed32Type {
-		f(uint32(x))
-		return nil
-	}
-	if typ != protowire.BytesType || len(v)%4 != 0 {
-		return errTruncated
-	}
-	for i := 0; i < len(v); i += 4 {
-		f(binary.LittleEndian.Uint32(v[i:]))
-	}
-	return nil
+	return fixeds(typ, protowire.Fixed32Type, v, x, binary.LittleEndian.Uint32, f)
 }
 
 func fixed64s(typ protowire.Type, v []byte, x uint64, f func(uint64)) error {
-	if typ == protowire.Fixed64Type {
-		f(x)
+	return fixeds(typ, protowire.Fixed64Type, v, x, binary.LittleEndian.Uint64, f)
+}
+
+// fixeds reads a repeated fixed-width field, one value (of type one) or a
+// packed run of them, little-endian, each read by get.
+func fixeds[T uint32 | uint64](typ, one protowire.Type, v []byte, x uint64, get func([]byte) T, f func(T)) error {
+	if typ == one {
+		f(T(x))
 		return nil
 	}
-	if typ != protowire.BytesType || len(v)%8 != 0 {
+	size := 4
+	if one == protowire.Fixed64Type {
+		size = 8
+	}
+	if typ != protowire.BytesType || len(v)%size != 0 {
 		return errTruncated
 	}
-	for i := 0; i < len(v); i += 8 {
-		f(binary.LittleEndian.Uint64(v[i:]))
+	for i := 0; i < len(v); i += size {
+		f(get(v[i:]))
 	}
 	return nil
 }

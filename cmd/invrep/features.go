@@ -9,6 +9,7 @@ import (
 	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/handcrafted"
+	"github.com/invrep/invrep/invert"
 	"github.com/invrep/invrep/onnxload"
 )
 
@@ -159,4 +160,32 @@ func imageInput(path string, channels, w, h int, norm graph.Normalization) (*gra
 		return im.GrayModelTensor(w, h, norm)
 	}
 	return nil, fmt.Errorf("model input has %d channels; images give 1 or 3", channels)
+}
+
+func writeShallowFeatures(out io.Writer, rep handcrafted.Rep, imagePath, outPath string) error {
+	im, name, err := loadPhoto(imagePath)
+	if err != nil {
+		return err
+	}
+	x := im.GrayPaper()
+	phi, err := invert.Features(rep, x)
+	if err != nil {
+		return err
+	}
+	t := rep.VLFeatLayout(phi)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if strings.HasSuffix(strings.ToLower(outPath), ".png") {
+		if rep.Kind == handcrafted.KindDSIFT {
+			return usagef("--out %s: PNG drawings are available for HOG and HOGb; write DSIFT to a .npy", outPath)
+		}
+		if err := pixels.SavePNG(outPath, handcrafted.Glyphs(phi, rep.HOG.Channels()/3)); err != nil {
+			return fmt.Errorf("writing %s: %w", outPath, err)
+		}
+	} else if err := npy.Save(outPath, t); err != nil {
+		return fmt.Errorf("writing %s: %w", outPath, err)
+	}
+	fmt.Fprintf(out, "%s of %s: %s -> %s\n", rep.Kind, name, graph.ShapeString(t.Shape), outPath)
+	return nil
 }

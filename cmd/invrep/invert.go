@@ -18,6 +18,7 @@ import (
 	"github.com/invrep/invrep/graph/atomicfile"
 	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/graph/pixels"
+	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/invert"
 	"github.com/invrep/invrep/zoo"
 )
@@ -130,6 +131,23 @@ func runInvert(args []string, out io.Writer) error {
 	}
 	j := zoo.Job{Rep: mf.truncated(m, *layer, &norm), Photo: im, Input: zoo.Input{W: w, H: h, Norm: norm},
 		Options: invert.Options{Schedule: sched, TV: tv, MaskFor: masks.build}}
+	return f.run(out, j, settings)
+}
+
+// invertShallow runs the paper's shallow pipeline (SPEC §3.4): grey input
+// 255·gray − 128 at full resolution, 800 iterations of 200 at 0.004, 0.0004,
+// 0.00004 and 0.000004.
+func (f *invertFlags) invertShallow(out io.Writer, rep handcrafted.Rep, imagePath string, tv float64) error {
+	im, name, err := loadPhoto(imagePath)
+	if err != nil {
+		return err
+	}
+	sched, err := invert.ShallowSchedule.Scaled(f.iters)
+	if err != nil {
+		return usagef("--iters %d: %v", f.iters, err)
+	}
+	settings := map[string]any{"rep": string(rep.Kind), "image": name, "size": []int{im.W, im.H}, "cell": rep.HOG.Cell + rep.DSIFT.Bin}
+	j := zoo.Job{Rep: rep, Photo: im, Input: zoo.Input{Gray: true}, Options: invert.Options{Schedule: sched, TV: tv}}
 	return f.run(out, j, settings)
 }
 

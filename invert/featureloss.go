@@ -132,10 +132,13 @@ func stretches(lo, hi, per int, f func(i, end, t int)) {
 	}
 }
 
-// measuredLoss is the feature loss of a run that measures Φ0 = Φ(x0) with
-// its own compiled program (Reconstruct), so that the representation is
-// built once: it is built against a placeholder that the run fills in
-// before the first step.
+// Original is the feature loss against Φ0 = Φ(x0) that Reconstruct
+// measures with its own compiled program, so that the representation is
+// built once: put it in an objective given to Reconstruct (the paper's
+// objective has it when none is given). It is built against a placeholder
+// that the run fills in before the first step.
+func Original() Term { return measuredLoss{&matched{}} }
+
 type measuredLoss struct{ m *matched }
 
 // Name implements Term: it is the feature loss.

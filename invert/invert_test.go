@@ -224,24 +224,29 @@ func TestMasks(t *testing.T) {
 // paper's σ and step sizes are set for images of about 227×227, and on much
 // smaller ones the initial noise is far larger than natural pixel values.
 func tinyNet(seed int64) Representation {
-	rng := rand.New(rand.NewSource(seed))
-	w := randT(rng, 8, 3, 3, 3)
-	for i := range w.Data {
-		w.Data[i] *= 0.05
-	}
 	return RepresentationFunc(func(shape []int) (*graph.Graph, *graph.Node, error) {
 		g := graph.New()
 		x, err := g.Input("x", shape...)
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := graph.Conv(x, g.Const(w), nil, graph.ConvParams{Pads: [4]int{1, 1, 1, 1}})
-		if err != nil {
-			return nil, nil, err
-		}
-		r, err := graph.Relu(c)
+		r, err := tinyConv(g, x, seed)
 		return g, r, err
 	})
+}
+
+// tinyConv is tinyNet's layer on x.
+func tinyConv(g *graph.Graph, x *graph.Node, seed int64) (*graph.Node, error) {
+	rng := rand.New(rand.NewSource(seed))
+	w := randT(rng, 8, 3, 3, 3)
+	for i := range w.Data {
+		w.Data[i] *= 0.05
+	}
+	c, err := graph.Conv(x, g.Const(w), nil, graph.ConvParams{Pads: [4]int{1, 1, 1, 1}})
+	if err != nil {
+		return nil, err
+	}
+	return graph.Relu(c)
 }
 
 func smoothImage(n, h, w int) *graph.Tensor {

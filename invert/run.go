@@ -45,6 +45,11 @@ type Options struct {
 	Progress func(Progress)
 	// Profile times every op; the times come back in Result.Profile.
 	Profile bool
+	// Transform, when set, puts a transformation drawn anew every
+	// iteration (Jitter) between the optimised canvas and Φ; the
+	// representation must be Behind. Init is then canvas-shaped; the
+	// result's Images are cut out of the canvas at rest.
+	Transform Transform
 }
 
 // Progress reports one iteration.
@@ -127,10 +132,12 @@ func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts 
 }
 
 // Reconstruct inverts the representation of the images x0 ([1,C,H,W] in
-// paper units) with the paper's objective: it builds the representation
-// once, measures the target Φ(x0) with the program it then optimises
-// (Result.Target), and runs as Invert does. The mask, when the features'
-// shape is needed to make it, comes from Options.MaskFor.
+// paper units): it builds the representation once, measures the target
+// Φ(x0) with the program it then optimises (Result.Target), and runs as
+// Invert does. The objective is the paper's unless Options.Objective is
+// set, which must hold an Original() term (the loss against Φ(x0)). The
+// mask, when the features' shape is needed to make it, comes from
+// Options.MaskFor.
 func Reconstruct(ctx context.Context, rep Representation, x0 *graph.Tensor, opts Options) (*Result, error) {
 	if x0 == nil || len(x0.Shape) != 4 || x0.Shape[0] != 1 {
 		return nil, fmt.Errorf("x0 must be one image [1,C,H,W]")
@@ -140,9 +147,6 @@ func Reconstruct(ctx context.Context, rep Representation, x0 *graph.Tensor, opts
 	}
 	if !slices.Equal(opts.ImageShape, x0.Shape[1:]) {
 		return nil, fmt.Errorf("x0 %v does not match ImageShape %v", x0.Shape, opts.ImageShape)
-	}
-	if opts.Objective != nil {
-		return nil, errors.New("Reconstruct minimises the paper's objective; with another objective, compute the target with Features and call Invert")
 	}
 	return run(ctx, rep, nil, x0, opts)
 }
@@ -162,6 +166,9 @@ func run(ctx context.Context, rep Representation, target, x0 *graph.Tensor, opts
 func (r *inversion) loop(ctx context.Context, opts Options) (*Result, error) {
 	total := r.sched.Iters()
 	guard := newSafeguard(r.img.Shape, !opts.NoSafeguard)
+	// The transformation's draws have their own generator, seeded apart
+	// from the start's noise.
+	draws := rand.New(rand.NewSource(opts.Seed ^ 0x5eed))
 	var (
 		times          []float64
 		start          = time.Now()
@@ -173,6 +180,9 @@ func (r *inversion) loop(ctx context.Context, opts Options) (*Result, error) {
 			break
 		}
 		t0 := time.Now()
+		if r.transform != nil {
+			r.transform.Draw(draws)
+		}
 		e, ts, err := r.eval()
 		if err != nil {
 			return nil, err
@@ -195,6 +205,9 @@ func (r *inversion) loop(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	r.res.Backtracks = guard.backtracks
+	if r.transform != nil {
+		r.transform.Fix()
+	}
 	if iterationError == nil || errors.Is(iterationError, context.Canceled) || errors.Is(iterationError, context.DeadlineExceeded) {
 		mask := r.mask
 		if m, ok := r.obj.featureMask(); ok {
@@ -205,6 +218,9 @@ func (r *inversion) loop(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	r.res.Images = r.img
+	if r.transform != nil {
+		r.res.Images = r.transform.Image(r.img)
+	}
 	r.res.MsPerIter = median(times)
 	if opts.Profile {
 		r.res.Profile = r.prog.Profile()
@@ -221,7 +237,8 @@ type inversion struct {
 	opt       Optimizer
 	sched     Schedule
 	mask      *graph.Tensor
-	img, grad *graph.Tensor
+	transform Transform
+	img, grad *graph.Tensor // the canvas and its gradient
 	res       *Result
 }
 
@@ -259,7 +276,21 @@ func newInversion(rep Representation, target, x0 *graph.Tensor, opts Options) (*
 		r.opt = NewMomentumSGD()
 	}
 	shape := append([]int{n}, opts.ImageShape...)
-	g, phi, err := rep.Build(shape)
+	canvas := shape
+	var g *graph.Graph
+	var phi *graph.Node
+	var err error
+	if r.transform = opts.Transform; r.transform != nil {
+		behind, ok := rep.(Behind)
+		if !ok {
+			return nil, fmt.Errorf("%T cannot be built behind a transformation (jitter)", rep)
+		}
+		canvas = r.transform.Canvas(shape)
+		r.transform.Fix()
+		g, phi, err = behind.BuildBehind(canvas, func(x *graph.Node) (*graph.Node, error) { return r.transform.Build(x, shape) })
+	} else {
+		g, phi, err = rep.Build(shape)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -277,10 +308,17 @@ func newInversion(rep Representation, target, x0 *graph.Tensor, opts Options) (*
 				return nil, err
 			}
 		}
-		measured = &matched{mask: r.mask}
-		r.obj = paperObjective(measuredLoss{measured}, opts.TV)
+		if r.obj == nil {
+			r.obj = paperObjective(Original(), opts.TV)
+		}
+		if measured = r.obj.original(); measured == nil {
+			return nil, errors.New("Reconstruct's objective has no Original() term to measure")
+		}
+		measured.mask = r.mask
 	} else if r.obj == nil {
 		r.obj = PaperObjective(target, r.mask, opts.TV)
+	} else if r.obj.original() != nil {
+		return nil, errors.New("an Original() term is measured by Reconstruct, not Invert")
 	}
 	energy, terms, err := r.obj.build(x, phi)
 	if err != nil {
@@ -304,25 +342,28 @@ func newInversion(rep Representation, target, x0 *graph.Tensor, opts Options) (*
 		r.prog.EnableProfile()
 	}
 	r.img = opts.Init
-	if r.img == nil {
-		r.img = NoiseInit(shape, opts.Seed)
-	} else {
-		if graph.ShapeString(r.img.Shape) != graph.ShapeString(shape) {
-			r.prog.Close()
-			return nil, fmt.Errorf("initial images %v, want %v", r.img.Shape, shape)
-		}
+	switch {
+	case r.img == nil:
+		r.img = NoiseInit(canvas, opts.Seed)
+	case !slices.Equal(r.img.Shape, canvas):
+		r.prog.Close()
+		return nil, fmt.Errorf("initial images %v, want %v", r.img.Shape, canvas)
+	default:
 		r.img = r.img.Clone()
 	}
 	// The gradient lives in a buffer reused every iteration: a copy per
 	// iteration is garbage the collector lets pile up to the size of the
 	// model's weights.
-	r.grad = graph.NewTensor(shape...)
+	r.grad = graph.NewTensor(canvas...)
 	return r, nil
 }
 
 // measure runs the program once at x0 (repeated over the batch) and makes
 // the first image's features the target the loss matches.
 func (r *inversion) measure(x0 *graph.Tensor, n int, m *matched) error {
+	if r.transform != nil {
+		x0 = r.transform.Place(x0)
+	}
 	batch := x0
 	if n > 1 {
 		batch = graph.NewTensor(append([]int{n}, x0.Shape[1:]...)...)

@@ -38,7 +38,9 @@ func (s *safeguard) check(t int, e float64, ts []float64, r *inversion) (float64
 	if gradBad {
 		e = math.NaN()
 	}
-	if !finite(e) || (s.on && e > Growth*s.bestE) {
+	// The growth test needs a positive best: energies of maximisation are
+	// negative, and only a non-finite one is a divergence there.
+	if !finite(e) || (s.on && s.bestE > 0 && e > Growth*s.bestE) {
 		if !s.on || !s.have || s.backtracks >= maxBacktracks {
 			if s.have {
 				r.img = s.best

@@ -67,6 +67,17 @@ func (o Objective) featureMask() (*graph.Tensor, bool) {
 	return nil, false
 }
 
+// original is what the objective's Original() term matches, nil if it has
+// none.
+func (o Objective) original() *matched {
+	for _, t := range o {
+		if l, ok := t.Term.(measuredLoss); ok {
+			return l.m
+		}
+	}
+	return nil
+}
+
 // build returns the energy node and each term's unweighted node.
 func (o Objective) build(x, phi *graph.Node) (*graph.Node, []*graph.Node, error) {
 	if len(o) == 0 {

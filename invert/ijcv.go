@@ -235,10 +235,13 @@ func (l Inner) Build(_, phi *graph.Node) (*graph.Node, error) {
 
 type inner struct{ target *graph.Tensor }
 
-func (k inner) String() string             { return "Inner" }
-func (k inner) Diffable(int) bool          { return true }
-func (k inner) Overwrites(bool, int) bool  { return true }
-func (k inner) per(in [][]int) (int, bool) { n := graph.Numel(in[0][1:]); return n, n == len(k.target.Data) }
+func (k inner) String() string            { return "Inner" }
+func (k inner) Diffable(int) bool         { return true }
+func (k inner) Overwrites(bool, int) bool { return true }
+func (k inner) per(in [][]int) (int, bool) {
+	n := graph.Numel(in[0][1:])
+	return n, n == len(k.target.Data)
+}
 
 func (k inner) OutShape(in [][]int) ([]int, error) {
 	if len(in) != 1 || len(in[0]) == 0 {

@@ -40,10 +40,21 @@ func NewRep(kind string, cell int) (Rep, error) {
 
 // Build implements invert.Representation.
 func (r Rep) Build(shape []int) (*graph.Graph, *graph.Node, error) {
+	return r.BuildBehind(shape, nil)
+}
+
+// BuildBehind builds the representation of front(input), the graph's
+// input shaped shape (a jitter canvas, say): it makes Rep an invert.Behind.
+func (r Rep) BuildBehind(shape []int, front func(*graph.Node) (*graph.Node, error)) (*graph.Graph, *graph.Node, error) {
 	g := graph.New()
 	x, err := g.Input(string(r.Kind), shape...)
 	if err != nil {
 		return nil, nil, err
+	}
+	if front != nil {
+		if x, err = front(x); err != nil {
+			return nil, nil, err
+		}
 	}
 	var y *graph.Node
 	switch r.Kind {

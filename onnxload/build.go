@@ -27,6 +27,10 @@ type Options struct {
 	// gradient). A model that needs more is refused before it allocates.
 	// 0 means DefaultMaxMemory().
 	MaxMemory int64
+	// Front, when set, stands between the graph input (then shaped
+	// InputShape, e.g. a jitter canvas) and the model, which reads
+	// Front(input) (before Normalization).
+	Front func(x *graph.Node) (*graph.Node, error)
 }
 
 // DefaultMaxMemory is half of the machine's memory (8 GiB where it cannot
@@ -245,8 +249,13 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 	}
 	net = &Net{Graph: b.g, Input: x, Outputs: map[string]*graph.Node{}}
 	first := x
+	if opts.Front != nil {
+		if first, err = opts.Front(x); err != nil {
+			return nil, fmt.Errorf("%s: input %q: %w", m.where(), in.Name, err)
+		}
+	}
 	if opts.Normalization != nil {
-		if first, err = opts.Normalization.ModelInput(x); err != nil {
+		if first, err = opts.Normalization.ModelInput(first); err != nil {
 			return nil, fmt.Errorf("%s: input %q: %w", m.where(), in.Name, err)
 		}
 	}
@@ -428,7 +437,14 @@ type Truncated struct {
 // Build builds the model up to Layer for an input of the given shape and
 // returns the graph and the layer's node.
 func (t Truncated) Build(shape []int) (*graph.Graph, *graph.Node, error) {
-	net, err := t.Model.Build(Options{InputShape: shape, Outputs: []string{t.Layer}, Normalization: t.Normalization, MaxMemory: t.MaxMemory})
+	return t.BuildBehind(shape, nil)
+}
+
+// BuildBehind builds the model up to Layer behind front: the graph's input
+// has the given shape (a jitter canvas, say) and the model reads
+// front(input). It makes Truncated an invert.Behind.
+func (t Truncated) BuildBehind(shape []int, front func(*graph.Node) (*graph.Node, error)) (*graph.Graph, *graph.Node, error) {
+	net, err := t.Model.Build(Options{InputShape: shape, Outputs: []string{t.Layer}, Normalization: t.Normalization, MaxMemory: t.MaxMemory, Front: front})
 	if err != nil {
 		return nil, nil, err
 	}

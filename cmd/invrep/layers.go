@@ -6,13 +6,15 @@ import (
 	"text/tabwriter"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/onnxload"
 )
 
 func runLayers(args []string, out io.Writer) error {
-	fs := newFlags("layers", "--model M.onnx [--input-shape 1,3,224,224] [--all | --modules]", out)
+	fs := newFlags("layers", "--model M.onnx [--input-shape 1,3,224,224] [--rf] [--all | --modules]", out)
 	mf := addModelFlags(fs, false)
 	shapeFlag := fs.String("input-shape", "", "input shape N,C,H,W (default: as declared, batch 1)")
 	all := fs.Bool("all", false, "also list nodes computed from constants alone (weights, shape arithmetic)")
+	rfFlag := fs.Bool("rf", false, "add each layer's receptive field (pixels of the input one output sees, and the stride between outputs; 'global' past global pools and fully connected layers)")
 	modules := fs.Bool("modules", false, "list the exporter's modules (PyTorch paths such as features.5, from the node names), each with its output and shape: names --layer accepts")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -47,12 +49,25 @@ func runLayers(args []string, out io.Writer) error {
 		}
 		return tw.Flush()
 	}
-	fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Inputs[0].Name, "Input", graph.ShapeString(net.Input.Shape()))
+	var rf map[string]onnxload.RF
+	if *rfFlag {
+		if rf, err = m.ReceptiveFields(); err != nil {
+			return err
+		}
+	}
+	row := func(name, op string, shape []int) {
+		fmt.Fprintf(tw, "%s\t%s\t%s", name, op, graph.ShapeString(shape))
+		if r, ok := rf[name]; ok && name != m.Inputs[0].Name {
+			fmt.Fprintf(tw, "\trf %s", r)
+		}
+		fmt.Fprintln(tw)
+	}
+	row(m.Inputs[0].Name, "Input", net.Input.Shape())
 	for _, l := range net.Layers {
 		if l.Constant && !*all {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Name, l.OpType, graph.ShapeString(l.Shape))
+		row(l.Name, l.OpType, l.Shape)
 	}
 	return tw.Flush()
 }

@@ -105,6 +105,11 @@ func TestLayersCommand(t *testing.T) {
 	if !strings.Contains(r.stdout, "2,4,5,6") {
 		t.Errorf("--input-shape 2,3,10,12: %s", r.stdout)
 	}
+	// 3×3 convolution, then 2×2 pooling at stride 2: 3 + 1 pixels.
+	r = invrep(t, "layers", "--model", model, "--rf")
+	if !strings.Contains(r.stdout, "rf 3, stride 1") || !strings.Contains(r.stdout, "MaxPool  1,4,4,4  rf 4, stride 2") {
+		t.Errorf("--rf: %s", r.stdout)
+	}
 }
 
 func TestFeaturesFromInput(t *testing.T) {

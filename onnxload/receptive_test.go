@@ -28,7 +28,7 @@ func TestReceptiveFieldsFixture(t *testing.T) {
 	}
 	for name, want := range map[string]RF{
 		c:   {Size: 3, Stride: 2},
-		p:   {Size: 3 + 2*2, Stride: 4},      // 7
+		p:   {Size: 3 + 2*2, Stride: 4},       // 7
 		d:   {Size: 7 + 2*(3-1)*4, Stride: 4}, // 23: dilation 2
 		b:   {Size: 7, Stride: 4},
 		cat: {Size: 23, Stride: 4},

@@ -226,3 +226,26 @@ func (b behindFunc) BuildBehind(shape []int, front Front) (*graph.Graph, *graph.
 	phi, err := tinyConv(g, y, b.seed)
 	return g, phi, err
 }
+
+// TestIJCVMethod: the two stages run as one: a continuous history of
+// both, stage two's images image-sized and closer to the target than
+// stage one's, progress counted over the whole run.
+func TestIJCVMethod(t *testing.T) {
+	x0 := smoothImage(3, 48, 48)
+	m := IJCV{C: 20, Beta: 2, Jitter: 4, Iters: [2]int{80, 20}}
+	var last Progress
+	res, err := m.Reconstruct(context.Background(), behindFunc{3}, x0, Options{Seed: 2, Progress: func(p Progress) { last = p }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.History) != 100 || res.History[99].Iter != 100 || last.Iter != 100 || last.Iters != 100 {
+		t.Fatalf("history %d records (last iter %d), progress %d/%d", len(res.History), res.History[len(res.History)-1].Iter, last.Iter, last.Iters)
+	}
+	if !slices.Equal(res.Images.Shape, []int{1, 3, 48, 48}) || !(res.RelErr[0] < 0.2) {
+		t.Fatalf("images %v, relative error %v", res.Images.Shape, res.RelErr)
+	}
+	if lr1, lr2 := res.History[0].LR, res.History[99].LR; math.Abs(lr2/lr1-0.1) > 1e-9 || math.Abs(lr1-48*48*IJCVLR) > 1e-6 {
+		t.Errorf("rates %g then %g, want H·W·η then a tenth", lr1, lr2)
+	}
+	t.Logf("relative error %v, energy %g → %g", res.RelErr, res.History[0].Energy, res.History[99].Energy)
+}

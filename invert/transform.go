@@ -27,8 +27,9 @@ type Transform interface {
 	Place(images *graph.Tensor) *graph.Tensor
 }
 
-// Front is what a Transform puts in front of a representation.
-type Front func(x *graph.Node) (*graph.Node, error)
+// Front is what a Transform puts in front of a representation (an alias,
+// so that packages below invert implement Behind without importing it).
+type Front = func(x *graph.Node) (*graph.Node, error)
 
 // Behind is a Representation that can be built behind a front: its graph's
 // input has the given shape (the canvas) and the representation reads

@@ -6,7 +6,15 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/pixels"
+	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/invert"
+	"github.com/invrep/invrep/onnxload"
+)
+
+// Both kinds of representation can be jittered (invert.Transform).
+var (
+	_ invert.Behind = onnxload.Truncated{}
+	_ invert.Behind = handcrafted.Rep{}
 )
 
 // Input says how a photo becomes a representation's input, in the paper's
@@ -45,6 +53,8 @@ type Job struct {
 	Photo   *pixels.RGB
 	Input   Input
 	Options invert.Options
+	// Method is the CVPR paper's (nil) or another (invert.IJCV).
+	Method invert.Method
 }
 
 // Outcome is a job's result: the inversion's, with the original it was
@@ -65,7 +75,11 @@ func (j Job) Run(ctx context.Context) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := invert.Reconstruct(ctx, j.Rep, x0, j.Options)
+	method := j.Method
+	if method == nil {
+		method = invert.CVPR{}
+	}
+	res, err := method.Reconstruct(ctx, j.Rep, x0, j.Options)
 	if res == nil {
 		return nil, err
 	}

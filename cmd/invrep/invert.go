@@ -61,8 +61,36 @@ func runInvert(args []string, out io.Writer) error {
 	fs.BoolVar(&f.noGuard, "no-safeguard", false, "run the authors' fixed steps even if they diverge")
 	fs.BoolVar(&f.profile, "profile", false, "print the time per iteration spent in each kind of op (forward, and d… for its gradient)")
 	size := fs.String("size", "", "input size N or WxH (default: the model's)")
+	method := fs.String("method", "cvpr", "cvpr (Mahendran & Vedaldi 2015) or ijcv (2016: jitter, bounded range, AdaGrad with momentum, 300 + 50 iterations)")
+	c := fs.Float64("c", 100, "with --method ijcv: the loss weight C (the paper's 1, 20, 100, 300)")
+	beta := fs.Float64("beta", 2, "with --method ijcv: the TV exponent β (1, 1.5, 2)")
+	jitter := fs.Int("jitter", 0, "with --method ijcv: jitter positions J per axis (default max(round(stride/4), 1) from the layer's receptive field; 1: none)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	ijcv := *method == "ijcv"
+	if *method != "cvpr" && !ijcv {
+		return usagef("--method %q: want cvpr or ijcv", *method)
+	}
+	if !ijcv && (fs.Changed("c") || fs.Changed("beta") || fs.Changed("jitter")) {
+		return usagef("--c, --beta and --jitter apply to --method ijcv")
+	}
+	if ijcv {
+		if *repName != "" {
+			return usagef("--method ijcv inverts model layers; --rep uses the CVPR method")
+		}
+		if fs.Changed("tv") || fs.Changed("tv-code") {
+			return usagef("--tv is the CVPR prior's weight; --method ijcv weighs its priors by B = 80 (give the loss weight with --c)")
+		}
+		if !(*c > 0) || math.IsInf(*c, 0) || !(*beta > 0) || math.IsInf(*beta, 0) || *jitter < 0 {
+			return usagef("--c and --beta must be positive numbers and --jitter not negative")
+		}
+		if !fs.Changed("iters") {
+			f.iters = 350
+		}
+		if f.iters < 2 {
+			return usagef("--iters %d: --method ijcv runs two stages, at least one iteration each", f.iters)
+		}
 	}
 	if *repName != "" {
 		if fs.Changed("model") || fs.Changed("layer") {
@@ -94,9 +122,12 @@ func runInvert(args []string, out io.Writer) error {
 	}
 	// The schedule's checks before the model is read: a usage error costs
 	// nothing.
-	sched, err := invert.CNNSchedule.Scaled(f.iters)
-	if err != nil {
-		return usagef("--iters %d: %v", f.iters, err)
+	var sched invert.Schedule
+	var err error
+	if !ijcv {
+		if sched, err = invert.CNNSchedule.Scaled(f.iters); err != nil {
+			return usagef("--iters %d: %v", f.iters, err)
+		}
 	}
 	if *neigh < 0 {
 		return usagef("--neigh %d: want a positive window size", *neigh)
@@ -131,6 +162,22 @@ func runInvert(args []string, out io.Writer) error {
 	}
 	j := zoo.Job{Rep: mf.truncated(m, *layer, &norm), Photo: im, Input: zoo.Input{W: w, H: h, Norm: norm},
 		Options: invert.Options{Schedule: sched, TV: tv, MaskFor: masks.build}}
+	if ijcv {
+		rf, err := m.ReceptiveField(*layer)
+		if err != nil {
+			return err
+		}
+		// The code's 300 and 50 iterations, in that proportion.
+		first := min(max(int(math.Round(float64(f.iters)*6/7)), 1), f.iters-1)
+		m := invert.IJCV{C: *c, Beta: *beta, Jitter: invert.JitterFromStride(rf.Stride), Iters: [2]int{first, f.iters - first}}
+		if *jitter > 0 {
+			m.Jitter = *jitter
+		}
+		j.Method, j.Options.TV = m, 0
+		delete(settings, "relative_depth")
+		settings["method"], settings["c"], settings["beta"], settings["jitter"], settings["stages"] = "ijcv", m.C, m.Beta, m.Jitter, m.Iters
+		settings["receptive_field"] = map[string]any{"size": rf.Size, "stride": rf.Stride, "global": rf.Global}
+	}
 	return f.run(out, j, settings)
 }
 
@@ -276,7 +323,7 @@ func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
 func (f *invertFlags) run(out io.Writer, j zoo.Job, settings map[string]any) error {
 	ctx, stop := signalContext()
 	defer stop()
-	iters := j.Options.Schedule.Iters()
+	iters := f.iters
 	bar := progressBar(out, f.quiet, iters, "inverting")
 	j.Options.Repeats, j.Options.Seed, j.Options.NoSafeguard, j.Options.Profile = f.repeats, f.seed, f.noGuard, f.profile
 	j.Options.Progress = func(p invert.Progress) {
@@ -384,8 +431,10 @@ func (f *invertFlags) write(res *zoo.Outcome, tv float64, settings map[string]an
 // reportJSON is the --report file's content.
 func (f *invertFlags) reportJSON(res *invert.Result, tv float64, settings map[string]any, took time.Duration) ([]byte, error) {
 	settings["iters"] = f.iters
-	settings["tv"] = tv
-	settings["tv_code"] = invert.CodeTV(tv)
+	if settings["method"] != "ijcv" {
+		settings["tv"] = tv
+		settings["tv_code"] = invert.CodeTV(tv)
+	}
 	settings["repeats"] = f.repeats
 	settings["seed"] = f.seed
 	settings["safeguard"] = !f.noGuard

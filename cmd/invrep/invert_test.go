@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,6 +89,46 @@ func TestInvertCommand(t *testing.T) {
 	}
 }
 
+// TestInvertIJCV: --method ijcv through the binary: two stages in the
+// history, the jitter from the layer's receptive field (stride 2 at the
+// pool: J = 1; given by hand here), the report's settings.
+func TestInvertIJCV(t *testing.T) {
+	dir := t.TempDir()
+	model, img := tinyModel(t, dir), tinyImage(t, dir)
+	out, rep := filepath.Join(dir, "rec.png"), filepath.Join(dir, "rec.json")
+	r := invrep(t, "invert", "--model", model, "--layer", "pool_out", "--image", img, "--out", out, "--report", rep,
+		"--method", "ijcv", "--c", "20", "--jitter", "3", "--iters", "14", "--repeats", "2", "--size", "16", "--quiet")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	b, _ := os.ReadFile(rep)
+	var report struct {
+		Settings map[string]any `json:"settings"`
+		History  []struct {
+			Iter int     `json:"iter"`
+			LR   float64 `json:"lr"`
+		} `json:"history"`
+		Final []float64 `json:"final_relative_error"`
+	}
+	if err := json.Unmarshal(b, &report); err != nil {
+		t.Fatal(err)
+	}
+	st := report.Settings
+	if st["method"] != "ijcv" || st["c"] != 20.0 || st["jitter"] != 3.0 || fmt.Sprint(st["stages"]) != "[12 2]" || st["tv"] != nil {
+		t.Errorf("settings %v", st)
+	}
+	h := report.History
+	if len(h) < 2 || h[len(h)-1].Iter != 14 || math.Abs(h[len(h)-1].LR/h[0].LR-0.1) > 1e-9 || len(report.Final) != 2 {
+		t.Errorf("history %v, final %v", h, report.Final)
+	}
+	f, _ := os.Open(out)
+	pic, err := png.Decode(f)
+	f.Close()
+	if err != nil || pic.Bounds().Dx() != 16+4+16 || pic.Bounds().Dy() != 16 {
+		t.Errorf("picture: %v %v (want two 16×16 reconstructions, 4 pixels apart)", err, pic.Bounds())
+	}
+}
+
 func TestInvertErrors(t *testing.T) {
 	dir := t.TempDir()
 	model, img := tinyModel(t, dir), tinyImage(t, dir)
@@ -108,6 +150,11 @@ func TestInvertErrors(t *testing.T) {
 		{"zero repeats", []string{"--repeats", "0"}, 2, "--repeats"},
 		{"bad layer", []string{"--layer", "reluout"}, 1, "relu_out"},
 		{"mask shape", []string{"--mask", filepath.Join(dir, "m.npy")}, 1, "m.npy"},
+		{"unknown method", []string{"--method", "eccv"}, 2, "--method"},
+		{"ijcv flag without ijcv", []string{"--c", "20"}, 2, "--c"},
+		{"tv with ijcv", []string{"--method", "ijcv", "--tv", "5"}, 2, "--tv"},
+		{"negative c", []string{"--method", "ijcv", "--c", "-1"}, 2, "--c"},
+		{"one ijcv iteration", []string{"--method", "ijcv", "--iters", "1"}, 2, "--iters"},
 	} {
 		os.WriteFile(filepath.Join(dir, "m.npy"), []byte("\x93NUMPY\x01\x00\x46\x00{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }                     \n\x00\x00\x00\x00\x00\x00\x80\x3f"), 0o644)
 		args := append(append([]string(nil), base...), c.extra...)

@@ -33,6 +33,9 @@ func (f FeatureLoss) Build(_, phi *graph.Node) (*graph.Node, error) {
 type matched struct {
 	target, mask *graph.Tensor
 	den          float64 // ‖M⊙Φ0‖²
+	// reference, when set, turns the measured Φ0 into what the loss
+	// compares with, in place (a caricature's Φ0⁺/‖Φ0⁺‖²).
+	reference func(t *graph.Tensor) error
 }
 
 // normalise computes the normaliser ‖M⊙Φ0‖² from target and mask.

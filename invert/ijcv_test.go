@@ -249,3 +249,66 @@ func TestIJCVMethod(t *testing.T) {
 	}
 	t.Logf("relative error %v, energy %g → %g", res.RelErr, res.History[0].Energy, res.History[99].Energy)
 }
+
+// TestMaximization: each image of the batch raises its own channel at the
+// centre far above its value on a natural-looking image, and the Units
+// loss equals minus the weighted unit.
+func TestMaximization(t *testing.T) {
+	x0 := smoothImage(3, 33, 33)
+	before, err := Features(tinyNet(3), x0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Maximization{Units: Units{Channels: []int{2, 5}, Weights: []float64{1, 1}}, Beta: 2, Jitter: 1, Iters: 60}
+	res, err := m.Run(context.Background(), behindFunc{3}, []int{3, 33, 33}, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := Features(tinyNet(3), res.Images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plane := 33 * 33
+	centre := 16*33 + 16
+	for n, c := range []int{2, 5} {
+		b, a := before.Data[c*plane+centre], after.Data[n*8*plane+c*plane+centre]
+		if !(a > 10*b+10) {
+			t.Errorf("channel %d: %g on the smooth image, %g maximised", c, b, a)
+		}
+		t.Logf("channel %d: %g → %g", c, b, a)
+	}
+	if len(res.RelErr) != 0 {
+		t.Errorf("relative errors %v without a target", res.RelErr)
+	}
+	x := randT(rand.New(rand.NewSource(4)), 2, 8, 3, 5)
+	checkTerm(t, "units", Units{Channels: []int{1, 6}, Weights: []float64{2, 0.5}}, x, identity, func(v []float64) float64 {
+		return -2*v[0*120+1*15+1*5+2] - 0.5*v[1*120+6*15+1*5+2]
+	})
+}
+
+// TestCaricature: starting from the photo, the caricature raises the
+// layer's agreement with the photo's own positive features, ⟨Φ(x), Φ0⁺⟩.
+func TestCaricature(t *testing.T) {
+	x0 := smoothImage(3, 40, 40)
+	res, err := Caricature{Beta: 2, Jitter: 2, Iters: 150}.Reconstruct(context.Background(), behindFunc{3}, x0, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	phi0 := res.Target
+	after, err := Features(tinyNet(3), res.Images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dot := func(a *graph.Tensor) float64 {
+		s := 0.0
+		for i, v := range a.Data {
+			s += float64(v) * math.Max(float64(phi0.Data[i]), 0)
+		}
+		return s
+	}
+	if b, a := dot(phi0), dot(after); !(a > 1.3*b) {
+		t.Errorf("⟨Φ, Φ0⁺⟩ from %g to %g", b, a)
+	} else {
+		t.Logf("⟨Φ, Φ0⁺⟩ from %g to %g", b, a)
+	}
+}

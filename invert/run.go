@@ -123,9 +123,11 @@ func paperObjective(loss Term, tvPaper float64) Objective {
 // Invert reconstructs images whose representation matches target. It
 // honours ctx: on cancellation it returns the result so far with ctx's
 // error. A divergent run returns the last finite images with an error that
-// names the iteration and the term.
+// names the iteration and the term. With an Options.Objective that needs
+// no target (Units: activation maximisation) target may be nil, and the
+// result has no relative errors.
 func Invert(ctx context.Context, rep Representation, target *graph.Tensor, opts Options) (*Result, error) {
-	if target == nil {
+	if target == nil && opts.Objective == nil {
 		return nil, errors.New("no target: give Φ(x0), or call Reconstruct with x0")
 	}
 	return run(ctx, rep, target, nil, opts)
@@ -213,8 +215,11 @@ func (r *inversion) loop(ctx context.Context, opts Options) (*Result, error) {
 		if m, ok := r.obj.featureMask(); ok {
 			mask = m
 		}
-		if err := r.finalErrors(r.res.Target, mask); err != nil {
-			return nil, err
+		// Without a target (activation maximisation) there is no error.
+		if r.res.Target != nil {
+			if err := r.finalErrors(r.res.Target, mask); err != nil {
+				return nil, err
+			}
 		}
 	}
 	r.res.Images = r.img
@@ -382,11 +387,13 @@ func (r *inversion) measure(x0 *graph.Tensor, n int, m *matched) error {
 	if err := nonFiniteTarget(m.target); err != nil {
 		return err
 	}
-	if err := m.normalise(); err != nil {
-		return err
-	}
 	r.res.Target = m.target
-	return nil
+	if m.reference != nil {
+		// A caricature matches Φ0⁺/‖Φ0⁺‖²; the target stays Φ0.
+		r.res.Target = m.target.Clone()
+		return m.reference(m.target)
+	}
+	return m.normalise()
 }
 
 func nonFiniteTarget(t *graph.Tensor) error {

@@ -71,7 +71,10 @@ func (o Objective) featureMask() (*graph.Tensor, bool) {
 // none.
 func (o Objective) original() *matched {
 	for _, t := range o {
-		if l, ok := t.Term.(measuredLoss); ok {
+		switch l := t.Term.(type) {
+		case measuredLoss:
+			return l.m
+		case measuredCaricature:
 			return l.m
 		}
 	}

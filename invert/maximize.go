@@ -1,0 +1,34 @@
+package invert
+
+import (
+	"context"
+	"fmt"
+)
+
+// Maximization is the IJCV paper's activation maximisation (SPEC §2.1,
+// §2.3): from IJCVInit, one stage of Iters iterations at η with jitter J,
+// the IJCV energy with the Units loss at weight 1, AdaGrad with momentum
+// and the B₊ projection. Each image of the batch raises its own unit.
+type Maximization struct {
+	Units  Units
+	Beta   float64
+	Jitter int
+	Iters  int
+}
+
+// Run optimises images of shape [C,H,W], one per channel of Units.
+func (m Maximization) Run(ctx context.Context, rep Representation, image []int, opts Options) (*Result, error) {
+	if len(image) != 3 || m.Iters <= 0 || !(m.Beta > 0) {
+		return nil, fmt.Errorf("maximisation: image [C,H,W] %v, %d iterations and β %g", image, m.Iters, m.Beta)
+	}
+	n := len(m.Units.Channels)
+	jitter := NewJitter(m.Jitter)
+	opts.ImageShape = image
+	opts.Repeats = n
+	opts.Objective = IJCVObjective(m.Units, 1, m.Beta)
+	opts.Optimizer = Projected{NewAdaGradMomentum(), RangeBPlus}
+	opts.Schedule = IJCVSchedule(image[1]*image[2], m.Iters, 1)
+	opts.Transform = jitter
+	opts.Init = IJCVInit(jitter.Canvas(append([]int{n}, image...)), opts.Seed)
+	return Invert(ctx, rep, nil, opts)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"math"
 	"os"
@@ -178,7 +179,7 @@ func runInvert(args []string, out io.Writer) error {
 		settings["method"], settings["c"], settings["beta"], settings["jitter"], settings["stages"] = "ijcv", m.C, m.Beta, m.Jitter, m.Iters
 		settings["receptive_field"] = map[string]any{"size": rf.Size, "stride": rf.Stride, "global": rf.Global}
 	}
-	return f.run(out, j, settings)
+	return f.run(out, f.jobTask(j, settings))
 }
 
 // invertShallow runs the paper's shallow pipeline (SPEC §3.4): grey input
@@ -195,7 +196,7 @@ func (f *invertFlags) invertShallow(out io.Writer, rep handcrafted.Rep, imagePat
 	}
 	settings := map[string]any{"rep": string(rep.Kind), "image": name, "size": []int{im.W, im.H}, "cell": rep.HOG.Cell + rep.DSIFT.Bin}
 	j := zoo.Job{Rep: rep, Photo: im, Input: zoo.Input{Gray: true}, Options: invert.Options{Schedule: sched, TV: tv}}
-	return f.run(out, j, settings)
+	return f.run(out, f.jobTask(j, settings))
 }
 
 // check validates the flags every inversion takes; inputs (flag, path)
@@ -318,22 +319,62 @@ func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
 	return mask, nil
 }
 
-// run runs the job with the flags' settings, shows progress, and writes
-// the PNG and the report (settings are echoed in it).
-func (f *invertFlags) run(out io.Writer, j zoo.Job, settings map[string]any) error {
+// task is what an image command runs and writes: an inversion, a
+// maximisation, a caricature.
+type task struct {
+	verb string // for the progress bar
+	// run runs it with the flags' settings applied to its options.
+	run func(ctx context.Context, apply func(*invert.Options)) (*zoo.Outcome, error)
+	// picture is what --out shows.
+	picture func(*zoo.Outcome) (image.Image, error)
+	// summary is the line printed after writing (default: the errors).
+	summary  func(*zoo.Outcome) string
+	settings map[string]any // echoed in the report
+	tv       float64        // the CVPR prior's weight, for the report
+	// fixedBatch tells, after a batch failed to build, whether one image
+	// builds: the model's export fixed its batch.
+	fixedBatch func() bool
+}
+
+// jobTask is an inversion from a photo (zoo.Job) as a task.
+func (f *invertFlags) jobTask(j zoo.Job, settings map[string]any) task {
+	return task{
+		verb: "inverting",
+		run: func(ctx context.Context, apply func(*invert.Options)) (*zoo.Outcome, error) {
+			apply(&j.Options)
+			return j.Run(ctx)
+		},
+		picture: func(o *zoo.Outcome) (image.Image, error) {
+			tiles, err := o.Tiles(f.withOrig)
+			if err != nil {
+				return nil, err
+			}
+			return pixels.Row(tiles, nil), nil
+		},
+		settings:   settings,
+		tv:         j.Options.TV,
+		fixedBatch: func() bool { return buildsForOne(j) },
+	}
+}
+
+// run runs the task with the flags' settings, shows progress, and writes
+// the PNG and the report.
+func (f *invertFlags) run(out io.Writer, t task) error {
 	ctx, stop := signalContext()
 	defer stop()
 	iters := f.iters
-	bar := progressBar(out, f.quiet, iters, "inverting")
-	j.Options.Repeats, j.Options.Seed, j.Options.NoSafeguard, j.Options.Profile = f.repeats, f.seed, f.noGuard, f.profile
-	j.Options.Progress = func(p invert.Progress) {
-		if bar != nil {
-			bar.Describe(describe(p))
-			bar.Set(p.Iter)
+	bar := progressBar(out, f.quiet, iters, t.verb)
+	apply := func(o *invert.Options) {
+		o.Repeats, o.Seed, o.NoSafeguard, o.Profile = f.repeats, f.seed, f.noGuard, f.profile
+		o.Progress = func(p invert.Progress) {
+			if bar != nil {
+				bar.Describe(describe(p))
+				bar.Set(p.Iter)
+			}
 		}
 	}
 	t0 := time.Now()
-	res, err := j.Run(ctx)
+	res, err := t.run(ctx, apply)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -345,23 +386,26 @@ func (f *invertFlags) run(out io.Writer, j zoo.Job, settings map[string]any) err
 		return fmt.Errorf("interrupted at iteration %d of %d; nothing was written", done, iters)
 	}
 	if err != nil && !errors.Is(err, invert.ErrDiverged) {
-		if f.repeats > 1 && res == nil && buildsForOne(j) {
+		if f.repeats > 1 && res == nil && t.fixedBatch != nil && t.fixedBatch() {
 			return fmt.Errorf("%w; the model builds for one image but not for --repeats %d: its export fixed the batch at 1 (in Reshape shapes, say). Export it with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={\"input\": {0: \"batch\"}})), or run one repeat at a time with different --seed", err, f.repeats)
 		}
 		return err
 	}
 	if errors.Is(err, invert.ErrDiverged) {
 		// Keep the last finite images, as the error says, and still fail.
-		if werr := f.write(res, j.Options.TV, settings, time.Since(t0)); werr != nil {
+		if werr := f.write(res, t, time.Since(t0)); werr != nil {
 			return werr
 		}
 		return fmt.Errorf("%w (wrote %s from the lowest-energy finite iterate)", err, f.out)
 	}
-	if err := f.write(res, j.Options.TV, settings, time.Since(t0)); err != nil {
+	if err := f.write(res, t, time.Since(t0)); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "wrote %s: relative feature error %s, %.1f ms/iteration, %d safeguard backtracks\n",
-		f.out, fmtErrs(res.RelErr), res.MsPerIter, res.Backtracks)
+	summary := fmt.Sprintf("relative feature error %s", fmtErrs(res.RelErr))
+	if t.summary != nil {
+		summary = t.summary(res)
+	}
+	fmt.Fprintf(out, "wrote %s: %s, %.1f ms/iteration, %d safeguard backtracks\n", f.out, summary, res.MsPerIter, res.Backtracks)
 	if f.profile {
 		printProfile(out, res.Profile, len(res.History)+1)
 	}
@@ -402,8 +446,8 @@ func fmtErrs(v []float64) string {
 	return strings.Join(s, ", ")
 }
 
-func (f *invertFlags) write(res *zoo.Outcome, tv float64, settings map[string]any, took time.Duration) error {
-	tiles, err := res.Tiles(f.withOrig)
+func (f *invertFlags) write(res *zoo.Outcome, t task, took time.Duration) error {
+	picture, err := t.picture(res)
 	if err != nil {
 		return err
 	}
@@ -411,11 +455,11 @@ func (f *invertFlags) write(res *zoo.Outcome, tv float64, settings map[string]an
 	// removed again if the report cannot be written: all outputs or none.
 	var report []byte
 	if f.report != "" {
-		if report, err = f.reportJSON(res.Result, tv, settings, took); err != nil {
+		if report, err = f.reportJSON(res.Result, t.tv, t.settings, took); err != nil {
 			return err
 		}
 	}
-	if err := pixels.SavePNG(f.out, pixels.Row(tiles, nil)); err != nil {
+	if err := pixels.SavePNG(f.out, picture); err != nil {
 		return fmt.Errorf("writing %s: %w", f.out, err)
 	}
 	if f.report == "" {

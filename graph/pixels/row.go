@@ -50,3 +50,33 @@ func Row(tiles []image.Image, labels []string) image.Image {
 	}
 	return out
 }
+
+// Grid places images in rows of cols (each row a Row, with its labels),
+// the rows gap pixels apart: the IJCV paper's 5×5 mosaics of channels.
+func Grid(tiles []image.Image, labels []string, cols int) image.Image {
+	cols = max(cols, 1)
+	var rows []image.Image
+	w, h := 0, 0
+	for i := 0; i < len(tiles); i += cols {
+		j := min(i+cols, len(tiles))
+		var l []string
+		if labels != nil {
+			l = labels[i:j]
+		}
+		r := Row(tiles[i:j], l)
+		rows = append(rows, r)
+		w = max(w, r.Bounds().Dx())
+		if h > 0 {
+			h += gap
+		}
+		h += r.Bounds().Dy()
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	y := 0
+	for _, r := range rows {
+		draw.Draw(out, image.Rect(0, y, r.Bounds().Dx(), y+r.Bounds().Dy()), r, image.Point{}, draw.Src)
+		y += r.Bounds().Dy() + gap
+	}
+	return out
+}

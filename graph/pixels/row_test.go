@@ -50,3 +50,22 @@ func TestRow(t *testing.T) {
 		t.Errorf("tile below the bar: %v", c)
 	}
 }
+
+// TestGrid: five tiles in rows of two make three rows, 4 pixels apart, the
+// last one short; tiles keep their places.
+func TestGrid(t *testing.T) {
+	var tiles []image.Image
+	for i := 0; i < 5; i++ {
+		tiles = append(tiles, solid(3, 2, uint8(10*(i+1))))
+	}
+	out := pixels.Grid(tiles, nil, 2)
+	if got := out.Bounds(); got != image.Rect(0, 0, 3+4+3, 3*2+2*4) {
+		t.Fatalf("bounds %v", got)
+	}
+	want := map[image.Point]uint8{{0, 0}: 10, {7, 1}: 20, {0, 6}: 30, {9, 7}: 40, {2, 12}: 50, {7, 12}: 255, {0, 3}: 255}
+	for p, v := range want {
+		if c := color.NRGBAModel.Convert(out.At(p.X, p.Y)).(color.NRGBA); c.R != v {
+			t.Errorf("pixel %v = %d, want %d", p, c.R, v)
+		}
+	}
+}

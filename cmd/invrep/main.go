@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"layers":   {"list a model's nodes with their op types and output shapes", runLayers},
 	"features": {"write a node's activation (or HOG/DSIFT features) to a .npy file", runFeatures},
 	"invert":   {"reconstruct an image from its representation at a node", runInvert},
+	"maximize": {"images that raise a layer's channels or a class (IJCV activation maximisation)", runMaximize},
 	"zoo":      {"list the known models, whether their files are present and their checksums match", runZoo},
 	"sweep":    {"invert many layers × images (resumable, shardable), one JSON line per run", runSweep},
 	"report":   {"tables, a plot and montages of one or more sweeps, as one static HTML page", runReport},

@@ -55,7 +55,10 @@ func (m IJCV) Reconstruct(ctx context.Context, rep Representation, x0 *graph.Ten
 	hw := x0.Shape[2] * x0.Shape[3]
 	jitter := NewJitter(m.Jitter)
 	stage := opts
-	stage.Objective = IJCVObjective(Original(), m.C, m.Beta)
+	// The code sums the feature loss over the repeats (FeatureLoss takes
+	// their mean), beside priors summed over them too.
+	c := m.C * float64(n)
+	stage.Objective = IJCVObjective(Original(), c, m.Beta)
 	stage.Optimizer = Projected{NewAdaGradMomentum(), RangeBPlus}
 	stage.Schedule = IJCVSchedule(hw, m.Iters[0], 1)
 	stage.Transform = jitter
@@ -66,7 +69,7 @@ func (m IJCV) Reconstruct(ctx context.Context, rep Representation, x0 *graph.Ten
 	if err != nil || m.Iters[1] == 0 {
 		return first, err
 	}
-	stage.Objective = IJCVObjective(Original(), m.C, m.Beta)
+	stage.Objective = IJCVObjective(Original(), c, m.Beta)
 	stage.Optimizer = Projected{NewAdaGradMomentum(), RangeBPlus}
 	stage.Schedule = IJCVSchedule(hw, m.Iters[1], 0.1)
 	stage.Transform = nil

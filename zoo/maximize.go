@@ -74,6 +74,34 @@ func (j MaximizeJob) Run(ctx context.Context) (*Outcome, error) {
 	return &Outcome{Result: res, Mean: j.Input.Mean()}, err
 }
 
+// UnitValues measures each image's unit, Φ(x_n)[c_n at the centre], and
+// its ratio to the channel's statistic M (how far above the photos' best
+// the image drives it; 0 where M is unknown).
+func (j MaximizeJob) UnitValues(o *Outcome) (values, ratios []float64, err error) {
+	phi, err := invert.Features(j.Rep, o.Images)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := phi.Shape
+	per := len(phi.Data) / s[0]
+	plane := per / s[1]
+	centre, stride := 0, 1
+	for i := len(s) - 1; i >= 2; i-- {
+		centre += (s[i] - 1) / 2 * stride
+		stride *= s[i]
+	}
+	for n, c := range j.Channels {
+		v := float64(phi.Data[n*per+c*plane+centre])
+		values = append(values, v)
+		r := 0.0
+		if c < len(j.Maxima) && j.Maxima[c] > 0 {
+			r = v / j.Maxima[c]
+		}
+		ratios = append(ratios, r)
+	}
+	return values, ratios, nil
+}
+
 // Labelled shows an outcome's images with their labels, in a grid of cols
 // (one row when cols ≤ 0).
 func (o *Outcome) Labelled(labels []string, cols int) (image.Image, error) {

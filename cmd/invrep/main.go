@@ -26,14 +26,15 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"layers":   {"list a model's nodes with their op types and output shapes", runLayers},
-	"features": {"write a node's activation (or HOG/DSIFT features) to a .npy file", runFeatures},
-	"invert":   {"reconstruct an image from its representation at a node", runInvert},
-	"maximize": {"images that raise a layer's channels or a class (IJCV activation maximisation)", runMaximize},
-	"zoo":      {"list the known models, whether their files are present and their checksums match", runZoo},
-	"sweep":    {"invert many layers × images (resumable, shardable), one JSON line per run", runSweep},
-	"report":   {"tables, a plot and montages of one or more sweeps, as one static HTML page", runReport},
-	"eval":     {"the paper's Table 1: inversion error of HOG, HOGb and DSIFT over a folder of photos", runEval},
+	"layers":     {"list a model's nodes with their op types and output shapes", runLayers},
+	"features":   {"write a node's activation (or HOG/DSIFT features) to a .npy file", runFeatures},
+	"invert":     {"reconstruct an image from its representation at a node", runInvert},
+	"caricature": {"exaggerate what a layer sees in a photo (IJCV caricatures)", runCaricature},
+	"maximize":   {"images that raise a layer's channels or a class (IJCV activation maximisation)", runMaximize},
+	"zoo":        {"list the known models, whether their files are present and their checksums match", runZoo},
+	"sweep":      {"invert many layers × images (resumable, shardable), one JSON line per run", runSweep},
+	"report":     {"tables, a plot and montages of one or more sweeps, as one static HTML page", runReport},
+	"eval":       {"the paper's Table 1: inversion error of HOG, HOGb and DSIFT over a folder of photos", runEval},
 }
 
 // usageError marks a mistake in how invrep was called (exit status 2).

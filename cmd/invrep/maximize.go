@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -134,24 +135,34 @@ func runMaximize(args []string, out io.Writer) error {
 			job.Options.Repeats = len(chans)
 			return job.Run(ctx)
 		},
-		picture:  func(o *zoo.Outcome) (image.Image, error) { return o.Labelled(labels, cols) },
-		summary:  func(o *zoo.Outcome) string { return unitsSummary(o, labels) },
+		picture: func(o *zoo.Outcome) (image.Image, error) { return o.Labelled(labels, cols) },
+		summary: func(o *zoo.Outcome) string {
+			_, ratios, err := job.UnitValues(o)
+			if err != nil {
+				return err.Error()
+			}
+			return unitsSummary(labels, ratios)
+		},
 		settings: settings,
 	})
 }
 
-// unitsSummary gives the last energy's unit term per image.
-func unitsSummary(o *zoo.Outcome, labels []string) string {
-	if len(o.History) == 0 {
-		return "no iterations"
+// unitsSummary gives each unit's value on its image as a multiple of its
+// statistic M (the best the photos reached).
+func unitsSummary(labels []string, ratios []float64) string {
+	var parts []string
+	for i, r := range ratios {
+		if i == 3 && len(ratios) > 4 {
+			parts = append(parts, fmt.Sprintf("… (%d in all, median %.3g×)", len(ratios), median(ratios)))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %.3g×", labels[i], r))
 	}
-	last := o.History[len(o.History)-1]
-	return fmt.Sprintf("%d image(s) (%s), final weighted unit term %.4g", len(labels), strings.Join(labels[:min(len(labels), 3)], ", ")+ellipsis(len(labels) > 3), last.Terms[0])
+	return "units at " + strings.Join(parts, ", ") + " their photos' maximum"
 }
 
-func ellipsis(more bool) string {
-	if more {
-		return ", …"
-	}
-	return ""
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }

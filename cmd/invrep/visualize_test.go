@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMaximizeCommand: channels, a range as a mosaic, and a class by name
+// through the binary, on the tiny model; the unit ends far above its
+// statistic on the photos; bad selections are usage errors.
+func TestMaximizeCommand(t *testing.T) {
+	dir := t.TempDir()
+	model, img := tinyModel(t, dir), tinyImage(t, dir)
+	photos := filepath.Join(dir, "photos")
+	os.Mkdir(photos, 0o755)
+	os.Link(img, filepath.Join(photos, "a.png"))
+	os.WriteFile(filepath.Join(dir, "imagenet_synsets.txt"), []byte("n0 tench, Tinca tinca\nn1 goldfish\nn2 coffee mug\nn3 comic book\n"), 0o644)
+	out, rep := filepath.Join(dir, "max.png"), filepath.Join(dir, "max.json")
+	r := invrep(t, "maximize", "--model", model, "--layer", "relu_out", "--channel", "1", "--stats", photos, "--iters", "60", "--out", out, "--report", rep, "--quiet")
+	if r.code != 0 || !strings.Contains(r.stdout, "channel 1") {
+		t.Fatalf("--channel: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	var ratio float64
+	_, rest, _ := strings.Cut(r.stdout, "channel 1 ")
+	if _, err := fmt.Sscanf(rest, "%g×", &ratio); err != nil || !(ratio > 2) {
+		t.Errorf("unit at %g× the photos' maximum (%v): %s", ratio, err, r.stdout)
+	}
+	b, _ := os.ReadFile(rep)
+	var report struct {
+		Settings map[string]any `json:"settings"`
+	}
+	if err := json.Unmarshal(b, &report); err != nil || report.Settings["method"] != "ijcv-maximize" || report.Settings["side"] != 3.0+2*1 {
+		t.Errorf("report %s (%v)", b, err)
+	}
+	// Statistics are cached beside the model.
+	if m, _ := filepath.Glob(filepath.Join(dir, ".invrep-stats", "relu_out-*.json")); len(m) != 1 {
+		t.Errorf("cached statistics: %v", m)
+	}
+	r = invrep(t, "maximize", "--model", model, "--layer", "pool_out", "--channels", "0:4", "--iters", "20", "--out", out, "--quiet")
+	f, _ := os.Open(out)
+	pic, err := png.Decode(f)
+	f.Close()
+	// Four 8×8 images in a row of five slots: 4·8 + 3·4 wide, a label bar.
+	if r.code != 0 || err != nil || pic.Bounds().Dx() != 4*8+3*4 || pic.Bounds().Dy() != 18+8 {
+		t.Fatalf("--channels: exit %d %s, picture %v %v", r.code, r.stderr, pic.Bounds(), err)
+	}
+	r = invrep(t, "maximize", "--model", model, "--layer", "pool_out", "--class", "Coffee Mug", "--iters", "5", "--out", out, "--quiet")
+	if r.code != 0 || !strings.Contains(r.stdout, "coffee mug") {
+		t.Errorf("--class: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"--channel", "1", "--channels", "0:2"}, 2, "one of --channel"},
+		{[]string{}, 2, "one of --channel"},
+		{[]string{"--channel", "9"}, 1, "4 channels"},
+		{[]string{"--class", "teapot"}, 1, "no class named"},
+		{[]string{"--channel", "1", "--iters", "0"}, 2, "--iters"},
+	} {
+		args := append([]string{"maximize", "--model", model, "--layer", "relu_out", "--out", filepath.Join(dir, "bad.png"), "--quiet"}, c.args...)
+		r := invrep(t, args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.msg) {
+			t.Errorf("%v: exit %d (want %d), stderr %q", c.args, r.code, c.code, r.stderr)
+		}
+	}
+}
+
+// TestCaricatureCommand: the photo and its caricature side by side.
+func TestCaricatureCommand(t *testing.T) {
+	dir := t.TempDir()
+	model, img := tinyModel(t, dir), tinyImage(t, dir)
+	out := filepath.Join(dir, "car.png")
+	r := invrep(t, "caricature", "--model", model, "--layer", "relu_out", "--image", img, "--size", "12", "--iters", "30", "--out", out, "--quiet")
+	if r.code != 0 || !strings.Contains(r.stdout, "features moved by") {
+		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	f, _ := os.Open(out)
+	pic, err := png.Decode(f)
+	f.Close()
+	if err != nil || pic.Bounds().Dx() != 12+4+12 || pic.Bounds().Dy() != 12 {
+		t.Errorf("picture %v %v", pic.Bounds(), err)
+	}
+}

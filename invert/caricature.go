@@ -65,7 +65,6 @@ func (m Caricature) Reconstruct(ctx context.Context, rep Representation, x0 *gra
 		return nil, fmt.Errorf("caricature: one image [1,C,H,W], %d iterations and β %g", m.Iters, m.Beta)
 	}
 	n := max(opts.Repeats, 1)
-	jitter := NewJitter(m.Jitter)
 	start := graph.NewTensor(append([]int{n}, x0.Shape[1:]...)...)
 	for i := 0; i < n; i++ {
 		copy(start.Data[i*len(x0.Data):], x0.Data)
@@ -73,7 +72,6 @@ func (m Caricature) Reconstruct(ctx context.Context, rep Representation, x0 *gra
 	opts.Objective = IJCVObjective(OriginalCaricature(), 1, m.Beta)
 	opts.Optimizer = Projected{NewAdaGradMomentum(), RangeBPlus}
 	opts.Schedule = IJCVSchedule(x0.Shape[2]*x0.Shape[3], m.Iters, 1)
-	opts.Transform = jitter
-	opts.Init = jitter.Place(start)
+	jitterOn(&opts, m.Jitter, start.Shape, nil, start)
 	return Reconstruct(ctx, rep, x0, opts)
 }

@@ -25,6 +25,25 @@ func NewJitter(j int) *Jitter {
 	return t
 }
 
+// jitterOn puts a jitter of j positions between the canvas and Φ in
+// opts, none for j ≤ 1 (no canvas, no crop), and starts from start(the
+// canvas shape for images shaped image) or place(images) as the code does.
+func jitterOn(opts *Options, j int, image []int, start func(canvas []int) *graph.Tensor, images *graph.Tensor) {
+	t := NewJitter(j)
+	opts.Transform = nil
+	if t.J > 1 {
+		opts.Transform = t
+	}
+	switch {
+	case images != nil && t.J > 1:
+		opts.Init = t.Place(images)
+	case images != nil:
+		opts.Init = images
+	default:
+		opts.Init = start(t.Canvas(image))
+	}
+}
+
 // JitterFromStride is the code's J = max(round(s/4), 1) for a node whose
 // receptive fields are s pixels apart.
 func JitterFromStride(stride int) int {

@@ -3,6 +3,8 @@ package invert
 import (
 	"context"
 	"fmt"
+
+	"github.com/invrep/invrep/graph"
 )
 
 // Maximization is the IJCV paper's activation maximisation (SPEC §2.1,
@@ -22,13 +24,11 @@ func (m Maximization) Run(ctx context.Context, rep Representation, image []int, 
 		return nil, fmt.Errorf("maximisation: image [C,H,W] %v, %d iterations and β %g", image, m.Iters, m.Beta)
 	}
 	n := len(m.Units.Channels)
-	jitter := NewJitter(m.Jitter)
 	opts.ImageShape = image
 	opts.Repeats = n
 	opts.Objective = IJCVObjective(m.Units, 1, m.Beta)
 	opts.Optimizer = Projected{NewAdaGradMomentum(), RangeBPlus}
 	opts.Schedule = IJCVSchedule(image[1]*image[2], m.Iters, 1)
-	opts.Transform = jitter
-	opts.Init = IJCVInit(jitter.Canvas(append([]int{n}, image...)), opts.Seed)
+	jitterOn(&opts, m.Jitter, append([]int{n}, image...), func(c []int) *graph.Tensor { return IJCVInit(c, opts.Seed) }, nil)
 	return Invert(ctx, rep, nil, opts)
 }

@@ -53,7 +53,6 @@ func (m IJCV) Reconstruct(ctx context.Context, rep Representation, x0 *graph.Ten
 	}
 	n := max(opts.Repeats, 1)
 	hw := x0.Shape[2] * x0.Shape[3]
-	jitter := NewJitter(m.Jitter)
 	stage := opts
 	// The code sums the feature loss over the repeats (FeatureLoss takes
 	// their mean), beside priors summed over them too.
@@ -61,8 +60,7 @@ func (m IJCV) Reconstruct(ctx context.Context, rep Representation, x0 *graph.Ten
 	stage.Objective = IJCVObjective(Original(), c, m.Beta)
 	stage.Optimizer = Projected{NewAdaGradMomentum(), RangeBPlus}
 	stage.Schedule = IJCVSchedule(hw, m.Iters[0], 1)
-	stage.Transform = jitter
-	stage.Init = IJCVInit(jitter.Canvas(append([]int{n}, x0.Shape[1:]...)), opts.Seed)
+	jitterOn(&stage, m.Jitter, append([]int{n}, x0.Shape[1:]...), func(c []int) *graph.Tensor { return IJCVInit(c, opts.Seed) }, nil)
 	total := m.Iters[0] + m.Iters[1]
 	stage.Progress = progressFrom(opts.Progress, 0, total)
 	first, err := Reconstruct(ctx, rep, x0, stage)

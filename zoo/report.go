@@ -33,18 +33,32 @@ type LayerError struct {
 	LayerIndex int
 	Depth      float64
 	TV         float64
-	Mean, Std  float64 // percent; NaN with fewer than 2 images
-	Images     int
-	Runs       []Result
+	// C is the loss weight of IJCV runs (0 for the CVPR method).
+	C         float64
+	Mean, Std float64 // percent; NaN with fewer than 2 images
+	Images    int
+	// Kept is how many classified runs kept the original's top-1 class,
+	// of Classified (SPEC §5.5's classification consistency).
+	Kept, Classified int
+	Runs             []Result
+}
+
+// Consistency is the fraction of classified runs whose pre-image keeps
+// the original's top-1 class (NaN when none was classified).
+func (e LayerError) Consistency() float64 {
+	if e.Classified == 0 {
+		return math.NaN()
+	}
+	return float64(e.Kept) / float64(e.Classified)
 }
 
 // LayerErrors computes the normalised error of every (model, layer, λ).
 func LayerErrors(results []Result) ([]LayerError, error) {
 	type key struct {
 		model, layer string
-		tv           float64
+		tv, c        float64
 	}
-	order, groups := groupBy(results, func(r Result) key { return key{r.Model, r.Layer, r.TV} })
+	order, groups := groupBy(results, func(r Result) key { return key{r.Model, r.Layer, r.TV, r.C} })
 	var out []LayerError
 	for _, k := range order {
 		runs := groups[k]
@@ -62,8 +76,16 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 			targets[i] = t
 		}
 		n := len(runs)
-		le := LayerError{Model: k.model, Layer: k.layer, LayerIndex: runs[0].LayerIndex, Depth: runs[0].Depth, TV: k.tv,
+		le := LayerError{Model: k.model, Layer: k.layer, LayerIndex: runs[0].LayerIndex, Depth: runs[0].Depth, TV: k.tv, C: k.c,
 			Images: n, Runs: runs, Mean: math.NaN(), Std: math.NaN()}
+		for _, r := range runs {
+			if r.TopOriginal != nil && r.TopPreimage != nil {
+				le.Classified++
+				if *r.TopOriginal == *r.TopPreimage {
+					le.Kept++
+				}
+			}
+		}
 		if n >= 2 {
 			codes := make([][]float64, n)
 			for i, t := range targets {
@@ -165,7 +187,18 @@ func cell(e LayerError) string {
 	if !math.IsNaN(e.Mean) {
 		v = fmt.Sprintf("%.1f ± %.1f", e.Mean, e.Std)
 	}
-	return fmt.Sprintf("`%s` (depth %.2f, λ %g): %s", mdText(e.Layer), e.Depth, e.TV, v)
+	if e.Classified > 0 {
+		v += fmt.Sprintf("; top-1 kept %d/%d", e.Kept, e.Classified)
+	}
+	return fmt.Sprintf("`%s` (depth %.2f, %s): %s", mdText(e.Layer), e.Depth, e.weight(), v)
+}
+
+// weight names the method's weight: λ for CVPR runs, C for IJCV ones.
+func (e LayerError) weight() string {
+	if e.C > 0 {
+		return fmt.Sprintf("IJCV C %g", e.C)
+	}
+	return fmt.Sprintf("λ %g", e.TV)
 }
 
 // TableMarkdown has one column per model, its swept layers in depth order.
@@ -209,10 +242,15 @@ func TableMarkdown(errs []LayerError) string {
 func TableCSV(errs []LayerError) string {
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	w.Write([]string{"model", "layer", "layer_index", "relative_depth", "tv", "mean_error_pct", "std_error_pct", "images"})
+	w.Write([]string{"model", "layer", "layer_index", "relative_depth", "tv", "mean_error_pct", "std_error_pct", "images", "method", "c", "top1_kept", "classified"})
 	for _, e := range errs {
+		method := "cvpr"
+		if e.C > 0 {
+			method = "ijcv"
+		}
 		w.Write([]string{safeCell(e.Model), safeCell(e.Layer), fmt.Sprint(e.LayerIndex), fmt.Sprintf("%.4f", e.Depth),
-			fmt.Sprintf("%g", e.TV), fmt.Sprintf("%.4f", e.Mean), fmt.Sprintf("%.4f", e.Std), fmt.Sprint(e.Images)})
+			fmt.Sprintf("%g", e.TV), fmt.Sprintf("%.4f", e.Mean), fmt.Sprintf("%.4f", e.Std), fmt.Sprint(e.Images),
+			method, fmt.Sprintf("%g", e.C), fmt.Sprint(e.Kept), fmt.Sprint(e.Classified)})
 	}
 	w.Flush()
 	return b.String()
@@ -324,15 +362,18 @@ func reportHTML(errs []LayerError, montages []montage) string {
 </head><body>
 <h1>What each layer keeps: inversion report</h1>
 <h2>Normalised reconstruction error (%)</h2>
-<table><tr><th>model</th><th>layer</th><th>relative depth</th><th>λ<sub>Vβ</sub></th><th>error % (mean ± std)</th><th>images</th></tr>
+<table><tr><th>model</th><th>layer</th><th>relative depth</th><th>method and weight</th><th>error % (mean ± std)</th><th>images</th><th>top-1 kept</th></tr>
 `)
 	for _, e := range errs {
-		v := "n/a"
+		v, kept := "n/a", "–"
 		if !math.IsNaN(e.Mean) {
 			v = fmt.Sprintf("%.1f ± %.1f", e.Mean, e.Std)
 		}
-		fmt.Fprintf(&b, "<tr><td>%s</td><td><code>%s</code></td><td>%.2f</td><td>%g</td><td>%s</td><td>%d</td></tr>\n",
-			html.EscapeString(e.Model), html.EscapeString(e.Layer), e.Depth, e.TV, v, e.Images)
+		if e.Classified > 0 {
+			kept = fmt.Sprintf("%d/%d", e.Kept, e.Classified)
+		}
+		fmt.Fprintf(&b, "<tr><td>%s</td><td><code>%s</code></td><td>%.2f</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td></tr>\n",
+			html.EscapeString(e.Model), html.EscapeString(e.Layer), e.Depth, html.EscapeString(e.weight()), v, e.Images, kept)
 	}
 	b.WriteString(`</table>
 <p>Files: <a href="table.md">table.md</a>, <a href="table.csv">table.csv</a>.</p>

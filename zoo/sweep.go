@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -28,6 +29,9 @@ type SweepLayer struct {
 	Name  string  // ONNX node output
 	Index int     // position among the model's computed nodes, from 1
 	Depth float64 // Index / number of computed nodes
+	// Stride is the distance in pixels between the layer's receptive
+	// fields: the IJCV method's jitter comes from it.
+	Stride int
 }
 
 // SweepConfig describes a sweep: every (layer, image, λ) inversion.
@@ -45,6 +49,14 @@ type SweepConfig struct {
 	Norm graph.Normalization
 	// Rep builds the representation of one layer.
 	Rep func(layer string) invert.Representation
+	// IJCV runs the IJCV paper's inversion (invert.IJCV, two stages of
+	// Iters in the code's 6:1 proportion) for each loss weight of Cs
+	// (default 100) instead of the CVPR method over TVs.
+	IJCV bool
+	Cs   []float64
+	// Classify, when set, records the top-1 class of each original and
+	// pre-image (classification consistency, SPEC §5.5).
+	Classify *Classifier
 	// Out is the sweep's folder.
 	Out string
 	// Shard takes every Shards-th run starting at Shard (0-based).
@@ -59,11 +71,17 @@ type Run struct {
 	Layer SweepLayer
 	Image string
 	TV    float64
+	// C is the IJCV loss weight of an IJCV run (0: a CVPR run).
+	C float64
 }
 
 // Key identifies a run across sweeps and shards.
 func (r Run) Key(model string, iters int, seed int64) string {
-	return fmt.Sprintf("%s|%s|%s|tv=%g|iters=%d|seed=%d", model, r.Layer.Name, imageKey(r.Image), r.TV, iters, seed)
+	k := fmt.Sprintf("%s|%s|%s|tv=%g|iters=%d|seed=%d", model, r.Layer.Name, imageKey(r.Image), r.TV, iters, seed)
+	if r.C > 0 {
+		k += fmt.Sprintf("|ijcv|c=%g", r.C)
+	}
+	return k
 }
 
 // Result is one line of results.jsonl.
@@ -77,6 +95,14 @@ type Result struct {
 	TV         float64 `json:"tv"`
 	Iters      int     `json:"iters"`
 	Seed       int64   `json:"seed"`
+	// Method is "ijcv" for an IJCV run (with its loss weight C), empty for
+	// the CVPR method.
+	Method string  `json:"method,omitempty"`
+	C      float64 `json:"c,omitempty"`
+	// TopOriginal and TopPreimage are the top-1 classes of the original
+	// and of the reconstruction, where the sweep classified them.
+	TopOriginal *int `json:"top_original,omitempty"`
+	TopPreimage *int `json:"top_preimage,omitempty"`
 	// RelError is ‖Φ(x*) − Φ0‖²/‖Φ0‖²; SqError its numerator.
 	RelError  float64 `json:"rel_error"`
 	SqError   float64 `json:"sq_error"`
@@ -104,9 +130,19 @@ func (c SweepConfig) Runs() []Run {
 		if len(tvs) == 0 {
 			tvs = []float64{invert.DefaultTV(l.Depth)}
 		}
+		if c.IJCV {
+			tvs = c.Cs
+			if len(tvs) == 0 {
+				tvs = []float64{100}
+			}
+		}
 		for _, im := range c.Images {
-			for _, tv := range tvs {
-				all = append(all, Run{Layer: l, Image: im, TV: tv})
+			for _, w := range tvs {
+				r := Run{Layer: l, Image: im, TV: w}
+				if c.IJCV {
+					r = Run{Layer: l, Image: im, C: w}
+				}
+				all = append(all, r)
 			}
 		}
 	}
@@ -234,17 +270,32 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	}
 	job := Job{Rep: c.Rep(r.Layer.Name), Photo: im, Input: Input{W: c.Size[0], H: c.Size[1], Norm: c.Norm},
 		Options: invert.Options{Schedule: sched, TV: r.TV, Seed: c.Seed}}
+	if r.C > 0 {
+		first := min(max(int(math.Round(float64(c.Iters)*6/7)), 1), c.Iters-1)
+		job.Method = invert.IJCV{C: r.C, Beta: 2, Jitter: invert.JitterFromStride(r.Layer.Stride), Iters: [2]int{first, c.Iters - first}}
+	}
 	res, err := job.Run(ctx)
 	if err != nil {
 		return nil, err
+	}
+	var tops [2]*int
+	if c.Classify != nil {
+		for i, x := range []*graph.Tensor{res.Original, res.Images} {
+			k, err := c.Classify.Top1(x)
+			if err != nil {
+				return nil, fmt.Errorf("classifying: %w", err)
+			}
+			tops[i] = &k
+		}
 	}
 	key := imageKey(r.Image)
 	layerDir := safeName(r.Layer.Name)
 	out := &Result{
 		Key: r.Key(c.Model, c.Iters, c.Seed), Model: c.Model, Layer: r.Layer.Name, LayerIndex: r.Layer.Index, Depth: r.Layer.Depth,
 		Image: key, TV: r.TV, Iters: c.Iters, Seed: c.Seed, RelError: res.RelErr[0], SqError: res.SquaredError(),
+		C: r.C, TopOriginal: tops[0], TopPreimage: tops[1], Method: map[bool]string{true: "ijcv"}[r.C > 0],
 		MsPerIter: res.MsPerIter,
-		PNG:       filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__tv%g.png", safeName(key), r.TV))),
+		PNG:       filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__%s.png", safeName(key), r.weightTag()))),
 		Target:    filepath.ToSlash(filepath.Join("targets", layerDir, safeName(key)+".npy")),
 		Original:  filepath.ToSlash(filepath.Join("originals", safeName(key)+".png")),
 		Shard:     fmt.Sprintf("%d/%d", c.Shard, max(c.Shards, 1)),
@@ -273,6 +324,14 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	}
 	out.Seconds = time.Since(t0).Seconds()
 	return out, nil
+}
+
+// weightTag names a run's weight in file names: tv5, or ijcv-c100.
+func (r Run) weightTag() string {
+	if r.C > 0 {
+		return fmt.Sprintf("ijcv-c%g", r.C)
+	}
+	return fmt.Sprintf("tv%g", r.TV)
 }
 
 // safeName turns a layer, model or photo name into one path element,

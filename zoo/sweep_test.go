@@ -209,3 +209,62 @@ func TestReportInChromium(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepIJCVClassified: IJCV runs (one per loss weight) beside the
+// CVPR ones in one folder, each original and pre-image classified; the
+// report counts the kept top-1 classes per layer and weight.
+func TestSweepIJCVClassified(t *testing.T) {
+	tmp := t.TempDir()
+	images := writeImages(t, tmp)
+	out := filepath.Join(tmp, "sweep")
+	cfg := fixtureConfig(t, out, images)
+	cfg.Layers = cfg.Layers[:1]
+	cfg.Layers[0].Stride = 1
+	// Class scores: the conv layer's channels averaged over the image.
+	scores := invert.RepresentationFunc(func(shape []int) (*graph.Graph, *graph.Node, error) {
+		g, conv, err := fixtureRep("conv").Build(shape)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := graph.Reduce(conv, graph.ReduceMean, []int{2, 3}, false)
+		return g, s, err
+	})
+	cls, err := NewClassifier(scores, []int{1, 3, 64, 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Classify = cls
+	if _, _, err := Sweep(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.IJCV, cfg.Cs = true, []float64{1, 100}
+	done, _, err := Sweep(context.Background(), cfg)
+	if err != nil || done != 4 {
+		t.Fatalf("IJCV sweep: %d done, %v", done, err)
+	}
+	all, err := ReadResults(out)
+	if err != nil || len(all) != 6 {
+		t.Fatalf("%d results, %v", len(all), err)
+	}
+	for _, r := range all {
+		if r.TopOriginal == nil || r.TopPreimage == nil || (r.C > 0) != (r.Method == "ijcv") {
+			t.Fatalf("result %+v", r)
+		}
+		if r.C > 0 && !strings.Contains(r.PNG, "ijcv-c") {
+			t.Errorf("IJCV picture %s", r.PNG)
+		}
+	}
+	errs, err := LayerErrors(all)
+	if err != nil || len(errs) != 3 {
+		t.Fatalf("%d layer errors, %v", len(errs), err)
+	}
+	for _, e := range errs {
+		if e.Classified != 2 || e.Kept > 2 {
+			t.Errorf("%s: kept %d of %d", e.weight(), e.Kept, e.Classified)
+		}
+	}
+	md := TableMarkdown(errs)
+	if !strings.Contains(md, "IJCV C 100") || !strings.Contains(md, "top-1 kept") {
+		t.Errorf("table:\n%s", md)
+	}
+}

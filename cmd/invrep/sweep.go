@@ -28,8 +28,33 @@ func runSweep(args []string, out io.Writer) error {
 	workers := fs.Int("workers", 1, "inversions run at once")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	size := fs.String("size", "", "input size N or WxH (default: the model's)")
+	method := fs.String("method", "cvpr", "cvpr, or ijcv (the IJCV paper's inversion; --iters then defaults to 350, split 300:50)")
+	cFlag := fs.String("c", "100", "with --method ijcv: the loss weights C to try, comma-separated (the paper's 1, 20, 100, 300)")
+	classify := fs.Bool("classify", false, "record the top-1 class of each original and reconstruction (the model's output must be class scores): the report's classification consistency")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	ijcv := *method == "ijcv"
+	if *method != "cvpr" && !ijcv {
+		return usagef("--method %q: want cvpr or ijcv", *method)
+	}
+	if ijcv && fs.Changed("tv") {
+		return usagef("--tv weighs the CVPR prior; give --method ijcv its loss weights with --c")
+	}
+	if !ijcv && fs.Changed("c") {
+		return usagef("--c applies to --method ijcv")
+	}
+	if ijcv && !fs.Changed("iters") {
+		*iters = 350
+	}
+	cs, err := parseFloats("c", *cFlag)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if !(c > 0) || math.IsInf(c, 0) {
+			return usagef("--c %q: loss weights must be positive", *cFlag)
+		}
 	}
 	if err := required(fs, "model", "layers", "images", "out"); err != nil {
 		return err
@@ -91,6 +116,15 @@ func runSweep(args []string, out io.Writer) error {
 		Rep: func(layer string) invert.Representation {
 			return mf.truncated(m, layer, &norm)
 		},
+		IJCV: ijcv, Cs: cs,
+	}
+	if *classify {
+		if len(m.Outputs) == 0 {
+			return fmt.Errorf("--classify: model %s declares no output", mf.model)
+		}
+		if cfg.Classify, err = zoo.NewClassifier(mf.truncated(m, m.Outputs[0], &norm), []int{1, 3, h, w}); err != nil {
+			return fmt.Errorf("--classify: %w", err)
+		}
 	}
 	total := len(cfg.Runs())
 	bar := progressBar(out, *quiet, total, "sweep")
@@ -156,6 +190,10 @@ func sweepLayers(m *onnxload.Model, shape []int, mf *modelFlags, spec string) ([
 			names = append(names, name)
 		}
 	}
+	rfs, err := m.ReceptiveFields()
+	if err != nil {
+		return nil, err
+	}
 	var out []zoo.SweepLayer
 	for _, n := range names {
 		i, of, ok := m.Position(n)
@@ -165,7 +203,7 @@ func sweepLayers(m *onnxload.Model, shape []int, mf *modelFlags, spec string) ([
 			}
 			return nil, fmt.Errorf("--layers: %s does not lead to the model's outputs", n)
 		}
-		out = append(out, zoo.SweepLayer{Name: n, Index: i, Depth: float64(i) / float64(of)})
+		out = append(out, zoo.SweepLayer{Name: n, Index: i, Depth: float64(i) / float64(of), Stride: max(rfs[n].Stride, 1)})
 	}
 	return out, nil
 }

@@ -88,3 +88,30 @@ func TestCaricatureCommand(t *testing.T) {
 		t.Errorf("picture %v %v", pic.Bounds(), err)
 	}
 }
+
+// TestSweepIJCV: an IJCV sweep through the binary, beside its refusals.
+func TestSweepIJCV(t *testing.T) {
+	dir, model, imgs := sweepFixture(t)
+	sw := filepath.Join(dir, "sweep")
+	base := []string{"sweep", "--model", model, "--layers", "pool_out", "--images", imgs, "--out", sw, "--size", "16", "--quiet"}
+	r := invrep(t, append(base, "--method", "ijcv", "--c", "1,100", "--iters", "6")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "4 runs done") {
+		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"--method", "ijcv", "--tv", "5"}, 2, "--tv"},
+		{[]string{"--c", "5"}, 2, "--c"},
+		{[]string{"--method", "ijcv", "--c", "0"}, 2, "--c"},
+		{[]string{"--method", "sgd"}, 2, "--method"},
+		{[]string{"--classify"}, 1, "not a vector of class scores"},
+	} {
+		r := invrep(t, append(append([]string(nil), base...), c.args...)...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.msg) {
+			t.Errorf("%v: exit %d (want %d), stderr %q", c.args, r.code, c.code, r.stderr)
+		}
+	}
+}

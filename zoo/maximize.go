@@ -41,7 +41,7 @@ func (j MaximizeJob) Side() int {
 	if reps%2 == 0 {
 		reps++
 	}
-	return j.RF.Size + (max(reps, 1)-1)*j.RF.Stride
+	return max(max(reps, 1)*j.RF.Stride, j.RF.Size)
 }
 
 // Run optimises one image per channel; Tiles shows them.

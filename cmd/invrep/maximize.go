@@ -16,13 +16,13 @@ import (
 )
 
 func runMaximize(args []string, out io.Writer) error {
-	fs := newFlags("maximize", "--model M --layer L (--channel K | --channels A:B | --class NAME_OR_INDEX) --out OUT.png [--stats DIR] [--iters 300] [--beta 2] [--seed 1] [--report R.json]", out)
+	fs := newFlags("maximize", "--model M --layer L (--channel K | --channels A:B | --class NAME_OR_INDEX …) --out OUT.png [--stats DIR] [--iters 300] [--beta 2] [--seed 1] [--report R.json]", out)
 	var f invertFlags
 	mf := addModelFlags(fs, true)
 	layer := fs.String("layer", "", "node whose channels are visualised")
 	channel := fs.Int("channel", -1, "one channel (0-based)")
 	channels := fs.String("channels", "", "channels A:B (0-based, B excluded): one image each, in a labelled mosaic (5 per row)")
-	class := fs.String("class", "", "a class of an ImageNet model, by index or name (e.g. \"coffee mug\"; imagenet_synsets.txt in --models-dir)")
+	classes := fs.StringArray("class", nil, "a class of an ImageNet model, by index or name (e.g. \"coffee mug\"; imagenet_synsets.txt beside the model or in --models-dir); repeat for several, one image each")
 	stats := fs.String("stats", "", "folder of photos for the channels' activation statistic M (computed once, cached); default: the built-in sample photo")
 	fs.StringVar(&f.out, "out", "", "output PNG")
 	fs.IntVar(&f.iters, "iters", 300, "iterations (the IJCV code's 300 at its rate)")
@@ -89,11 +89,13 @@ func runMaximize(args []string, out io.Writer) error {
 				return fmt.Errorf("--class needs the ImageNet labels: %w", err)
 			}
 		}
-		c, err := names.Class(*class)
-		if err != nil {
-			return fmt.Errorf("--class: %w", err)
+		for _, name := range *classes {
+			c, err := names.Class(name)
+			if err != nil {
+				return fmt.Errorf("--class: %w", err)
+			}
+			chans, labels = append(chans, c), append(labels, names.Names[c])
 		}
-		chans, labels = []int{c}, []string{names.Names[c]}
 	}
 	rep := mf.truncated(m, *layer, &norm)
 	in := zoo.Input{W: w, H: h, Norm: norm}

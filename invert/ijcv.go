@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // The IJCV paper's constants, from the nnpreimage code (SPEC §2.2–2.3).
@@ -124,39 +125,100 @@ type colorNorm struct {
 
 func (k colorNorm) String() string { return fmt.Sprintf("ColorNorm(%g)", k.alpha) }
 
-// eachPixel calls f with each pixel's squared colour norm and its index
-// (repeat n, offset i within a plane, plane size hw, channels c).
-func eachPixel(x *graph.Tensor, f func(n, i, hw, c int, s float64)) {
-	n, c, hw := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
-	for r := 0; r < n; r++ {
-		base := r * c * hw
-		for i := 0; i < hw; i++ {
-			s := 0.0
-			for ch := 0; ch < c; ch++ {
-				v := float64(x.Data[base+ch*hw+i])
-				s += v * v
-			}
-			f(base, i, hw, c, s)
-		}
+// pixelBands runs f over bands [lo, hi) of the batch's pixels on all
+// cores and sums what it returns.
+func pixelBands(x *graph.Tensor, f func(lo, hi int) float64) float64 {
+	return sumBands(x.Shape[0]*x.Shape[2]*x.Shape[3], f)
+}
+
+// pow is s^e for the squared norm s, without math.Pow for the code's
+// α = 6 (s³, and s² in the gradient).
+func (k colorNorm) pow(s, e float64) float64 {
+	switch e {
+	case 3:
+		return s * s * s
+	case 2:
+		return s * s
 	}
+	return math.Pow(s, e)
 }
 
 func (k colorNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
-	total := 0.0
-	eachPixel(in[0], func(_, _, _, _ int, s float64) { total += math.Pow(s, k.alpha/2) })
-	out.Data[0] = float32(total)
+	x := in[0]
+	c, hw := x.Shape[1], x.Shape[2]*x.Shape[3]
+	out.Data[0] = float32(pixelBands(x, func(lo, hi int) float64 {
+		total := 0.0
+		var sq []float32
+		for p := lo; p < hi; {
+			// A stretch of one repeat's pixels: squared norms channel by
+			// channel, straight through the planes.
+			base, i := p/hw*c*hw, p%hw
+			end := min(hi-p, hw-i)
+			sq = squaredNorms(sq[:0], x.Data[base+i:], hw, c, end)
+			if k.alpha == 6 {
+				for _, v := range sq {
+					s := float64(v)
+					total += s * s * s
+				}
+			} else {
+				for _, v := range sq {
+					total += k.pow(float64(v), k.alpha/2)
+				}
+			}
+			p += end
+		}
+		return total
+	}))
+}
+
+// squaredNorms appends the squared colour norms of n pixels whose first
+// channel starts at x[0], planes hw apart.
+func squaredNorms(dst []float32, x []float32, hw, c, n int) []float32 {
+	if cap(dst) < n {
+		dst = make([]float32, n, max(n, band))
+	}
+	dst = dst[:n]
+	clear(dst)
+	for ch := 0; ch < c; ch++ {
+		plane := x[ch*hw : ch*hw+n]
+		for j, v := range plane {
+			dst[j] += v * v
+		}
+	}
+	return dst
 }
 
 // Backward: ∂(‖x‖²)^{α/2}/∂x_c = α·(‖x‖²)^{α/2−1}·x_c.
 func (k colorNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
+	x := in[0]
 	g := float64(gout.Data[0])
-	x := in[0].Data
-	eachPixel(in[0], func(base, i, hw, c int, s float64) {
-		w := g * k.alpha * math.Pow(s, k.alpha/2-1)
-		for ch := 0; ch < c; ch++ {
-			j := base + ch*hw + i
-			gin.Data[j] = float32(w * float64(x[j]))
+	c, hw := x.Shape[1], x.Shape[2]*x.Shape[3]
+	pixelBands(x, func(lo, hi int) float64 {
+		var sq []float32
+		for p := lo; p < hi; {
+			base, i := p/hw*c*hw, p%hw
+			end := min(hi-p, hw-i)
+			sq = squaredNorms(sq[:0], x.Data[base+i:], hw, c, end)
+			if k.alpha == 6 {
+				w := float32(6 * g)
+				for j, v := range sq {
+					sq[j] = w * v * v
+				}
+			} else {
+				for j, v := range sq {
+					sq[j] = float32(g * k.alpha * k.pow(float64(v), k.alpha/2-1))
+				}
+			}
+			for ch := 0; ch < c; ch++ {
+				o := base + ch*hw + i
+				src, dst := x.Data[o:o+end], gin.Data[o:o+end]
+				for j, v := range src {
+					dst[j] = sq[j] * v
+				}
+			}
+			p += end
 		}
+		return 0
 	})
 }
 
@@ -167,7 +229,7 @@ func (k colorNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 // keeps the code's behaviour.
 type AdaGradMomentum struct {
 	M, Rho  float64
-	mu, acc []float64
+	mu, acc []float32
 }
 
 // NewAdaGradMomentum returns the code's optimiser (momentum 0.9, decay 0.9).
@@ -176,14 +238,12 @@ func NewAdaGradMomentum() *AdaGradMomentum { return &AdaGradMomentum{M: 0.9, Rho
 // Step implements Optimizer.
 func (o *AdaGradMomentum) Step(x, grad *graph.Tensor, lr float64) {
 	if len(o.mu) != len(x.Data) {
-		o.mu, o.acc = make([]float64, len(x.Data)), make([]float64, len(x.Data))
+		o.mu, o.acc = make([]float32, len(x.Data)), make([]float32, len(x.Data))
 	}
-	for i, gv := range grad.Data {
-		g := float64(gv)
-		o.acc[i] = o.Rho*o.acc[i] + g*g
-		o.mu[i] = o.M*o.mu[i] - g/(1/lr+math.Sqrt(o.acc[i]))
-		x.Data[i] = float32(float64(x.Data[i]) + o.mu[i])
-	}
+	m, rho, inv := float32(o.M), float32(o.Rho), float32(1/lr)
+	eachBand(len(x.Data), func(lo, hi int) {
+		vec.AdaGrad(x.Data[lo:hi], o.mu[lo:hi], o.acc[lo:hi], grad.Data[lo:hi], m, rho, inv)
+	})
 }
 
 // Reset implements Optimizer: the momentum, not G (see the type).
@@ -206,15 +266,26 @@ func (p Projected) Step(x, grad *graph.Tensor, lr float64) {
 // ProjectBall scales every pixel's colour vector of x [N,C,H,W] whose norm
 // exceeds r back onto the sphere of radius r.
 func ProjectBall(x *graph.Tensor, r float64) {
-	eachPixel(x, func(base, i, hw, c int, s float64) {
-		if s <= r*r {
-			return
+	c, hw := x.Shape[1], x.Shape[2]*x.Shape[3]
+	r2 := float32(r * r)
+	pixelBands(x, func(lo, hi int) float64 {
+		var sq []float32
+		for p := lo; p < hi; {
+			base, i := p/hw*c*hw, p%hw
+			end := min(hi-p, hw-i)
+			sq = squaredNorms(sq[:0], x.Data[base+i:], hw, c, end)
+			for j, s := range sq {
+				if s <= r2 {
+					continue
+				}
+				f := float32(r / math.Sqrt(float64(s)))
+				for ch := 0; ch < c; ch++ {
+					x.Data[base+ch*hw+i+j] *= f
+				}
+			}
+			p += end
 		}
-		f := r / math.Sqrt(s)
-		for ch := 0; ch < c; ch++ {
-			j := base + ch*hw + i
-			x.Data[j] = float32(float64(x.Data[j]) * f)
-		}
+		return 0
 	})
 }
 
@@ -256,16 +327,19 @@ func (k inner) OutShape(in [][]int) ([]int, error) {
 func (k inner) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	per := len(k.target.Data)
 	s := 0.0
-	for i, v := range in[0].Data {
-		s += float64(v) * float64(k.target.Data[i%per])
+	for lo := 0; lo < len(in[0].Data); lo += per {
+		s += float64(vec.Dot(in[0].Data[lo:lo+per], k.target.Data))
 	}
 	out.Data[0] = float32(-s)
 }
 
 func (k inner) Backward(_ int, _ []*graph.Tensor, _, gout, gin *graph.Tensor) {
 	per := len(k.target.Data)
-	g := gout.Data[0]
-	for i := range gin.Data {
-		gin.Data[i] = -g * k.target.Data[i%per]
+	g := -gout.Data[0]
+	for lo := 0; lo < len(gin.Data); lo += per {
+		d := gin.Data[lo : lo+per]
+		for i, t := range k.target.Data {
+			d[i] = g * t
+		}
 	}
 }

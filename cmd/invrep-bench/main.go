@@ -5,7 +5,7 @@
 // ratio, and peak memory. Every case runs in a child process of its own, so
 // each peak is that case's alone.
 //
-//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog,modern] [--peer ../shared/peers/torch_invert.py] [--exports DIR]
+//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog,modern,ijcv] [--peer ../shared/peers/torch_invert.py] [--exports DIR]
 //
 // The peer needs Debian's PyTorch: apt-get install -y python3-torch
 // python3-torchvision python3-onnx (it runs with /usr/bin/python3), and
@@ -61,6 +61,10 @@ type benchCase struct {
 	// under --exports), its torchvision architecture and the module whose
 	// output is inverted; the peer is testdata/torch_step.py.
 	Export, Arch, Module string
+	// Task is an IJCV visualisation (ijcv, maximize, caricature) instead
+	// of the CVPR inversion; Versus names the CVPR case at the same node,
+	// run alternately with it as its baseline.
+	Task, Versus string
 }
 
 var cases = []benchCase{
@@ -81,6 +85,11 @@ var cases = []benchCase{
 	{Name: "ViT-B/16 encoder_layer_5 (block 6)", Group: "modern", Export: "vit_b_16-opset14/model.onnx", Arch: "vit_b_16", Module: "encoder.layers.encoder_layer_5",
 		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
 	{Name: "HOG 500×333, 800 iterations", Group: "hog", Rep: "hog", Iters: 800, Note: "paper: 60 s for this method, HOGgles 2–3 s"},
+	{Name: "SqueezeNet 1.1 fire3, IJCV inversion", Group: "ijcv", Model: "squeezenet1.1", Layer: "fire3", Size: 224, Random: -1, Task: "ijcv", Versus: "SqueezeNet 1.1 fire3"},
+	{Name: "SqueezeNet 1.1 fire3, caricature", Group: "ijcv", Model: "squeezenet1.1", Layer: "fire3", Size: 224, Random: -1, Task: "caricature", Versus: "SqueezeNet 1.1 fire3"},
+	{Name: "SqueezeNet 1.1 logits, IJCV inversion", Group: "ijcv", Model: "squeezenet1.1", Layer: "logits", Size: 224, Random: -1, Task: "ijcv", Versus: "SqueezeNet 1.1 logits"},
+	{Name: "SqueezeNet 1.1 logits, class maximisation", Group: "ijcv", Model: "squeezenet1.1", Layer: "logits", Size: 224, Random: -1, Task: "maximize", Versus: "SqueezeNet 1.1 logits"},
+	{Name: "SqueezeNet 1.1 logits, caricature", Group: "ijcv", Model: "squeezenet1.1", Layer: "logits", Size: 224, Random: -1, Task: "caricature", Versus: "SqueezeNet 1.1 logits"},
 }
 
 // measurement is what a child reports.
@@ -96,7 +105,7 @@ func main() {
 	fs := pflag.NewFlagSet("invrep-bench", pflag.ContinueOnError)
 	iters := fs.Int("iters", 400, "iterations per CNN case (the schedule keeps its proportions)")
 	threads := fs.Int("threads", 2, "threads for both invrep (GOMAXPROCS) and PyTorch")
-	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run")
+	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, ijcv)")
 	peer := fs.String("peer", filepath.Join("..", "shared", "peers", "torch_invert.py"), "the PyTorch peer script")
 	models := fs.String("models-dir", "", "model folder (default as invrep)")
 	image := fs.String("image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the CNN cases")
@@ -153,19 +162,30 @@ func run(which string, iters, threads, rounds int, peer, models, exports, image,
 		if c.Iters > 0 {
 			n = c.Iters
 		}
-		var ours, theirs []measurement
+		var ours, theirs, base []measurement
 		var oursPeak, theirsPeak []float64
-		for r := 0; r < rounds; r++ {
-			cmd := exec.Command(self, "--child", strconv.Itoa(i), "--iters", strconv.Itoa(n), "--models-dir", models, "--exports", exports, "--image", image, "--hog-image", hogImage)
+		child := func(k int) (measurement, float64, error) {
+			cmd := exec.Command(self, "--child", strconv.Itoa(k), "--iters", strconv.Itoa(n), "--models-dir", models, "--exports", exports, "--image", image, "--hog-image", hogImage)
 			cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", threads))
-			m, peak, err := measure(cmd, func(out string) (measurement, error) {
+			return measure(cmd, func(out string) (measurement, error) {
 				var m measurement
 				return m, json.Unmarshal([]byte(lastLine(out)), &m)
 			})
+		}
+		for r := 0; r < rounds; r++ {
+			m, peak, err := child(i)
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.Name, err)
 			}
 			ours, oursPeak = append(ours, m), append(oursPeak, peak)
+			if c.Versus != "" {
+				k := slices.IndexFunc(cases, func(b benchCase) bool { return b.Name == c.Versus })
+				bm, _, err := child(k)
+				if err != nil {
+					return fmt.Errorf("%s (baseline %s): %w", c.Name, c.Versus, err)
+				}
+				base = append(base, bm)
+			}
 			if c.Arch != "" && havePeer {
 				step := filepath.Join("testdata", "torch_step.py")
 				pc := exec.Command(python, step, "--arch", c.Arch, "--module", c.Module, "--iters", strconv.Itoa(n), "--threads", strconv.Itoa(threads))
@@ -198,6 +218,10 @@ func run(which string, iters, threads, rounds int, peer, models, exports, image,
 		growth := medianOf(ours, func(m measurement) float64 { return float64(m.RSSEnd-m.RSSQuarter) / 1024 })
 		seconds := medianOf(ours, func(m measurement) float64 { return m.Seconds })
 		note := c.Note
+		if len(base) > 0 {
+			bm := medianOf(base, func(m measurement) float64 { return m.MsPerIter })
+			note = fmt.Sprintf("%.2f× the CVPR iteration at this node (%.1f ms, same rounds)", om/bm, bm)
+		}
 		if c.Rep != "" {
 			note = fmt.Sprintf("%.2f s for %d iterations; %s", seconds, n, note)
 		}
@@ -339,6 +363,22 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 		if job.Options.Schedule, err = invert.CNNSchedule.Scaled(iters); err != nil {
 			return err
 		}
+		if c.Task != "" {
+			rf, err := m.ReceptiveField(layer)
+			if err != nil {
+				return err
+			}
+			j := invert.JitterFromStride(rf.Stride)
+			switch c.Task {
+			case "ijcv":
+				first := iters * 6 / 7
+				job.Method = invert.IJCV{C: 100, Beta: 2, Jitter: j, Iters: [2]int{first, iters - first}}
+			case "caricature":
+				job.Method = invert.Caricature{Beta: 2, Jitter: j, Iters: iters}
+			case "maximize":
+				return runMaximize(job, rf, iters)
+			}
+		}
 	}
 	job.Options.Progress = func(p invert.Progress) {
 		if p.Iter == p.Iters/4 {
@@ -353,7 +393,32 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 	result.Seconds = time.Since(t0).Seconds()
 	result.RSSEnd = liveRSSKB()
 	result.MsPerIter = res.MsPerIter
-	result.RelErr = res.RelErr[0]
+	if len(res.RelErr) > 0 {
+		result.RelErr = res.RelErr[0]
+	}
+	b, _ := json.Marshal(result)
+	fmt.Println(string(b))
+	return nil
+}
+
+// runMaximize times the IJCV maximisation of one class (coffee mug, 504)
+// at the case's node and input size.
+func runMaximize(job zoo.Job, rf onnxload.RF, iters int) error {
+	var result measurement
+	mj := zoo.MaximizeJob{Rep: job.Rep, RF: rf, Input: job.Input, Channels: []int{504}, Beta: 2, Iters: iters}
+	mj.Options.Progress = func(p invert.Progress) {
+		if p.Iter == p.Iters/4 {
+			result.RSSQuarter = liveRSSKB()
+		}
+	}
+	t0 := time.Now()
+	res, err := mj.Run(context.Background())
+	if err != nil {
+		return err
+	}
+	result.Seconds = time.Since(t0).Seconds()
+	result.RSSEnd = liveRSSKB()
+	result.MsPerIter = res.MsPerIter
 	b, _ := json.Marshal(result)
 	fmt.Println(string(b))
 	return nil

@@ -1,5 +1,7 @@
 package vec
 
+import "math"
+
 // The primitives here serve ops on whole images, written outside graph: the
 // priors' stencils and powers, HOG's gradient and the optimiser's step.
 // Those that set d may do the last block of eight twice, so d must not
@@ -11,6 +13,19 @@ func Momentum(x, mu, g []float32, m, s float32) {
 	mu, g = mu[:len(x)], g[:len(x)]
 	for i := momentumVec(x, mu, g, m, s); i < len(x); i++ {
 		mu[i] = m*mu[i] - s*g[i]
+		x[i] += mu[i]
+	}
+}
+
+// AdaGrad is the IJCV update with momentum: acc ← rho·acc + g²,
+// mu ← m·mu − g/(inv + √acc), x ← x + mu (inv = 1/lr), element by element
+// in float32 (the square root and quotient correctly rounded, as the
+// vector instructions give them).
+func AdaGrad(x, mu, acc, g []float32, m, rho, inv float32) {
+	mu, acc, g = mu[:len(x)], acc[:len(x)], g[:len(x)]
+	for i := adaGradVec(x, mu, acc, g, m, rho, inv); i < len(x); i++ {
+		acc[i] = rho*acc[i] + g[i]*g[i]
+		mu[i] = m*mu[i] - g[i]/(inv+float32(math.Sqrt(float64(acc[i]))))
 		x[i] += mu[i]
 	}
 }

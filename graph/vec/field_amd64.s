@@ -309,3 +309,40 @@ msloop:
 msdone:
 	VZEROUPPER
 	RET
+
+// func adaGradAVX(x, mu, acc, grad *float32, m, rho, inv float32, n int)
+// acc ← rho·acc + g², mu ← m·mu − g/(inv + √acc), x ← x + mu.
+TEXT ·adaGradAVX(SB), NOSPLIT, $0-56
+	MOVQ         x+0(FP), DI
+	MOVQ         mu+8(FP), SI
+	MOVQ         acc+16(FP), BX
+	MOVQ         grad+24(FP), DX
+	VBROADCASTSS m+32(FP), Y4
+	VBROADCASTSS rho+36(FP), Y5
+	VBROADCASTSS inv+40(FP), Y6
+	MOVQ         n+48(FP), CX
+	SHRQ         $3, CX
+	JZ           agdone
+agloop:
+	VMOVUPS (DX), Y0
+	VMULPS  (BX), Y5, Y1
+	VMULPS  Y0, Y0, Y2
+	VADDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (BX)
+	VSQRTPS Y1, Y1
+	VADDPS  Y1, Y6, Y1
+	VDIVPS  Y1, Y0, Y0
+	VMULPS  (SI), Y4, Y2
+	VSUBPS  Y0, Y2, Y2
+	VMOVUPS Y2, (SI)
+	VADDPS  (DI), Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, BX
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     agloop
+agdone:
+	VZEROUPPER
+	RET

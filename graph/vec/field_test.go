@@ -40,6 +40,21 @@ func TestFieldPrimitives(t *testing.T) {
 			}
 		}
 
+		x, mu = append([]float32(nil), x0...), append([]float32(nil), mu0...)
+		acc := append([]float32(nil), c...)
+		for i := range acc {
+			acc[i] *= acc[i]
+		}
+		acc0 := append([]float32(nil), acc...)
+		AdaGrad(x, mu, acc, g, 0.9, 0.8, 0.01)
+		for i := range x {
+			wa := 0.8*acc0[i] + g[i]*g[i]
+			wm := 0.9*mu0[i] - g[i]/(0.01+float32(math.Sqrt(float64(wa))))
+			if acc[i] != wa || mu[i] != wm || x[i] != x0[i]+wm {
+				t.Fatalf("AdaGrad n=%d [%d] = %g,%g,%g, want %g,%g,%g", n, i, x[i], mu[i], acc[i], x0[i]+wm, wm, wa)
+			}
+		}
+
 		want := 0.0
 		for i := range b {
 			v := float64(a[i]) - float64(b[i])

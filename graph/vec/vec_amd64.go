@@ -132,6 +132,9 @@ func momentumAVX(x, mu, grad *float32, m, s float32, n int)
 func sumSqDiffAVX(a, b *float32, n int) float32
 
 //go:noescape
+func adaGradAVX(x, mu, acc, grad *float32, m, rho, inv float32, n int)
+
+//go:noescape
 func laplaceAVX(d, x, up, down *float32, c float32, n int)
 
 //go:noescape
@@ -159,6 +162,14 @@ func momentumVec(x, mu, g []float32, m, s float32) int {
 	n := whole(len(x))
 	if n > 0 {
 		momentumAVX(&x[0], &mu[0], &g[0], m, s, n)
+	}
+	return n
+}
+
+func adaGradVec(x, mu, acc, g []float32, m, rho, inv float32) int {
+	n := whole(len(x))
+	if n > 0 {
+		adaGradAVX(&x[0], &mu[0], &acc[0], &g[0], m, rho, inv, n)
 	}
 	return n
 }

@@ -21,14 +21,15 @@ func maxPool3s2Vec(best []float32, idx []int32, r0, r1, r2 []float32, off0, off1
 	return 0
 }
 
-func momentumVec(x, mu, g []float32, m, s float32) int      { return 0 }
-func sumSqDiffVec(a, b []float32) (int, float32)            { return 0, 0 }
-func laplaceVec(d, x, up, down []float32, c float32) int    { return 0 }
-func sumPow6Vec(x []float32) (int, float64)                 { return 0, 0 }
-func scaledPow5Vec(d, x []float32, c float32) int           { return 0 }
-func scaledDiffVec(d, a, b []float32, f float32) int        { return 0 }
-func scaledDiffsVec(d, a, b, c, e []float32, f float32) int { return 0 }
-func blendVec(d, a, b []float32, wa, wb float32) int        { return 0 }
+func momentumVec(x, mu, g []float32, m, s float32) int            { return 0 }
+func adaGradVec(x, mu, acc, g []float32, m, rho, inv float32) int { return 0 }
+func sumSqDiffVec(a, b []float32) (int, float32)                  { return 0, 0 }
+func laplaceVec(d, x, up, down []float32, c float32) int          { return 0 }
+func sumPow6Vec(x []float32) (int, float64)                       { return 0, 0 }
+func scaledPow5Vec(d, x []float32, c float32) int                 { return 0 }
+func scaledDiffVec(d, a, b []float32, f float32) int              { return 0 }
+func scaledDiffsVec(d, a, b, c, e []float32, f float32) int       { return 0 }
+func blendVec(d, a, b []float32, wa, wb float32) int              { return 0 }
 
 func winoInput6Vec(plane []float32, offs []int32, wp int, v []float32, vs, step, groups int, spill bool) bool {
 	return false

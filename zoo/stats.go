@@ -76,8 +76,8 @@ type statsFile struct {
 }
 
 // CachedChannelMaxima is ChannelMaxima over the photos of dir, cached: in
-// a .invrep-stats folder beside the model where that is writable, else in
-// the user's cache folder; the key is the model file, the layer, the
+// a .invrep-stats folder beside the model where its folder's mode lets the
+// owner write, else in the user's cache folder; the key is the model file, the layer, the
 // input size and the photos (names, sizes and times).
 func CachedChannelMaxima(modelPath, layer string, rep invert.Representation, dir string, in Input) ([]float64, string, error) {
 	photos, err := Photos(dir)
@@ -97,7 +97,12 @@ func CachedChannelMaxima(modelPath, layer string, rep invert.Representation, dir
 	}
 	fmt.Fprintf(h, "%s %d %d %v %v", layer, in.W, in.H, in.Norm.Mean, in.Norm.Std)
 	name := safeName(layer) + "-" + hex.EncodeToString(h.Sum(nil))[:16] + ".json"
-	places := []string{filepath.Join(filepath.Dir(modelPath), ".invrep-stats")}
+	var places []string
+	// Beside the model where its folder is meant to be written: its mode
+	// grants writing (root could write a read-only folder anyway).
+	if st, err := os.Stat(filepath.Dir(modelPath)); err == nil && st.Mode().Perm()&0o200 != 0 {
+		places = append(places, filepath.Join(filepath.Dir(modelPath), ".invrep-stats"))
+	}
 	if c, err := os.UserCacheDir(); err == nil {
 		places = append(places, filepath.Join(c, "invrep", "stats"))
 	}

@@ -10,13 +10,18 @@ invrep=${INVREP:-./invrep}
 S=../shared
 O=invert/example
 stats="--stats $S/images"
-m() { "$invrep" maximize --quiet "$@"; }
+# SKIP_EXISTING=1 keeps figures already made.
+m() {
+  local out=${*: -1}
+  if [ -n "${SKIP_EXISTING:-}" ] && [ -e "$out" ]; then return; fi
+  "$invrep" maximize --quiet "$@"
+}
 m --model squeezenet1.1 --layer fire1 --channels 0:25 $stats --out $O/ijcv_squeezenet_fire1.png
 m --model squeezenet1.1 --layer fire3 --channels 0:25 $stats --out $O/ijcv_squeezenet_fire3.png
 m --model squeezenet1.1 --layer fire6 --channels 0:25 $stats --out $O/ijcv_squeezenet_fire6.png
-m --model mobilenetv2 --layer add_25 --channels 0:25 $stats --out $O/ijcv_mobilenetv2_add_25.png
-m --model mobilenetv2 --layer add_48 --channels 0:25 $stats --out $O/ijcv_mobilenetv2_add_48.png
-m --model mobilenetv2 --layer add_82 --channels 0:10 $stats --out $O/ijcv_mobilenetv2_add_82.png
+m --model mobilenetv2-1.0 --layer add_25 --channels 0:25 $stats --out $O/ijcv_mobilenetv2_add_25.png
+m --model mobilenetv2-1.0 --layer add_48 --channels 0:25 $stats --out $O/ijcv_mobilenetv2_add_48.png
+m --model mobilenetv2-1.0 --layer add_82 --channels 0:10 $stats --out $O/ijcv_mobilenetv2_add_82.png
 m --model squeezenet1.1 --layer logits --class "black swan" --class "tree frog" --class cheeseburger --class "coffee mug" \
   --class "vending machine" --out $O/ijcv_squeezenet_classes.png
 for img in chelsea.png coffee.png; do

@@ -40,7 +40,37 @@ type LayerError struct {
 	// Kept is how many classified runs kept the original's top-1 class,
 	// of Classified (SPEC §5.5's classification consistency).
 	Kept, Classified int
-	Runs             []Result
+	// Spread is the standard deviation of the relative error across a
+	// run's repeats, averaged over the runs that had several (NaN where
+	// none had).
+	Spread float64
+	Runs   []Result
+}
+
+// repeatSpread is the mean over runs of the (N−1) standard deviation of
+// their repeats' relative errors (SPEC §5.5's variation across random
+// starts); NaN when no run had several.
+func repeatSpread(runs []Result) float64 {
+	sum, n := 0.0, 0
+	for _, r := range runs {
+		if len(r.RelErrors) < 2 {
+			continue
+		}
+		mean := 0.0
+		for _, e := range r.RelErrors {
+			mean += e / float64(len(r.RelErrors))
+		}
+		v := 0.0
+		for _, e := range r.RelErrors {
+			v += (e - mean) * (e - mean)
+		}
+		sum += math.Sqrt(v / float64(len(r.RelErrors)-1))
+		n++
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
 }
 
 // Consistency is the fraction of classified runs whose pre-image keeps
@@ -78,6 +108,7 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 		n := len(runs)
 		le := LayerError{Model: k.model, Layer: k.layer, LayerIndex: runs[0].LayerIndex, Depth: runs[0].Depth, TV: k.tv, C: k.c,
 			Images: n, Runs: runs, Mean: math.NaN(), Std: math.NaN()}
+		le.Spread = repeatSpread(runs)
 		for _, r := range runs {
 			if r.TopOriginal != nil && r.TopPreimage != nil {
 				le.Classified++
@@ -190,6 +221,9 @@ func cell(e LayerError) string {
 	if e.Classified > 0 {
 		v += fmt.Sprintf("; top-1 kept %d/%d", e.Kept, e.Classified)
 	}
+	if !math.IsNaN(e.Spread) {
+		v += fmt.Sprintf("; spread over repeats %.4f", e.Spread)
+	}
 	return fmt.Sprintf("`%s` (depth %.2f, %s): %s", mdText(e.Layer), e.Depth, e.weight(), v)
 }
 
@@ -242,7 +276,7 @@ func TableMarkdown(errs []LayerError) string {
 func TableCSV(errs []LayerError) string {
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	w.Write([]string{"model", "layer", "layer_index", "relative_depth", "tv", "mean_error_pct", "std_error_pct", "images", "method", "c", "top1_kept", "classified"})
+	w.Write([]string{"model", "layer", "layer_index", "relative_depth", "tv", "mean_error_pct", "std_error_pct", "images", "method", "c", "top1_kept", "classified", "repeat_spread"})
 	for _, e := range errs {
 		method := "cvpr"
 		if e.C > 0 {
@@ -250,7 +284,7 @@ func TableCSV(errs []LayerError) string {
 		}
 		w.Write([]string{safeCell(e.Model), safeCell(e.Layer), fmt.Sprint(e.LayerIndex), fmt.Sprintf("%.4f", e.Depth),
 			fmt.Sprintf("%g", e.TV), fmt.Sprintf("%.4f", e.Mean), fmt.Sprintf("%.4f", e.Std), fmt.Sprint(e.Images),
-			method, fmt.Sprintf("%g", e.C), fmt.Sprint(e.Kept), fmt.Sprint(e.Classified)})
+			method, fmt.Sprintf("%g", e.C), fmt.Sprint(e.Kept), fmt.Sprint(e.Classified), fmt.Sprintf("%.6f", e.Spread)})
 	}
 	w.Flush()
 	return b.String()
@@ -362,7 +396,7 @@ func reportHTML(errs []LayerError, montages []montage) string {
 </head><body>
 <h1>What each layer keeps: inversion report</h1>
 <h2>Normalised reconstruction error (%)</h2>
-<table><tr><th>model</th><th>layer</th><th>relative depth</th><th>method and weight</th><th>error % (mean ± std)</th><th>images</th><th>top-1 kept</th></tr>
+<table><tr><th>model</th><th>layer</th><th>relative depth</th><th>method and weight</th><th>error % (mean ± std)</th><th>images</th><th>top-1 kept</th><th>spread over repeats</th></tr>
 `)
 	for _, e := range errs {
 		v, kept := "n/a", "–"
@@ -372,8 +406,12 @@ func reportHTML(errs []LayerError, montages []montage) string {
 		if e.Classified > 0 {
 			kept = fmt.Sprintf("%d/%d", e.Kept, e.Classified)
 		}
-		fmt.Fprintf(&b, "<tr><td>%s</td><td><code>%s</code></td><td>%.2f</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td></tr>\n",
-			html.EscapeString(e.Model), html.EscapeString(e.Layer), e.Depth, html.EscapeString(e.weight()), v, e.Images, kept)
+		spread := "–"
+		if !math.IsNaN(e.Spread) {
+			spread = fmt.Sprintf("%.4f", e.Spread)
+		}
+		fmt.Fprintf(&b, "<tr><td>%s</td><td><code>%s</code></td><td>%.2f</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td></tr>\n",
+			html.EscapeString(e.Model), html.EscapeString(e.Layer), e.Depth, html.EscapeString(e.weight()), v, e.Images, kept, spread)
 	}
 	b.WriteString(`</table>
 <p>Files: <a href="table.md">table.md</a>, <a href="table.csv">table.csv</a>.</p>

@@ -54,6 +54,9 @@ type SweepConfig struct {
 	// (default 100) instead of the CVPR method over TVs.
 	IJCV bool
 	Cs   []float64
+	// Repeats optimises that many starts per run as one batch (default
+	// 1): the report gives the spread of their errors.
+	Repeats int
 	// Classify, when set, records the top-1 class of each original and
 	// pre-image (classification consistency, SPEC §5.5).
 	Classify *Classifier
@@ -73,6 +76,8 @@ type Run struct {
 	TV    float64
 	// C is the IJCV loss weight of an IJCV run (0: a CVPR run).
 	C float64
+	// Repeats is the number of starts optimised together (0 or 1: one).
+	Repeats int
 }
 
 // Key identifies a run across sweeps and shards.
@@ -80,6 +85,9 @@ func (r Run) Key(model string, iters int, seed int64) string {
 	k := fmt.Sprintf("%s|%s|%s|tv=%g|iters=%d|seed=%d", model, r.Layer.Name, imageKey(r.Image), r.TV, iters, seed)
 	if r.C > 0 {
 		k += fmt.Sprintf("|ijcv|c=%g", r.C)
+	}
+	if r.Repeats > 1 {
+		k += fmt.Sprintf("|repeats=%d", r.Repeats)
 	}
 	return k
 }
@@ -103,6 +111,9 @@ type Result struct {
 	// and of the reconstruction, where the sweep classified them.
 	TopOriginal *int `json:"top_original,omitempty"`
 	TopPreimage *int `json:"top_preimage,omitempty"`
+	// RelErrors are every repeat's relative errors, for runs of several
+	// (RelError and SqError are the first's).
+	RelErrors []float64 `json:"rel_errors,omitempty"`
 	// RelError is ‖Φ(x*) − Φ0‖²/‖Φ0‖²; SqError its numerator.
 	RelError  float64 `json:"rel_error"`
 	SqError   float64 `json:"sq_error"`
@@ -138,9 +149,9 @@ func (c SweepConfig) Runs() []Run {
 		}
 		for _, im := range c.Images {
 			for _, w := range tvs {
-				r := Run{Layer: l, Image: im, TV: w}
+				r := Run{Layer: l, Image: im, TV: w, Repeats: c.Repeats}
 				if c.IJCV {
-					r = Run{Layer: l, Image: im, C: w}
+					r = Run{Layer: l, Image: im, C: w, Repeats: c.Repeats}
 				}
 				all = append(all, r)
 			}
@@ -269,7 +280,7 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 		return nil, err
 	}
 	job := Job{Rep: c.Rep(r.Layer.Name), Photo: im, Input: Input{W: c.Size[0], H: c.Size[1], Norm: c.Norm},
-		Options: invert.Options{Schedule: sched, TV: r.TV, Seed: c.Seed}}
+		Options: invert.Options{Schedule: sched, TV: r.TV, Seed: c.Seed, Repeats: max(r.Repeats, 1)}}
 	if r.C > 0 {
 		first := min(max(int(math.Round(float64(c.Iters)*6/7)), 1), c.Iters-1)
 		job.Method = invert.IJCV{C: r.C, Beta: 2, Jitter: invert.JitterFromStride(r.Layer.Stride), Iters: [2]int{first, c.Iters - first}}
@@ -311,6 +322,9 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 		return nil, err
 	}
 	orig, rec := tiles[0], tiles[1]
+	if len(res.RelErr) > 1 {
+		rec, out.RelErrors = pixels.Row(tiles[1:], nil), res.RelErr
+	}
 	for _, w := range []struct {
 		path string
 		img  image.Image

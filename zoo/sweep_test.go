@@ -267,4 +267,25 @@ func TestSweepIJCVClassified(t *testing.T) {
 	if !strings.Contains(md, "IJCV C 100") || !strings.Contains(md, "top-1 kept") {
 		t.Errorf("table:\n%s", md)
 	}
+	// Two starts per run: both errors kept, their spread reported.
+	cfg.Cs, cfg.Repeats = []float64{100}, 2
+	if done, _, err := Sweep(context.Background(), cfg); err != nil || done != 2 {
+		t.Fatalf("repeats sweep: %d done, %v", done, err)
+	}
+	all, _ = ReadResults(out)
+	var rep []Result
+	for _, r := range all {
+		if len(r.RelErrors) > 0 {
+			rep = append(rep, r)
+		}
+	}
+	if len(all) != 8 || len(rep) != 2 || len(rep[0].RelErrors) != 2 || rep[0].RelErrors[0] != rep[0].RelError {
+		t.Fatalf("%d results, %d with repeats: %+v", len(all), len(rep), rep)
+	}
+	errs, _ = LayerErrors(rep)
+	e0, e1 := rep[0].RelErrors, rep[1].RelErrors
+	want := (math.Abs(e0[0]-e0[1]) + math.Abs(e1[0]-e1[1])) / math.Sqrt2 / 2
+	if len(errs) != 1 || math.Abs(errs[0].Spread-want) > 1e-12 {
+		t.Errorf("spread %v, want %g", errs, want)
+	}
 }

@@ -438,6 +438,23 @@ func printProfile(out io.Writer, prof []graph.OpTime, runs int) {
 	fmt.Fprintf(out, "%12.3f  %5.1f%%  all ops\n", total.Seconds()*1000/float64(runs), 100.0)
 }
 
+// finalTerms is the objective's weighted terms at the last iteration, by
+// name: what a maximisation or caricature ended at.
+func finalTerms(res *invert.Result) map[string]float64 {
+	out := map[string]float64{}
+	if len(res.History) == 0 {
+		return out
+	}
+	last := res.History[len(res.History)-1]
+	for i, n := range res.TermNames {
+		if i < len(last.Terms) {
+			out[n] = last.Terms[i]
+		}
+	}
+	out["energy"] = last.Energy
+	return out
+}
+
 func fmtErrs(v []float64) string {
 	var s []string
 	for _, e := range v {
@@ -495,6 +512,7 @@ func (f *invertFlags) reportJSON(res *invert.Result, tv float64, settings map[st
 		"terms":                res.TermNames,
 		"history":              hist,
 		"final_relative_error": res.RelErr,
+		"final_terms":          finalTerms(res),
 		"ms_per_iter":          res.MsPerIter,
 		"backtracks":           res.Backtracks,
 		"seconds":              took.Seconds(),

@@ -97,7 +97,7 @@ func TestInvertIJCV(t *testing.T) {
 	model, img := tinyModel(t, dir), tinyImage(t, dir)
 	out, rep := filepath.Join(dir, "rec.png"), filepath.Join(dir, "rec.json")
 	r := invrep(t, "invert", "--model", model, "--layer", "pool_out", "--image", img, "--out", out, "--report", rep,
-		"--method", "ijcv", "--c", "20", "--jitter", "3", "--iters", "14", "--repeats", "2", "--size", "16", "--quiet")
+		"--method", "ijcv", "--c", "20", "--jitter", "3", "--iters", "14", "--repeats", "2", "--size", "16", "--channels", "1:3", "--quiet")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -114,7 +114,7 @@ func TestInvertIJCV(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := report.Settings
-	if st["method"] != "ijcv" || st["c"] != 20.0 || st["jitter"] != 3.0 || fmt.Sprint(st["stages"]) != "[12 2]" || st["tv"] != nil {
+	if st["method"] != "ijcv" || st["c"] != 20.0 || st["jitter"] != 3.0 || fmt.Sprint(st["stages"]) != "[12 2]" || st["tv"] != nil || st["channels"] != "1:3" {
 		t.Errorf("settings %v", st)
 	}
 	h := report.History

@@ -16,7 +16,7 @@ import (
 )
 
 func runSweep(args []string, out io.Writer) error {
-	fs := newFlags("sweep", "--model NAME --layers L1,L2,…|all --images DIR --out DIR [--tv …] [--iters 400] [--shard I/N] [--workers K]", out)
+	fs := newFlags("sweep", "--model NAME --layers L1,L2,…|all --images DIR --out DIR [--tv …] [--method ijcv --c 1,100] [--repeats N] [--classify] [--iters 400] [--shard I/N] [--workers K]", out)
 	mf := addModelFlags(fs, true)
 	layersFlag := fs.String("layers", "", "layers to invert (node names or zoo aliases), comma-separated, or all")
 	imagesDir := fs.String("images", "", "folder of PNG and JPEG photos")
@@ -30,9 +30,13 @@ func runSweep(args []string, out io.Writer) error {
 	size := fs.String("size", "", "input size N or WxH (default: the model's)")
 	method := fs.String("method", "cvpr", "cvpr, or ijcv (the IJCV paper's inversion; --iters then defaults to 350, split 300:50)")
 	cFlag := fs.String("c", "100", "with --method ijcv: the loss weights C to try, comma-separated (the paper's 1, 20, 100, 300)")
+	repeats := fs.Int("repeats", 1, "starts per run, optimised as one batch (the report gives the spread of their errors)")
 	classify := fs.Bool("classify", false, "record the top-1 class of each original and reconstruction (the model's output must be class scores): the report's classification consistency")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *repeats < 1 {
+		return usagef("--repeats %d: want at least 1", *repeats)
 	}
 	ijcv := *method == "ijcv"
 	if *method != "cvpr" && !ijcv {
@@ -116,7 +120,7 @@ func runSweep(args []string, out io.Writer) error {
 		Rep: func(layer string) invert.Representation {
 			return mf.truncated(m, layer, &norm)
 		},
-		IJCV: ijcv, Cs: cs,
+		IJCV: ijcv, Cs: cs, Repeats: *repeats,
 	}
 	if *classify {
 		if len(m.Outputs) == 0 {

@@ -32,9 +32,11 @@ func TestMaximizeCommand(t *testing.T) {
 	}
 	b, _ := os.ReadFile(rep)
 	var report struct {
-		Settings map[string]any `json:"settings"`
+		Settings map[string]any     `json:"settings"`
+		Final    map[string]float64 `json:"final_terms"`
 	}
-	if err := json.Unmarshal(b, &report); err != nil || report.Settings["method"] != "ijcv-maximize" || report.Settings["side"] != 3.0 {
+	if err := json.Unmarshal(b, &report); err != nil || report.Settings["method"] != "ijcv-maximize" || report.Settings["side"] != 3.0 ||
+		!(report.Final["units"] < 0) || len(report.Final) != 4 {
 		t.Errorf("report %s (%v)", b, err)
 	}
 	// Statistics are cached beside the model.
@@ -99,6 +101,11 @@ func TestSweepIJCV(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "4 runs done") {
 		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
+	r = invrep(t, append(base, "--method", "ijcv", "--repeats", "2", "--iters", "6")...)
+	b, _ := os.ReadFile(filepath.Join(sw, "results.jsonl"))
+	if r.code != 0 || !strings.Contains(r.stdout, "2 runs done") || strings.Count(string(b), `"rel_errors":[`) != 2 {
+		t.Fatalf("--repeats 2: exit %d %s %s\n%s", r.code, r.stdout, r.stderr, b)
+	}
 	for _, c := range []struct {
 		args []string
 		code int
@@ -109,6 +116,7 @@ func TestSweepIJCV(t *testing.T) {
 		{[]string{"--method", "ijcv", "--c", "0"}, 2, "--c"},
 		{[]string{"--method", "sgd"}, 2, "--method"},
 		{[]string{"--classify"}, 1, "not a vector of class scores"},
+		{[]string{"--repeats", "0"}, 2, "--repeats"},
 	} {
 		r := invrep(t, append(append([]string(nil), base...), c.args...)...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.msg) {

@@ -223,7 +223,17 @@ func (r *inversion) loop(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	r.res.Images = r.img
-	if r.transform != nil {
+	switch {
+	case r.imageOut > 0:
+		if err := r.prog.Run(r.img); err != nil {
+			return nil, err
+		}
+		images, err := r.prog.Output(r.imageOut)
+		if err != nil {
+			return nil, err
+		}
+		r.res.Images = images
+	case r.transform != nil:
 		r.res.Images = r.transform.Image(r.img)
 	}
 	r.res.MsPerIter = median(times)
@@ -243,7 +253,10 @@ type inversion struct {
 	sched     Schedule
 	mask      *graph.Tensor
 	transform Transform
-	img, grad *graph.Tensor // the canvas and its gradient
+	// imageOut, when positive, is the program output holding the images
+	// (a visualisation optimises their parameters).
+	imageOut  int
+	img, grad *graph.Tensor // the canvas (or parameters) and its gradient
 	res       *Result
 }
 

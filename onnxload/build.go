@@ -190,8 +190,12 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		if shape, err = m.InputShape(); err != nil {
 			return nil, err
 		}
-	} else if err := m.checkInputShape(shape); err != nil {
-		return nil, err
+	} else if opts.Front == nil {
+		// Behind a front the graph's input is the front's (a jitter
+		// canvas, an image's parameters), not the model's.
+		if err := m.checkInputShape(shape); err != nil {
+			return nil, err
+		}
 	}
 	outputs := opts.Outputs
 	if len(outputs) == 0 {
@@ -438,6 +442,18 @@ type Truncated struct {
 // returns the graph and the layer's node.
 func (t Truncated) Build(shape []int) (*graph.Graph, *graph.Node, error) {
 	return t.BuildBehind(shape, nil)
+}
+
+// BuildLayers builds the model up to several layers behind front (nil:
+// none): the graph's input has the given shape and the model reads
+// front(input). It makes Truncated an invert.Layered (feature
+// visualisation reads several layers; Layer is not used).
+func (t Truncated) BuildLayers(shape []int, front func(*graph.Node) (*graph.Node, error), layers []string) (*graph.Graph, map[string]*graph.Node, error) {
+	net, err := t.Model.Build(Options{InputShape: shape, Outputs: layers, Normalization: t.Normalization, MaxMemory: t.MaxMemory, Front: front})
+	if err != nil {
+		return nil, nil, err
+	}
+	return net.Graph, net.Outputs, nil
 }
 
 // BuildBehind builds the model up to Layer behind front: the graph's input

@@ -1,0 +1,70 @@
+package invert
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// TestLayerTerms: channel, neuron and direction objectives (dot and
+// cosine) on maps and on token layers, values against float64 references
+// and gradients against finite differences.
+func TestLayerTerms(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	x := randT(rng, 2, 3, 4, 5) // [N,C,H,W]
+	checkTerm(t, "channel", Channel{Layer: "l", C: 1}, x, identity, func(v []float64) float64 {
+		s := 0.0
+		for n := 0; n < 2; n++ {
+			for q := 0; q < 20; q++ {
+				s -= v[n*60+20+q] / 20
+			}
+		}
+		return s
+	})
+	checkTerm(t, "neuron", Neuron{Layer: "l", C: 2, X: -1, Y: -1}, x, identity, func(v []float64) float64 {
+		return -v[0*60+40+1*5+2] - v[1*60+40+1*5+2]
+	})
+	dir := []float32{0.5, -1, 2}
+	dot := func(v []float64, n, q int) (float64, float64) {
+		d, nf := 0.0, 0.0
+		for c := 0; c < 3; c++ {
+			a := v[n*60+c*20+q]
+			d += a * float64(dir[c])
+			nf += a * a
+		}
+		return d, math.Sqrt(nf)
+	}
+	checkTerm(t, "direction", Direction{Layer: "l", V: dir}, x, identity, func(v []float64) float64 {
+		s := 0.0
+		for n := 0; n < 2; n++ {
+			for q := 0; q < 20; q++ {
+				d, _ := dot(v, n, q)
+				s -= d / 20
+			}
+		}
+		return s
+	})
+	nv := math.Sqrt(0.25 + 1 + 4)
+	checkTerm(t, "cosine", Direction{Layer: "l", V: dir, Cosine: true}, x, identity, func(v []float64) float64 {
+		s := 0.0
+		for n := 0; n < 2; n++ {
+			for q := 0; q < 20; q++ {
+				d, nf := dot(v, n, q)
+				s -= d / (nf * nv) / 20
+			}
+		}
+		return s
+	})
+	// Tokens [N,T,D] with a class token (T−1 = 4 = 2²): the patch tokens'
+	// mean of channel D=1.
+	tok := randT(rng, 2, 5, 3)
+	checkTerm(t, "token channel", Channel{Layer: "l", C: 1}, tok, identity, func(v []float64) float64 {
+		s := 0.0
+		for n := 0; n < 2; n++ {
+			for q := 1; q < 5; q++ {
+				s -= v[n*15+q*3+1] / 4
+			}
+		}
+		return s
+	})
+}

@@ -235,3 +235,121 @@ func (k cosine) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) 
 		}
 	})
 }
+
+// Diversity is the mean cosine similarity of the images' Gram matrices of
+// a layer over all pairs of the batch (Lucid's diversity, as a loss: its
+// minimum makes the batch's images differ in style).
+type Diversity struct{ Layer string }
+
+// Name implements Term.
+func (d Diversity) Name() string { return d.Layer + ":diversity" }
+
+// Layers implements LayerTerm.
+func (d Diversity) Layers() []string { return []string{d.Layer} }
+
+// Build implements Term on the one layer given as phi.
+func (d Diversity) Build(x, phi *graph.Node) (*graph.Node, error) {
+	return d.BuildLayers(x, map[string]*graph.Node{d.Layer: phi})
+}
+
+// BuildLayers implements LayerTerm.
+func (d Diversity) BuildLayers(_ *graph.Node, nodes map[string]*graph.Node) (*graph.Node, error) {
+	phi, l, err := layoutOf(d.Layer, nodes)
+	if err != nil {
+		return nil, err
+	}
+	if l.n < 2 {
+		return nil, fmt.Errorf("diversity needs a batch of 2 or more images, got %d", l.n)
+	}
+	return graph.Apply(diversity{l}, phi)
+}
+
+type diversity struct{ l layout }
+
+func (k diversity) String() string                     { return "Diversity" }
+func (k diversity) Diffable(int) bool                  { return true }
+func (k diversity) Overwrites(bool, int) bool          { return true }
+func (k diversity) OutShape(in [][]int) ([]int, error) { return nil, nil }
+
+// grams are each image's C×C Gram matrix Σ_q φ(c,q)φ(c',q) and its norm.
+func (k diversity) grams(phi []float32) ([][]float64, []float64) {
+	l := k.l
+	per := l.c * l.p
+	gs, norms := make([][]float64, l.n), make([]float64, l.n)
+	for n := range gs {
+		g := make([]float64, l.c*l.c)
+		f := phi[n*per : (n+1)*per]
+		for a := 0; a < l.c; a++ {
+			for b := a; b < l.c; b++ {
+				s := 0.0
+				for q := 0; q < l.p; q++ {
+					s += float64(f[l.index(a, q)]) * float64(f[l.index(b, q)])
+				}
+				g[a*l.c+b], g[b*l.c+a] = s, s
+			}
+		}
+		ss := 0.0
+		for _, v := range g {
+			ss += v * v
+		}
+		gs[n], norms[n] = g, math.Max(math.Sqrt(ss), 1e-12)
+	}
+	return gs, norms
+}
+
+func (k diversity) Forward(in []*graph.Tensor, out *graph.Tensor) {
+	gs, norms := k.grams(in[0].Data)
+	s, pairs := 0.0, 0
+	for i := range gs {
+		for j := range gs {
+			if i == j {
+				continue
+			}
+			dot := 0.0
+			for t, v := range gs[i] {
+				dot += v * gs[j][t]
+			}
+			s += dot / (norms[i] * norms[j])
+			pairs++
+		}
+	}
+	out.Data[0] = float32(s / float64(pairs))
+}
+
+// Backward: ∂cos(G_i, G_j)/∂G_i = G_j/(‖G_i‖‖G_j‖) − cos·G_i/‖G_i‖², each
+// ordered pair counted, and ∂⟨A, G⟩/∂φ = (A + Aᵀ)φ.
+func (k diversity) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
+	l := k.l
+	gs, norms := k.grams(in[0].Data)
+	pairs := float64(l.n * (l.n - 1))
+	per := l.c * l.p
+	for i := range gs {
+		a := make([]float64, l.c*l.c) // ∂loss/∂G_i
+		for j := range gs {
+			if i == j {
+				continue
+			}
+			dot := 0.0
+			for t, v := range gs[i] {
+				dot += v * gs[j][t]
+			}
+			cos := dot / (norms[i] * norms[j])
+			for t := range a {
+				// Pairs (i, j) and (j, i) both hold G_i.
+				a[t] += 2 * (gs[j][t]/(norms[i]*norms[j]) - cos*gs[i][t]/(norms[i]*norms[i]))
+			}
+		}
+		g := float64(gout.Data[0]) / pairs
+		f := in[0].Data[i*per : (i+1)*per]
+		d := gin.Data[i*per : (i+1)*per]
+		for c := 0; c < l.c; c++ {
+			for q := 0; q < l.p; q++ {
+				s := 0.0
+				for b := 0; b < l.c; b++ {
+					s += (a[c*l.c+b] + a[b*l.c+c]) * float64(f[l.index(b, q)])
+				}
+				d[l.index(c, q)] = float32(g * s)
+			}
+		}
+	}
+}

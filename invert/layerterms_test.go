@@ -68,3 +68,39 @@ func TestLayerTerms(t *testing.T) {
 		return s
 	})
 }
+
+// TestDiversity: the mean pairwise cosine of Gram matrices, value and
+// gradient.
+func TestDiversity(t *testing.T) {
+	x := randT(rand.New(rand.NewSource(4)), 3, 2, 2, 3)
+	checkTerm(t, "diversity", Diversity{Layer: "l"}, x, identity, func(v []float64) float64 {
+		gram := func(n int) [4]float64 {
+			var g [4]float64
+			for a := 0; a < 2; a++ {
+				for b := 0; b < 2; b++ {
+					for q := 0; q < 6; q++ {
+						g[a*2+b] += v[n*12+a*6+q] * v[n*12+b*6+q]
+					}
+				}
+			}
+			return g
+		}
+		s := 0.0
+		for i := 0; i < 3; i++ {
+			for j := 0; j < 3; j++ {
+				if i == j {
+					continue
+				}
+				gi, gj := gram(i), gram(j)
+				dot, ni, nj := 0.0, 0.0, 0.0
+				for k := range gi {
+					dot += gi[k] * gj[k]
+					ni += gi[k] * gi[k]
+					nj += gj[k] * gj[k]
+				}
+				s += dot / math.Sqrt(ni*nj)
+			}
+		}
+		return s / 6
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"math/rand"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/parallel"
 )
 
 // Augmentation is one random change of the images before the model,
@@ -197,6 +198,8 @@ func (k window) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) 
 type Warp struct {
 	Scales, Angles []float64
 	scale, angle   float64
+	taps           []tap
+	tapsFor        [4]float64 // scale, angle, h, w of taps
 }
 
 // Out implements Augmentation: the same size.
@@ -233,48 +236,73 @@ func (k warpKernel) OutShape(in [][]int) ([]int, error) {
 	return append([]int(nil), in[0]...), nil
 }
 
-// taps calls f for every output pixel o of a plane h×w with the four
-// input pixels it samples and their bilinear weights (out-of-image taps
-// skipped): the inverse rotation and scale about the centre.
-func (k warpKernel) taps(h, w int, f func(o, i int, wt float32)) {
-	s, a := k.w.scale, k.w.angle*math.Pi/180
+// tap is one output pixel's bilinear sample: four input pixels (−1: out
+// of the image) and their weights.
+type tap struct {
+	i [4]int32
+	w [4]float32
+}
+
+// taps are the samples of a plane h×w for the warp's scale and angle: the
+// inverse rotation and scale about the centre. They are computed once per
+// draw and serve every plane, forward and backward.
+func (k warpKernel) taps(h, w int) []tap {
+	ws := k.w
+	if ws.taps != nil && ws.tapsFor == [4]float64{ws.scale, ws.angle, float64(h), float64(w)} {
+		return ws.taps
+	}
+	s, a := ws.scale, ws.angle*math.Pi/180
 	cos, sin := math.Cos(a)/s, math.Sin(a)/s
 	cy, cx := float64(h-1)/2, float64(w-1)/2
-	for y := 0; y < h; y++ {
+	out := make([]tap, h*w)
+	parallel.For(h, func(y int) {
 		for x := 0; x < w; x++ {
 			dx, dy := float64(x)-cx, float64(y)-cy
 			u, v := cx+cos*dx+sin*dy, cy-sin*dx+cos*dy
 			x0, y0 := int(math.Floor(u)), int(math.Floor(v))
 			fx, fy := u-float64(x0), v-float64(y0)
-			o := y*w + x
-			for _, t := range [4]struct {
+			t := &out[y*w+x]
+			for k, c := range [4]struct {
 				x, y int
 				wt   float64
 			}{{x0, y0, (1 - fx) * (1 - fy)}, {x0 + 1, y0, fx * (1 - fy)}, {x0, y0 + 1, (1 - fx) * fy}, {x0 + 1, y0 + 1, fx * fy}} {
-				if t.x >= 0 && t.x < w && t.y >= 0 && t.y < h && t.wt != 0 {
-					f(o, t.y*w+t.x, float32(t.wt))
+				t.i[k] = -1
+				if c.x >= 0 && c.x < w && c.y >= 0 && c.y < h {
+					t.i[k], t.w[k] = int32(c.y*w+c.x), float32(c.wt)
 				}
 			}
 		}
-	}
+	})
+	ws.taps, ws.tapsFor = out, [4]float64{ws.scale, ws.angle, float64(h), float64(w)}
+	return out
 }
 
 func (k warpKernel) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	s := in[0].Shape
 	hw := s[2] * s[3]
-	clear(out.Data)
 	if k.w.scale == 1 && k.w.angle == 0 {
 		copy(out.Data, in[0].Data)
 		return
 	}
-	eachBand(s[0]*s[1], func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			src, dst := in[0].Data[p*hw:(p+1)*hw], out.Data[p*hw:(p+1)*hw]
-			k.taps(s[2], s[3], func(o, i int, wt float32) { dst[o] += wt * src[i] })
+	taps := k.taps(s[2], s[3])
+	planes := s[0] * s[1]
+	parallel.For(planes*s[2], func(r int) {
+		p, y := r/s[2], r%s[2]
+		src, dst := in[0].Data[p*hw:(p+1)*hw], out.Data[p*hw+y*s[3]:p*hw+(y+1)*s[3]]
+		for x, t := range taps[y*s[3] : (y+1)*s[3]] {
+			v := float32(0)
+			for k, i := range t.i {
+				if i >= 0 {
+					v += t.w[k] * src[i]
+				}
+			}
+			dst[x] = v
 		}
 	})
 }
 
+// Backward scatters each output's gradient to its taps: planes run in
+// parallel, a plane's rows in order (taps of neighbouring rows overlap).
 func (k warpKernel) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 	s := in[0].Shape
 	hw := s[2] * s[3]
@@ -282,10 +310,15 @@ func (k warpKernel) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tens
 		copy(gin.Data, gout.Data)
 		return
 	}
-	eachBand(s[0]*s[1], func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			g, d := gout.Data[p*hw:(p+1)*hw], gin.Data[p*hw:(p+1)*hw]
-			k.taps(s[2], s[3], func(o, i int, wt float32) { d[i] += wt * g[o] })
+	taps := k.taps(s[2], s[3])
+	parallel.For(s[0]*s[1], func(p int) {
+		g, d := gout.Data[p*hw:(p+1)*hw], gin.Data[p*hw:(p+1)*hw]
+		for o, t := range taps {
+			for k, i := range t.i {
+				if i >= 0 {
+					d[i] += t.w[k] * g[o]
+				}
+			}
 		}
 	})
 }

@@ -129,8 +129,12 @@ func (k toPaper) OutShape(in [][]int) ([]int, error) {
 func (k toPaper) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	s := in[0].Shape
 	hw := s[2] * s[3]
-	for i, v := range in[0].Data {
-		out.Data[i] = float32(255 * (float64(v) - k.mean[i/hw%s[1]]))
+	for p := 0; p < s[0]*s[1]; p++ {
+		m := float32(255 * k.mean[p%s[1]])
+		src, dst := in[0].Data[p*hw:(p+1)*hw], out.Data[p*hw:(p+1)*hw]
+		for i, v := range src {
+			dst[i] = 255*v - m
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"features":   {"write a node's activation (or HOG/DSIFT features) to a .npy file", runFeatures},
 	"invert":     {"reconstruct an image from its representation at a node", runInvert},
 	"caricature": {"exaggerate what a layer sees in a photo (IJCV caricatures)", runCaricature},
+	"visualize":  {"feature visualisation: images that maximise an objective of a model's layers (Lucid's, for any ONNX model)", runVisualize},
 	"maximize":   {"images that raise a layer's channels or a class (IJCV activation maximisation)", runMaximize},
 	"zoo":        {"list the known models, whether their files are present and their checksums match", runZoo},
 	"sweep":      {"invert many layers × images (resumable, shardable), one JSON line per run", runSweep},

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"io"
+
+	"github.com/invrep/invrep/graph/npy"
+	"github.com/invrep/invrep/graph/pixels"
+	"github.com/invrep/invrep/invert"
+	"github.com/invrep/invrep/zoo"
+)
+
+func runVisualize(args []string, out io.Writer) error {
+	fs := newFlags("visualize", "--model M --objective EXPR --out OUT.png [--param pixel] [--decorrelate] [--transforms standard|none] [--batch 1] [--steps 512] [--lr 0.05] [--size 224] [--seed 1] [--report R.json]", out)
+	var f invertFlags
+	mf := addModelFlags(fs, true)
+	expr := fs.String("objective", "", "what to minimise: 'fire7:12 - 0.5*fire7:13 + 1e-3*tv' (layer:C a channel, layer:C@x,y or @c a neuron, layer:dir=F.npy or cos=F.npy a direction, layer:diversity, tv, l1, l2; spaces around + and -)")
+	param := fs.String("param", "pixel", "how images are made from the parameters: pixel (a sigmoid of one value per pixel and channel)")
+	decorrelate := fs.Bool("decorrelate", false, "mix the colours by ImageNet's decorrelating matrix (Lucid's)")
+	transforms := fs.String("transforms", "standard", "standard (pad 12, jitter 8, scale 0.9–1.1, rotate ±10°, jitter 4, crop back) or none")
+	fs.IntVar(&f.repeats, "batch", 1, "images optimised together, side by side in OUT.png")
+	fs.IntVar(&f.iters, "steps", 512, "optimisation steps (Adam)")
+	lr := fs.Float64("lr", 0.05, "Adam's learning rate")
+	fs.Int64Var(&f.seed, "seed", 1, "seed of the start and of the transforms")
+	fs.StringVar(&f.out, "out", "", "output PNG")
+	fs.StringVar(&f.report, "report", "", "write settings, the objective's history and its final terms to this JSON file")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
+	fs.BoolVar(&f.profile, "profile", false, "print the time per step spent in each kind of op")
+	size := fs.String("size", "", "image size N or WxH (default: the model's input)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "model", "objective", "out"); err != nil {
+		return err
+	}
+	if *param != "pixel" {
+		return usagef("--param %q: pixel is the parameterisation available", *param)
+	}
+	if *transforms != "standard" && *transforms != "none" {
+		return usagef("--transforms %q: want standard or none", *transforms)
+	}
+	if f.iters <= 0 || !(*lr > 0) {
+		return usagef("--steps and --lr must be positive")
+	}
+	if err := f.check(false, false, [2]string{"model", mf.model}); err != nil {
+		return err
+	}
+	m, norm, w, h, err := mf.openImageModel(*size)
+	if err != nil {
+		return err
+	}
+	obj, err := invert.ParseObjective(*expr, invert.ExprEnv{
+		Layer: func(name string) (string, error) { return m.Resolve(mf.layer(name)) },
+		Direction: func(path string) ([]float32, error) {
+			t, err := npy.Load(path)
+			if err != nil {
+				return nil, err
+			}
+			return t.Data, nil
+		},
+	})
+	if err != nil {
+		return usagef("--objective: %v", err)
+	}
+	rep := mf.truncated(m, "", &norm)
+	job := zoo.VisualizeJob{Rep: rep, Objective: obj, Input: zoo.Input{W: w, H: h, Norm: norm}, Decorrelate: *decorrelate,
+		Batch: f.repeats, Steps: f.iters, LR: *lr}
+	if *transforms == "standard" {
+		job.Augment = invert.Standard(h, w)
+	}
+	settings := map[string]any{"method": "visualize", "model": mf.model, "objective_expr": *expr, "param": *param,
+		"decorrelate": *decorrelate, "transforms": *transforms, "batch": f.repeats, "lr": *lr, "size": []int{w, h},
+		"mean": norm.Mean, "std": norm.Std}
+	return f.run(out, task{
+		verb: "visualizing",
+		run: func(ctx context.Context, apply func(*invert.Options)) (*zoo.Outcome, error) {
+			apply(&job.Options)
+			return job.Run(ctx)
+		},
+		picture: func(o *zoo.Outcome) (image.Image, error) {
+			tiles, err := o.Tiles(false)
+			if err != nil {
+				return nil, err
+			}
+			return pixels.Row(tiles, nil), nil
+		},
+		summary: func(o *zoo.Outcome) string {
+			return fmt.Sprintf("%d image(s), objective %.4g at the last step", f.repeats, o.History[len(o.History)-1].Energy)
+		},
+		settings: settings,
+	})
+}

@@ -1,0 +1,146 @@
+package invert
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ExprEnv resolves what an objective expression names: a layer (a node
+// output, module path or alias, to the node output) and a direction
+// file's vector.
+type ExprEnv struct {
+	Layer     func(name string) (string, error)
+	Direction func(path string) ([]float32, error)
+}
+
+// ExprError is a mistake in an objective expression, at a column.
+type ExprError struct {
+	Expr string
+	Col  int // 0-based
+	Msg  string
+}
+
+func (e *ExprError) Error() string {
+	return fmt.Sprintf("%s at column %d\n  %s\n  %s^", e.Msg, e.Col+1, e.Expr, strings.Repeat(" ", e.Col))
+}
+
+// ParseObjective reads an objective expression, an energy to minimise:
+// terms joined by " + " and " - " (spaces around), each an atom with an
+// optional factor "W*":
+//
+//	layer:C          minus channel C's mean activation (Channel)
+//	layer:C@X,Y      minus one unit (Neuron; @c for the centre)
+//	layer:dir=F.npy  minus the dot product with F's vector (Direction)
+//	layer:cos=F.npy  minus the cosine with it
+//	layer:diversity  the batch's Gram similarity (Diversity)
+//	tv, l1, l2       priors on the image in 0..1 units: total variation
+//	                 (squared differences), mean |x| and mean x², per pixel
+//
+// so that 'fire7:12 - 0.5*fire7:13 + 1e-3*tv' raises channel 12, lowers 13
+// and smooths the image.
+func ParseObjective(expr string, env ExprEnv) (Objective, error) {
+	var obj Objective
+	sign, expectTerm := 1.0, true
+	col := 0
+	fields := strings.Fields(expr)
+	if len(fields) == 0 {
+		return nil, &ExprError{expr, 0, "empty objective"}
+	}
+	for _, f := range fields {
+		col = strings.Index(expr[col:], f) + col
+		switch {
+		case f == "+" || f == "-":
+			if expectTerm {
+				return nil, &ExprError{expr, col, fmt.Sprintf("%q where a term was expected", f)}
+			}
+			sign, expectTerm = 1, true
+			if f == "-" {
+				sign = -1
+			}
+		case !expectTerm:
+			return nil, &ExprError{expr, col, fmt.Sprintf("%q where + or - was expected (put spaces around operators)", f)}
+		default:
+			w, term, err := parseTerm(f, env)
+			if err != nil {
+				return nil, &ExprError{expr, col + err.off, err.msg}
+			}
+			obj = append(obj, Weighted{W: sign * w, Term: term})
+			expectTerm = false
+		}
+		col += len(f)
+	}
+	if expectTerm {
+		return nil, &ExprError{expr, len(expr), "a term is missing after the last operator"}
+	}
+	return obj, nil
+}
+
+type termError struct {
+	off int
+	msg string
+}
+
+// parseTerm reads [W*]atom, with a leading - for a negative term.
+func parseTerm(f string, env ExprEnv) (float64, Term, *termError) {
+	w, off := 1.0, 0
+	if strings.HasPrefix(f, "-") {
+		w, off = -1, 1
+	}
+	if i := strings.Index(f[off:], "*"); i >= 0 {
+		v, err := strconv.ParseFloat(f[off:off+i], 64)
+		if err != nil {
+			return 0, nil, &termError{off, fmt.Sprintf("%q is not a number", f[off:off+i])}
+		}
+		w *= v
+		off += i + 1
+	}
+	atom := f[off:]
+	switch atom {
+	case "tv":
+		return w / (255 * 255), PerPixel{TV{Beta: 2}}, nil
+	case "l1":
+		return w / 255, PerPixel{AlphaNorm{Alpha: 1}}, nil
+	case "l2":
+		return w / (255 * 255), PerPixel{AlphaNorm{Alpha: 2}}, nil
+	}
+	i := strings.LastIndex(atom, ":")
+	if i <= 0 {
+		return 0, nil, &termError{off, fmt.Sprintf("%q: want layer:channel, layer:channel@x,y, layer:dir=FILE, layer:cos=FILE, layer:diversity, tv, l1 or l2", atom)}
+	}
+	layer, what := atom[:i], atom[i+1:]
+	name, err := env.Layer(layer)
+	if err != nil {
+		return 0, nil, &termError{off, err.Error()}
+	}
+	at := off + i + 1
+	switch {
+	case what == "diversity":
+		return w, Diversity{Layer: name}, nil
+	case strings.HasPrefix(what, "dir=") || strings.HasPrefix(what, "cos="):
+		v, err := env.Direction(what[4:])
+		if err != nil {
+			return 0, nil, &termError{at + 4, err.Error()}
+		}
+		return w, Direction{Layer: name, V: v, Cosine: what[:3] == "cos"}, nil
+	}
+	ch, pos, hasPos := strings.Cut(what, "@")
+	c, err := strconv.Atoi(ch)
+	if err != nil || c < 0 {
+		return 0, nil, &termError{at, fmt.Sprintf("%q is not a channel number", ch)}
+	}
+	if !hasPos {
+		return w, Channel{Layer: name, C: c}, nil
+	}
+	n := Neuron{Layer: name, C: c, X: -1, Y: -1}
+	if pos != "c" {
+		xs, ys, ok := strings.Cut(pos, ",")
+		x, err1 := strconv.Atoi(xs)
+		y, err2 := strconv.Atoi(ys)
+		if !ok || err1 != nil || err2 != nil || x < 0 || y < 0 {
+			return 0, nil, &termError{at + len(ch) + 1, fmt.Sprintf("%q: want @x,y (0-based) or @c", pos)}
+		}
+		n.X, n.Y = x, y
+	}
+	return w, n, nil
+}

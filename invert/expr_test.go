@@ -1,0 +1,72 @@
+package invert
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+var testEnv = ExprEnv{
+	Layer: func(name string) (string, error) {
+		if name == "nope" {
+			return "", errors.New("no layer nope")
+		}
+		return "node/" + name, nil
+	},
+	Direction: func(path string) ([]float32, error) {
+		if path != "d.npy" {
+			return nil, fmt.Errorf("%s: no such file", path)
+		}
+		return []float32{1, 2}, nil
+	},
+}
+
+func TestParseObjective(t *testing.T) {
+	obj, err := ParseObjective("fire7:12 - 0.5*fire7:13@c + 1e-3*tv  -  mix:dir=d.npy + -2*mix:cos=d.npy + a:b:3@1,2 + x:diversity", testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		w    float64
+		term Term
+	}{
+		{1, Channel{"node/fire7", 12}},
+		{-0.5, Neuron{"node/fire7", 13, -1, -1}},
+		{1e-3 / (255 * 255), PerPixel{TV{Beta: 2}}},
+		{-1, Direction{Layer: "node/mix", V: []float32{1, 2}}},
+		{-2, Direction{Layer: "node/mix", V: []float32{1, 2}, Cosine: true}},
+		{1, Neuron{"node/a:b", 3, 1, 2}},
+		{1, Diversity{"node/x"}},
+	}
+	if len(obj) != len(want) {
+		t.Fatalf("%d terms: %v", len(obj), obj)
+	}
+	for i, w := range want {
+		if obj[i].W != w.w || fmt.Sprint(obj[i].Term) != fmt.Sprint(w.term) {
+			t.Errorf("term %d: %g·%v, want %g·%v", i, obj[i].W, obj[i].Term, w.w, w.term)
+		}
+	}
+	for _, c := range []struct {
+		expr string
+		col  int
+		msg  string
+	}{
+		{"", 0, "empty"},
+		{"fire7:x", 6, "not a channel"},
+		{"fire7:1 + ", 10, "missing"},
+		{"fire7:1 fire7:2", 8, "where + or - was expected"},
+		{"+ fire7:1", 0, "where a term was expected"},
+		{"a*fire7:1", 0, "not a number"},
+		{"nope:1", 0, "no layer nope"},
+		{"fire7:1 + l:dir=e.npy", 16, "no such file"},
+		{"fire7:1@3", 8, "want @x,y"},
+		{"banana", 0, "want layer:channel"},
+	} {
+		_, err := ParseObjective(c.expr, testEnv)
+		var e *ExprError
+		if !errors.As(err, &e) || e.Col != c.col || !strings.Contains(e.Msg, c.msg) {
+			t.Errorf("%q: %v (want column %d, %q)", c.expr, err, c.col+1, c.msg)
+		}
+	}
+}

@@ -124,3 +124,39 @@ func TestSweepIJCV(t *testing.T) {
 		}
 	}
 }
+
+// TestVisualizeCommand: an objective expression through the binary on
+// the tiny model, a batch side by side, the report's final terms, and an
+// expression error that points at its column.
+func TestVisualizeCommand(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModel(t, dir)
+	out, rep := filepath.Join(dir, "vis.png"), filepath.Join(dir, "vis.json")
+	r := invrep(t, "visualize", "--model", model, "--objective", "relu_out:1 - 0.5*pool_out:2@c + 1e-3*tv", "--batch", "2",
+		"--steps", "20", "--size", "16", "--decorrelate", "--out", out, "--report", rep, "--quiet")
+	if r.code != 0 || !strings.Contains(r.stdout, "2 image(s)") {
+		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	f, _ := os.Open(out)
+	pic, err := png.Decode(f)
+	f.Close()
+	if err != nil || pic.Bounds().Dx() != 16+4+16 || pic.Bounds().Dy() != 16 {
+		t.Fatalf("picture %v %v", pic.Bounds(), err)
+	}
+	b, _ := os.ReadFile(rep)
+	var report struct {
+		Terms []string           `json:"terms"`
+		Final map[string]float64 `json:"final_terms"`
+	}
+	if err := json.Unmarshal(b, &report); err != nil || len(report.Terms) != 3 || !(report.Final["relu_out:1"] < 0) {
+		t.Errorf("report %s (%v)", b, err)
+	}
+	r = invrep(t, "visualize", "--model", model, "--objective", "relu_out:1 + relu_out:x", "--out", out, "--quiet")
+	if r.code != 2 || !strings.Contains(r.stderr, "column 23") || !strings.Contains(r.stderr, "^") {
+		t.Errorf("bad expression: exit %d, %q", r.code, r.stderr)
+	}
+	r = invrep(t, "visualize", "--model", model, "--objective", "cnv_out:1", "--out", out, "--quiet")
+	if r.code != 2 || !strings.Contains(r.stderr, "conv_out") {
+		t.Errorf("unknown layer: exit %d, %q", r.code, r.stderr)
+	}
+}

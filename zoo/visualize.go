@@ -17,6 +17,9 @@ type VisualizeJob struct {
 	Input     Input // the images' size and the model's normalisation
 	// Decorrelate mixes the colours by ImageNet's decorrelating matrix.
 	Decorrelate bool
+	// FFT makes the images from a 1/f-scaled spectrum (invert.FFTParam)
+	// instead of one value per pixel.
+	FFT bool
 	// Augment changes the images every step (nil: none).
 	Augment invert.Augmentations
 	Batch   int
@@ -39,8 +42,11 @@ func (j VisualizeJob) Run(ctx context.Context) (*Outcome, error) {
 	if len(j.Augment) > 0 {
 		opts.Transform = j.Augment
 	}
-	res, err := invert.Visualize(ctx, j.Rep, invert.VisualizeOptions{Options: opts,
-		Param: invert.PixelParam{Decorrelate: j.Decorrelate, Mean: j.Input.Norm.Mean}})
+	var param invert.Parameterization = invert.PixelParam{Decorrelate: j.Decorrelate, Mean: j.Input.Norm.Mean}
+	if j.FFT {
+		param = invert.FFTParam{Decorrelate: j.Decorrelate, Mean: j.Input.Norm.Mean}
+	}
+	res, err := invert.Visualize(ctx, j.Rep, invert.VisualizeOptions{Options: opts, Param: param})
 	if res == nil {
 		return nil, err
 	}

@@ -13,11 +13,11 @@ import (
 )
 
 func runVisualize(args []string, out io.Writer) error {
-	fs := newFlags("visualize", "--model M --objective EXPR --out OUT.png [--param pixel] [--decorrelate] [--transforms standard|none] [--batch 1] [--steps 512] [--lr 0.05] [--size 224] [--seed 1] [--report R.json]", out)
+	fs := newFlags("visualize", "--model M --objective EXPR --out OUT.png [--param pixel|fft] [--decorrelate] [--transforms standard|none] [--batch 1] [--steps 512] [--lr 0.05] [--size 224] [--seed 1] [--report R.json]", out)
 	var f invertFlags
 	mf := addModelFlags(fs, true)
 	expr := fs.String("objective", "", "what to minimise: 'fire7:12 - 0.5*fire7:13 + 1e-3*tv' (layer:C a channel, layer:C@x,y or @c a neuron, layer:dir=F.npy or cos=F.npy a direction, layer:diversity, tv, l1, l2; spaces around + and -)")
-	param := fs.String("param", "pixel", "how images are made from the parameters: pixel (a sigmoid of one value per pixel and channel)")
+	param := fs.String("param", "pixel", "how images are made from the parameters: pixel (a sigmoid of one value per pixel and channel) or fft (a 1/f-scaled spectrum, Lucid's)")
 	decorrelate := fs.Bool("decorrelate", false, "mix the colours by ImageNet's decorrelating matrix (Lucid's)")
 	transforms := fs.String("transforms", "standard", "standard (pad 12, jitter 8, scale 0.9–1.1, rotate ±10°, jitter 4, crop back) or none")
 	fs.IntVar(&f.repeats, "batch", 1, "images optimised together, side by side in OUT.png")
@@ -35,8 +35,8 @@ func runVisualize(args []string, out io.Writer) error {
 	if err := required(fs, "model", "objective", "out"); err != nil {
 		return err
 	}
-	if *param != "pixel" {
-		return usagef("--param %q: pixel is the parameterisation available", *param)
+	if *param != "pixel" && *param != "fft" {
+		return usagef("--param %q: want pixel or fft", *param)
 	}
 	if *transforms != "standard" && *transforms != "none" {
 		return usagef("--transforms %q: want standard or none", *transforms)
@@ -66,7 +66,7 @@ func runVisualize(args []string, out io.Writer) error {
 	}
 	rep := mf.truncated(m, "", &norm)
 	job := zoo.VisualizeJob{Rep: rep, Objective: obj, Input: zoo.Input{W: w, H: h, Norm: norm}, Decorrelate: *decorrelate,
-		Batch: f.repeats, Steps: f.iters, LR: *lr}
+		FFT: *param == "fft", Batch: f.repeats, Steps: f.iters, LR: *lr}
 	if *transforms == "standard" {
 		job.Augment = invert.Standard(h, w)
 	}

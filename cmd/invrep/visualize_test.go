@@ -133,7 +133,7 @@ func TestVisualizeCommand(t *testing.T) {
 	model := tinyModel(t, dir)
 	out, rep := filepath.Join(dir, "vis.png"), filepath.Join(dir, "vis.json")
 	r := invrep(t, "visualize", "--model", model, "--objective", "relu_out:1 - 0.5*pool_out:2@c + 1e-3*tv", "--batch", "2",
-		"--steps", "20", "--size", "16", "--decorrelate", "--out", out, "--report", rep, "--quiet")
+		"--steps", "20", "--size", "16", "--decorrelate", "--param", "fft", "--out", out, "--report", rep, "--quiet")
 	if r.code != 0 || !strings.Contains(r.stdout, "2 image(s)") {
 		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
 	}

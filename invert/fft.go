@@ -1,0 +1,149 @@
+package invert
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/parallel"
+)
+
+// FFTParam makes images from a spectrum, as Lucid's fft_image does: real
+// and imaginary parts of each channel's half spectrum (H × (W/2+1)), scaled
+// by 1/max(f, 1/max(H, W)) for spatial frequency f (so that the start is
+// the 1/f spectrum of natural images and low frequencies move first),
+// transformed back with orthonormal scaling and divided by 4; then, as
+// PixelParam, optionally decorrelated colours, a sigmoid and paper units.
+type FFTParam struct {
+	Decorrelate bool
+	Mean        []float64
+}
+
+// Shape implements Parameterization: [N,C,H,2·(W/2+1)], the real parts of
+// a row's coefficients then their imaginary parts.
+func (FFTParam) Shape(images []int) []int {
+	return []int{images[0], images[1], images[2], 2 * (images[3]/2 + 1)}
+}
+
+// Init implements Parameterization: a spectrum of normal values of
+// standard deviation 0.01, as Lucid's.
+func (FFTParam) Init(shape []int, rng *rand.Rand) *graph.Tensor { return PixelParam{}.Init(shape, rng) }
+
+// Build implements Parameterization.
+func (p FFTParam) Build(x *graph.Node, images []int) (*graph.Node, error) {
+	if len(images) != 4 {
+		return nil, fmt.Errorf("images [N,C,H,W], got %v", images)
+	}
+	y, err := graph.Apply(newSpectrum(images[2], images[3]), x)
+	if err != nil {
+		return nil, err
+	}
+	return PixelParam(p).Build(y, images)
+}
+
+// spectrum is the inverse 2-D real FFT of scaled coefficients.
+type spectrum struct {
+	h, w, wf int
+	scale    []float64 // per coefficient (h, k): 1/max(f, 1/max(h, w)), with the orthonormal 1/√(HW) and the 1/4
+}
+
+func newSpectrum(h, w int) spectrum {
+	s := spectrum{h: h, w: w, wf: w/2 + 1}
+	s.scale = make([]float64, h*s.wf)
+	floor := 1 / float64(max(h, w))
+	for i := 0; i < h; i++ {
+		fy := float64(i) / float64(h)
+		if i > (h-1)/2 {
+			fy = float64(i-h) / float64(h)
+		}
+		for k := 0; k < s.wf; k++ {
+			fx := float64(k) / float64(w)
+			f := math.Sqrt(fy*fy + fx*fx)
+			s.scale[i*s.wf+k] = 1 / math.Max(f, floor) / math.Sqrt(float64(h*w)) / 4
+		}
+	}
+	return s
+}
+
+func (k spectrum) String() string    { return fmt.Sprintf("IRFFT2(%d×%d)", k.h, k.w) }
+func (k spectrum) Diffable(int) bool { return true }
+func (k spectrum) OutShape(in [][]int) ([]int, error) {
+	if len(in) != 1 || len(in[0]) != 4 || in[0][2] != k.h || in[0][3] != 2*k.wf {
+		return nil, fmt.Errorf("want a spectrum [N,C,%d,%d], got %v", k.h, 2*k.wf, in)
+	}
+	return []int{in[0][0], in[0][1], k.h, k.w}, nil
+}
+
+// Forward: along H, the complex inverse transform of each column of
+// coefficients; along W, the real inverse transform of each row.
+func (k spectrum) Forward(in []*graph.Tensor, out *graph.Tensor) {
+	s := in[0].Shape
+	per, hw := k.h*2*k.wf, k.h*k.w
+	parallel.For(s[0]*s[1], func(p int) {
+		src, dst := in[0].Data[p*per:(p+1)*per], out.Data[p*hw:(p+1)*hw]
+		col, colOut := make([]complex128, k.h), make([]complex128, k.h)
+		z := make([]complex128, k.h*k.wf)
+		cf := fourier.NewCmplxFFT(k.h)
+		for c := 0; c < k.wf; c++ {
+			for i := 0; i < k.h; i++ {
+				sc := k.scale[i*k.wf+c]
+				col[i] = complex(sc*float64(src[i*2*k.wf+c]), sc*float64(src[i*2*k.wf+k.wf+c]))
+			}
+			cf.Sequence(colOut, col)
+			for i, v := range colOut {
+				z[i*k.wf+c] = v
+			}
+		}
+		rf := fourier.NewFFT(k.w)
+		row := make([]float64, k.w)
+		for i := 0; i < k.h; i++ {
+			rf.Sequence(row, z[i*k.wf:(i+1)*k.wf])
+			for j, v := range row {
+				dst[i*k.w+j] = float32(v)
+			}
+		}
+	})
+}
+
+// Backward is the transposed map: the forward real transform of each row
+// of the gradient (doubled where the coefficient stands for a conjugate
+// pair), then the forward complex transform of each column, scaled.
+func (k spectrum) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
+	s := in[0].Shape
+	per, hw := k.h*2*k.wf, k.h*k.w
+	parallel.For(s[0]*s[1], func(p int) {
+		g, d := gout.Data[p*hw:(p+1)*hw], gin.Data[p*per:(p+1)*per]
+		rf := fourier.NewFFT(k.w)
+		row := make([]float64, k.w)
+		coef := make([]complex128, k.wf)
+		z := make([]complex128, k.h*k.wf)
+		for i := 0; i < k.h; i++ {
+			for j := range row {
+				row[j] = float64(g[i*k.w+j])
+			}
+			rf.Coefficients(coef, row)
+			for c, v := range coef {
+				if c != 0 && !(k.w%2 == 0 && c == k.w/2) {
+					v *= 2
+				}
+				z[i*k.wf+c] = v
+			}
+		}
+		cf := fourier.NewCmplxFFT(k.h)
+		col, colOut := make([]complex128, k.h), make([]complex128, k.h)
+		for c := 0; c < k.wf; c++ {
+			for i := 0; i < k.h; i++ {
+				col[i] = z[i*k.wf+c]
+			}
+			cf.Coefficients(colOut, col)
+			for i, v := range colOut {
+				sc := k.scale[i*k.wf+c]
+				d[i*2*k.wf+c] = float32(sc * real(v))
+				d[i*2*k.wf+k.wf+c] = float32(sc * imag(v))
+			}
+		}
+	})
+}

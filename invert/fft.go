@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"sync"
 
 	"gonum.org/v1/gonum/dsp/fourier"
 
@@ -48,10 +49,24 @@ func (p FFTParam) Build(x *graph.Node, images []int) (*graph.Node, error) {
 type spectrum struct {
 	h, w, wf int
 	scale    []float64 // per coefficient (h, k): 1/max(f, 1/max(h, w)), with the orthonormal 1/√(HW) and the 1/4
+	work     *sync.Pool
+}
+
+// fftWork is one worker's transforms and buffers: gonum's transforms hold
+// their own scratch, and setting them up costs more than a transform.
+type fftWork struct {
+	cf                *fourier.CmplxFFT
+	rf                *fourier.FFT
+	col, colOut, z, c []complex128
+	row               []float64
 }
 
 func newSpectrum(h, w int) spectrum {
 	s := spectrum{h: h, w: w, wf: w/2 + 1}
+	s.work = &sync.Pool{New: func() any {
+		return &fftWork{cf: fourier.NewCmplxFFT(h), rf: fourier.NewFFT(w), col: make([]complex128, h), colOut: make([]complex128, h),
+			z: make([]complex128, h*(w/2+1)), c: make([]complex128, w/2+1), row: make([]float64, w)}
+	}}
 	s.scale = make([]float64, h*s.wf)
 	floor := 1 / float64(max(h, w))
 	for i := 0; i < h; i++ {
@@ -84,9 +99,9 @@ func (k spectrum) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	per, hw := k.h*2*k.wf, k.h*k.w
 	parallel.For(s[0]*s[1], func(p int) {
 		src, dst := in[0].Data[p*per:(p+1)*per], out.Data[p*hw:(p+1)*hw]
-		col, colOut := make([]complex128, k.h), make([]complex128, k.h)
-		z := make([]complex128, k.h*k.wf)
-		cf := fourier.NewCmplxFFT(k.h)
+		wk := k.work.Get().(*fftWork)
+		defer k.work.Put(wk)
+		col, colOut, z, cf := wk.col, wk.colOut, wk.z, wk.cf
 		for c := 0; c < k.wf; c++ {
 			for i := 0; i < k.h; i++ {
 				sc := k.scale[i*k.wf+c]
@@ -97,8 +112,7 @@ func (k spectrum) Forward(in []*graph.Tensor, out *graph.Tensor) {
 				z[i*k.wf+c] = v
 			}
 		}
-		rf := fourier.NewFFT(k.w)
-		row := make([]float64, k.w)
+		rf, row := wk.rf, wk.row
 		for i := 0; i < k.h; i++ {
 			rf.Sequence(row, z[i*k.wf:(i+1)*k.wf])
 			for j, v := range row {
@@ -116,10 +130,9 @@ func (k spectrum) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor
 	per, hw := k.h*2*k.wf, k.h*k.w
 	parallel.For(s[0]*s[1], func(p int) {
 		g, d := gout.Data[p*hw:(p+1)*hw], gin.Data[p*per:(p+1)*per]
-		rf := fourier.NewFFT(k.w)
-		row := make([]float64, k.w)
-		coef := make([]complex128, k.wf)
-		z := make([]complex128, k.h*k.wf)
+		wk := k.work.Get().(*fftWork)
+		defer k.work.Put(wk)
+		rf, row, coef, z := wk.rf, wk.row, wk.c, wk.z
 		for i := 0; i < k.h; i++ {
 			for j := range row {
 				row[j] = float64(g[i*k.w+j])
@@ -132,8 +145,7 @@ func (k spectrum) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor
 				z[i*k.wf+c] = v
 			}
 		}
-		cf := fourier.NewCmplxFFT(k.h)
-		col, colOut := make([]complex128, k.h), make([]complex128, k.h)
+		cf, col, colOut := wk.cf, wk.col, wk.colOut
 		for c := 0; c < k.wf; c++ {
 			for i := 0; i < k.h; i++ {
 				col[i] = z[i*k.wf+c]

@@ -5,7 +5,7 @@
 // ratio, and peak memory. Every case runs in a child process of its own, so
 // each peak is that case's alone.
 //
-//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog,modern,ijcv] [--peer ../shared/peers/torch_invert.py] [--exports DIR]
+//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog,modern,ijcv,featvis] [--peer ../shared/peers/torch_invert.py] [--exports DIR]
 //
 // The peer needs Debian's PyTorch: apt-get install -y python3-torch
 // python3-torchvision python3-onnx (it runs with /usr/bin/python3), and
@@ -65,6 +65,9 @@ type benchCase struct {
 	// of the CVPR inversion; Versus names the CVPR case at the same node,
 	// run alternately with it as its baseline.
 	Task, Versus string
+	// PeerScript is a testdata script of the PyTorch side (its arguments
+	// after the path), for cases without a torch_invert.py peer.
+	PeerScript []string
 }
 
 var cases = []benchCase{
@@ -85,6 +88,11 @@ var cases = []benchCase{
 	{Name: "ViT-B/16 encoder_layer_5 (block 6)", Group: "modern", Export: "vit_b_16-opset14/model.onnx", Arch: "vit_b_16", Module: "encoder.layers.encoder_layer_5",
 		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
 	{Name: "HOG 500×333, 800 iterations", Group: "hog", Rep: "hog", Iters: 800, Note: "paper: 60 s for this method, HOGgles 2–3 s"},
+	{Name: "SqueezeNet 1.1 fire7", Group: "featvis", Model: "squeezenet1.1", Layer: "fire7", Size: 224, Random: -1, Note: "the CVPR inversion, baseline of the visualisations"},
+	{Name: "SqueezeNet 1.1 fire7:12, visualize (pixels, standard transforms)", Group: "featvis", Model: "squeezenet1.1", Layer: "fire7", Size: 224, Random: -1,
+		Task: "visualize", Versus: "SqueezeNet 1.1 fire7", PeerScript: []string{"torch_featvis.py", "--param", "pixel"}},
+	{Name: "SqueezeNet 1.1 fire7:12, visualize (fft, decorrelated, standard transforms)", Group: "featvis", Model: "squeezenet1.1", Layer: "fire7", Size: 224, Random: -1,
+		Task: "visualize-fft", Versus: "SqueezeNet 1.1 fire7", PeerScript: []string{"torch_featvis.py", "--param", "fft"}},
 	{Name: "SqueezeNet 1.1 fire3, IJCV inversion", Group: "ijcv", Model: "squeezenet1.1", Layer: "fire3", Size: 224, Random: -1, Task: "ijcv", Versus: "SqueezeNet 1.1 fire3"},
 	{Name: "SqueezeNet 1.1 fire3, caricature", Group: "ijcv", Model: "squeezenet1.1", Layer: "fire3", Size: 224, Random: -1, Task: "caricature", Versus: "SqueezeNet 1.1 fire3"},
 	{Name: "SqueezeNet 1.1 logits, IJCV inversion", Group: "ijcv", Model: "squeezenet1.1", Layer: "logits", Size: 224, Random: -1, Task: "ijcv", Versus: "SqueezeNet 1.1 logits"},
@@ -105,7 +113,7 @@ func main() {
 	fs := pflag.NewFlagSet("invrep-bench", pflag.ContinueOnError)
 	iters := fs.Int("iters", 400, "iterations per CNN case (the schedule keeps its proportions)")
 	threads := fs.Int("threads", 2, "threads for both invrep (GOMAXPROCS) and PyTorch")
-	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, ijcv)")
+	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, ijcv, featvis)")
 	peer := fs.String("peer", filepath.Join("..", "shared", "peers", "torch_invert.py"), "the PyTorch peer script")
 	models := fs.String("models-dir", "", "model folder (default as invrep)")
 	image := fs.String("image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the CNN cases")
@@ -186,7 +194,16 @@ func run(which string, iters, threads, rounds int, peer, models, exports, image,
 				}
 				base = append(base, bm)
 			}
-			if c.Arch != "" && havePeer {
+			if c.PeerScript != nil && havePeer {
+				args := append([]string{filepath.Join("testdata", c.PeerScript[0])}, c.PeerScript[1:]...)
+				pc := exec.Command(python, append(args, "--iters", strconv.Itoa(n), "--threads", strconv.Itoa(threads))...)
+				pc.Env = append(os.Environ(), fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", threads), fmt.Sprintf("OMP_NUM_THREADS=%d", threads))
+				pm, pp, err := measure(pc, parsePeer)
+				if err != nil {
+					return fmt.Errorf("%s (PyTorch): %w", c.Name, err)
+				}
+				theirs, theirsPeak = append(theirs, pm), append(theirsPeak, pp)
+			} else if c.Arch != "" && havePeer {
 				step := filepath.Join("testdata", "torch_step.py")
 				pc := exec.Command(python, step, "--arch", c.Arch, "--module", c.Module, "--iters", strconv.Itoa(n), "--threads", strconv.Itoa(threads))
 				pc.Env = append(os.Environ(), fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", threads), fmt.Sprintf("OMP_NUM_THREADS=%d", threads))
@@ -377,6 +394,8 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 				job.Method = invert.Caricature{Beta: 2, Jitter: j, Iters: iters}
 			case "maximize":
 				return runMaximize(job, rf, iters)
+			case "visualize", "visualize-fft":
+				return runVisualize(job, c.Task == "visualize-fft", iters)
 			}
 		}
 	}
@@ -396,6 +415,31 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 	if len(res.RelErr) > 0 {
 		result.RelErr = res.RelErr[0]
 	}
+	b, _ := json.Marshal(result)
+	fmt.Println(string(b))
+	return nil
+}
+
+// runVisualize times a feature visualisation of channel 12 at the case's
+// node, Lucid's standard transforms, Adam at 0.05.
+func runVisualize(job zoo.Job, fft bool, iters int) error {
+	var result measurement
+	rep := job.Rep.(onnxload.Truncated)
+	vj := zoo.VisualizeJob{Rep: rep, Objective: invert.Scale(1, invert.Channel{Layer: rep.Layer, C: 12}), Input: job.Input,
+		Decorrelate: fft, FFT: fft, Augment: invert.Standard(job.Input.H, job.Input.W), Batch: 1, Steps: iters, LR: 0.05}
+	vj.Options.Progress = func(p invert.Progress) {
+		if p.Iter == p.Iters/4 {
+			result.RSSQuarter = liveRSSKB()
+		}
+	}
+	t0 := time.Now()
+	res, err := vj.Run(context.Background())
+	if err != nil {
+		return err
+	}
+	result.Seconds = time.Since(t0).Seconds()
+	result.RSSEnd = liveRSSKB()
+	result.MsPerIter = res.MsPerIter
 	b, _ := json.Marshal(result)
 	fmt.Println(string(b))
 	return nil

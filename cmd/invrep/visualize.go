@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 
+	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/invert"
@@ -16,7 +17,7 @@ func runVisualize(args []string, out io.Writer) error {
 	fs := newFlags("visualize", "--model M --objective EXPR --out OUT.png [--param pixel|fft] [--decorrelate] [--transforms standard|none] [--batch 1] [--steps 512] [--lr 0.05] [--size 224] [--seed 1] [--report R.json]", out)
 	var f invertFlags
 	mf := addModelFlags(fs, true)
-	expr := fs.String("objective", "", "what to minimise: 'fire7:12 - 0.5*fire7:13 + 1e-3*tv' (layer:C a channel, layer:C@x,y or @c a neuron, layer:dir=F.npy or cos=F.npy a direction, layer:diversity, tv, l1, l2; spaces around + and -)")
+	expr := fs.String("objective", "", "what to minimise: 'fire7:12 - 0.5*fire7:13 + 1e-3*tv' (layer:C a channel, layer:C@x,y or @c a neuron, layer:dir=F.npy or cos=F.npy a direction (F: C values, or an activation from 'invrep features', averaged over its positions), layer:diversity, tv, l1, l2; spaces around + and -)")
 	param := fs.String("param", "pixel", "how images are made from the parameters: pixel (a sigmoid of one value per pixel and channel) or fft (a 1/f-scaled spectrum, Lucid's)")
 	decorrelate := fs.Bool("decorrelate", false, "mix the colours by ImageNet's decorrelating matrix (Lucid's)")
 	transforms := fs.String("transforms", "standard", "standard (pad 12, jitter 8, scale 0.9–1.1, rotate ±10°, jitter 4, crop back) or none")
@@ -58,7 +59,7 @@ func runVisualize(args []string, out io.Writer) error {
 			if err != nil {
 				return nil, err
 			}
-			return t.Data, nil
+			return directionOf(t), nil
 		},
 	})
 	if err != nil {
@@ -91,4 +92,32 @@ func runVisualize(args []string, out io.Writer) error {
 		},
 		settings: settings,
 	})
+}
+
+// directionOf reads a direction file: C values, or a layer's activation
+// ([1,C,H,W] or tokens [1,T,D]) whose mean over the positions is the
+// direction (a photo's features, from 'invrep features').
+func directionOf(t *graph.Tensor) []float32 {
+	s := t.Shape
+	var c, p int
+	var at func(ch, q int) float32
+	switch {
+	case len(s) == 4 && s[0] == 1:
+		c, p = s[1], s[2]*s[3]
+		at = func(ch, q int) float32 { return t.Data[ch*p+q] }
+	case len(s) == 3 && s[0] == 1:
+		c, p = s[2], s[1]
+		at = func(ch, q int) float32 { return t.Data[q*c+ch] }
+	default:
+		return t.Data
+	}
+	v := make([]float32, c)
+	for ch := range v {
+		sum := 0.0
+		for q := 0; q < p; q++ {
+			sum += float64(at(ch, q))
+		}
+		v[ch] = float32(sum / float64(p))
+	}
+	return v
 }

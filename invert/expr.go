@@ -33,7 +33,11 @@ func (e *ExprError) Error() string {
 //	layer:C@X,Y      minus one unit (Neuron; @c for the centre)
 //	layer:dir=F.npy  minus the dot product with F's vector (Direction)
 //	layer:cos=F.npy  minus the cosine with it
+//	layer:dir=F.npy@X,Y  minus the dot product at one position (DirectionNeuron)
 //	layer:diversity  the batch's Gram similarity (Diversity)
+//	layer:align      neighbouring images' differences (Alignment)
+//	a:C~b:D          channel C of a at the first image to D of b at the last
+//	                 (ChannelInterpolate)
 //	tv, l1, l2       priors on the image in 0..1 units: total variation
 //	                 (squared differences), mean |x| and mean x², per pixel
 //
@@ -104,6 +108,17 @@ func parseTerm(f string, env ExprEnv) (float64, Term, *termError) {
 	case "l2":
 		return w / (255 * 255), PerPixel{AlphaNorm{Alpha: 2}}, nil
 	}
+	if a, b, ok := strings.Cut(atom, "~"); ok {
+		ta, errA := channelAtom(a, env)
+		if errA != nil {
+			return 0, nil, &termError{off + errA.off, errA.msg}
+		}
+		tb, errB := channelAtom(b, env)
+		if errB != nil {
+			return 0, nil, &termError{off + len(a) + 1 + errB.off, errB.msg}
+		}
+		return w, ChannelInterpolate{ta.Layer, ta.C, tb.Layer, tb.C}, nil
+	}
 	i := strings.LastIndex(atom, ":")
 	if i <= 0 {
 		return 0, nil, &termError{off, fmt.Sprintf("%q: want layer:channel, layer:channel@x,y, layer:dir=FILE, layer:cos=FILE, layer:diversity, tv, l1 or l2", atom)}
@@ -117,10 +132,23 @@ func parseTerm(f string, env ExprEnv) (float64, Term, *termError) {
 	switch {
 	case what == "diversity":
 		return w, Diversity{Layer: name}, nil
+	case what == "align":
+		return w, Alignment{Layer: name}, nil
 	case strings.HasPrefix(what, "dir=") || strings.HasPrefix(what, "cos="):
-		v, err := env.Direction(what[4:])
+		file, pos, hasPos := strings.Cut(what[4:], "@")
+		v, err := env.Direction(file)
 		if err != nil {
 			return 0, nil, &termError{at + 4, err.Error()}
+		}
+		if hasPos {
+			if what[:3] == "cos" {
+				return 0, nil, &termError{at, "a direction at one position is a dot product: use dir=FILE@x,y"}
+			}
+			x, y, perr := parsePos(pos)
+			if perr != "" {
+				return 0, nil, &termError{at + 5 + len(file), perr}
+			}
+			return w, DirectionNeuron{Layer: name, V: v, X: x, Y: y}, nil
 		}
 		return w, Direction{Layer: name, V: v, Cosine: what[:3] == "cos"}, nil
 	}
@@ -132,15 +160,40 @@ func parseTerm(f string, env ExprEnv) (float64, Term, *termError) {
 	if !hasPos {
 		return w, Channel{Layer: name, C: c}, nil
 	}
-	n := Neuron{Layer: name, C: c, X: -1, Y: -1}
-	if pos != "c" {
-		xs, ys, ok := strings.Cut(pos, ",")
-		x, err1 := strconv.Atoi(xs)
-		y, err2 := strconv.Atoi(ys)
-		if !ok || err1 != nil || err2 != nil || x < 0 || y < 0 {
-			return 0, nil, &termError{at + len(ch) + 1, fmt.Sprintf("%q: want @x,y (0-based) or @c", pos)}
-		}
-		n.X, n.Y = x, y
+	x, y, perr := parsePos(pos)
+	if perr != "" {
+		return 0, nil, &termError{at + len(ch) + 1, perr}
 	}
-	return w, n, nil
+	return w, Neuron{Layer: name, C: c, X: x, Y: y}, nil
+}
+
+// parsePos reads x,y (0-based) or c (the centre: −1, −1).
+func parsePos(pos string) (int, int, string) {
+	if pos == "c" {
+		return -1, -1, ""
+	}
+	xs, ys, ok := strings.Cut(pos, ",")
+	x, err1 := strconv.Atoi(xs)
+	y, err2 := strconv.Atoi(ys)
+	if !ok || err1 != nil || err2 != nil || x < 0 || y < 0 {
+		return 0, 0, fmt.Sprintf("%q: want @x,y (0-based) or @c", pos)
+	}
+	return x, y, ""
+}
+
+// channelAtom reads layer:C, one side of an interpolation.
+func channelAtom(a string, env ExprEnv) (Channel, *termError) {
+	i := strings.LastIndex(a, ":")
+	if i <= 0 {
+		return Channel{}, &termError{0, fmt.Sprintf("%q: want layer:channel on each side of ~", a)}
+	}
+	name, err := env.Layer(a[:i])
+	if err != nil {
+		return Channel{}, &termError{0, err.Error()}
+	}
+	c, err := strconv.Atoi(a[i+1:])
+	if err != nil || c < 0 {
+		return Channel{}, &termError{i + 1, fmt.Sprintf("%q is not a channel number", a[i+1:])}
+	}
+	return Channel{Layer: name, C: c}, nil
 }

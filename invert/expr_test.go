@@ -23,7 +23,7 @@ var testEnv = ExprEnv{
 }
 
 func TestParseObjective(t *testing.T) {
-	obj, err := ParseObjective("fire7:12 - 0.5*fire7:13@c + 1e-3*tv  -  mix:dir=d.npy + -2*mix:cos=d.npy + a:b:3@1,2 + x:diversity", testEnv)
+	obj, err := ParseObjective("fire7:12 - 0.5*fire7:13@c + 1e-3*tv  -  mix:dir=d.npy + -2*mix:cos=d.npy + a:b:3@1,2 + x:diversity + 3*p:1~q:2 + m:dir=d.npy@c + y:align", testEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +38,9 @@ func TestParseObjective(t *testing.T) {
 		{-2, Direction{Layer: "node/mix", V: []float32{1, 2}, Cosine: true}},
 		{1, Neuron{"node/a:b", 3, 1, 2}},
 		{1, Diversity{"node/x"}},
+		{3, ChannelInterpolate{"node/p", 1, "node/q", 2}},
+		{1, DirectionNeuron{Layer: "node/m", V: []float32{1, 2}, X: -1, Y: -1}},
+		{1, Alignment{Layer: "node/y"}},
 	}
 	if len(obj) != len(want) {
 		t.Fatalf("%d terms: %v", len(obj), obj)
@@ -62,6 +65,8 @@ func TestParseObjective(t *testing.T) {
 		{"fire7:1 + l:dir=e.npy", 16, "no such file"},
 		{"fire7:1@3", 8, "want @x,y"},
 		{"banana", 0, "want layer:channel"},
+		{"p:1~q:x", 6, "not a channel"},
+		{"m:cos=d.npy@c", 2, "dot product"},
 	} {
 		_, err := ParseObjective(c.expr, testEnv)
 		var e *ExprError

@@ -309,9 +309,12 @@ type inner struct{ target *graph.Tensor }
 func (k inner) String() string            { return "Inner" }
 func (k inner) Diffable(int) bool         { return true }
 func (k inner) Overwrites(bool, int) bool { return true }
+
+// per reports whether the reference fits: one image's features (shared
+// by the batch) or the whole batch's (one reference per image).
 func (k inner) per(in [][]int) (int, bool) {
 	n := graph.Numel(in[0][1:])
-	return n, n == len(k.target.Data)
+	return n, n == len(k.target.Data) || graph.Numel(in[0]) == len(k.target.Data)
 }
 
 func (k inner) OutShape(in [][]int) ([]int, error) {

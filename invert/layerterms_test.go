@@ -104,3 +104,45 @@ func TestDiversity(t *testing.T) {
 		return s / 6
 	})
 }
+
+// TestMoreLayerTerms: channel interpolation across the batch, a direction
+// at one position, and alignment of neighbouring images: values and
+// gradients.
+func TestMoreLayerTerms(t *testing.T) {
+	rng := rand.New(rand.NewSource(12))
+	x := randT(rng, 3, 3, 2, 2) // [N,C,H,W]: 4 positions
+	checkTerm(t, "interpolate", ChannelInterpolate{"l", 0, "l", 2}, x, identity, func(v []float64) float64 {
+		s := 0.0
+		for n := 0; n < 3; n++ {
+			tt := float64(n) / 2
+			for q := 0; q < 4; q++ {
+				s -= ((1-tt)*v[n*12+0*4+q] + tt*v[n*12+2*4+q]) / 4
+			}
+		}
+		return s
+	})
+	dir := []float32{1, -2, 0.5}
+	checkTerm(t, "direction neuron", DirectionNeuron{Layer: "l", V: dir, X: 1, Y: 0}, x, identity, func(v []float64) float64 {
+		s := 0.0
+		for n := 0; n < 3; n++ {
+			for c := 0; c < 3; c++ {
+				s -= float64(dir[c]) * v[n*12+c*4+1]
+			}
+		}
+		return s
+	})
+	checkTerm(t, "alignment", Alignment{Layer: "l"}, x, identity, func(v []float64) float64 {
+		s := 0.0
+		for d := 1; d <= 4; d++ {
+			for i := 0; i+d < 3; i++ {
+				m := 0.0
+				for t := 0; t < 12; t++ {
+					e := v[i*12+t] - v[(i+d)*12+t]
+					m += e * e
+				}
+				s += m / 12 / math.Pow(2, float64(d))
+			}
+		}
+		return s
+	})
+}

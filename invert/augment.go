@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strconv"
+	"strings"
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/parallel"
@@ -321,4 +323,80 @@ func (k warpKernel) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tens
 			}
 		}
 	})
+}
+
+// ParseAugmentations reads a list of augmentations for images of h×w
+// pixels, comma-separated, in order: pad=N, jitter=N, scale (0.90–1.10),
+// rotate (±10°), scale=A:B (from A to B in 11 steps), rotate=D (±D°); a
+// crop back to h×w is appended where the list leaves them larger.
+// "standard" is Standard(h, w), "none" nothing.
+func ParseAugmentations(list string, h, w int) (Augmentations, error) {
+	switch list {
+	case "standard":
+		return Standard(h, w), nil
+	case "none", "":
+		return nil, nil
+	}
+	std := Standard(h, w)
+	stdWarp := std[2].(*Warp)
+	var out Augmentations
+	size := []int{1, 3, h, w}
+	for _, item := range strings.Split(list, ",") {
+		name, arg, hasArg := strings.Cut(strings.TrimSpace(item), "=")
+		var a Augmentation
+		switch name {
+		case "pad", "jitter":
+			n, err := strconv.Atoi(arg)
+			if !hasArg || err != nil || n < 0 {
+				return nil, fmt.Errorf("%q: want %s=N pixels", item, name)
+			}
+			if name == "pad" {
+				a = Pad{N: n}
+			} else {
+				a = NewShift(n)
+			}
+		case "scale":
+			s := &Warp{Scales: stdWarp.Scales}
+			if hasArg {
+				lo, hi, ok := strings.Cut(arg, ":")
+				l, err1 := strconv.ParseFloat(lo, 64)
+				u, err2 := strconv.ParseFloat(hi, 64)
+				if !ok || err1 != nil || err2 != nil || !(l > 0) || u < l {
+					return nil, fmt.Errorf("%q: want scale=A:B with 0 < A ≤ B", item)
+				}
+				s.Scales = nil
+				for i := 0; i <= 10; i++ {
+					s.Scales = append(s.Scales, l+(u-l)*float64(i)/10)
+				}
+			}
+			a = s
+		case "rotate":
+			r := &Warp{Angles: stdWarp.Angles}
+			if hasArg {
+				d, err := strconv.Atoi(arg)
+				if err != nil || d < 0 {
+					return nil, fmt.Errorf("%q: want rotate=D degrees", item)
+				}
+				r.Angles = nil
+				for x := -d; x <= d; x++ {
+					r.Angles = append(r.Angles, float64(x))
+				}
+			}
+			a = r
+		default:
+			return nil, fmt.Errorf("%q: want pad=N, jitter=N, scale[=A:B] or rotate[=D]", item)
+		}
+		size = a.Out(size)
+		if size[2] <= 0 || size[3] <= 0 {
+			return nil, fmt.Errorf("%q leaves no image (%d×%d)", item, size[3], size[2])
+		}
+		out = append(out, a)
+	}
+	if size[2] < h || size[3] < w {
+		return nil, fmt.Errorf("the list leaves %d×%d images, smaller than the model's %d×%d: pad more", size[3], size[2], w, h)
+	}
+	if size[2] > h || size[3] > w {
+		out = append(out, NewCropTo(h, w))
+	}
+	return out, nil
 }

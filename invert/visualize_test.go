@@ -178,3 +178,29 @@ func TestVisualizeDirection(t *testing.T) {
 	}
 	t.Logf("energy %g → %g", res.History[0].Energy, last)
 }
+
+// TestParseAugmentations: lists, their shapes, the crop back, and errors.
+func TestParseAugmentations(t *testing.T) {
+	a, err := ParseAugmentations("pad=4, jitter=2, scale=0.8:1.2, rotate=5", 20, 20)
+	if err != nil || len(a) != 5 {
+		t.Fatalf("%v %v", a, err)
+	}
+	size := []int{1, 3, 20, 20}
+	for _, x := range a {
+		size = x.Out(size)
+	}
+	if size[2] != 20 || size[3] != 20 {
+		t.Errorf("ends at %v", size)
+	}
+	if w := a[2].(*Warp); w.Scales[0] != 0.8 || math.Abs(w.Scales[10]-1.2) > 1e-12 || len(a[3].(*Warp).Angles) != 11 {
+		t.Errorf("warps %v %v", w.Scales, a[3].(*Warp).Angles)
+	}
+	if s, _ := ParseAugmentations("standard", 20, 20); len(s) != 5 {
+		t.Errorf("standard: %d", len(s))
+	}
+	for _, bad := range []string{"pad", "jitter=x", "shear", "jitter=4", "scale=2:1", "rotate=-3"} {
+		if _, err := ParseAugmentations(bad, 20, 20); err == nil {
+			t.Errorf("%q was taken", bad)
+		}
+	}
+}

@@ -14,13 +14,13 @@ import (
 )
 
 func runVisualize(args []string, out io.Writer) error {
-	fs := newFlags("visualize", "--model M --objective EXPR --out OUT.png [--param pixel|fft] [--decorrelate] [--transforms standard|none] [--batch 1] [--steps 512] [--lr 0.05] [--size 224] [--seed 1] [--report R.json]", out)
+	fs := newFlags("visualize", "--model M --objective EXPR --out OUT.png [--param pixel|fft] [--decorrelate] [--transforms standard|none|LIST] [--batch 1] [--steps 512] [--lr 0.05] [--size 224] [--seed 1] [--report R.json]", out)
 	var f invertFlags
 	mf := addModelFlags(fs, true)
 	expr := fs.String("objective", "", "what to minimise: 'fire7:12 - 0.5*fire7:13 + 1e-3*tv' (layer:C a channel, layer:C@x,y or @c a neuron, layer:dir=F.npy or cos=F.npy a direction (F: C values, or an activation from 'invrep features', averaged over its positions), layer:diversity, tv, l1, l2; spaces around + and -)")
 	param := fs.String("param", "pixel", "how images are made from the parameters: pixel (a sigmoid of one value per pixel and channel) or fft (a 1/f-scaled spectrum, Lucid's)")
 	decorrelate := fs.Bool("decorrelate", false, "mix the colours by ImageNet's decorrelating matrix (Lucid's)")
-	transforms := fs.String("transforms", "standard", "standard (pad 12, jitter 8, scale 0.9–1.1, rotate ±10°, jitter 4, crop back) or none")
+	transforms := fs.String("transforms", "standard", "standard (pad 12, jitter 8, scale 0.9–1.1, rotate ±10°, jitter 4, crop back), none, or a list: pad=N,jitter=N,scale[=A:B],rotate[=D] (a crop back to the model's size is added)")
 	fs.IntVar(&f.repeats, "batch", 1, "images optimised together, side by side in OUT.png")
 	fs.IntVar(&f.iters, "steps", 512, "optimisation steps (Adam)")
 	lr := fs.Float64("lr", 0.05, "Adam's learning rate")
@@ -38,9 +38,6 @@ func runVisualize(args []string, out io.Writer) error {
 	}
 	if *param != "pixel" && *param != "fft" {
 		return usagef("--param %q: want pixel or fft", *param)
-	}
-	if *transforms != "standard" && *transforms != "none" {
-		return usagef("--transforms %q: want standard or none", *transforms)
 	}
 	if f.iters <= 0 || !(*lr > 0) {
 		return usagef("--steps and --lr must be positive")
@@ -68,8 +65,8 @@ func runVisualize(args []string, out io.Writer) error {
 	rep := mf.truncated(m, "", &norm)
 	job := zoo.VisualizeJob{Rep: rep, Objective: obj, Input: zoo.Input{W: w, H: h, Norm: norm}, Decorrelate: *decorrelate,
 		FFT: *param == "fft", Batch: f.repeats, Steps: f.iters, LR: *lr}
-	if *transforms == "standard" {
-		job.Augment = invert.Standard(h, w)
+	if job.Augment, err = invert.ParseAugmentations(*transforms, h, w); err != nil {
+		return usagef("--transforms: %v", err)
 	}
 	settings := map[string]any{"method": "visualize", "model": mf.model, "objective_expr": *expr, "param": *param,
 		"decorrelate": *decorrelate, "transforms": *transforms, "batch": f.repeats, "lr": *lr, "size": []int{w, h},

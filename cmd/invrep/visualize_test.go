@@ -155,6 +155,14 @@ func TestVisualizeCommand(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "column 23") || !strings.Contains(r.stderr, "^") {
 		t.Errorf("bad expression: exit %d, %q", r.code, r.stderr)
 	}
+	r = invrep(t, "visualize", "--model", model, "--objective", "relu_out:1", "--transforms", "pad=2,jitter=2,rotate=5", "--steps", "3", "--size", "16", "--out", out, "--quiet")
+	if r.code != 0 {
+		t.Errorf("--transforms list: exit %d, %q", r.code, r.stderr)
+	}
+	r = invrep(t, "visualize", "--model", model, "--objective", "relu_out:1", "--transforms", "jitter=4", "--out", out, "--quiet")
+	if r.code != 2 || !strings.Contains(r.stderr, "pad more") {
+		t.Errorf("--transforms jitter=4: exit %d, %q", r.code, r.stderr)
+	}
 	r = invrep(t, "visualize", "--model", model, "--objective", "cnv_out:1", "--out", out, "--quiet")
 	if r.code != 2 || !strings.Contains(r.stderr, "conv_out") {
 		t.Errorf("unknown layer: exit %d, %q", r.code, r.stderr)

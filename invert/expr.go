@@ -38,8 +38,9 @@ func (e *ExprError) Error() string {
 //	layer:align      neighbouring images' differences (Alignment)
 //	a:C~b:D          channel C of a at the first image to D of b at the last
 //	                 (ChannelInterpolate)
-//	tv, l1, l2       priors on the image in 0..1 units: total variation
-//	                 (squared differences), mean |x| and mean x², per pixel
+//	tv, l1, l2, blur priors on the image in 0..1 units, per pixel: total
+//	                 variation (squared differences), mean |x|, mean x², and
+//	                 ½‖x − blur(x)‖² (Blur)
 //
 // so that 'fire7:12 - 0.5*fire7:13 + 1e-3*tv' raises channel 12, lowers 13
 // and smooths the image.
@@ -107,6 +108,8 @@ func parseTerm(f string, env ExprEnv) (float64, Term, *termError) {
 		return w / 255, PerPixel{AlphaNorm{Alpha: 1}}, nil
 	case "l2":
 		return w / (255 * 255), PerPixel{AlphaNorm{Alpha: 2}}, nil
+	case "blur":
+		return w / (255 * 255), PerPixel{Blur{}}, nil
 	}
 	if a, b, ok := strings.Cut(atom, "~"); ok {
 		ta, errA := channelAtom(a, env)
@@ -121,7 +124,7 @@ func parseTerm(f string, env ExprEnv) (float64, Term, *termError) {
 	}
 	i := strings.LastIndex(atom, ":")
 	if i <= 0 {
-		return 0, nil, &termError{off, fmt.Sprintf("%q: want layer:channel, layer:channel@x,y, layer:dir=FILE, layer:cos=FILE, layer:diversity, tv, l1 or l2", atom)}
+		return 0, nil, &termError{off, fmt.Sprintf("%q: want layer:channel, layer:channel@x,y, layer:dir=FILE, layer:cos=FILE, layer:diversity, tv, l1, l2 or blur", atom)}
 	}
 	layer, what := atom[:i], atom[i+1:]
 	name, err := env.Layer(layer)

@@ -35,6 +35,26 @@ func TestIJCVTerms(t *testing.T) {
 	checkTerm(t, "range6", ColorNorm{Alpha: 6}, x, identity, colour(6, 1))
 	checkTerm(t, "range3", ColorNorm{Alpha: 3}, x, identity, colour(3, 1))
 	checkTerm(t, "range6 per pixel", PerPixel{ColorNorm{Alpha: 6}}, x, identity, colour(6, 1.0/20))
+	checkTerm(t, "blur", Blur{}, x, identity, func(v []float64) float64 {
+		s := 0.0
+		for p := 0; p < 6; p++ {
+			for i := 0; i < 4; i++ {
+				for j := 0; j < 5; j++ {
+					b := 0.0
+					for di := -1; di <= 1; di++ {
+						for dj := -1; dj <= 1; dj++ {
+							if y, z := i+di, j+dj; y >= 0 && y < 4 && z >= 0 && z < 5 {
+								b += v[p*20+y*5+z]
+							}
+						}
+					}
+					d := v[p*20+i*5+j] - b/9
+					s += d * d / 2
+				}
+			}
+		}
+		return s
+	})
 	ref := randT(rng, 1, 3, 4, 5)
 	checkTerm(t, "inner", Inner{Target: ref}, x, identity, func(x []float64) float64 {
 		s := 0.0

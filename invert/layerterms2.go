@@ -199,3 +199,45 @@ func (k alignment) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 		}
 	})
 }
+
+// Channels is Channel with one channel per image of the batch: image n is
+// pulled by channel Cs[n] of the layer (a mosaic of a layer's channels in
+// one optimisation).
+type Channels struct {
+	Layer string
+	Cs    []int
+}
+
+// Name implements Term.
+func (c Channels) Name() string { return fmt.Sprintf("%s:%v", c.Layer, c.Cs) }
+
+// Layers implements LayerTerm.
+func (c Channels) Layers() []string { return []string{c.Layer} }
+
+// Build implements Term on the one layer given as phi.
+func (c Channels) Build(x, phi *graph.Node) (*graph.Node, error) {
+	return c.BuildLayers(x, map[string]*graph.Node{c.Layer: phi})
+}
+
+// BuildLayers implements LayerTerm.
+func (c Channels) BuildLayers(_ *graph.Node, nodes map[string]*graph.Node) (*graph.Node, error) {
+	phi, l, err := layoutOf(c.Layer, nodes)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Cs) != l.n {
+		return nil, fmt.Errorf("%d channels for a batch of %d", len(c.Cs), l.n)
+	}
+	w := graph.NewTensor(phi.Shape()...)
+	q := l.counted()
+	per := l.c * l.p
+	for n, ch := range c.Cs {
+		if ch < 0 || ch >= l.c {
+			return nil, fmt.Errorf("channel %d: layer %s has %d (0 to %d)", ch, c.Layer, l.c, l.c-1)
+		}
+		for _, p := range q {
+			w.Data[n*per+l.index(ch, p)] = float32(1 / float64(len(q)))
+		}
+	}
+	return graph.Apply(inner{w}, phi)
+}

@@ -146,3 +146,15 @@ func TestMoreLayerTerms(t *testing.T) {
 		return s
 	})
 }
+
+// TestChannelsPerImage: each image its own channel.
+func TestChannelsPerImage(t *testing.T) {
+	x := randT(rand.New(rand.NewSource(13)), 2, 3, 2, 2)
+	checkTerm(t, "channels", Channels{Layer: "l", Cs: []int{2, 0}}, x, identity, func(v []float64) float64 {
+		s := 0.0
+		for q := 0; q < 4; q++ {
+			s -= (v[0*12+2*4+q] + v[1*12+0*4+q]) / 4
+		}
+		return s
+	})
+}

@@ -156,6 +156,8 @@ func Report(inDirs []string, outDir string) error {
 	if len(results) == 0 {
 		return fmt.Errorf("no results in %s", strings.Join(inDirs, ", "))
 	}
+	var visuals []Result
+	results, visuals = splitVisualizations(results)
 	errs, err := LayerErrors(results)
 	if err != nil {
 		return err
@@ -179,14 +181,20 @@ func Report(inDirs []string, outDir string) error {
 	if err := write("table.csv", TableCSV(errs)); err != nil {
 		return err
 	}
-	if err := plotErrors(errs, filepath.Join(stage, "error_vs_depth.png")); err != nil {
-		return err
+	if len(errs) > 0 {
+		if err := plotErrors(errs, filepath.Join(stage, "error_vs_depth.png")); err != nil {
+			return err
+		}
 	}
 	montages, err := writeMontages(results, stage)
 	if err != nil {
 		return err
 	}
-	if err := write("index.html", reportHTML(errs, montages)); err != nil {
+	mosaics, err := copyVisualizations(visuals, stage)
+	if err != nil {
+		return err
+	}
+	if err := write("index.html", reportHTML(errs, montages, mosaics)); err != nil {
 		return err
 	}
 	entries, err := os.ReadDir(stage)
@@ -388,7 +396,44 @@ func labelledRow(paths, labels []string) (image.Image, error) {
 	return pixels.Row(tiles, labels), nil
 }
 
-func reportHTML(errs []LayerError, montages []montage) string {
+// splitVisualizations separates visualisation runs (no error to compute)
+// from inversions.
+func splitVisualizations(results []Result) (inversions, visuals []Result) {
+	for _, r := range results {
+		if r.Method == "visualize" {
+			visuals = append(visuals, r)
+		} else {
+			inversions = append(inversions, r)
+		}
+	}
+	return inversions, visuals
+}
+
+// copyVisualizations copies each visualisation's mosaic into the report,
+// by model and layer depth.
+func copyVisualizations(visuals []Result, outDir string) ([]montage, error) {
+	sort.SliceStable(visuals, func(i, j int) bool {
+		if visuals[i].Model != visuals[j].Model {
+			return visuals[i].Model < visuals[j].Model
+		}
+		return visuals[i].LayerIndex < visuals[j].LayerIndex
+	})
+	var out []montage
+	for _, r := range visuals {
+		b, err := os.ReadFile(filepath.Join(r.Dir, r.PNG))
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("visualize__%s__%s__%s.png", safeName(r.Model), safeName(r.Layer), safeName(filepath.Base(r.PNG)))
+		if err := atomicfile.Write(filepath.Join(outDir, name), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+			return nil, err
+		}
+		out = append(out, montage{r.Model, r.Layer, name})
+	}
+	return out, nil
+}
+
+func reportHTML(errs []LayerError, montages, mosaics []montage) string {
 	var b strings.Builder
 	b.WriteString(`<!doctype html>
 <html><head><meta charset="utf-8"><title>invrep report</title>
@@ -415,15 +460,27 @@ func reportHTML(errs []LayerError, montages []montage) string {
 	}
 	b.WriteString(`</table>
 <p>Files: <a href="table.md">table.md</a>, <a href="table.csv">table.csv</a>.</p>
-<h2>Error against depth</h2>
-<img src="error_vs_depth.png" alt="error against relative depth">
-<h2>Reconstructions</h2>
 `)
+	if len(errs) > 0 {
+		b.WriteString(`<h2>Error against depth</h2>
+<img src="error_vs_depth.png" alt="error against relative depth">
+`)
+	}
+	if len(montages) > 0 {
+		b.WriteString("<h2>Reconstructions</h2>\n")
+	}
 	for _, m := range montages {
 		// The file name is a URL path: #, ? and % in a photo's name would
 		// end or break it, so it is escaped as a path segment (after "./",
 		// so that a colon cannot read as a scheme), then as HTML.
 		fmt.Fprintf(&b, "<h3>%s: %s</h3>\n<img src=\"%s\" alt=\"%s\">\n", html.EscapeString(m.model), html.EscapeString(m.image),
+			html.EscapeString("./"+url.PathEscape(m.file)), html.EscapeString(m.model+" "+m.image))
+	}
+	if len(mosaics) > 0 {
+		b.WriteString("<h2>Feature visualisations</h2>\n")
+	}
+	for _, m := range mosaics {
+		fmt.Fprintf(&b, "<h3>%s: <code>%s</code></h3>\n<img src=\"%s\" alt=\"%s\">\n", html.EscapeString(m.model), html.EscapeString(m.image),
 			html.EscapeString("./"+url.PathEscape(m.file)), html.EscapeString(m.model+" "+m.image))
 	}
 	// The page marks images that did not load (and tests read the count).

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,11 @@ type SweepConfig struct {
 	// Repeats optimises that many starts per run as one batch (default
 	// 1): the report gives the spread of their errors.
 	Repeats int
+	// Visualize, when set, makes it a feature-visualisation sweep: per
+	// layer one run that visualises a range of channels, one image each,
+	// shown as a labelled mosaic; Images, TVs and the inversion settings
+	// are not used.
+	Visualize *SweepVisualization
 	// Classify, when set, records the top-1 class of each original and
 	// pre-image (classification consistency, SPEC §5.5).
 	Classify *Classifier
@@ -69,6 +75,28 @@ type SweepConfig struct {
 	Progress func(done, total int)
 }
 
+// SweepVisualization is what a visualisation sweep draws: channels
+// [From, To) of each layer, Steps of Adam at LR, Lucid's standard
+// transforms, pixels or the spectrum, colours optionally decorrelated.
+type SweepVisualization struct {
+	Rep              invert.Layered
+	From, To         int
+	Steps            int
+	LR               float64
+	FFT, Decorrelate bool
+}
+
+func (v SweepVisualization) tag() string {
+	t := fmt.Sprintf("visualize|ch=%d:%d|steps=%d|lr=%g", v.From, v.To, v.Steps, v.LR)
+	if v.FFT {
+		t += "|fft"
+	}
+	if v.Decorrelate {
+		t += "|decorrelate"
+	}
+	return t
+}
+
 // Run identifies one inversion of a sweep.
 type Run struct {
 	Layer SweepLayer
@@ -78,10 +106,15 @@ type Run struct {
 	C float64
 	// Repeats is the number of starts optimised together (0 or 1: one).
 	Repeats int
+	// Visualize is the visualisation's tag for a visualisation run.
+	Visualize string
 }
 
 // Key identifies a run across sweeps and shards.
 func (r Run) Key(model string, iters int, seed int64) string {
+	if r.Visualize != "" {
+		return fmt.Sprintf("%s|%s|%s|seed=%d", model, r.Layer.Name, r.Visualize, seed)
+	}
 	k := fmt.Sprintf("%s|%s|%s|tv=%g|iters=%d|seed=%d", model, r.Layer.Name, imageKey(r.Image), r.TV, iters, seed)
 	if r.C > 0 {
 		k += fmt.Sprintf("|ijcv|c=%g", r.C)
@@ -103,8 +136,9 @@ type Result struct {
 	TV         float64 `json:"tv"`
 	Iters      int     `json:"iters"`
 	Seed       int64   `json:"seed"`
-	// Method is "ijcv" for an IJCV run (with its loss weight C), empty for
-	// the CVPR method.
+	// Method is "ijcv" for an IJCV run (with its loss weight C),
+	// "visualize" for a visualisation (PNG its mosaic; no errors, target or
+	// original), empty for the CVPR method.
 	Method string  `json:"method,omitempty"`
 	C      float64 `json:"c,omitempty"`
 	// TopOriginal and TopPreimage are the top-1 classes of the original
@@ -137,6 +171,10 @@ func imageKey(path string) string { return filepath.Base(path) }
 func (c SweepConfig) Runs() []Run {
 	var all []Run
 	for _, l := range c.Layers {
+		if c.Visualize != nil {
+			all = append(all, Run{Layer: l, Visualize: c.Visualize.tag()})
+			continue
+		}
 		tvs := c.TVs
 		if len(tvs) == 0 {
 			tvs = []float64{invert.DefaultTV(l.Depth)}
@@ -274,6 +312,9 @@ feed:
 
 // run inverts one (layer, image, λ) and writes its files.
 func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Result, error) {
+	if r.Visualize != "" {
+		return c.visualize(ctx, r)
+	}
 	t0 := time.Now()
 	im, err := pixels.Load(r.Image)
 	if err != nil {
@@ -334,6 +375,42 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 		}
 	}
 	if err := npy.Save(filepath.Join(c.Out, out.Target), res.Target); err != nil {
+		return nil, err
+	}
+	out.Seconds = time.Since(t0).Seconds()
+	return out, nil
+}
+
+// visualize draws one layer's channels and writes the mosaic.
+func (c SweepConfig) visualize(ctx context.Context, r Run) (*Result, error) {
+	t0 := time.Now()
+	v := c.Visualize
+	var cs []int
+	var labels []string
+	for ch := v.From; ch < v.To; ch++ {
+		cs, labels = append(cs, ch), append(labels, strconv.Itoa(ch))
+	}
+	in := Input{W: c.Size[0], H: c.Size[1], Norm: c.Norm}
+	job := VisualizeJob{Rep: v.Rep, Objective: invert.Scale(1, invert.Channels{Layer: r.Layer.Name, Cs: cs}), Input: in,
+		Decorrelate: v.Decorrelate, FFT: v.FFT, Augment: invert.Standard(in.H, in.W), Batch: len(cs), Steps: v.Steps, LR: v.LR,
+		Options: invert.Options{Seed: c.Seed}}
+	res, err := job.Run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mosaic, err := res.Labelled(labels, 4)
+	if err != nil {
+		return nil, err
+	}
+	layerDir := safeName(r.Layer.Name)
+	out := &Result{Key: r.Key(c.Model, c.Iters, c.Seed), Model: c.Model, Layer: r.Layer.Name, LayerIndex: r.Layer.Index,
+		Depth: r.Layer.Depth, Iters: v.Steps, Seed: c.Seed, Method: "visualize", MsPerIter: res.MsPerIter,
+		PNG:   filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("visualize__ch%d-%d.png", v.From, v.To))),
+		Shard: fmt.Sprintf("%d/%d", c.Shard, max(c.Shards, 1))}
+	if err := os.MkdirAll(filepath.Join(c.Out, "png", layerDir), 0o755); err != nil {
+		return nil, err
+	}
+	if err := pixels.SavePNG(filepath.Join(c.Out, out.PNG), mosaic); err != nil {
 		return nil, err
 	}
 	out.Seconds = time.Since(t0).Seconds()

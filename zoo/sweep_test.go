@@ -289,3 +289,82 @@ func TestSweepIJCVClassified(t *testing.T) {
 		t.Errorf("spread %v, want %g", errs, want)
 	}
 }
+
+// fixtureLayers is fixtureRep's network as an invert.Layered.
+type fixtureLayers struct{}
+
+func (fixtureLayers) BuildLayers(shape []int, front invert.Front, layers []string) (*graph.Graph, map[string]*graph.Node, error) {
+	g := graph.New()
+	x, err := g.Input("x", shape...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if front != nil {
+		if x, err = front(x); err != nil {
+			return nil, nil, err
+		}
+	}
+	w := graph.NewTensor(4, 3, 3, 3)
+	for i := range w.Data {
+		w.Data[i] = float32(math.Sin(float64(i))) * 0.1
+	}
+	c, err := graph.Conv(x, g.Const(w), nil, graph.ConvParams{Pads: [4]int{1, 1, 1, 1}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = graph.Relu(c); err != nil {
+		return nil, nil, err
+	}
+	p, err := graph.MaxPool(c, graph.PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}})
+	return g, map[string]*graph.Node{"conv": c, "pool": p}, err
+}
+
+// TestSweepVisualize: a visualisation sweep makes one labelled mosaic per
+// layer beside the inversions, resumes, and the report shows the mosaics
+// apart from the error tables.
+func TestSweepVisualize(t *testing.T) {
+	tmp := t.TempDir()
+	images := writeImages(t, tmp)
+	out := filepath.Join(tmp, "sweep")
+	cfg := fixtureConfig(t, out, images)
+	if _, _, err := Sweep(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Visualize = &SweepVisualization{Rep: fixtureLayers{}, From: 0, To: 3, Steps: 5, LR: 0.05}
+	done, _, err := Sweep(context.Background(), cfg)
+	if err != nil || done != 2 {
+		t.Fatalf("visualisation sweep: %d done, %v", done, err)
+	}
+	if done, skipped, _ := Sweep(context.Background(), cfg); done != 0 || skipped != 2 {
+		t.Errorf("resume: %d done, %d skipped", done, skipped)
+	}
+	all, _ := ReadResults(out)
+	vis := 0
+	for _, r := range all {
+		if r.Method == "visualize" {
+			vis++
+			f, err := os.Open(filepath.Join(out, r.PNG))
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(f)
+			f.Close()
+			// Three 64-pixel images in a row of four slots, a label bar.
+			if err != nil || img.Bounds().Dx() != 3*64+2*4 || img.Bounds().Dy() != 18+64 {
+				t.Errorf("%s: %v %v", r.PNG, img.Bounds(), err)
+			}
+		}
+	}
+	if vis != 2 || len(all) != 6 {
+		t.Fatalf("%d results, %d visualisations", len(all), vis)
+	}
+	rep := filepath.Join(tmp, "report")
+	if err := Report([]string{out}, rep); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := os.ReadFile(filepath.Join(rep, "index.html"))
+	mosaics, _ := filepath.Glob(filepath.Join(rep, "visualize__*.png"))
+	if !strings.Contains(string(page), "Feature visualisations") || len(mosaics) != 2 {
+		t.Errorf("report: %d mosaics\n%s", len(mosaics), page)
+	}
+}

@@ -16,7 +16,7 @@ import (
 )
 
 func runSweep(args []string, out io.Writer) error {
-	fs := newFlags("sweep", "--model NAME --layers L1,L2,…|all --images DIR --out DIR [--tv …] [--method ijcv --c 1,100] [--repeats N] [--classify] [--iters 400] [--shard I/N] [--workers K]", out)
+	fs := newFlags("sweep", "--model NAME --layers L1,L2,…|all --images DIR --out DIR [--tv …] [--method ijcv --c 1,100] [--repeats N] [--classify] [--visualize A:B [--param fft] [--decorrelate]] [--iters 400] [--shard I/N] [--workers K]", out)
 	mf := addModelFlags(fs, true)
 	layersFlag := fs.String("layers", "", "layers to invert (node names or zoo aliases), comma-separated, or all")
 	imagesDir := fs.String("images", "", "folder of PNG and JPEG photos")
@@ -31,6 +31,10 @@ func runSweep(args []string, out io.Writer) error {
 	method := fs.String("method", "cvpr", "cvpr, or ijcv (the IJCV paper's inversion; --iters then defaults to 350, split 300:50)")
 	cFlag := fs.String("c", "100", "with --method ijcv: the loss weights C to try, comma-separated (the paper's 1, 20, 100, 300)")
 	repeats := fs.Int("repeats", 1, "starts per run, optimised as one batch (the report gives the spread of their errors)")
+	visualize := fs.String("visualize", "", "channels A:B: a feature-visualisation sweep instead, one labelled mosaic of those channels per layer (no --images; --iters then defaults to 512 steps of Adam)")
+	vparam := fs.String("param", "pixel", "with --visualize: pixel or fft")
+	decorrelate := fs.Bool("decorrelate", false, "with --visualize: decorrelated colours")
+	lr := fs.Float64("lr", 0.05, "with --visualize: Adam's learning rate")
 	classify := fs.Bool("classify", false, "record the top-1 class of each original and reconstruction (the model's output must be class scores): the report's classification consistency")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -60,7 +64,30 @@ func runSweep(args []string, out io.Writer) error {
 			return usagef("--c %q: loss weights must be positive", *cFlag)
 		}
 	}
-	if err := required(fs, "model", "layers", "images", "out"); err != nil {
+	vis, err := parseSpan("visualize", *visualize)
+	if err != nil {
+		return err
+	}
+	if !vis.set && (fs.Changed("param") || fs.Changed("decorrelate") || fs.Changed("lr")) {
+		return usagef("--param, --decorrelate and --lr apply to --visualize")
+	}
+	if vis.set {
+		if fs.Changed("images") || fs.Changed("method") || fs.Changed("tv") || fs.Changed("classify") || fs.Changed("repeats") {
+			return usagef("--visualize sweeps take no --images, --method, --tv, --classify or --repeats")
+		}
+		if *vparam != "pixel" && *vparam != "fft" {
+			return usagef("--param %q: want pixel or fft", *vparam)
+		}
+		if !(*lr > 0) {
+			return usagef("--lr must be positive")
+		}
+		if !fs.Changed("iters") {
+			*iters = 512
+		}
+	} else if err := required(fs, "images"); err != nil {
+		return err
+	}
+	if err := required(fs, "model", "layers", "out"); err != nil {
 		return err
 	}
 	if *iters <= 0 {
@@ -103,12 +130,14 @@ func runSweep(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	images, err := zoo.Photos(*imagesDir)
-	if err != nil {
-		return fmt.Errorf("--images: %w", err)
-	}
-	if len(images) == 0 {
-		return fmt.Errorf("--images %s: no PNG or JPEG photos", *imagesDir)
+	var images []string
+	if !vis.set {
+		if images, err = zoo.Photos(*imagesDir); err != nil {
+			return fmt.Errorf("--images: %w", err)
+		}
+		if len(images) == 0 {
+			return fmt.Errorf("--images %s: no PNG or JPEG photos", *imagesDir)
+		}
 	}
 	name := mf.model
 	if mf.randomSeed >= 0 {
@@ -121,6 +150,10 @@ func runSweep(args []string, out io.Writer) error {
 			return mf.truncated(m, layer, &norm)
 		},
 		IJCV: ijcv, Cs: cs, Repeats: *repeats,
+	}
+	if vis.set {
+		cfg.Visualize = &zoo.SweepVisualization{Rep: mf.truncated(m, "", &norm), From: vis.a, To: vis.b, Steps: *iters, LR: *lr,
+			FFT: *vparam == "fft", Decorrelate: *decorrelate}
 	}
 	if *classify {
 		if len(m.Outputs) == 0 {

@@ -168,3 +168,32 @@ func TestVisualizeCommand(t *testing.T) {
 		t.Errorf("unknown layer: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// TestSweepVisualizeCommand: a visualisation sweep through the binary, its
+// report, and its refusals.
+func TestSweepVisualizeCommand(t *testing.T) {
+	dir, model, _ := sweepFixture(t)
+	sw, rep := filepath.Join(dir, "vis"), filepath.Join(dir, "report")
+	r := invrep(t, "sweep", "--model", model, "--layers", "relu_out,pool_out", "--visualize", "0:2", "--iters", "4", "--size", "16", "--out", sw, "--quiet")
+	if r.code != 0 || !strings.Contains(r.stdout, "2 runs done") {
+		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = invrep(t, "report", "--in", sw, "--out", rep)
+	page, _ := os.ReadFile(filepath.Join(rep, "index.html"))
+	if r.code != 0 || !strings.Contains(string(page), "Feature visualisations") {
+		t.Fatalf("report: exit %d %s", r.code, r.stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--visualize", "0:2", "--images", dir}, "take no --images"},
+		{[]string{"--param", "fft"}, "apply to --visualize"},
+		{[]string{"--visualize", "2:1"}, "--visualize"},
+	} {
+		args := append([]string{"sweep", "--model", model, "--layers", "relu_out", "--out", sw, "--quiet"}, c.args...)
+		if r := invrep(t, args...); r.code != 2 || !strings.Contains(r.stderr, c.msg) {
+			t.Errorf("%v: exit %d, %q", c.args, r.code, r.stderr)
+		}
+	}
+}

@@ -93,31 +93,36 @@ func (k spectrum) OutShape(in [][]int) ([]int, error) {
 }
 
 // Forward: along H, the complex inverse transform of each column of
-// coefficients; along W, the real inverse transform of each row.
+// coefficients; along W, the real inverse transform of each row. Columns,
+// then rows, of all planes are spread over the cores (three colour planes
+// would leave two cores unevenly loaded).
 func (k spectrum) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	s := in[0].Shape
+	planes := s[0] * s[1]
 	per, hw := k.h*2*k.wf, k.h*k.w
-	parallel.For(s[0]*s[1], func(p int) {
-		src, dst := in[0].Data[p*per:(p+1)*per], out.Data[p*hw:(p+1)*hw]
+	z := make([]complex128, planes*k.h*k.wf)
+	parallel.For(planes*k.wf, func(t int) {
+		p, c := t/k.wf, t%k.wf
+		src, zp := in[0].Data[p*per:(p+1)*per], z[p*k.h*k.wf:(p+1)*k.h*k.wf]
 		wk := k.work.Get().(*fftWork)
 		defer k.work.Put(wk)
-		col, colOut, z, cf := wk.col, wk.colOut, wk.z, wk.cf
-		for c := 0; c < k.wf; c++ {
-			for i := 0; i < k.h; i++ {
-				sc := k.scale[i*k.wf+c]
-				col[i] = complex(sc*float64(src[i*2*k.wf+c]), sc*float64(src[i*2*k.wf+k.wf+c]))
-			}
-			cf.Sequence(colOut, col)
-			for i, v := range colOut {
-				z[i*k.wf+c] = v
-			}
-		}
-		rf, row := wk.rf, wk.row
 		for i := 0; i < k.h; i++ {
-			rf.Sequence(row, z[i*k.wf:(i+1)*k.wf])
-			for j, v := range row {
-				dst[i*k.w+j] = float32(v)
-			}
+			sc := k.scale[i*k.wf+c]
+			wk.col[i] = complex(sc*float64(src[i*2*k.wf+c]), sc*float64(src[i*2*k.wf+k.wf+c]))
+		}
+		wk.cf.Sequence(wk.colOut, wk.col)
+		for i, v := range wk.colOut {
+			zp[i*k.wf+c] = v
+		}
+	})
+	parallel.For(planes*k.h, func(t int) {
+		p, i := t/k.h, t%k.h
+		wk := k.work.Get().(*fftWork)
+		defer k.work.Put(wk)
+		wk.rf.Sequence(wk.row, z[(p*k.h+i)*k.wf:(p*k.h+i+1)*k.wf])
+		dst := out.Data[p*hw+i*k.w : p*hw+(i+1)*k.w]
+		for j, v := range wk.row {
+			dst[j] = float32(v)
 		}
 	})
 }
@@ -127,35 +132,39 @@ func (k spectrum) Forward(in []*graph.Tensor, out *graph.Tensor) {
 // pair), then the forward complex transform of each column, scaled.
 func (k spectrum) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tensor) {
 	s := in[0].Shape
+	planes := s[0] * s[1]
 	per, hw := k.h*2*k.wf, k.h*k.w
-	parallel.For(s[0]*s[1], func(p int) {
-		g, d := gout.Data[p*hw:(p+1)*hw], gin.Data[p*per:(p+1)*per]
+	z := make([]complex128, planes*k.h*k.wf)
+	parallel.For(planes*k.h, func(t int) {
+		p, i := t/k.h, t%k.h
 		wk := k.work.Get().(*fftWork)
 		defer k.work.Put(wk)
-		rf, row, coef, z := wk.rf, wk.row, wk.c, wk.z
-		for i := 0; i < k.h; i++ {
-			for j := range row {
-				row[j] = float64(g[i*k.w+j])
-			}
-			rf.Coefficients(coef, row)
-			for c, v := range coef {
-				if c != 0 && !(k.w%2 == 0 && c == k.w/2) {
-					v *= 2
-				}
-				z[i*k.wf+c] = v
-			}
+		g := gout.Data[p*hw+i*k.w : p*hw+(i+1)*k.w]
+		for j, v := range g {
+			wk.row[j] = float64(v)
 		}
-		cf, col, colOut := wk.cf, wk.col, wk.colOut
-		for c := 0; c < k.wf; c++ {
-			for i := 0; i < k.h; i++ {
-				col[i] = z[i*k.wf+c]
+		wk.rf.Coefficients(wk.c, wk.row)
+		zr := z[(p*k.h+i)*k.wf : (p*k.h+i+1)*k.wf]
+		for c, v := range wk.c {
+			if c != 0 && !(k.w%2 == 0 && c == k.w/2) {
+				v *= 2
 			}
-			cf.Coefficients(colOut, col)
-			for i, v := range colOut {
-				sc := k.scale[i*k.wf+c]
-				d[i*2*k.wf+c] = float32(sc * real(v))
-				d[i*2*k.wf+k.wf+c] = float32(sc * imag(v))
-			}
+			zr[c] = v
+		}
+	})
+	parallel.For(planes*k.wf, func(t int) {
+		p, c := t/k.wf, t%k.wf
+		d, zp := gin.Data[p*per:(p+1)*per], z[p*k.h*k.wf:(p+1)*k.h*k.wf]
+		wk := k.work.Get().(*fftWork)
+		defer k.work.Put(wk)
+		for i := 0; i < k.h; i++ {
+			wk.col[i] = zp[i*k.wf+c]
+		}
+		wk.cf.Coefficients(wk.colOut, wk.col)
+		for i, v := range wk.colOut {
+			sc := k.scale[i*k.wf+c]
+			d[i*2*k.wf+c] = float32(sc * real(v))
+			d[i*2*k.wf+k.wf+c] = float32(sc * imag(v))
 		}
 	})
 }

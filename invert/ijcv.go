@@ -144,31 +144,40 @@ func (k colorNorm) pow(s, e float64) float64 {
 }
 
 func (k colorNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
-	x := in[0]
-	c, hw := x.Shape[1], x.Shape[2]*x.Shape[3]
-	out.Data[0] = float32(pixelBands(x, func(lo, hi int) float64 {
+	out.Data[0] = float32(eachStretch(in[0], func(_, _, _ int, sq []float32) float64 {
 		total := 0.0
-		var sq []float32
-		for p := lo; p < hi; {
-			// A stretch of one repeat's pixels: squared norms channel by
-			// channel, straight through the planes.
-			base, i := p/hw*c*hw, p%hw
-			end := min(hi-p, hw-i)
-			sq = squaredNorms(sq[:0], x.Data[base+i:], hw, c, end)
-			if k.alpha == 6 {
-				for _, v := range sq {
-					s := float64(v)
-					total += s * s * s
-				}
-			} else {
-				for _, v := range sq {
-					total += k.pow(float64(v), k.alpha/2)
-				}
+		if k.alpha == 6 {
+			for _, v := range sq {
+				s := float64(v)
+				total += s * s * s
 			}
-			p += end
+			return total
+		}
+		for _, v := range sq {
+			total += k.pow(float64(v), k.alpha/2)
 		}
 		return total
 	}))
+}
+
+// eachStretch runs f on all cores over stretches of one repeat's pixels
+// (its first pixel's offset base+i, the stretch's length n, the pixels'
+// squared colour norms sq, computed channel by channel straight through
+// the planes) and sums what it returns.
+func eachStretch(x *graph.Tensor, f func(base, i, n int, sq []float32) float64) float64 {
+	c, hw := x.Shape[1], x.Shape[2]*x.Shape[3]
+	return pixelBands(x, func(lo, hi int) float64 {
+		total := 0.0
+		var sq []float32
+		for p := lo; p < hi; {
+			base, i := p/hw*c*hw, p%hw
+			end := min(hi-p, hw-i)
+			sq = squaredNorms(sq[:0], x.Data[base+i:], hw, c, end)
+			total += f(base, i, end, sq)
+			p += end
+		}
+		return total
+	})
 }
 
 // squaredNorms appends the squared colour norms of n pixels whose first
@@ -193,30 +202,23 @@ func (k colorNorm) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 	x := in[0]
 	g := float64(gout.Data[0])
 	c, hw := x.Shape[1], x.Shape[2]*x.Shape[3]
-	pixelBands(x, func(lo, hi int) float64 {
-		var sq []float32
-		for p := lo; p < hi; {
-			base, i := p/hw*c*hw, p%hw
-			end := min(hi-p, hw-i)
-			sq = squaredNorms(sq[:0], x.Data[base+i:], hw, c, end)
-			if k.alpha == 6 {
-				w := float32(6 * g)
-				for j, v := range sq {
-					sq[j] = w * v * v
-				}
-			} else {
-				for j, v := range sq {
-					sq[j] = float32(g * k.alpha * k.pow(float64(v), k.alpha/2-1))
-				}
+	eachStretch(x, func(base, i, n int, sq []float32) float64 {
+		if k.alpha == 6 {
+			w := float32(6 * g)
+			for j, v := range sq {
+				sq[j] = w * v * v
 			}
-			for ch := 0; ch < c; ch++ {
-				o := base + ch*hw + i
-				src, dst := x.Data[o:o+end], gin.Data[o:o+end]
-				for j, v := range src {
-					dst[j] = sq[j] * v
-				}
+		} else {
+			for j, v := range sq {
+				sq[j] = float32(g * k.alpha * k.pow(float64(v), k.alpha/2-1))
 			}
-			p += end
+		}
+		for ch := 0; ch < c; ch++ {
+			o := base + ch*hw + i
+			src, dst := x.Data[o:o+n], gin.Data[o:o+n]
+			for j, v := range src {
+				dst[j] = sq[j] * v
+			}
 		}
 		return 0
 	})
@@ -268,22 +270,14 @@ func (p Projected) Step(x, grad *graph.Tensor, lr float64) {
 func ProjectBall(x *graph.Tensor, r float64) {
 	c, hw := x.Shape[1], x.Shape[2]*x.Shape[3]
 	r2 := float32(r * r)
-	pixelBands(x, func(lo, hi int) float64 {
-		var sq []float32
-		for p := lo; p < hi; {
-			base, i := p/hw*c*hw, p%hw
-			end := min(hi-p, hw-i)
-			sq = squaredNorms(sq[:0], x.Data[base+i:], hw, c, end)
-			for j, s := range sq {
-				if s <= r2 {
-					continue
-				}
+	eachStretch(x, func(base, i, _ int, sq []float32) float64 {
+		for j, s := range sq {
+			if s > r2 {
 				f := float32(r / math.Sqrt(float64(s)))
 				for ch := 0; ch < c; ch++ {
 					x.Data[base+ch*hw+i+j] *= f
 				}
 			}
-			p += end
 		}
 		return 0
 	})

@@ -21,24 +21,11 @@ import (
 // and "pool" (2×2 max pooling of conv).
 func fixtureRep(layer string) invert.Representation {
 	return invert.RepresentationFunc(func(shape []int) (*graph.Graph, *graph.Node, error) {
-		g := graph.New()
-		x, err := g.Input("x", shape...)
+		g, nodes, err := fixtureLayers{}.BuildLayers(shape, nil, nil)
 		if err != nil {
 			return nil, nil, err
 		}
-		w := graph.NewTensor(4, 3, 3, 3)
-		for i := range w.Data {
-			w.Data[i] = float32(math.Sin(float64(i))) * 0.1
-		}
-		c, err := graph.Conv(x, g.Const(w), nil, graph.ConvParams{Pads: [4]int{1, 1, 1, 1}})
-		if err != nil {
-			return nil, nil, err
-		}
-		if c, err = graph.Relu(c); err != nil || layer == "conv" {
-			return g, c, err
-		}
-		p, err := graph.MaxPool(c, graph.PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}})
-		return g, p, err
+		return g, nodes[layer], nil
 	})
 }
 
@@ -290,7 +277,8 @@ func TestSweepIJCVClassified(t *testing.T) {
 	}
 }
 
-// fixtureLayers is fixtureRep's network as an invert.Layered.
+// fixtureLayers is fixtureRep's network as an invert.Layered (both
+// layers are built whichever are asked for).
 type fixtureLayers struct{}
 
 func (fixtureLayers) BuildLayers(shape []int, front invert.Front, layers []string) (*graph.Graph, map[string]*graph.Node, error) {

@@ -349,10 +349,7 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 		return fmt.Errorf("no case %q", id)
 	}
 	c := cases[i]
-	var (
-		job    zoo.Job
-		result measurement
-	)
+	var job zoo.Job
 	if c.Rep != "" {
 		im, err := pixels.Load(hogImage)
 		if err != nil {
@@ -399,13 +396,36 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 			}
 		}
 	}
-	job.Options.Progress = func(p invert.Progress) {
+	return timed(&job.Options, func() (*zoo.Outcome, error) { return job.Run(context.Background()) })
+}
+
+// runVisualize times a feature visualisation of channel 12 at the case's
+// node, Lucid's standard transforms, Adam at 0.05.
+func runVisualize(job zoo.Job, fft bool, iters int) error {
+	rep := job.Rep.(onnxload.Truncated)
+	vj := zoo.VisualizeJob{Rep: rep, Objective: invert.Scale(1, invert.Channel{Layer: rep.Layer, C: 12}), Input: job.Input,
+		Decorrelate: fft, FFT: fft, Augment: invert.Standard(job.Input.H, job.Input.W), Batch: 1, Steps: iters, LR: 0.05}
+	return timed(&vj.Options, func() (*zoo.Outcome, error) { return vj.Run(context.Background()) })
+}
+
+// runMaximize times the IJCV maximisation of one class (coffee mug, 504)
+// at the case's node and input size.
+func runMaximize(job zoo.Job, rf onnxload.RF, iters int) error {
+	mj := zoo.MaximizeJob{Rep: job.Rep, RF: rf, Input: job.Input, Channels: []int{504}, Beta: 2, Iters: iters}
+	return timed(&mj.Options, func() (*zoo.Outcome, error) { return mj.Run(context.Background()) })
+}
+
+// timed runs a job whose options opts are, reading the resident memory a
+// quarter of the way in and at the end, and prints the measurement.
+func timed(opts *invert.Options, run func() (*zoo.Outcome, error)) error {
+	var result measurement
+	opts.Progress = func(p invert.Progress) {
 		if p.Iter == p.Iters/4 {
 			result.RSSQuarter = liveRSSKB()
 		}
 	}
 	t0 := time.Now()
-	res, err := job.Run(context.Background())
+	res, err := run()
 	if err != nil {
 		return err
 	}
@@ -415,54 +435,6 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 	if len(res.RelErr) > 0 {
 		result.RelErr = res.RelErr[0]
 	}
-	b, _ := json.Marshal(result)
-	fmt.Println(string(b))
-	return nil
-}
-
-// runVisualize times a feature visualisation of channel 12 at the case's
-// node, Lucid's standard transforms, Adam at 0.05.
-func runVisualize(job zoo.Job, fft bool, iters int) error {
-	var result measurement
-	rep := job.Rep.(onnxload.Truncated)
-	vj := zoo.VisualizeJob{Rep: rep, Objective: invert.Scale(1, invert.Channel{Layer: rep.Layer, C: 12}), Input: job.Input,
-		Decorrelate: fft, FFT: fft, Augment: invert.Standard(job.Input.H, job.Input.W), Batch: 1, Steps: iters, LR: 0.05}
-	vj.Options.Progress = func(p invert.Progress) {
-		if p.Iter == p.Iters/4 {
-			result.RSSQuarter = liveRSSKB()
-		}
-	}
-	t0 := time.Now()
-	res, err := vj.Run(context.Background())
-	if err != nil {
-		return err
-	}
-	result.Seconds = time.Since(t0).Seconds()
-	result.RSSEnd = liveRSSKB()
-	result.MsPerIter = res.MsPerIter
-	b, _ := json.Marshal(result)
-	fmt.Println(string(b))
-	return nil
-}
-
-// runMaximize times the IJCV maximisation of one class (coffee mug, 504)
-// at the case's node and input size.
-func runMaximize(job zoo.Job, rf onnxload.RF, iters int) error {
-	var result measurement
-	mj := zoo.MaximizeJob{Rep: job.Rep, RF: rf, Input: job.Input, Channels: []int{504}, Beta: 2, Iters: iters}
-	mj.Options.Progress = func(p invert.Progress) {
-		if p.Iter == p.Iters/4 {
-			result.RSSQuarter = liveRSSKB()
-		}
-	}
-	t0 := time.Now()
-	res, err := mj.Run(context.Background())
-	if err != nil {
-		return err
-	}
-	result.Seconds = time.Since(t0).Seconds()
-	result.RSSEnd = liveRSSKB()
-	result.MsPerIter = res.MsPerIter
 	b, _ := json.Marshal(result)
 	fmt.Println(string(b))
 	return nil

@@ -35,17 +35,12 @@ func runCaricature(args []string, out io.Writer) error {
 	if err := f.check(false, false, [2]string{"model", mf.model}, [2]string{"image", *imagePath}); err != nil {
 		return err
 	}
-	m, norm, w, h, err := mf.openImageModel(*size)
+	lm, err := mf.openLayer(*size, *layer, true)
 	if err != nil {
 		return err
 	}
-	if *layer, err = mf.resolveLayer(m, *layer); err != nil {
-		return err
-	}
-	rf, err := m.ReceptiveField(*layer)
-	if err != nil {
-		return err
-	}
+	m, norm, w, h, rf := lm.Model, lm.norm, lm.w, lm.h, lm.rf
+	*layer = lm.layer
 	im, name, err := loadPhoto(*imagePath)
 	if err != nil {
 		return err

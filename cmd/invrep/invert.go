@@ -140,17 +140,12 @@ func runInvert(args []string, out io.Writer) error {
 	if masks.tokens, err = parseSpan("tokens", *tokens); err != nil {
 		return err
 	}
-	m, norm, w, h, err := mf.openImageModel(*size)
+	lm, err := mf.openLayer(*size, *layer, ijcv)
 	if err != nil {
 		return err
 	}
-	if *layer, err = mf.resolveLayer(m, *layer); err != nil {
-		return err
-	}
-	depth, err := m.Depth(*layer)
-	if err != nil {
-		return err
-	}
+	m, norm, w, h, depth := lm.Model, lm.norm, lm.w, lm.h, lm.depth
+	*layer = lm.layer
 	im, err := pixels.Load(*imagePath)
 	if err != nil {
 		return err
@@ -164,10 +159,7 @@ func runInvert(args []string, out io.Writer) error {
 	j := zoo.Job{Rep: mf.truncated(m, *layer, &norm), Photo: im, Input: zoo.Input{W: w, H: h, Norm: norm},
 		Options: invert.Options{Schedule: sched, TV: tv, MaskFor: masks.build}}
 	if ijcv {
-		rf, err := m.ReceptiveField(*layer)
-		if err != nil {
-			return err
-		}
+		rf := lm.rf
 		// The code's 300 and 50 iterations, in that proportion.
 		first := min(max(int(math.Round(float64(f.iters)*6/7)), 1), f.iters-1)
 		m := invert.IJCV{C: *c, Beta: *beta, Jitter: invert.JitterFromStride(rf.Stride), Iters: [2]int{first, f.iters - first}}

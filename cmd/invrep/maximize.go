@@ -58,17 +58,12 @@ func runMaximize(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, norm, w, h, err := mf.openImageModel(*size)
+	lm, err := mf.openLayer(*size, *layer, true)
 	if err != nil {
 		return err
 	}
-	if *layer, err = mf.resolveLayer(m, *layer); err != nil {
-		return err
-	}
-	rf, err := m.ReceptiveField(*layer)
-	if err != nil {
-		return err
-	}
+	m, norm, w, h, rf := lm.Model, lm.norm, lm.w, lm.h, lm.rf
+	*layer = lm.layer
 	var chans []int
 	var labels []string
 	switch {

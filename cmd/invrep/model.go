@@ -84,6 +84,40 @@ func (f *modelFlags) openImageModel(size string) (m *onnxload.Model, norm graph.
 	return
 }
 
+// layerModel is a model opened for images, with the layer a command works
+// on and where that layer sits.
+type layerModel struct {
+	*onnxload.Model
+	norm  graph.Normalization
+	w, h  int
+	layer string // the node output --layer means
+	depth float64
+	rf    onnxload.RF
+}
+
+// openLayer opens --model for images (size overrides its input size) and
+// resolves --layer, with the layer's depth and, when rf is set, its
+// receptive field (which a model with a window of unknown size lacks).
+func (f *modelFlags) openLayer(size, layer string, rf bool) (*layerModel, error) {
+	m, norm, w, h, err := f.openImageModel(size)
+	if err != nil {
+		return nil, err
+	}
+	lm := &layerModel{Model: m, norm: norm, w: w, h: h}
+	if lm.layer, err = f.resolveLayer(m, layer); err != nil {
+		return nil, err
+	}
+	if lm.depth, err = m.Depth(lm.layer); err != nil {
+		return nil, err
+	}
+	if rf {
+		if lm.rf, err = m.ReceptiveField(lm.layer); err != nil {
+			return nil, err
+		}
+	}
+	return lm, nil
+}
+
 // memoryLimit reads --max-memory (0: the default).
 func (f *modelFlags) memoryLimit() (int64, error) {
 	v := strings.TrimSpace(strings.ToUpper(f.maxMemory))

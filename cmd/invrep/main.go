@@ -69,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "invrep", version)
+		printVersion(stdout)
 		return 0
 	}
 	cmd, ok := commands[args[0]]

@@ -5,7 +5,7 @@
 // ratio, and peak memory. Every case runs in a child process of its own, so
 // each peak is that case's alone.
 //
-//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog,modern,ijcv,featvis] [--peer ../shared/peers/torch_invert.py] [--exports DIR]
+//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog,modern,families,ijcv,featvis] [--peer ../shared/peers/torch_invert.py] [--exports DIR]
 //
 // The peer needs Debian's PyTorch: apt-get install -y python3-torch
 // python3-torchvision python3-onnx (it runs with /usr/bin/python3), and
@@ -87,6 +87,14 @@ var cases = []benchCase{
 		Size: 224, Iters: 20, Random: -1, Note: "random weights, LayerNorm and GELU chains of an opset-14 export"},
 	{Name: "ViT-B/16 encoder_layer_5 (block 6)", Group: "modern", Export: "vit_b_16-opset14/model.onnx", Arch: "vit_b_16", Module: "encoder.layers.encoder_layer_5",
 		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
+	{Name: "ResNet-50 layer3", Group: "families", Export: "resnet50-opset14/model.onnx", Arch: "resnet50", Module: "layer3",
+		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
+	{Name: "EfficientNet-B0 features.5", Group: "families", Export: "efficientnet_b0-opset14/model.onnx", Arch: "efficientnet_b0", Module: "features.5",
+		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
+	{Name: "MobileNetV3-Large features.10", Group: "families", Export: "mobilenet_v3_large-opset14/model.onnx", Arch: "mobilenet_v3_large", Module: "features.10",
+		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
+	{Name: "DenseNet-121 denseblock3", Group: "families", Export: "densenet121-opset14/model.onnx", Arch: "densenet121", Module: "features.denseblock3",
+		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
 	{Name: "HOG 500×333, 800 iterations", Group: "hog", Rep: "hog", Iters: 800, Note: "paper: 60 s for this method, HOGgles 2–3 s"},
 	{Name: "SqueezeNet 1.1 fire7", Group: "featvis", Model: "squeezenet1.1", Layer: "fire7", Size: 224, Random: -1, Note: "the CVPR inversion, baseline of the visualisations"},
 	{Name: "SqueezeNet 1.1 fire7:12, visualize (pixels, standard transforms)", Group: "featvis", Model: "squeezenet1.1", Layer: "fire7", Size: 224, Random: -1,
@@ -113,7 +121,7 @@ func main() {
 	fs := pflag.NewFlagSet("invrep-bench", pflag.ContinueOnError)
 	iters := fs.Int("iters", 400, "iterations per CNN case (the schedule keeps its proportions)")
 	threads := fs.Int("threads", 2, "threads for both invrep (GOMAXPROCS) and PyTorch")
-	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, ijcv, featvis)")
+	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, families, ijcv, featvis)")
 	peer := fs.String("peer", filepath.Join("..", "shared", "peers", "torch_invert.py"), "the PyTorch peer script")
 	models := fs.String("models-dir", "", "model folder (default as invrep)")
 	image := fs.String("image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the CNN cases")

@@ -90,11 +90,9 @@ func (u unary) forward(x, y []float32) {
 	case kindClip:
 		vec.Clip(y, x, u.a, u.b)
 	case kindSigmoid:
-		// The float32 exponential (relative error 2e-7): math.Exp in
-		// float64 was most of the SiLU gates' time in EfficientNet.
-		for i, v := range x {
-			y[i] = 1 / (1 + vec.Exp32(-v))
-		}
+		// The float32 exponential (relative error 2e-7), eight at a time:
+		// the SiLU gates were a fifth of an EfficientNet step.
+		vec.Sigmoid(y, x)
 	case kindTanh:
 		for i, v := range x {
 			y[i] = float32(math.Tanh(float64(v)))

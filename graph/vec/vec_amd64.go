@@ -295,6 +295,13 @@ func mulSubVec(d, a, b, c, e []float32) int {
 }
 
 //go:noescape
+func sigmoidAVX(dst, src *float32, n int)
+
+func sigmoidVec(dst, src []float32) int {
+	return eights(len(dst), hasFMA, func(i, m int) { sigmoidAVX(&dst[i], &src[i], m) })
+}
+
+//go:noescape
 func geluAVX(dst, src *float32, n int)
 
 //go:noescape

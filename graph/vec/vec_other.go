@@ -58,3 +58,5 @@ func normAffineVec(y, x, g, b []float32, m, inv float32) int  { return 0 }
 func normGradVec(d, x []float32, a, c, m, inv float32) int    { return 0 }
 
 func dotShiftVec(u, x []float32, c float32) (int, float32) { return 0, 0 }
+
+func sigmoidVec(dst, src []float32) int { return 0 }

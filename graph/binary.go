@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/invrep/invrep/graph/parallel"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 type binaryKind int
@@ -331,19 +332,54 @@ func (b binary) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
 		p.rows(step)
 		return
 	}
+	// Rows that each sum into their own value of input i (a per-channel
+	// gate's gradient: one value per channel and image) run in parallel.
+	offs := p.offA
+	if i == 1 {
+		offs = p.offB
+	}
+	if (i == 0 && p.sa == 0 || i == 1 && p.sb == 0) && uniqueOffsets(offs) {
+		parallel.For(len(offs), func(r int) { step(r, 0, p.inner) })
+		return
+	}
 	for r := range p.offA {
 		step(r, 0, p.inner)
 	}
 }
 
+// uniqueOffsets reports whether no two offsets are equal.
+func uniqueOffsets(offs []int) bool {
+	seen := make(map[int]bool, len(offs))
+	for _, o := range offs {
+		if seen[o] {
+			return false
+		}
+		seen[o] = true
+	}
+	return true
+}
+
 // gradRow adds g[k]·∂/∂in_i into d[k·s].
 func (b binary) gradRow(i int, d []float32, s int, x []float32, sa int, y []float32, sb int, g []float32) {
 	if s == 0 { // a broadcast value: the row sums into it
-		acc := float32(0)
-		for k := range g {
-			acc += g[k] * b.partial(i, x[k*sa], y[k*sb])
+		switch {
+		case b.kind == kindMul && i == 1 && sa == 1:
+			d[0] += vec.Dot(g, x[:len(g)])
+		case b.kind == kindMul && i == 0 && sb == 1:
+			d[0] += vec.Dot(g, y[:len(g)])
+		case b.kind == kindAdd || (b.kind == kindSub && i == 0):
+			acc := float32(0)
+			for _, v := range g {
+				acc += v
+			}
+			d[0] += acc
+		default:
+			acc := float32(0)
+			for k := range g {
+				acc += g[k] * b.partial(i, x[k*sa], y[k*sb])
+			}
+			d[0] += acc
 		}
-		d[0] += acc
 		return
 	}
 	d = d[:len(g)]

@@ -34,10 +34,11 @@ const (
 	FnScale // a·x + b
 	FnSin
 	FnCos
+	FnSiLU // x · σ(x) (Swish): EfficientNet's and MobileNetV3's gates
 )
 
 var mathFnNames = [...]string{"Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Erf", "Gelu", "GeluTanh",
-	"HardSigmoid", "HardSwish", "Softplus", "Elu", "Selu", "Mish", "Pow", "Softsign", "Scale", "Sin", "Cos"}
+	"HardSigmoid", "HardSwish", "Softplus", "Elu", "Selu", "Mish", "Pow", "Softsign", "Scale", "Sin", "Cos", "SiLU"}
 
 // mathFn is y = f(x) elementwise, computed in float64 per element (these
 // ops are memory-bound, and float64 keeps the transcendental functions
@@ -90,6 +91,8 @@ func (k mathFn) at(x float64) float64 {
 		return math.Max(0, math.Min(1, k.a*x+k.b))
 	case FnHardSwish:
 		return x * math.Max(0, math.Min(1, x/6+0.5))
+	case FnSiLU:
+		return x / (1 + math.Exp(-x))
 	case FnSoftplus:
 		return softplus(x)
 	case FnElu:
@@ -185,6 +188,9 @@ func (k mathFn) slope(x, y float64) float64 {
 			return 1
 		}
 		return x/3 + 0.5
+	case FnSiLU:
+		s := 1 / (1 + math.Exp(-x))
+		return s + x*s*(1-s)
 	case FnSoftplus:
 		return 1 / (1 + math.Exp(-x))
 	case FnElu:
@@ -233,6 +239,16 @@ func (k mathFn) Forward(in []*Tensor, out *Tensor) {
 	case FnErf:
 		chunked(len(y), func(lo, hi int) { vec.Erf(y[lo:hi], x[lo:hi]) })
 		return
+	case FnSiLU:
+		// The float32 sigmoid eight at a time, then the product.
+		chunked(len(y), func(lo, hi int) {
+			ys := y[lo:hi]
+			vec.Sigmoid(ys, x[lo:hi])
+			for i, v := range x[lo:hi] {
+				ys[i] *= v
+			}
+		})
+		return
 	}
 	chunked(len(y), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -249,6 +265,17 @@ func (k mathFn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		return
 	case FnErf:
 		chunked(len(d), func(lo, hi int) { vec.ErfGrad(d[lo:hi], x[lo:hi], g[lo:hi]) })
+		return
+	case FnSiLU:
+		// σ + x·σ·(1 − σ) = σ·(1 + x·(1 − σ)), σ recomputed (the output is
+		// x·σ, not σ).
+		chunked(len(d), func(lo, hi int) {
+			s := d[lo:hi]
+			vec.Sigmoid(s, x[lo:hi])
+			for i, v := range x[lo:hi] {
+				s[i] = g[lo+i] * s[i] * (1 + v*(1-s[i]))
+			}
+		})
 		return
 	}
 	chunked(len(d), func(lo, hi int) {

@@ -53,6 +53,7 @@ func TestMathFn(t *testing.T) {
 		{fn: FnScale, a: -2, b: 0.25, ref: func(v float64) float64 { return -2*v + 0.25 }},
 		{fn: FnSin, ref: math.Sin},
 		{fn: FnCos, ref: math.Cos},
+		{fn: FnSiLU, ref: func(v float64) float64 { return v / (1 + math.Exp(-v)) }},
 	} {
 		k := mathFn{fn: c.fn, a: c.a, b: c.b}
 		runOpCase(t, opCase{name: k.String(), in: []int{3, 17}, ref: mapRef(c.ref), input: c.input,

@@ -9,7 +9,8 @@ import (
 
 // Exporters spell some layers as chains of small ops: LayerNorm below
 // opset 17 as ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div (then Mul
-// and Add by its weights), GELU below opset 20 as Div, Erf, Add, Mul, Mul.
+// and Add by its weights), GELU below opset 20 as Div, Erf, Add, Mul, Mul,
+// SiLU as Sigmoid and Mul.
 // Built op by op, each link is a pass over memory forward and two back;
 // the planner finds such chains among the needed nodes and builds each as
 // one graph op at its last node, the others absorbed. A chain whose inner
@@ -17,7 +18,7 @@ import (
 
 // chain is one fused pattern: built at its last node from its input.
 type chain struct {
-	kind        string // "LayerNorm" or "Gelu"
+	kind        string // "LayerNorm", "Gelu" or "SiLU"
 	input       string
 	eps         float64
 	scale, bias string // LayerNorm's weights, "" when absent
@@ -171,6 +172,8 @@ func planFusion(m *Model, need []bool, outputs []string) fusionPlan {
 		case "Mul":
 			if c, inner := v.gelu(n); c != nil {
 				p.add(c, inner, n)
+			} else if c, inner := v.silu(n); c != nil {
+				p.add(c, inner, n)
 			}
 		}
 	}
@@ -279,6 +282,21 @@ func (v *graphView) gelu(half *Node) (*chain, []*Node) {
 	return &chain{kind: "Gelu", input: x}, []*Node{div, erf, add, mul}
 }
 
+// silu matches Mul(x, Sigmoid(x)) in either order: SiLU (Swish), as
+// PyTorch exports nn.SiLU below opset 20 would not otherwise be fused.
+func (v *graphView) silu(mul *Node) (*chain, []*Node) {
+	if len(mul.Inputs) != 2 {
+		return nil, nil
+	}
+	for k := 0; k < 2; k++ {
+		x, s := mul.Inputs[1-k], mul.Inputs[k]
+		if sig := v.only(s, "Sigmoid"); sig != nil && sig.Inputs[0] == x {
+			return &chain{kind: "SiLU", input: x}, []*Node{sig}
+		}
+	}
+	return nil, nil
+}
+
 // buildChain builds a planned chain as one op.
 func (b *builder) buildChain(c *chain) ([]value, error) {
 	in, ok := b.vals[c.input]
@@ -289,6 +307,8 @@ func (b *builder) buildChain(c *chain) ([]value, error) {
 	switch c.kind {
 	case "Gelu":
 		return one(graph.Math(x, graph.FnGelu, 0, 0))
+	case "SiLU":
+		return one(graph.Math(x, graph.FnSiLU, 0, 0))
 	case "LayerNorm":
 		norm := x.Shape()[len(x.Shape())-1:]
 		var w [2]*graph.Node

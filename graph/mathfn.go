@@ -239,6 +239,25 @@ func (k mathFn) Forward(in []*Tensor, out *Tensor) {
 	case FnErf:
 		chunked(len(y), func(lo, hi int) { vec.Erf(y[lo:hi], x[lo:hi]) })
 		return
+	case FnHardSwish, FnHardSigmoid:
+		// Piecewise linear: float32 loops without a call per element
+		// (MobileNetV3 spends a quarter of a step in its HardSwishes).
+		a, b := float32(1.0/6), float32(0.5)
+		if k.fn == FnHardSigmoid {
+			a, b = float32(k.a), float32(k.b)
+		}
+		swish := k.fn == FnHardSwish
+		chunked(len(y), func(lo, hi int) {
+			ys := y[lo:hi]
+			for i, v := range x[lo:hi] {
+				h := min(max(a*v+b, 0), 1)
+				if swish {
+					h *= v
+				}
+				ys[i] = h
+			}
+		})
+		return
 	case FnSiLU:
 		// The float32 sigmoid eight at a time, then the product.
 		chunked(len(y), func(lo, hi int) {
@@ -265,6 +284,32 @@ func (k mathFn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		return
 	case FnErf:
 		chunked(len(d), func(lo, hi int) { vec.ErfGrad(d[lo:hi], x[lo:hi], g[lo:hi]) })
+		return
+	case FnHardSwish, FnHardSigmoid:
+		a, b := float32(1.0/6), float32(0.5)
+		if k.fn == FnHardSigmoid {
+			a, b = float32(k.a), float32(k.b)
+		}
+		swish := k.fn == FnHardSwish
+		chunked(len(d), func(lo, hi int) {
+			ds, gs := d[lo:hi], g[lo:hi]
+			for i, v := range x[lo:hi] {
+				// The kinks as the float64 slopes take them: HardSigmoid's
+				// open ramp, HardSwish's closed one (as PyTorch).
+				t := a*v + b
+				var s float32
+				switch {
+				case swish && t < 0:
+				case swish && t > 1:
+					s = 1
+				case swish:
+					s = 2*a*v + b
+				case t > 0 && t < 1:
+					s = a
+				}
+				ds[i] = gs[i] * s
+			}
+		})
 		return
 	case FnSiLU:
 		// σ + x·σ·(1 − σ) = σ·(1 + x·(1 − σ)), σ recomputed (the output is

@@ -242,11 +242,7 @@ func (k mathFn) Forward(in []*Tensor, out *Tensor) {
 	case FnHardSwish, FnHardSigmoid:
 		// Piecewise linear: float32 loops without a call per element
 		// (MobileNetV3 spends a quarter of a step in its HardSwishes).
-		a, b := float32(1.0/6), float32(0.5)
-		if k.fn == FnHardSigmoid {
-			a, b = float32(k.a), float32(k.b)
-		}
-		swish := k.fn == FnHardSwish
+		a, b, swish := k.hard()
 		chunked(len(y), func(lo, hi int) {
 			ys := y[lo:hi]
 			for i, v := range x[lo:hi] {
@@ -286,11 +282,7 @@ func (k mathFn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		chunked(len(d), func(lo, hi int) { vec.ErfGrad(d[lo:hi], x[lo:hi], g[lo:hi]) })
 		return
 	case FnHardSwish, FnHardSigmoid:
-		a, b := float32(1.0/6), float32(0.5)
-		if k.fn == FnHardSigmoid {
-			a, b = float32(k.a), float32(k.b)
-		}
-		swish := k.fn == FnHardSwish
+		a, b, swish := k.hard()
 		chunked(len(d), func(lo, hi int) {
 			ds, gs := d[lo:hi], g[lo:hi]
 			for i, v := range x[lo:hi] {
@@ -328,6 +320,15 @@ func (k mathFn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 			d[i] = float32(float64(g[i]) * k.slope(float64(x[i]), float64(y[i])))
 		}
 	})
+}
+
+// hard is the ramp a·x + b of HardSigmoid (its parameters) or HardSwish
+// (1/6, 1/2), in float32, and whether x multiplies it.
+func (k mathFn) hard() (a, b float32, swish bool) {
+	if k.fn == FnHardSigmoid {
+		return float32(k.a), float32(k.b), false
+	}
+	return 1.0 / 6, 0.5, true
 }
 
 // Math applies fn elementwise; a and b are its parameters where it has

@@ -22,8 +22,17 @@ const (
 	kindPRelu
 )
 
-// binary is an elementwise arithmetic op with numpy broadcasting.
-type binary struct{ kind binaryKind }
+// binary is an elementwise arithmetic op with numpy broadcasting. same
+// marks operands of one shape (a residual Add, a SiLU's Mul): each
+// gradient element then has one term, written rather than added.
+type binary struct {
+	kind binaryKind
+	same bool
+}
+
+// Overwrites implements Overwriter: the output always (every row is
+// written), the gradients where the operands share their shape.
+func (b binary) Overwrites(grad bool, _ int) bool { return !grad || b.same }
 
 func (b binary) String() string {
 	return [...]string{"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu"}[b.kind]
@@ -314,6 +323,10 @@ func (b binary) partial(i int, x, y float32) float32 {
 // broadcast: rows in parallel where input i has its own values in every
 // row, one after another where rows share them.
 func (b binary) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
+	if b.same {
+		b.sameGrad(i, in[0].Data, in[1].Data, gout.Data, gin.Data)
+		return
+	}
 	p := planRows(gout.Shape, in[0].Shape, in[1].Shape)
 	x, y, g, d := in[0].Data, in[1].Data, gout.Data, gin.Data
 	step := func(r, lo, hi int) {
@@ -357,6 +370,31 @@ func uniqueOffsets(offs []int) bool {
 		seen[o] = true
 	}
 	return true
+}
+
+// sameGrad writes d = g·∂/∂in_i for operands of the output's shape (the
+// buffer is not cleared first: see Overwrites).
+func (b binary) sameGrad(i int, x, y, g, d []float32) {
+	chunked(len(d), func(lo, hi int) {
+		ds, gs := d[lo:hi], g[lo:hi]
+		switch {
+		case b.kind == kindAdd || (b.kind == kindSub && i == 0):
+			copy(ds, gs)
+		case b.kind == kindSub:
+			for k, v := range gs {
+				ds[k] = -v
+			}
+		case b.kind == kindMul && i == 0:
+			vec.Mul(ds, gs, y[lo:hi])
+		case b.kind == kindMul:
+			vec.Mul(ds, gs, x[lo:hi])
+		default:
+			xs, ys := x[lo:hi], y[lo:hi]
+			for k, v := range gs {
+				ds[k] = v * b.partial(i, xs[k], ys[k])
+			}
+		}
+	})
 }
 
 // gradRow adds g[k]·∂/∂in_i into d[k·s].
@@ -414,25 +452,30 @@ func (b binary) gradRow(i int, d []float32, s int, x []float32, sa int, y []floa
 }
 
 // Add is a + b with numpy broadcasting.
-func Add(a, b *Node) (*Node, error) { return Apply(binary{kindAdd}, a, b) }
+func Add(a, b *Node) (*Node, error) { return applyBinary(kindAdd, a, b) }
 
 // Sub is a − b with numpy broadcasting.
-func Sub(a, b *Node) (*Node, error) { return Apply(binary{kindSub}, a, b) }
+func Sub(a, b *Node) (*Node, error) { return applyBinary(kindSub, a, b) }
 
 // Mul is a ⊙ b with numpy broadcasting.
-func Mul(a, b *Node) (*Node, error) { return Apply(binary{kindMul}, a, b) }
+func Mul(a, b *Node) (*Node, error) { return applyBinary(kindMul, a, b) }
 
 // Div is a ⊘ b with numpy broadcasting.
-func Div(a, b *Node) (*Node, error) { return Apply(binary{kindDiv}, a, b) }
+func Div(a, b *Node) (*Node, error) { return applyBinary(kindDiv, a, b) }
 
 // Pow is a^b elementwise with numpy broadcasting.
-func Pow(a, b *Node) (*Node, error) { return Apply(binary{kindPow}, a, b) }
+func Pow(a, b *Node) (*Node, error) { return applyBinary(kindPow, a, b) }
 
 // Max is the elementwise maximum with numpy broadcasting.
-func Max(a, b *Node) (*Node, error) { return Apply(binary{kindMax}, a, b) }
+func Max(a, b *Node) (*Node, error) { return applyBinary(kindMax, a, b) }
 
 // Min is the elementwise minimum with numpy broadcasting.
-func Min(a, b *Node) (*Node, error) { return Apply(binary{kindMin}, a, b) }
+func Min(a, b *Node) (*Node, error) { return applyBinary(kindMin, a, b) }
 
 // PRelu is x where x ≥ 0 and slope·x elsewhere, slope broadcast to x.
-func PRelu(x, slope *Node) (*Node, error) { return Apply(binary{kindPRelu}, x, slope) }
+func PRelu(x, slope *Node) (*Node, error) { return applyBinary(kindPRelu, x, slope) }
+
+// applyBinary applies the op, marking operands of one shape.
+func applyBinary(kind binaryKind, a, b *Node) (*Node, error) {
+	return Apply(binary{kind: kind, same: slices.Equal(a.Shape(), b.Shape())}, a, b)
+}

@@ -118,9 +118,14 @@ func printUsage(w io.Writer) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	width := len("version")
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		width = max(width, len(n))
 	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
+	}
+	fmt.Fprintf(w, "  %-*s  %s\n", width, "version", "this build: module, commit, Go, build tags, the vector paths in use")
 	fmt.Fprintln(w, "\nRun 'invrep COMMAND --help' for a command's flags. Exit status: 0 success, 1 failure, 2 usage error.")
 }
 

@@ -3,6 +3,7 @@ package invert
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/invrep/invrep/graph"
 )
@@ -34,6 +35,13 @@ type IJCV struct {
 	Beta   float64
 	Jitter int
 	Iters  [2]int
+}
+
+// IJCVStages splits n ≥ 2 iterations into the code's two stages in its
+// proportion, 300:50, each at least one.
+func IJCVStages(n int) [2]int {
+	first := min(max(int(math.Round(float64(n)*6/7)), 1), n-1)
+	return [2]int{first, n - first}
 }
 
 // DefaultIJCV is the code's inversion for a node whose fields are stride

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -323,8 +322,7 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	job := Job{Rep: c.Rep(r.Layer.Name), Photo: im, Input: Input{W: c.Size[0], H: c.Size[1], Norm: c.Norm},
 		Options: invert.Options{Schedule: sched, TV: r.TV, Seed: c.Seed, Repeats: max(r.Repeats, 1)}}
 	if r.C > 0 {
-		first := min(max(int(math.Round(float64(c.Iters)*6/7)), 1), c.Iters-1)
-		job.Method = invert.IJCV{C: r.C, Beta: 2, Jitter: invert.JitterFromStride(r.Layer.Stride), Iters: [2]int{first, c.Iters - first}}
+		job.Method = invert.IJCV{C: r.C, Beta: 2, Jitter: invert.JitterFromStride(r.Layer.Stride), Iters: invert.IJCVStages(c.Iters)}
 	}
 	res, err := job.Run(ctx)
 	if err != nil {

@@ -393,8 +393,7 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 			j := invert.JitterFromStride(rf.Stride)
 			switch c.Task {
 			case "ijcv":
-				first := iters * 6 / 7
-				job.Method = invert.IJCV{C: 100, Beta: 2, Jitter: j, Iters: [2]int{first, iters - first}}
+				job.Method = invert.IJCV{C: 100, Beta: 2, Jitter: j, Iters: invert.IJCVStages(iters)}
 			case "caricature":
 				job.Method = invert.Caricature{Beta: 2, Jitter: j, Iters: iters}
 			case "maximize":

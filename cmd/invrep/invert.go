@@ -161,8 +161,7 @@ func runInvert(args []string, out io.Writer) error {
 	if ijcv {
 		rf := lm.rf
 		// The code's 300 and 50 iterations, in that proportion.
-		first := min(max(int(math.Round(float64(f.iters)*6/7)), 1), f.iters-1)
-		m := invert.IJCV{C: *c, Beta: *beta, Jitter: invert.JitterFromStride(rf.Stride), Iters: [2]int{first, f.iters - first}}
+		m := invert.IJCV{C: *c, Beta: *beta, Jitter: invert.JitterFromStride(rf.Stride), Iters: invert.IJCVStages(f.iters)}
 		if *jitter > 0 {
 			m.Jitter = *jitter
 		}

@@ -133,19 +133,9 @@ func (d DirectionNeuron) BuildLayers(_ *graph.Node, nodes map[string]*graph.Node
 		return nil, fmt.Errorf("direction of %d values for layer %s of %d channels", len(d.V), d.Layer, l.c)
 	}
 	s := phi.Shape()
-	q := 0
-	if len(s) == 4 {
-		x, y := d.X, d.Y
-		if x < 0 {
-			x = (s[3] - 1) / 2
-		}
-		if y < 0 {
-			y = (s[2] - 1) / 2
-		}
-		if x >= s[3] || y >= s[2] {
-			return nil, fmt.Errorf("position %d,%d: layer %s is %d×%d", x, y, d.Layer, s[3], s[2])
-		}
-		q = y*s[3] + x
+	q, err := position(d.Layer, s, d.X, d.Y)
+	if err != nil {
+		return nil, err
 	}
 	w := graph.NewTensor(append([]int{1}, s[1:]...)...)
 	for c, v := range d.V {

@@ -34,21 +34,30 @@ func (n Neuron) BuildLayers(_ *graph.Node, nodes map[string]*graph.Node) (*graph
 		return nil, fmt.Errorf("channel %d: layer %s has %d (0 to %d)", n.C, n.Layer, l.c, l.c-1)
 	}
 	s := phi.Shape()
-	q := 0
-	if len(s) == 4 {
-		x, y := n.X, n.Y
-		if x < 0 {
-			x = (s[3] - 1) / 2
-		}
-		if y < 0 {
-			y = (s[2] - 1) / 2
-		}
-		if x >= s[3] || y >= s[2] {
-			return nil, fmt.Errorf("position %d,%d: layer %s is %d×%d", x, y, n.Layer, s[3], s[2])
-		}
-		q = y*s[3] + x
+	q, err := position(n.Layer, s, n.X, n.Y)
+	if err != nil {
+		return nil, err
 	}
 	w := graph.NewTensor(append([]int{1}, s[1:]...)...)
 	w.Data[l.index(n.C, q)] = 1
 	return graph.Apply(inner{w}, phi)
+}
+
+// position is the offset within a channel's plane of (x, y) in a map
+// shaped [N, C, H, W], each coordinate at the centre where negative; a
+// vector [N, C] has one position, 0.
+func position(layer string, s []int, x, y int) (int, error) {
+	if len(s) != 4 {
+		return 0, nil
+	}
+	if x < 0 {
+		x = (s[3] - 1) / 2
+	}
+	if y < 0 {
+		y = (s[2] - 1) / 2
+	}
+	if x >= s[3] || y >= s[2] {
+		return 0, fmt.Errorf("position %d,%d: layer %s is %d×%d", x, y, layer, s[3], s[2])
+	}
+	return y*s[3] + x, nil
 }

@@ -30,12 +30,7 @@ func (u Units) Build(_, phi *graph.Node) (*graph.Node, error) {
 	}
 	per := graph.Numel(s[1:])
 	plane := per / s[1]
-	// The centre of the spatial map, in row-major order over its axes.
-	centre, stride := 0, 1
-	for i := len(s) - 1; i >= 2; i-- {
-		centre += (s[i] - 1) / 2 * stride
-		stride *= s[i]
-	}
+	centre := Centre(s)
 	k := units{index: make([]int, s[0]), weight: make([]float32, s[0])}
 	for n := range k.index {
 		c, w := u.Channels[0], u.Weights[0]
@@ -48,6 +43,18 @@ func (u Units) Build(_, phi *graph.Node) (*graph.Node, error) {
 		k.index[n], k.weight[n] = n*per+c*plane+centre, float32(w)
 	}
 	return graph.Apply(k, phi)
+}
+
+// Centre is the offset, within one channel's plane, of the centre of a
+// feature map shaped [N, C, spatial...]: row-major over the spatial axes,
+// each at (size−1)/2, and 0 for a vector [N, C].
+func Centre(s []int) int {
+	centre, stride := 0, 1
+	for i := len(s) - 1; i >= 2; i-- {
+		centre += (s[i] - 1) / 2 * stride
+		stride *= s[i]
+	}
+	return centre
 }
 
 // units is −Σ_n weight[n]·φ[index[n]].

@@ -85,11 +85,7 @@ func (j MaximizeJob) UnitValues(o *Outcome) (values, ratios []float64, err error
 	s := phi.Shape
 	per := len(phi.Data) / s[0]
 	plane := per / s[1]
-	centre, stride := 0, 1
-	for i := len(s) - 1; i >= 2; i-- {
-		centre += (s[i] - 1) / 2 * stride
-		stride *= s[i]
-	}
+	centre := invert.Centre(s)
 	for n, c := range j.Channels {
 		v := float64(phi.Data[n*per+c*plane+centre])
 		values = append(values, v)

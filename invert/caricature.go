@@ -25,11 +25,9 @@ func (measuredCaricature) Name() string { return "caricature" }
 // Build implements Term: the inner product with the reference the run
 // fills in.
 func (l measuredCaricature) Build(_, phi *graph.Node) (*graph.Node, error) {
-	shape := phi.Shape()
-	if len(shape) == 0 {
-		return nil, fmt.Errorf("the representation's output is a scalar, not features")
+	if err := l.m.placeholder(phi); err != nil {
+		return nil, err
 	}
-	l.m.target = graph.NewTensor(append([]int{1}, shape[1:]...)...)
 	return graph.Apply(inner{l.m.target}, phi)
 }
 

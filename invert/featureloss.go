@@ -38,6 +38,17 @@ type matched struct {
 	reference func(t *graph.Tensor) error
 }
 
+// placeholder makes the target a zero image of phi's features, for the
+// run to fill with the measured Φ0 before the first step.
+func (m *matched) placeholder(phi *graph.Node) error {
+	shape := phi.Shape()
+	if len(shape) == 0 {
+		return fmt.Errorf("the representation's output is a scalar, not features")
+	}
+	m.target = graph.NewTensor(append([]int{1}, shape[1:]...)...)
+	return nil
+}
+
 // normalise computes the normaliser ‖M⊙Φ0‖² from target and mask.
 func (m *matched) normalise() error {
 	if m.mask != nil && len(m.mask.Data) != len(m.target.Data) {
@@ -149,11 +160,9 @@ func (measuredLoss) Name() string { return "feature" }
 
 // Build implements Term.
 func (l measuredLoss) Build(_, phi *graph.Node) (*graph.Node, error) {
-	shape := phi.Shape()
-	if len(shape) == 0 {
-		return nil, fmt.Errorf("the representation's output is a scalar, not features")
+	if err := l.m.placeholder(phi); err != nil {
+		return nil, err
 	}
-	l.m.target = graph.NewTensor(append([]int{1}, shape[1:]...)...)
 	if l.m.mask != nil && len(l.m.mask.Data) != len(l.m.target.Data) {
 		return nil, fmt.Errorf("mask has %d values, features %v", len(l.m.mask.Data), l.m.target.Shape)
 	}

@@ -55,17 +55,17 @@ type spectrum struct {
 // fftWork is one worker's transforms and buffers: gonum's transforms hold
 // their own scratch, and setting them up costs more than a transform.
 type fftWork struct {
-	cf                *fourier.CmplxFFT
-	rf                *fourier.FFT
-	col, colOut, z, c []complex128
-	row               []float64
+	cf             *fourier.CmplxFFT
+	rf             *fourier.FFT
+	col, colOut, c []complex128
+	row            []float64
 }
 
 func newSpectrum(h, w int) spectrum {
 	s := spectrum{h: h, w: w, wf: w/2 + 1}
 	s.work = &sync.Pool{New: func() any {
 		return &fftWork{cf: fourier.NewCmplxFFT(h), rf: fourier.NewFFT(w), col: make([]complex128, h), colOut: make([]complex128, h),
-			z: make([]complex128, h*(w/2+1)), c: make([]complex128, w/2+1), row: make([]float64, w)}
+			c: make([]complex128, w/2+1), row: make([]float64, w)}
 	}}
 	s.scale = make([]float64, h*s.wf)
 	floor := 1 / float64(max(h, w))

@@ -110,3 +110,29 @@ func BenchmarkCompileChain(b *testing.B) {
 		}
 	}
 }
+
+// A ResNet-50 bottleneck's three convolutions in layer1 (56×56 maps) and
+// layer3 (14×14): 1×1 reduce, 3×3, 1×1 expand, each with its gradient.
+func BenchmarkConvResNetGrad(b *testing.B) {
+	for _, s := range []struct {
+		name   string
+		c, hw  int
+		m, k   int
+		padded bool
+	}{
+		{"layer1-reduce", 256, 56, 64, 1, false},
+		{"layer1-3x3", 64, 56, 64, 3, true},
+		{"layer1-expand", 64, 56, 256, 1, false},
+		{"layer3-reduce", 1024, 14, 256, 1, false},
+		{"layer3-3x3", 256, 14, 256, 3, true},
+		{"layer3-expand", 256, 14, 1024, 1, false},
+	} {
+		p := ConvParams{}
+		if s.padded {
+			p.Pads = [4]int{1, 1, 1, 1}
+		}
+		b.Run(s.name, func(b *testing.B) {
+			convBench(b, []int{1, s.c, s.hw, s.hw}, []int{s.m, s.c, s.k, s.k}, p, true)
+		})
+	}
+}

@@ -299,10 +299,12 @@ type packKey struct {
 	tA bool
 }
 
-// weightGemm computes C = op(W)·B + beta·C for a constant weight matrix W
-// (m×k, lda) and B, C with n columns (rows ldb and ldc apart), through the
-// packed form when there is one.
-func (c conv) weightGemm(tA bool, m, n, k int, w []float32, lda int, b []float32, ldb int, beta float32, out []float32, ldc int) {
+// weightGemm computes C = relu(op(W)·B + bias + beta·C) (the Relu where
+// e says) for a constant weight matrix W (m×k, lda) and B, C with n
+// columns (rows ldb and ldc apart), through the packed form when there is
+// one, which applies the bias and the Relu inside its tiles; otherwise as
+// passes of their own around the product.
+func (c conv) weightGemm(tA bool, m, n, k int, w []float32, lda int, b []float32, ldb int, beta float32, out []float32, ldc int, e gemm.Epilogue) {
 	if packer != nil && c.packs != nil && len(w) > 0 {
 		key := packKey{&w[0], len(w), tA}
 		c.packs.mu.Lock()
@@ -315,11 +317,32 @@ func (c conv) weightGemm(tA bool, m, n, k int, w []float32, lda int, b []float32
 			c.packs.m[key] = ap
 		}
 		c.packs.mu.Unlock()
-		if packer.MulPacked(ap, m, n, k, b, ldb, beta, out, ldc) {
+		if packer.MulPacked(ap, m, n, k, b, ldb, beta, out, ldc, e) {
 			return
 		}
 	}
+	if e.Bias != nil {
+		for o := 0; o < m; o++ {
+			row := out[o*ldc:][:n]
+			if beta == 0 {
+				for i := range row {
+					row[i] = e.Bias[o]
+				}
+			} else {
+				for i := range row {
+					row[i] = beta*row[i] + e.Bias[o]
+				}
+			}
+		}
+		beta = 1
+	}
 	product.Mul(tA, false, m, n, k, w, lda, b, ldb, beta, out, ldc)
+	if e.Relu {
+		for o := 0; o < m; o++ {
+			row := out[o*ldc:][:n]
+			vec.Relu(row, row)
+		}
+	}
 }
 
 // BLAS names the matrix-product implementation in use.
@@ -356,50 +379,32 @@ func (c conv) Forward(in []*Tensor, out *Tensor) {
 		c.forwardByRows(q, x, w, bias, y)
 		return
 	}
-	c.each(q, func(n, g int, par bool) {
+	c.each(q, func(n, g int) {
 		var cols []float32
 		if !c.pointwise(q) {
 			cols = c.packs.take(q.k * q.p)
 			defer c.packs.give(cols)
 		}
 		ys := y[(n*q.m+g*q.mg)*q.p : (n*q.m+(g+1)*q.mg)*q.p]
-		c.product(q, x[(n*q.c+g*q.cg)*q.h*q.w:], w[g*q.mg*q.k:(g+1)*q.mg*q.k], bias, g, ys, q.p, cols, 0, q.oh, par)
+		c.product(q, x[(n*q.c+g*q.cg)*q.h*q.w:], w[g*q.mg*q.k:(g+1)*q.mg*q.k], bias, g, ys, q.p, cols, 0, q.oh)
 	})
 }
 
 // product computes output rows [oy0, oy1) of group g (into ys, rows ldc
 // apart) from the group's input channels xs: im2col into cols (none for a
 // pointwise convolution), the bias, the matrix product, the Relu.
-func (c conv) product(q convGeom, xs, wg, bias []float32, g int, ys []float32, ldc int, cols []float32, oy0, oy1 int, par bool) {
+func (c conv) product(q convGeom, xs, wg, bias []float32, g int, ys []float32, ldc int, cols []float32, oy0, oy1 int) {
 	n := (oy1 - oy0) * q.ow
 	b, ldb := xs, q.p
 	if !c.pointwise(q) {
 		c.im2col(q, xs, cols, oy0, oy1)
 		b, ldb = cols, n
 	}
-	beta := float32(0)
+	e := gemm.Epilogue{Relu: c.relu}
 	if bias != nil {
-		beta = 1
-		for o := 0; o < q.mg; o++ {
-			row := ys[o*ldc+oy0*q.ow:][:n]
-			for i := range row {
-				row[i] = bias[g*q.mg+o]
-			}
-		}
+		e.Bias = bias[g*q.mg : (g+1)*q.mg]
 	}
-	c.weightGemm(false, q.mg, n, q.k, wg, q.k, b, ldb, beta, ys[oy0*q.ow:], ldc)
-	if !c.relu {
-		return
-	}
-	// While the rows are still in cache.
-	for o := 0; o < q.mg; o++ {
-		row := ys[o*ldc+oy0*q.ow:][:n]
-		if par {
-			chunked(n, func(lo, hi int) { vec.Relu(row[lo:hi], row[lo:hi]) })
-		} else {
-			vec.Relu(row, row)
-		}
-	}
+	c.weightGemm(false, q.mg, n, q.k, wg, q.k, b, ldb, 0, ys[oy0*q.ow:], ldc, e)
 }
 
 // rowChunk is how many output rows a task of forwardByRows and
@@ -431,7 +436,7 @@ func (c conv) forwardByRows(q convGeom, x, w, bias, y []float32) {
 			parallel.For(chunks, func(t int) {
 				cols := c.packs.take(q.k * r * q.ow)
 				defer c.packs.give(cols)
-				c.product(q, xs, wg, bias, g, ys, q.p, cols, t*r, min(q.oh, (t+1)*r), false)
+				c.product(q, xs, wg, bias, g, ys, q.p, cols, t*r, min(q.oh, (t+1)*r))
 			})
 		}
 	}
@@ -455,7 +460,7 @@ func (c conv) backwardByRows(q convGeom, w, gy, gx []float32) {
 					cols := c.packs.take(q.k * r * q.ow)
 					defer c.packs.give(cols)
 					nc := (oy1 - oy0) * q.ow
-					c.weightGemm(true, q.k, nc, q.mg, wg, q.k, gys[oy0*q.ow:], q.p, 0, cols, nc)
+					c.weightGemm(true, q.k, nc, q.mg, wg, q.k, gys[oy0*q.ow:], q.p, 0, cols, nc, gemm.Epilogue{})
 					c.col2im(q, cols, gxs, oy0, oy1)
 				})
 			}
@@ -470,21 +475,21 @@ func (c conv) Overwrites(grad bool, i int) bool {
 	return !grad || c.pointwiseGrad
 }
 
-// each calls one(n, g, par) for every image and group of a pointwise
+// each calls one(n, g) for every image and group of a pointwise
 // convolution or one of many groups (one takes its own column buffer,
 // where it needs one): in parallel over (image, group) pairs when there are
-// many groups, else in order with par set.
-func (c conv) each(q convGeom, one func(n, g int, par bool)) {
+// many groups, else in order (the product splits between the cores).
+func (c conv) each(q convGeom, one func(n, g int)) {
 	if q.g <= 4 {
 		// A few groups (AlexNet's two) one after another, each product
 		// split between the cores in small tasks: a group per core made
 		// the op wait for the slower core.
 		for i := 0; i < q.n*q.g; i++ {
-			one(i/q.g, i%q.g, true)
+			one(i/q.g, i%q.g)
 		}
 		return
 	}
-	parallel.For(q.n*q.g, func(i int) { one(i/q.g, i%q.g, false) })
+	parallel.For(q.n*q.g, func(i int) { one(i/q.g, i%q.g) })
 }
 
 // take returns a column buffer of n floats, kept from earlier runs where
@@ -543,17 +548,17 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		c.backwardByRows(q, w, gy, gx)
 		return
 	}
-	c.each(q, func(n, g int, _ bool) {
+	c.each(q, func(n, g int) {
 		gys := gy[(n*q.m+g*q.mg)*q.p:]
 		gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
 		wg := w[g*q.mg*q.k : (g+1)*q.mg*q.k]
 		if c.pointwise(q) {
-			c.weightGemm(true, q.k, q.p, q.mg, wg, q.k, gys, q.p, 0, gxs, q.p)
+			c.weightGemm(true, q.k, q.p, q.mg, wg, q.k, gys, q.p, 0, gxs, q.p, gemm.Epilogue{})
 			return
 		}
 		cols := c.packs.take(q.k * q.p)
 		defer c.packs.give(cols)
-		c.weightGemm(true, q.k, q.p, q.mg, wg, q.k, gys, q.p, 0, cols, q.p)
+		c.weightGemm(true, q.k, q.p, q.mg, wg, q.k, gys, q.p, 0, cols, q.p, gemm.Epilogue{})
 		c.col2im(q, cols, gxs, 0, q.oh)
 	})
 }

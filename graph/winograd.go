@@ -3,6 +3,7 @@ package graph
 import (
 	"sync"
 
+	"github.com/invrep/invrep/graph/gemm"
 	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/vec"
 )
@@ -225,7 +226,7 @@ func winoConv(p winoPlan, x, u, bias []float32, relu bool, y, v, o []float32) {
 	vs, us, os := p.panels*mr*d, d*p.m, p.tiles*p.m
 	parallel.For(16, func(xi int) {
 		// Runs serially inside the parallel.For: one product per core.
-		packer.MulPacked(v[xi*vs:(xi+1)*vs], p.tiles, p.m, d, u[xi*us:(xi+1)*us], p.m, 0, o[xi*os:(xi+1)*os], p.m)
+		packer.MulPacked(v[xi*vs:(xi+1)*vs], p.tiles, p.m, d, u[xi*us:(xi+1)*us], p.m, 0, o[xi*os:(xi+1)*os], p.m, gemm.Epilogue{})
 	})
 	winoOutput(p, o, bias, relu, y)
 }
@@ -248,7 +249,7 @@ func winoConvCols(p winoPlan, x, u, bias []float32, relu bool, y, v, o []float32
 	})
 	parallel.For(16, func(xi int) {
 		// Runs serially inside the parallel.For: one product per core.
-		packer.MulPacked(u[xi*us:(xi+1)*us], p.m, p.tiles, d, v[xi*vs:(xi+1)*vs], p.tiles, 0, o[xi*os:(xi+1)*os], p.tiles)
+		packer.MulPacked(u[xi*us:(xi+1)*us], p.m, p.tiles, d, v[xi*vs:(xi+1)*vs], p.tiles, 0, o[xi*os:(xi+1)*os], p.tiles, gemm.Epilogue{})
 	})
 	sp := p.oh * p.ow
 	parallel.For(p.m, func(m int) {

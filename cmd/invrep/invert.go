@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,6 +34,7 @@ type invertFlags struct {
 	quiet      bool
 	noGuard    bool
 	profile    bool
+	cpuProfile string
 	report     string
 	out        string
 	withOrig   bool
@@ -61,6 +63,7 @@ func runInvert(args []string, out io.Writer) error {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
 	fs.BoolVar(&f.noGuard, "no-safeguard", false, "run the authors' fixed steps even if they diverge")
 	fs.BoolVar(&f.profile, "profile", false, "print the time per iteration spent in each kind of op (forward, and d… for its gradient)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the optimisation to this file (for go tool pprof)")
 	size := fs.String("size", "", "input size N or WxH (default: the model's)")
 	method := fs.String("method", "cvpr", "cvpr (Mahendran & Vedaldi 2015) or ijcv (2016: jitter, bounded range, AdaGrad with momentum, 300 + 50 iterations)")
 	c := fs.Float64("c", 100, "with --method ijcv: the loss weight C (the paper's 1, 20, 100, 300)")
@@ -363,6 +366,17 @@ func (f *invertFlags) run(out io.Writer, t task) error {
 				bar.Set(p.Iter)
 			}
 		}
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("--cpuprofile %s: %w", f.cpuProfile, err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	t0 := time.Now()
 	res, err := t.run(ctx, apply)

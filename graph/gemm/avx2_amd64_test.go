@@ -3,28 +3,53 @@
 package gemm
 
 import (
+	"fmt"
 	"testing"
 
 	"golang.org/x/sys/cpu"
 )
 
-// BenchmarkKernelPeak runs the matrix product's micro-kernel on one core
-// with everything in L1: the ceiling the convolutions' GFLOP/s compare to.
+// BenchmarkKernelPeak runs each of the matrix product's micro-kernels that
+// the CPU has on one core with everything in L1: the ceiling the
+// convolutions' GFLOP/s compare to.
 func BenchmarkKernelPeak(b *testing.B) {
-	a, bp, c := make([]float32, mr*kc), make([]float32, nr*kc), make([]float32, mr*nr)
-	for i := 0; i < b.N; i++ {
-		kernel6x16(kc, &a[0], &bp[0], &c[0], nr, nr, true)
+	for _, kern := range kernels() {
+		b.Run(fmt.Sprintf("6x%d", kern.nr), func(b *testing.B) {
+			nr := kern.nr
+			a, bp, c := make([]float32, mr*kc), make([]float32, nr*kc), make([]float32, mr*nr)
+			for i := 0; i < b.N; i++ {
+				kern.fn(kc, &a[0], &bp[0], &c[0], nr, nr, addC, nil)
+			}
+			b.ReportMetric(float64(2*mr*nr*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
-	b.ReportMetric(float64(2*mr*nr*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// kernels are the micro-kernels this CPU can run.
+func kernels() []microKernel {
+	var ks []microKernel
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, avx2Kernel)
+		if cpu.X86.HasAVX512F {
+			ks = append(ks, avx512Kernel)
+		}
+	}
+	return ks
 }
 
 // TestKernelDenormals: the kernel flushes denormal inputs to zero (they
 // cost a microcode assist per FMA) and leaves the caller's MXCSR as it was.
 func TestKernelDenormals(t *testing.T) {
-	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+	if len(kernels()) == 0 {
 		t.Skip("no AVX2/FMA")
 	}
-	m, n, k := 12, 32, 40
+	for _, kern := range kernels() {
+		t.Run(fmt.Sprintf("6x%d", kern.nr), func(t *testing.T) { checkDenormals(t, kern) })
+	}
+}
+
+func checkDenormals(t *testing.T, kern microKernel) {
+	m, n, k := 12, 64, 40
 	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
 	for i := range a {
 		a[i] = 1e-40              // denormal
@@ -36,7 +61,7 @@ func TestKernelDenormals(t *testing.T) {
 		b[i] = float32(i%5) - 2
 	}
 	before := mxcsr()
-	avxGemm(false, false, m, n, k, a, k, b, n, 0, c, n)
+	avxGemm(kern, false, false, m, n, k, a, k, b, n, 0, c, n)
 	if after := mxcsr(); after != before {
 		t.Fatalf("MXCSR %#x after the product, %#x before", after, before)
 	}

@@ -27,9 +27,18 @@ type Packer interface {
 	PanelRows() int
 	// PackA packs op(A), m×k; nil where the shape does not suit.
 	PackA(tA bool, m, k int, a []float32, lda int) []float32
-	// MulPacked is Mul with op(A) packed and B untransposed; false where
-	// it cannot take the shape (the caller then uses Mul).
-	MulPacked(ap []float32, m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int) bool
+	// MulPacked is Mul with op(A) packed and B untransposed, and e applied
+	// on the way out: C = relu(op(A)·B + bias + beta·C); false where it
+	// cannot take the shape (the caller then uses Mul).
+	MulPacked(ap []float32, m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int, e Epilogue) bool
+}
+
+// Epilogue is what a packed product applies to C while its tiles are
+// still in registers: a bias per row of C and a Relu, a convolution's
+// bias and activation without passes over C of their own.
+type Epilogue struct {
+	Bias []float32 // one per row of C; nil for none
+	Relu bool
 }
 
 // Best is the fastest product of this build and CPU, chosen at start-up.

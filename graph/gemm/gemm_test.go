@@ -47,20 +47,39 @@ func checkAgainstGonum(t *testing.T, p Product) {
 					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
 					Gonum{}.Mul(tA, tB, m, n, k, a, lda, b, ldb, beta, want, n)
 					p.Mul(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
-					if packer != nil && !tB && beta != 0.5 {
-						// The packed-weights path convolutions take.
-						if ap := packer.PackA(tA, m, k, a, lda); ap != nil {
-							got = append(got[:0], c0...)
-							if !packer.MulPacked(ap, m, n, k, b, ldb, beta, got, n) {
-								p.Mul(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
+					check := func(how string) {
+						t.Helper()
+						for i := range want {
+							if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*math.Sqrt(float64(k)) {
+								t.Fatalf("%s%s m=%d n=%d k=%d tA=%v tB=%v beta=%g: [%d] = %g, gonum %g", p.Name(), how, m, n, k, tA, tB, beta, i, got[i], want[i])
 							}
 						}
 					}
-					for i := range want {
-						if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*math.Sqrt(float64(k)) {
-							t.Fatalf("%s m=%d n=%d k=%d tA=%v tB=%v beta=%g: [%d] = %g, gonum %g", p.Name(), m, n, k, tA, tB, beta, i, got[i], want[i])
-						}
+					check("")
+					if packer == nil || tB {
+						continue
 					}
+					// The packed-weights path convolutions take, plain and
+					// with a bias and a Relu on the way out.
+					ap := packer.PackA(tA, m, k, a, lda)
+					if ap == nil {
+						continue
+					}
+					got = append(got[:0], c0...)
+					if !packer.MulPacked(ap, m, n, k, b, ldb, beta, got, n, Epilogue{}) {
+						continue
+					}
+					check(" packed")
+					bias := make([]float32, m)
+					for i := range bias {
+						bias[i] = float32(rng.NormFloat64())
+					}
+					for i := range want {
+						want[i] = max(0, want[i]+bias[i/n])
+					}
+					got = append(got[:0], c0...)
+					packer.MulPacked(ap, m, n, k, b, ldb, beta, got, n, Epilogue{Bias: bias, Relu: true})
+					check(" packed, bias and Relu")
 				}
 			}
 		}

@@ -34,6 +34,13 @@ type binary struct {
 // written), the gradients where the operands share their shape.
 func (b binary) Overwrites(grad bool, _ int) bool { return !grad || b.same }
 
+// PassesGrad implements Passer: an Add's operands of the output's shape
+// (ResNet's residual sums) take its gradient as it is, as does a
+// difference's first.
+func (b binary) PassesGrad(i int) bool {
+	return b.same && (b.kind == kindAdd || b.kind == kindSub && i == 0)
+}
+
 func (b binary) String() string {
 	return [...]string{"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu"}[b.kind]
 }

@@ -125,6 +125,15 @@ type Overwriter interface {
 	Overwrites(grad bool, i int) bool
 }
 
+// Passer is implemented by kernels whose gradient for input i is the
+// output's gradient itself (an Add of operands of one shape): the
+// gradient graph then uses the output gradient's node, not a copy of it.
+// Kernels read their output gradient and never write it, so one value
+// may serve as several gradients.
+type Passer interface {
+	PassesGrad(i int) bool
+}
+
 func overwrites(k Kernel, grad bool, i int) bool {
 	o, ok := k.(Overwriter)
 	return ok && o.Overwrites(grad, i)
@@ -260,6 +269,10 @@ func (o *gop) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgo
 	grads := make(gorgonia.Nodes, len(inputs))
 	for i := range inputs {
 		if !o.live[i] {
+			continue
+		}
+		if p, ok := o.k.(Passer); ok && p.PassesGrad(i) {
+			grads[i] = grad
 			continue
 		}
 		children := append(append(gorgonia.Nodes(nil), inputs...), output, grad)

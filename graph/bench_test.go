@@ -73,6 +73,12 @@ func BenchmarkMaxPool3x3s2Grad(b *testing.B) {
 	benchOp(b, []int{1, 64, 111, 111}, 9*64*55*55, true, func(x *Node) (*Node, error) { return MaxPool(x, p) })
 }
 
+// ResNet's stem pool: padded, floor mode, on a 112×112 map.
+func BenchmarkMaxPool3x3s2Padded(b *testing.B) {
+	p := PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}
+	benchOp(b, []int{1, 64, 112, 112}, 9*64*56*56, false, func(x *Node) (*Node, error) { return MaxPool(x, p) })
+}
+
 func BenchmarkLRNGrad(b *testing.B) {
 	p := LRNParams{Size: 5, Alpha: 1e-4, Beta: 0.75, Bias: 1}
 	benchOp(b, []int{1, 96, 55, 55}, 2*5*96*55*55, true, func(x *Node) (*Node, error) { return LRN(x, p) })

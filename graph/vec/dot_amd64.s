@@ -34,7 +34,7 @@ dotsum:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	VZEROUPPER
-	MOVSS        X0, ret+24(FP)
+	VMOVSS        X0, ret+24(FP)
 	RET
 
 // func axpyAVX(y, x *float32, alpha float32, n int)

@@ -26,6 +26,6 @@ expshift_done:
 	VADDPS       X1, X9, X9
 	VHADDPS      X9, X9, X9
 	VHADDPS      X9, X9, X9
-	MOVSS        X9, ret+32(FP)
+	VMOVSS        X9, ret+32(FP)
 	VZEROUPPER
 	RET

@@ -81,7 +81,7 @@ TEXT ·laplaceAVX(SB), NOSPLIT, $0-48
 	MOVQ         down+24(FP), R8
 	VBROADCASTSS c+32(FP), Y5
 	MOVL         $0x40800000, AX
-	MOVD         AX, X4
+	VMOVD         AX, X4
 	VPBROADCASTD X4, Y4 // 4
 	MOVQ         n+40(FP), CX
 	SHRQ         $3, CX

@@ -39,8 +39,8 @@ sumsq_done:
 	VHADDPS      X2, X2, X2
 	VHADDPS      X2, X2, X2
 	VZEROUPPER
-	MOVSS        X0, s+24(FP)
-	MOVSS        X2, q+28(FP)
+	VMOVSS        X0, s+24(FP)
+	VMOVSS        X2, q+28(FP)
 	RET
 
 // func normAffineAVX(y, x, gamma, beta *float32, m, inv float32, n int)
@@ -129,5 +129,5 @@ dshift_done:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	VZEROUPPER
-	MOVSS        X0, ret+32(FP)
+	VMOVSS        X0, ret+32(FP)
 	RET

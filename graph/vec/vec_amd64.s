@@ -87,9 +87,9 @@ TEXT ·argmaxTapAVX(SB), NOSPLIT, $0-40
 	MOVQ         n+32(FP), CX
 	SHRQ         $3, CX
 	JZ           amdone
-	MOVD         AX, X4
+	VMOVD        AX, X4
 	VPBROADCASTD X4, Y4 // start
-	MOVD         BX, X5
+	VMOVD        BX, X5
 	VPBROADCASTD X5, Y5 // step
 	VMOVDQU      lanes<>(SB), Y6
 	VPMULLD      Y5, Y6, Y6
@@ -136,7 +136,7 @@ TEXT ·lrnScaleAVX(SB), NOSPLIT, $0-40
 	SHRQ         $3, CX
 	JZ           lsdone
 	MOVL         $0x3f800000, AX
-	MOVD         AX, X6
+	VMOVD        AX, X6
 	VPBROADCASTD X6, Y6 // 1
 lsloop:
 	VMOVUPS     (SI), Y0
@@ -248,24 +248,24 @@ TEXT ·maxPool3s2AVX(SB), NOSPLIT, $0-64
 	MOVQ         r1+24(FP), R9
 	MOVQ         r2+32(FP), R10
 	MOVL         off0+40(FP), AX
-	MOVD         AX, X13
+	VMOVD        AX, X13
 	VPBROADCASTD X13, Y13
 	MOVL         off1+44(FP), AX
-	MOVD         AX, X14
+	VMOVD        AX, X14
 	VPBROADCASTD X14, Y14
 	MOVL         off2+48(FP), AX
-	MOVD         AX, X15
+	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
 	MOVL         x0+52(FP), AX
-	MOVD         AX, X10
+	VMOVD        AX, X10
 	VPBROADCASTD X10, Y10
 	VMOVDQU      evenLanes<>(SB), Y11
 	VPADDD       Y11, Y10, Y10 // x0 + 2k
 	MOVL         $16, AX
-	MOVD         AX, X11
+	VMOVD        AX, X11
 	VPBROADCASTD X11, Y11 // 16: the next block
 	MOVL         $1, AX
-	MOVD         AX, X12
+	VMOVD        AX, X12
 	VPBROADCASTD X12, Y12 // 1: the next tap
 	MOVQ         n+56(FP), CX
 	SHRQ         $3, CX

@@ -190,8 +190,10 @@ func (b binary) Forward(in []*Tensor, out *Tensor) {
 	})
 }
 
-// row computes z[k] = x[k·sa] op y[k·sb], with plain loops for the
-// arithmetic ops on the two common layouts.
+// row computes z[k] = x[k·sa] op y[k·sb], with vector kernels for the
+// arithmetic ops on the common layouts (operands of one shape, one a
+// broadcast value: a squeeze-excitation gate, a bias) and plain loops for
+// the rest.
 func (b binary) row(z, x []float32, sa int, y []float32, sb int) {
 	n := len(z)
 	switch {
@@ -199,19 +201,13 @@ func (b binary) row(z, x []float32, sa int, y []float32, sb int) {
 		x, y = x[:n], y[:n]
 		switch b.kind {
 		case kindAdd:
-			for k := range z {
-				z[k] = x[k] + y[k]
-			}
+			vec.Blend(z, x, y, 1, 1)
 			return
 		case kindSub:
-			for k := range z {
-				z[k] = x[k] - y[k]
-			}
+			vec.Blend(z, x, y, 1, -1)
 			return
 		case kindMul:
-			for k := range z {
-				z[k] = x[k] * y[k]
-			}
+			vec.Mul(z, x, y)
 			return
 		case kindDiv:
 			for k := range z {
@@ -223,24 +219,31 @@ func (b binary) row(z, x []float32, sa int, y []float32, sb int) {
 		x, c := x[:n], y[0]
 		switch b.kind {
 		case kindAdd:
-			for k := range z {
-				z[k] = x[k] + c
-			}
+			vec.ScaleAdd(z, x, 1, c)
 			return
 		case kindSub:
-			for k := range z {
-				z[k] = x[k] - c
-			}
+			vec.ScaleAdd(z, x, 1, -c)
 			return
 		case kindMul:
-			for k := range z {
-				z[k] = x[k] * c
-			}
+			vec.ScaleAdd(z, x, c, 0)
 			return
 		case kindDiv:
 			for k := range z {
 				z[k] = x[k] / c
 			}
+			return
+		}
+	case sa == 0 && sb == 1:
+		c, y := x[0], y[:n]
+		switch b.kind {
+		case kindAdd:
+			vec.ScaleAdd(z, y, 1, c)
+			return
+		case kindSub:
+			vec.ScaleAdd(z, y, -1, c)
+			return
+		case kindMul:
+			vec.ScaleAdd(z, y, c, 0)
 			return
 		}
 	}
@@ -430,27 +433,17 @@ func (b binary) gradRow(i int, d []float32, s int, x []float32, sa int, y []floa
 	d = d[:len(g)]
 	switch {
 	case b.kind == kindAdd || (b.kind == kindSub && i == 0):
-		for k := range g {
-			d[k] += g[k]
-		}
+		vec.Axpy(d, g, 1)
+	case b.kind == kindSub:
+		vec.Axpy(d, g, -1)
 	case b.kind == kindMul && i == 0 && sb == 0:
-		for k, c := range g {
-			d[k] += c * y[0]
-		}
+		vec.Axpy(d, g, y[0])
 	case b.kind == kindMul && i == 1 && sa == 0:
-		for k, c := range g {
-			d[k] += c * x[0]
-		}
+		vec.Axpy(d, g, x[0])
 	case b.kind == kindMul && i == 0:
-		y = y[:len(g)]
-		for k := range g {
-			d[k] += g[k] * y[k]
-		}
+		vec.AddMul(d, g, y[:len(g)])
 	case b.kind == kindMul && i == 1:
-		x = x[:len(g)]
-		for k := range g {
-			d[k] += g[k] * x[k]
-		}
+		vec.AddMul(d, g, x[:len(g)])
 	default:
 		for k := range g {
 			d[k] += g[k] * b.partial(i, x[k*sa], y[k*sb])

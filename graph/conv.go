@@ -563,64 +563,6 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	})
 }
 
-// depthwise computes a convolution with one filter per channel (groups =
-// channels) directly: a matrix product per channel would be 1×k².
-func (c conv) depthwise(q convGeom, x, w, bias, y []float32) {
-	parallel.For(q.n*q.c, func(nc int) {
-		src := x[nc*q.h*q.w : (nc+1)*q.h*q.w]
-		dst := y[nc*q.p : (nc+1)*q.p]
-		b := float32(0)
-		if bias != nil {
-			b = bias[nc%q.c]
-		}
-		for i := range dst {
-			dst[i] = b
-		}
-		c.depthwiseTaps(q, w, nc%q.c, func(wv float32, iy, oy, ox0, ox1, ix int) {
-			row, out := src[iy*q.w:(iy+1)*q.w], dst[oy*q.ow:(oy+1)*q.ow]
-			for ox := ox0; ox < ox1; ox++ {
-				out[ox] += wv * row[ix]
-				ix += c.p.Strides[1]
-			}
-		})
-	})
-}
-
-func (c conv) depthwiseBackward(q convGeom, w, gy, gx []float32) {
-	parallel.For(q.n*q.c, func(nc int) {
-		dst := gx[nc*q.h*q.w : (nc+1)*q.h*q.w]
-		src := gy[nc*q.p : (nc+1)*q.p]
-		c.depthwiseTaps(q, w, nc%q.c, func(wv float32, iy, oy, ox0, ox1, ix int) {
-			row, g := dst[iy*q.w:(iy+1)*q.w], src[oy*q.ow:(oy+1)*q.ow]
-			for ox := ox0; ox < ox1; ox++ {
-				row[ix] += wv * g[ox]
-				ix += c.p.Strides[1]
-			}
-		})
-	})
-}
-
-// depthwiseTaps calls f for every tap of channel ch's filter and every
-// output row it reaches: the tap's weight, the input row iy, the output row
-// oy, the outputs [ox0, ox1) whose input lies inside the image, and the
-// input column ix of ox0 (the next ones follow at the stride).
-func (c conv) depthwiseTaps(q convGeom, w []float32, ch int, f func(wv float32, iy, oy, ox0, ox1, ix int)) {
-	sh, sw := c.p.Strides[0], c.p.Strides[1]
-	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
-	pt, pl := c.p.Pads[0], c.p.Pads[1]
-	filter := w[ch*q.kh*q.kw : (ch+1)*q.kh*q.kw]
-	for ki := 0; ki < q.kh; ki++ {
-		for kj := 0; kj < q.kw; kj++ {
-			ox0, ox1 := validRange(q.ow, sw, kj*dw-pl, q.w)
-			for oy := 0; oy < q.oh; oy++ {
-				if iy := oy*sh - pt + ki*dh; iy >= 0 && iy < q.h {
-					f(filter[ki*q.kw+kj], iy, oy, ox0, ox1, ox0*sw+kj*dw-pl)
-				}
-			}
-		}
-	}
-}
-
 // validRange returns the outputs [o0, o1) of n whose input index
 // o·stride + off falls inside [0, size).
 func validRange(n, stride, off, size int) (o0, o1 int) {

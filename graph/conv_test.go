@@ -59,6 +59,14 @@ func TestConv(t *testing.T) {
 		{"dilation", []int{1, 2, 9, 8}, []int{2, 2, 3, 2}, true, ConvParams{Dilations: [2]int{2, 3}, Pads: [4]int{0, 1, 2, 0}}},
 		{"groups", []int{1, 4, 5, 5}, []int{6, 2, 3, 3}, true, ConvParams{Group: 2, Pads: [4]int{1, 1, 1, 1}}},
 		{"depthwise", []int{2, 3, 6, 6}, []int{3, 1, 3, 3}, true, ConvParams{Group: 3, Strides: [2]int{2, 1}, Pads: [4]int{1, 1, 1, 1}}},
+		// The depthwise phase planes (depthwise.go): odd and even left
+		// pads at stride 2, odd widths, 5×5, dilation, stride 3, runs long
+		// enough for the vector body.
+		{"depthwise-5x5-s2-oddpad", []int{1, 4, 11, 9}, []int{4, 1, 5, 5}, true, ConvParams{Group: 4, Strides: [2]int{2, 2}, Pads: [4]int{2, 1, 2, 3}}},
+		{"depthwise-s2-evenpad", []int{1, 3, 12, 14}, []int{3, 1, 3, 3}, false, ConvParams{Group: 3, Strides: [2]int{2, 2}, Pads: [4]int{0, 2, 1, 1}}},
+		{"depthwise-dilated", []int{1, 3, 10, 10}, []int{3, 1, 3, 3}, true, ConvParams{Group: 3, Dilations: [2]int{2, 2}, Pads: [4]int{2, 2, 2, 2}}},
+		{"depthwise-s3", []int{1, 2, 13, 12}, []int{2, 1, 3, 3}, true, ConvParams{Group: 2, Strides: [2]int{3, 3}, Pads: [4]int{1, 0, 0, 1}}},
+		{"depthwise-wide", []int{2, 5, 16, 20}, []int{5, 1, 3, 3}, true, ConvParams{Group: 5, Pads: [4]int{1, 1, 1, 1}}},
 		{"pointwise", []int{2, 4, 3, 3}, []int{5, 4, 1, 1}, true, ConvParams{}},
 	} {
 		w := randTensor(rng, c.w...)

@@ -255,14 +255,7 @@ func (k mathFn) Forward(in []*Tensor, out *Tensor) {
 		})
 		return
 	case FnSiLU:
-		// The float32 sigmoid eight at a time, then the product.
-		chunked(len(y), func(lo, hi int) {
-			ys := y[lo:hi]
-			vec.Sigmoid(ys, x[lo:hi])
-			for i, v := range x[lo:hi] {
-				ys[i] *= v
-			}
-		})
+		chunked(len(y), func(lo, hi int) { vec.SiLU(y[lo:hi], x[lo:hi]) })
 		return
 	}
 	chunked(len(y), func(lo, hi int) {
@@ -305,14 +298,9 @@ func (k mathFn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		return
 	case FnSiLU:
 		// σ + x·σ·(1 − σ) = σ·(1 + x·(1 − σ)), σ recomputed (the output is
-		// x·σ, not σ).
-		chunked(len(d), func(lo, hi int) {
-			s := d[lo:hi]
-			vec.Sigmoid(s, x[lo:hi])
-			for i, v := range x[lo:hi] {
-				s[i] = g[lo+i] * s[i] * (1 + v*(1-s[i]))
-			}
-		})
+		// x·σ, not σ), in one vector pass: a sigmoid pass then a scalar
+		// one took 6.8 ms of an EfficientNet-B0 step.
+		chunked(len(d), func(lo, hi int) { vec.SiLUGrad(d[lo:hi], x[lo:hi], g[lo:hi]) })
 		return
 	}
 	chunked(len(d), func(lo, hi int) {

@@ -359,9 +359,11 @@ func (k globalPool) OutShape(in [][]int) ([]int, error) {
 	return out, nil
 }
 
+// Forward: planes in parallel, an average as a float32 vector sum shifted
+// by the plane's first value (so that it does not cancel).
 func (k globalPool) Forward(in []*Tensor, out *Tensor) {
 	sz := len(in[0].Data) / len(out.Data)
-	for p := range out.Data {
+	parallel.For(len(out.Data), func(p int) {
 		src := in[0].Data[p*sz : (p+1)*sz]
 		if k.max {
 			m := src[0]
@@ -369,19 +371,21 @@ func (k globalPool) Forward(in []*Tensor, out *Tensor) {
 				m = max(m, v)
 			}
 			out.Data[p] = m
-			continue
+			return
 		}
-		s := 0.0
-		for _, v := range src {
-			s += float64(v)
-		}
-		out.Data[p] = float32(s / float64(sz))
-	}
+		s, _ := vec.SumSq(src, src[0])
+		out.Data[p] = src[0] + s/float32(sz)
+	})
 }
+
+// Overwrites implements Overwriter: the average's gradient is set
+// everywhere, the maximum's only at each plane's maximum.
+func (k globalPool) Overwrites(grad bool, _ int) bool { return !grad || !k.max }
 
 func (k globalPool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	sz := len(in[0].Data) / len(out.Data)
-	for p, g := range gout.Data {
+	parallel.For(len(gout.Data), func(p int) {
+		g := gout.Data[p]
 		src, dst := in[0].Data[p*sz:(p+1)*sz], gin.Data[p*sz:(p+1)*sz]
 		if k.max {
 			for i, v := range src {
@@ -390,13 +394,13 @@ func (k globalPool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 					break
 				}
 			}
-			continue
+			return
 		}
 		g /= float32(sz)
 		for i := range dst {
 			dst[i] = g
 		}
-	}
+	})
 }
 
 // GlobalAveragePool averages each channel's spatial plane. It replaces

@@ -60,3 +60,28 @@ axpyloop:
 axpydone:
 	VZEROUPPER
 	RET
+
+// func scaleAddAVX(dst, src *float32, a, c float32, n int)
+// dst[i] = a·src[i] + c (one rounding) for i < n/16*16.
+TEXT ·scaleAddAVX(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	VBROADCASTSS a+16(FP), Y2
+	VBROADCASTSS c+20(FP), Y3
+	MOVQ         n+24(FP), CX
+	SHRQ         $4, CX
+	JZ           sadone
+saloop:
+	VMOVUPS     (SI), Y0
+	VMOVUPS     32(SI), Y1
+	VFMADD132PS Y2, Y3, Y0
+	VFMADD132PS Y2, Y3, Y1
+	VMOVUPS     Y0, (DI)
+	VMOVUPS     Y1, 32(DI)
+	ADDQ        $64, DI
+	ADDQ        $64, SI
+	DECQ        CX
+	JNZ         saloop
+sadone:
+	VZEROUPPER
+	RET

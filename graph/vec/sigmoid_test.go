@@ -34,3 +34,31 @@ func TestSigmoid(t *testing.T) {
 		}
 	}
 }
+
+// TestSiLU: SiLU and its gradient, vector body and tail, against float64.
+func TestSiLU(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for n := 0; n <= 40; n++ {
+		x, g := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i], g[i] = float32(rng.NormFloat64()*6), float32(rng.NormFloat64())
+		}
+		if n > 3 {
+			x[0], x[1] = -100, 100
+		}
+		y, d := make([]float32, n), make([]float32, n)
+		SiLU(y, x)
+		SiLUGrad(d, x, g)
+		for i, v := range x {
+			s := 1 / (1 + math.Exp(-float64(v)))
+			wantY := float64(v) * s
+			wantD := float64(g[i]) * s * (1 + float64(v)*(1-s))
+			if math.Abs(float64(y[i])-wantY) > 1e-6*(1+math.Abs(wantY)) {
+				t.Fatalf("n=%d: silu(%g) = %g, want %g", n, v, y[i], wantY)
+			}
+			if math.Abs(float64(d[i])-wantD) > 1e-6*(1+math.Abs(wantD)) {
+				t.Fatalf("n=%d: silu'(%g)·%g = %g, want %g", n, v, g[i], d[i], wantD)
+			}
+		}
+	}
+}

@@ -57,6 +57,16 @@ func Dot(a, b []float32) float32 {
 	return s
 }
 
+// ScaleAdd sets dst[i] = a·src[i] + c as one fused multiply-add (so a·x
+// for c = 0 and x + c for a = 1 come out as those operations alone
+// would); dst may be src.
+func ScaleAdd(dst, src []float32, a, c float32) {
+	src = src[:len(dst)]
+	for i := scaleAddVec(dst, src, a, c); i < len(dst); i++ {
+		dst[i] = float32(float64(a)*float64(src[i]) + float64(c))
+	}
+}
+
 // Axpy sets y[i] += alpha·x[i] over len(y).
 func Axpy(y, x []float32, alpha float32) {
 	x = x[:len(y)]

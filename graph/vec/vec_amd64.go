@@ -61,6 +61,19 @@ func dotVec(a, b []float32) (int, float32) {
 	return n, dotAVX(&a[0], &b[0], n)
 }
 
+//go:noescape
+func scaleAddAVX(dst, src *float32, a, c float32, n int)
+
+func scaleAddVec(dst, src []float32, a, c float32) int {
+	n := len(dst) &^ 15
+	if !hasFMA || n == 0 {
+		return 0
+	}
+	_ = src[n-1]
+	scaleAddAVX(&dst[0], &src[0], a, c, n)
+	return n
+}
+
 func axpyVec(y, x []float32, alpha float32) int {
 	n := len(y) &^ 15
 	if !hasFMA || n == 0 {
@@ -299,6 +312,20 @@ func sigmoidAVX(dst, src *float32, n int)
 
 func sigmoidVec(dst, src []float32) int {
 	return eights(len(dst), hasFMA, func(i, m int) { sigmoidAVX(&dst[i], &src[i], m) })
+}
+
+//go:noescape
+func siluAVX(dst, src *float32, n int)
+
+func siluVec(dst, src []float32) int {
+	return eights(len(dst), hasFMA, func(i, m int) { siluAVX(&dst[i], &src[i], m) })
+}
+
+//go:noescape
+func siluGradAVX(dst, x, grad *float32, n int)
+
+func siluGradVec(dst, x, g []float32) int {
+	return eights(len(dst), hasFMA, func(i, m int) { siluGradAVX(&dst[i], &x[i], &g[i], m) })
 }
 
 //go:noescape

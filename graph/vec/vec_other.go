@@ -60,3 +60,9 @@ func normGradVec(d, x []float32, a, c, m, inv float32) int    { return 0 }
 func dotShiftVec(u, x []float32, c float32) (int, float32) { return 0, 0 }
 
 func sigmoidVec(dst, src []float32) int { return 0 }
+
+func siluVec(dst, src []float32) int { return 0 }
+
+func siluGradVec(dst, x, g []float32) int { return 0 }
+
+func scaleAddVec(dst, src []float32, a, c float32) int { return 0 }

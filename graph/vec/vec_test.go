@@ -3,6 +3,7 @@ package vec
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -44,6 +45,28 @@ func TestDotAxpy(t *testing.T) {
 		for i := range y {
 			if w := b[i] + 0.75*a[i]; math.Abs(float64(y[i]-w)) > 1e-6*(1+math.Abs(float64(w))) {
 				t.Fatalf("Axpy n=%d [%d] = %g, want %g", n, i, y[i], w)
+			}
+		}
+		// ScaleAdd: a product alone and a sum alone exactly, in place too.
+		for _, ac := range [][2]float32{{0.3, 0}, {1, -1.7}, {-2.5, 0.25}} {
+			z := make([]float32, n)
+			ScaleAdd(z, a, ac[0], ac[1])
+			for i := range z {
+				w := float32(float64(ac[0])*float64(a[i]) + float64(ac[1]))
+				switch {
+				case ac[1] == 0:
+					w = ac[0] * a[i]
+				case ac[0] == 1:
+					w = a[i] + ac[1]
+				}
+				if z[i] != w && math.Abs(float64(z[i]-w)) > 1e-6*(1+math.Abs(float64(w))) || (ac[1] == 0 || ac[0] == 1) && z[i] != w {
+					t.Fatalf("ScaleAdd(%g, %g) n=%d [%d] = %g, want %g", ac[0], ac[1], n, i, z[i], w)
+				}
+			}
+			inPlace := append([]float32(nil), a...)
+			ScaleAdd(inPlace, inPlace, ac[0], ac[1])
+			if !slices.Equal(inPlace, z) {
+				t.Fatalf("ScaleAdd in place n=%d differs", n)
 			}
 		}
 	}

@@ -427,6 +427,10 @@ func (c conv) rowChunk(q convGeom) int {
 // rows, the chunks in parallel, each with its own column buffer: im2col of
 // a whole layer (4.4 MB for AlexNet's first) went out to memory and back.
 func (c conv) forwardByRows(q convGeom, x, w, bias, y []float32) {
+	if c.wholeMap(q) {
+		c.forwardWhole(q, x, w, bias, y)
+		return
+	}
 	r := c.rowChunk(q)
 	chunks := (q.oh + r - 1) / r
 	for n := 0; n < q.n; n++ {
@@ -442,11 +446,60 @@ func (c conv) forwardByRows(q convGeom, x, w, bias, y []float32) {
 	}
 }
 
+// wholeMap says whether a convolution's output map is small enough (a
+// 14×14 or 28×28 ResNet stage) to run as one im2col and one matrix
+// product: chunks of a few of its rows made products a column panel or
+// two wide, mostly ragged edge, and one chunk per core (ResNet-50's
+// strided 3×3 convolutions ran at 87 GFLOP/s).
+func (c conv) wholeMap(q convGeom) bool { return q.p <= 1024 }
+
+// forwardWhole is forwardByRows on a small map: im2col split between the
+// cores by channel and kernel row, then one product, itself split.
+func (c conv) forwardWhole(q convGeom, x, w, bias, y []float32) {
+	cols := c.packs.take(q.k * q.p)
+	defer c.packs.give(cols)
+	for n := 0; n < q.n; n++ {
+		for g := 0; g < q.g; g++ {
+			xs, wg := x[(n*q.c+g*q.cg)*q.h*q.w:], w[g*q.mg*q.k:(g+1)*q.mg*q.k]
+			parallel.For(q.cg*q.kh, func(t int) { c.im2colRow(q, xs, cols, t/q.kh, t%q.kh, 0, q.oh) })
+			e := gemm.Epilogue{Relu: c.relu}
+			if bias != nil {
+				e.Bias = bias[g*q.mg : (g+1)*q.mg]
+			}
+			c.weightGemm(false, q.mg, q.p, q.k, wg, q.k, cols, q.p, 0, y[(n*q.m+g*q.mg)*q.p:], q.p, e)
+		}
+	}
+}
+
+// backwardWhole is backwardByRows on a small map: the columns' gradient
+// in one product, then col2im split by channel (each writes its own plane).
+func (c conv) backwardWhole(q convGeom, w, gy, gx []float32) {
+	cols := c.packs.take(q.k * q.p)
+	defer c.packs.give(cols)
+	for n := 0; n < q.n; n++ {
+		for g := 0; g < q.g; g++ {
+			gys, wg := gy[(n*q.m+g*q.mg)*q.p:], w[g*q.mg*q.k:(g+1)*q.mg*q.k]
+			gxs := gx[(n*q.c+g*q.cg)*q.h*q.w:]
+			c.weightGemm(true, q.k, q.p, q.mg, wg, q.k, gys, q.p, 0, cols, q.p, gemm.Epilogue{})
+			parallel.For(q.cg, func(ch int) {
+				var acc []float32
+				for iy := 0; iy < q.h; iy++ {
+					acc = c.col2imRow(q, cols, gxs, ch, iy, acc, 0, q.oh)
+				}
+			})
+		}
+	}
+}
+
 // backwardByRows is the input gradient of forwardByRows: per chunk of
 // output rows, the columns' gradient W_gᵀ·gy and col2im. Chunks next to each
 // other add into shared input rows, so the even chunks run in parallel,
 // then the odd ones.
 func (c conv) backwardByRows(q convGeom, w, gy, gx []float32) {
+	if c.wholeMap(q) {
+		c.backwardWhole(q, w, gy, gx)
+		return
+	}
 	r := c.rowChunk(q)
 	chunks := (q.oh + r - 1) / r
 	for n := 0; n < q.n; n++ {

@@ -66,6 +66,8 @@ func TestConv(t *testing.T) {
 		{"depthwise-s2-evenpad", []int{1, 3, 12, 14}, []int{3, 1, 3, 3}, false, ConvParams{Group: 3, Strides: [2]int{2, 2}, Pads: [4]int{0, 2, 1, 1}}},
 		{"depthwise-dilated", []int{1, 3, 10, 10}, []int{3, 1, 3, 3}, true, ConvParams{Group: 3, Dilations: [2]int{2, 2}, Pads: [4]int{2, 2, 2, 2}}},
 		{"depthwise-s3", []int{1, 2, 13, 12}, []int{2, 1, 3, 3}, true, ConvParams{Group: 2, Strides: [2]int{3, 3}, Pads: [4]int{1, 0, 0, 1}}},
+		// An output map over wholeMap's size: the chunked rows.
+		{"big-map", []int{1, 1, 66, 64}, []int{2, 1, 3, 3}, true, ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}},
 		{"depthwise-wide", []int{2, 5, 16, 20}, []int{5, 1, 3, 3}, true, ConvParams{Group: 5, Pads: [4]int{1, 1, 1, 1}}},
 		{"pointwise", []int{2, 4, 3, 3}, []int{5, 4, 1, 1}, true, ConvParams{}},
 	} {

@@ -21,6 +21,66 @@ type schedule struct {
 	index map[*gorgonia.Node]int
 	vals  []gorgonia.Value
 	input int
+	// release lists, per node, the gradients whose last reader it is:
+	// their buffers go back to the pool once it has run, for gradients
+	// computed later. Kept for the whole run, the backward pass held as
+	// much memory as the activations again (PyTorch frees each gradient
+	// once used).
+	release [][]*gradOp
+	pool    bufPool
+}
+
+// bufPool lends float32 buffers by length.
+type bufPool struct{ free map[int][]*Tensor }
+
+func (p *bufPool) get(shape []int) *Tensor {
+	n := Numel(shape)
+	if l := p.free[n]; len(l) > 0 {
+		t := l[len(l)-1]
+		p.free[n] = l[:len(l)-1]
+		return t
+	}
+	return nil
+}
+
+func (p *bufPool) put(t *Tensor) {
+	if t == nil {
+		return
+	}
+	if p.free == nil {
+		p.free = map[int][]*Tensor{}
+	}
+	p.free[len(t.Data)] = append(p.free[len(t.Data)], t)
+}
+
+// lend makes the gradients that nothing reads after the run (not in keep)
+// borrow their buffers from the pool and return them after their last
+// reader.
+func (s *schedule) lend(keep ...*gorgonia.Node) {
+	kept := map[int]bool{}
+	for _, n := range keep {
+		if i, ok := s.index[n]; ok {
+			kept[i] = true
+		}
+	}
+	last := make([]int, len(s.nodes))
+	for i := range last {
+		last[i] = -1
+	}
+	for i, args := range s.args {
+		for _, j := range args {
+			last[j] = max(last[j], i)
+		}
+	}
+	s.release = make([][]*gradOp, len(s.nodes))
+	for j, n := range s.nodes {
+		o, ok := n.Op().(*gradOp)
+		if !ok || kept[j] || last[j] < 0 {
+			continue
+		}
+		o.pool = &s.pool
+		s.release[last[j]] = append(s.release[last[j]], o)
+	}
 }
 
 func newSchedule(g *gorgonia.ExprGraph, input *gorgonia.Node) (*schedule, error) {
@@ -80,6 +140,10 @@ func (s *schedule) run(x gorgonia.Value) error {
 			return fmt.Errorf("%v: %w", op, err)
 		}
 		s.vals[i] = v
+		for _, o := range s.release[i] {
+			s.pool.put(o.buf.t)
+			o.buf.t = nil
+		}
 	}
 	return nil
 }

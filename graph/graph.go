@@ -221,9 +221,12 @@ type reused struct{ t *Tensor }
 // zeroed returns the buffer, shaped and cleared unless the kernel will
 // overwrite all of it.
 func (r *reused) zeroed(shape []int, overwritten bool) *Tensor {
-	if r.t == nil || !slices.Equal(r.t.Shape, shape) {
+	if r.t == nil || len(r.t.Data) != Numel(shape) {
 		r.t = NewTensor(shape...)
 		return r.t
+	}
+	if !slices.Equal(r.t.Shape, shape) {
+		r.t.Shape = append(r.t.Shape[:0], shape...)
 	}
 	if !overwritten {
 		clear(r.t.Data)
@@ -297,6 +300,7 @@ type gradOp struct {
 	id      uint64
 	inTypes []hm.Type
 	buf     reused
+	pool    *bufPool // where buf comes from and goes back to; nil: kept
 }
 
 func (o *gradOp) Arity() int { return len(o.inTypes) }
@@ -326,6 +330,9 @@ func (o *gradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	in, out, gout := ts[:n], ts[n], ts[n+1]
 	if o.fwd.prof.enabled() {
 		defer o.fwd.prof.add("d"+o.fwd.k.String(), time.Now())
+	}
+	if o.buf.t == nil && o.pool != nil {
+		o.buf.t = o.pool.get(in[o.i].Shape)
 	}
 	gin := o.buf.zeroed(in[o.i].Shape, overwrites(o.fwd.k, true, o.i))
 	o.fwd.k.Backward(o.i, in, out, gout, gin)

@@ -59,6 +59,14 @@ func (g *Graph) Compile(loss *Node, outputs ...*Node) (p *Program, err error) {
 	if p.sched, err = newSchedule(g.g, g.input.n); err != nil {
 		return nil, err
 	}
+	keep := []*gorgonia.Node{p.grad}
+	if p.loss != nil {
+		keep = append(keep, p.loss.n)
+	}
+	for _, o := range outputs {
+		keep = append(keep, o.n)
+	}
+	p.sched.lend(keep...)
 	g.g = nil // further ops would not be part of the compiled program
 	return p, nil
 }

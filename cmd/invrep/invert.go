@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -35,6 +36,7 @@ type invertFlags struct {
 	noGuard    bool
 	profile    bool
 	cpuProfile string
+	memProfile string
 	report     string
 	out        string
 	withOrig   bool
@@ -64,6 +66,7 @@ func runInvert(args []string, out io.Writer) error {
 	fs.BoolVar(&f.noGuard, "no-safeguard", false, "run the authors' fixed steps even if they diverge")
 	fs.BoolVar(&f.profile, "profile", false, "print the time per iteration spent in each kind of op (forward, and d… for its gradient)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the optimisation to this file (for go tool pprof)")
+	fs.StringVar(&f.memProfile, "memprofile", "", "write a Go heap profile, taken as the optimisation ends, to this file (for go tool pprof)")
 	size := fs.String("size", "", "input size N or WxH (default: the model's)")
 	method := fs.String("method", "cvpr", "cvpr (Mahendran & Vedaldi 2015) or ijcv (2016: jitter, bounded range, AdaGrad with momentum, 300 + 50 iterations)")
 	c := fs.Float64("c", 100, "with --method ijcv: the loss weight C (the paper's 1, 20, 100, 300)")
@@ -380,6 +383,11 @@ func (f *invertFlags) run(out io.Writer, t task) error {
 	}
 	t0 := time.Now()
 	res, err := t.run(ctx, apply)
+	if f.memProfile != "" {
+		if werr := writeHeapProfile(f.memProfile); werr != nil {
+			return werr
+		}
+	}
 	if bar != nil {
 		bar.Finish()
 	}
@@ -415,6 +423,20 @@ func (f *invertFlags) run(out io.Writer, t task) error {
 		printProfile(out, res.Profile, len(res.History)+1)
 	}
 	return nil
+}
+
+// writeHeapProfile writes the live heap (after a collection) to path.
+func writeHeapProfile(path string) error {
+	pf, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(pf); err != nil {
+		pf.Close()
+		return fmt.Errorf("--memprofile %s: %w", path, err)
+	}
+	return pf.Close()
 }
 
 // buildsForOne says whether the job's representation computes features

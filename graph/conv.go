@@ -7,6 +7,7 @@ import (
 
 	"github.com/invrep/invrep/graph/gemm"
 	"github.com/invrep/invrep/graph/parallel"
+	"github.com/invrep/invrep/graph/scratch"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -284,13 +285,13 @@ var (
 	packer, _ = gemm.Best.(gemm.Packer)
 )
 
-// packCache holds a convolution's weights packed for the product (gemm.Packer), per slice
-// of weights (a group's) and orientation, and its column buffers.
+// packCache holds a convolution's weights packed for the product
+// (gemm.Packer), per slice of weights (a group's) and orientation, and its
+// Winograd filters; its column buffers come from scratch.
 type packCache struct {
 	mu   sync.Mutex
 	m    map[packKey][]float32
-	free [][]float32 // column buffers
-	wino winoCache   // filters transformed for F(2×2, 3×3)
+	wino winoCache // filters transformed for F(2×2, 3×3)
 }
 
 type packKey struct {
@@ -545,32 +546,12 @@ func (c conv) each(q convGeom, one func(n, g int)) {
 	parallel.For(q.n*q.g, func(i int) { one(i/q.g, i%q.g) })
 }
 
-// take returns a column buffer of n floats, kept from earlier runs where
-// there is one: im2col's buffers are the largest a convolution needs.
-func (pc *packCache) take(n int) []float32 {
-	if pc == nil {
-		return make([]float32, n)
-	}
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	for i, b := range pc.free {
-		if len(b) == n {
-			pc.free = append(pc.free[:i], pc.free[i+1:]...)
-			return b
-		}
-	}
-	return make([]float32, n)
-}
+// take returns a column buffer of n floats (scratch's: shared by every
+// op, so memory is the largest op's need, not the sum).
+func (pc *packCache) take(n int) []float32 { return scratch.Take(n) }
 
 // give returns a buffer from take.
-func (pc *packCache) give(b []float32) {
-	if pc == nil {
-		return
-	}
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	pc.free = append(pc.free, b)
-}
+func (pc *packCache) give(b []float32) { scratch.Give(b) }
 
 // Backward is the input gradient, by the same paths as Forward: the Relu's
 // gradient first, then the transposed product and col2im (or the direct

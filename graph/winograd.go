@@ -5,6 +5,7 @@ import (
 
 	"github.com/invrep/invrep/graph/gemm"
 	"github.com/invrep/invrep/graph/parallel"
+	"github.com/invrep/invrep/graph/scratch"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -289,7 +290,8 @@ func winoPadding(p winoPlan) winoPad {
 // padded plane buf; last is set for a task's last channel.
 func (pd winoPad) eachChannel(p winoPlan, x []float32, f func(ch int, buf []float32, last bool)) {
 	parallel.For((p.c+winoChunk-1)/winoChunk, func(task int) {
-		buf := make([]float32, pd.hp*pd.wp)
+		buf := scratch.Take(pd.hp * pd.wp)
+		defer scratch.Give(buf)
 		end := min(p.c, (task+1)*winoChunk)
 		for ch := task * winoChunk; ch < end; ch++ {
 			pd.fill(buf, x[ch*p.h*p.w:(ch+1)*p.h*p.w])

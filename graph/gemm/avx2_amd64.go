@@ -4,9 +4,9 @@ package gemm
 
 import (
 	"runtime"
-	"sync"
 
 	"github.com/invrep/invrep/graph/parallel"
+	"github.com/invrep/invrep/graph/scratch"
 	"golang.org/x/sys/cpu"
 )
 
@@ -137,17 +137,6 @@ const (
 	kc    = 256 // depth of a packed block, so a B panel stays in L1/L2
 )
 
-var packPool = sync.Pool{New: func() any { return new([]float32) }}
-
-func getBuf(n int) *[]float32 {
-	p := packPool.Get().(*[]float32)
-	if cap(*p) < n {
-		*p = make([]float32, n)
-	}
-	*p = (*p)[:n]
-	return p
-}
-
 // avxGemm computes C = op(A)·op(B) + beta·C like Gonum, packing op(A)
 // into 6-row panels so that a micro-kernel computes each 6×nr
 // tile of C from a packed panel and 16 columns of B; tiles are split
@@ -163,10 +152,10 @@ func avxGemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b
 		Gonum{}.Mul(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	apBuf := getBuf(packedSize(m, k))
-	defer packPool.Put(apBuf)
-	packA(tA, m, k, a, lda, *apBuf)
-	avxGemmPacked(kern, *apBuf, tB, m, n, k, b, ldb, beta, c, ldc, Epilogue{})
+	ap := scratch.Take(packedSize(m, k))
+	defer scratch.Give(ap)
+	packA(tA, m, k, a, lda, ap)
+	avxGemmPacked(kern, ap, tB, m, n, k, b, ldb, beta, c, ldc, Epilogue{})
 }
 
 // packedSize is the length of op(A) packed into mr-row panels.
@@ -218,9 +207,8 @@ func avxGemmPacked(kern microKernel, ap []float32, tB bool, m, n, k int, b []flo
 	mp := (m + mr - 1) / mr
 	var bias []float32 // e.Bias padded to whole panels
 	if e.Bias != nil {
-		bb := getBuf(mp * mr)
-		defer packPool.Put(bb)
-		bias = *bb
+		bias = scratch.Take(mp * mr)
+		defer scratch.Give(bias)
 		clear(bias[copy(bias, e.Bias[:m]):])
 	}
 	np := (n + nr - 1) / nr
@@ -234,9 +222,8 @@ func avxGemmPacked(kern microKernel, ap []float32, tB bool, m, n, k int, b []flo
 	}
 	mb := (mp + rb - 1) / rb
 	parallel.For(np*mb, func(t int) {
-		bpBuf := getBuf(kc * nr)
-		defer packPool.Put(bpBuf)
-		bp := *bpBuf
+		bp := scratch.Take(kc * nr)
+		defer scratch.Give(bp)
 		var tile [mr * maxNR]float32
 		{
 			j, ib := t/mb, t%mb

@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 
+	"github.com/invrep/invrep/graph/scratch"
+
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -26,31 +28,30 @@ type schedule struct {
 	// computed later. Kept for the whole run, the backward pass held as
 	// much memory as the activations again (PyTorch frees each gradient
 	// once used).
-	release [][]*gradOp
+	release [][]int
 	pool    bufPool
+	// lent holds the scratch buffer a gradient sum (gorgonia's, not a
+	// kernel's) writes into, from its run to its last reader's; nil for
+	// sums kept past the run (they write into their value of the run
+	// before).
+	lent    [][]float32
+	lending []bool
 }
 
-// bufPool lends float32 buffers by length.
-type bufPool struct{ free map[int][]*Tensor }
+// bufPool lends gradient buffers from scratch's free list, shared with
+// the kernels' work buffers: the smallest free buffer that holds a
+// gradient serves it (DenseNet's gradients come in as many lengths as it
+// has layers, so lending by exact length left most of them unshared).
+type bufPool struct{}
 
-func (p *bufPool) get(shape []int) *Tensor {
-	n := Numel(shape)
-	if l := p.free[n]; len(l) > 0 {
-		t := l[len(l)-1]
-		p.free[n] = l[:len(l)-1]
-		return t
-	}
-	return nil
+func (bufPool) get(shape []int) *Tensor {
+	return &Tensor{Shape: append([]int(nil), shape...), Data: scratch.Take(Numel(shape))}
 }
 
-func (p *bufPool) put(t *Tensor) {
-	if t == nil {
-		return
+func (bufPool) put(t *Tensor) {
+	if t != nil {
+		scratch.Give(t.Data)
 	}
-	if p.free == nil {
-		p.free = map[int][]*Tensor{}
-	}
-	p.free[len(t.Data)] = append(p.free[len(t.Data)], t)
 }
 
 // lend makes the gradients that nothing reads after the run (not in keep)
@@ -72,15 +73,36 @@ func (s *schedule) lend(keep ...*gorgonia.Node) {
 			last[j] = max(last[j], i)
 		}
 	}
-	s.release = make([][]*gradOp, len(s.nodes))
+	s.release = make([][]int, len(s.nodes))
+	s.lent, s.lending = make([][]float32, len(s.nodes)), make([]bool, len(s.nodes))
 	for j, n := range s.nodes {
-		o, ok := n.Op().(*gradOp)
-		if !ok || kept[j] || last[j] < 0 {
+		if kept[j] || last[j] < 0 {
 			continue
 		}
-		o.pool = &s.pool
-		s.release[last[j]] = append(s.release[last[j]], o)
+		switch op := n.Op().(type) {
+		case *gradOp:
+			op.pool = &s.pool
+		case gorgonia.UsePreallocDoer:
+			if n.Shape().IsScalar() {
+				continue
+			}
+			s.lending[j] = true
+		default:
+			continue
+		}
+		s.release[last[j]] = append(s.release[last[j]], j)
 	}
+}
+
+// free returns node j's buffer once its last reader has run.
+func (s *schedule) free(j int) {
+	if o, ok := s.nodes[j].Op().(*gradOp); ok {
+		s.pool.put(o.buf.t)
+		o.buf.t = nil
+		return
+	}
+	scratch.Give(s.lent[j])
+	s.lent[j] = nil
 }
 
 func newSchedule(g *gorgonia.ExprGraph, input *gorgonia.Node) (*schedule, error) {
@@ -140,9 +162,8 @@ func (s *schedule) run(x gorgonia.Value) error {
 			return fmt.Errorf("%v: %w", op, err)
 		}
 		s.vals[i] = v
-		for _, o := range s.release[i] {
-			s.pool.put(o.buf.t)
-			o.buf.t = nil
+		for _, j := range s.release[i] {
+			s.free(j)
 		}
 	}
 	return nil
@@ -159,6 +180,11 @@ func (s *schedule) do(i int, op gorgonia.Op, args []gorgonia.Value) (gorgonia.Va
 		return op.Do(args...)
 	}
 	if pd, ok := op.(gorgonia.UsePreallocDoer); ok {
+		if s.lending[i] {
+			shape := s.nodes[i].Shape()
+			s.lent[i] = scratch.Take(shape.TotalSize())
+			return pd.UsePreallocDo(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(s.lent[i]), tensor.WithEngine(addEngine{})), args...)
+		}
 		if prev, ok := s.vals[i].(*tensor.Dense); ok && !prev.Shape().IsScalar() && !prev.IsView() {
 			return pd.UsePreallocDo(prev, args...)
 		}

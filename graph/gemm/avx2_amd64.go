@@ -222,9 +222,12 @@ func avxGemmPacked(kern microKernel, ap []float32, tB bool, m, n, k int, b []flo
 	}
 	mb := (mp + rb - 1) / rb
 	parallel.For(np*mb, func(t int) {
-		bp := scratch.Take(kc * nr)
-		defer scratch.Give(bp)
-		var tile [mr * maxNR]float32
+		// B's packed panel, then a tile for the ragged edges (an array
+		// here escaped to the heap through the kernel's func value: a
+		// new one per task).
+		buf := scratch.Take(kc*nr + mr*maxNR)
+		defer scratch.Give(buf)
+		bp, tile := buf[:kc*nr], buf[kc*nr:]
 		{
 			j, ib := t/mb, t%mb
 			col0 := j * nr

@@ -1,6 +1,7 @@
 package onnxload
 
 import (
+	"bytes"
 	"io"
 
 	"errors"
@@ -76,12 +77,17 @@ func readModelFile(path string, limit int64) ([]byte, error) {
 // read what onnx-go's decoder drops or misreads (opset, symbolic input
 // dimensions, node names, every tensor) and the rest, the nodes and their
 // plain attributes, is decoded by onnx-go into invrep's own backend.
-func Decode(data []byte) (*Model, error) { return decode(data, tensorSource{}) }
+// data is copied: the weights are used where they lie in the bytes
+// decoded (see decodeRaw), which Load reads for itself.
+func Decode(data []byte) (*Model, error) { return decode(bytes.Clone(data), tensorSource{}) }
 
 func decode(data []byte, src tensorSource) (m *Model, err error) {
 	if len(data) == 0 {
 		return nil, errors.New("not an ONNX model: the file is empty")
 	}
+	// The decoder's copy first: reading the header moves initializers'
+	// bytes within data (see decodeRaw).
+	stripped, stripErr := stripForDecoder(data)
 	h, err := readHeader(data, src)
 	if err != nil {
 		if errors.Is(err, errTruncated) {
@@ -103,9 +109,8 @@ func decode(data []byte, src tensorSource) (m *Model, err error) {
 			return nil, fmt.Errorf("%v has no outputs", &n)
 		}
 	}
-	stripped, err := stripForDecoder(data)
-	if err != nil {
-		return nil, fmt.Errorf("not an ONNX model (or a truncated one): %w", err)
+	if stripErr != nil {
+		return nil, fmt.Errorf("not an ONNX model (or a truncated one): %w", stripErr)
 	}
 	b := newBackend()
 	defer func() {

@@ -1,10 +1,13 @@
 package onnxload
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -252,5 +255,52 @@ func TestEmptyTensor(t *testing.T) {
 	}
 	if len(y.Data) != 16 {
 		t.Fatalf("resized to %v", y.Shape)
+	}
+}
+
+// TestRawInPlace: float raw_data large enough to be used in place comes
+// out right at every offset modulo 4 in the file (the name's length moves
+// it), through Load (whose buffer is moved in) and Decode (which must
+// leave the caller's bytes as they were).
+func TestRawInPlace(t *testing.T) {
+	const n = 5000 // 20,000 bytes: over decodeRaw's 16 KiB
+	raw := make([]byte, 4*n)
+	want := make([]float32, n)
+	for i := range want {
+		want[i] = float32(i)*0.25 - 7
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(want[i]))
+	}
+	dir := t.TempDir()
+	for pad := 0; pad < 4; pad++ {
+		name := "w" + strings.Repeat("x", pad)
+		f := newFixture(13, n)
+		out := f.node("Mul", []string{"x", name}, nil)
+		f.m.Outputs = []string{out}
+		b, err := f.m.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = withInitializers(t, b, tensorProto{name: name, dims: []int64{n}, dt: dtFloat, raw: raw})
+		orig := bytes.Clone(b)
+		path := filepath.Join(dir, fmt.Sprintf("m%d.onnx", pad))
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		loaded, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decoded, err := Decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, orig) {
+			t.Fatalf("pad %d: Decode changed the caller's bytes", pad)
+		}
+		for _, m := range []*Model{loaded, decoded} {
+			if got := m.Initializers[name].Float; !slices.Equal(got, want) {
+				t.Fatalf("pad %d: the weights differ from the file's", pad)
+			}
+		}
 	}
 }

@@ -199,7 +199,7 @@ func (h *header) readGraph(b []byte) error {
 			}
 			h.nodes = append(h.nodes, n)
 		case graphInitializer:
-			name, t, err := h.src.readTensor(v)
+			name, t, err := h.src.readInitializer(v)
 			if err != nil {
 				if name == "" {
 					name = fmt.Sprintf("#%d", len(h.initializers))

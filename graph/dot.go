@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 	"slices"
+
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // dot is the scalar Σ r ⊙ x for a fixed tensor r.
@@ -16,18 +18,33 @@ func (k dot) OutShape(in [][]int) ([]int, error) {
 	}
 	return nil, nil
 }
+
+// Forward sums in float64 by chunks split between the cores, the chunks'
+// sums then added in order (the same total on any number of cores): a
+// serial pass was most of a benchmark's time on large feature maps.
 func (k dot) Forward(in []*Tensor, out *Tensor) {
+	x := in[0].Data
+	parts := make([]float64, (len(x)+elementChunk-1)/elementChunk)
+	chunked(len(x), func(lo, hi int) {
+		s := 0.0
+		for i, v := range x[lo:hi] {
+			s += float64(v) * float64(k.r.Data[lo+i])
+		}
+		parts[lo/elementChunk] = s
+	})
 	s := 0.0
-	for i, v := range in[0].Data {
-		s += float64(v) * float64(k.r.Data[i])
+	for _, p := range parts {
+		s += p
 	}
 	out.Data[0] = float32(s)
 }
+
+// Overwrites implements Overwriter: the gradient is set everywhere.
+func (k dot) Overwrites(bool, int) bool { return true }
+
 func (k dot) Backward(_ int, _ []*Tensor, _, gout, gin *Tensor) {
 	g := gout.Data[0]
-	for i, v := range k.r.Data {
-		gin.Data[i] = g * v
-	}
+	chunked(len(gin.Data), func(lo, hi int) { vec.ScaleAdd(gin.Data[lo:hi], k.r.Data[lo:hi], g, 0) })
 }
 
 // Dot is the scalar ⟨x, r⟩ for a constant tensor r shaped like x. Its

@@ -65,6 +65,9 @@ type benchCase struct {
 	// of the CVPR inversion; Versus names the CVPR case at the same node,
 	// run alternately with it as its baseline.
 	Task, Versus string
+	// Repeats is the starts optimised as one batch (--repeats); Versus
+	// is then the one-start case.
+	Repeats int
 	// PeerScript is a testdata script of the PyTorch side (its arguments
 	// after the path), for cases without a torch_invert.py peer.
 	PeerScript []string
@@ -95,6 +98,10 @@ var cases = []benchCase{
 		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
 	{Name: "DenseNet-121 denseblock3", Group: "families", Export: "densenet121-opset14/model.onnx", Arch: "densenet121", Module: "features.denseblock3",
 		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
+	{Name: "SqueezeNet 1.1 fire3, 4 starts", Group: "repeats", Model: "squeezenet1.1", Layer: "fire3", Size: 224, Random: -1, Repeats: 4, Versus: "SqueezeNet 1.1 fire3"},
+	{Name: "CaffeNet shape pool5, 4 starts", Group: "repeats", Model: "alexnet-arch", Layer: "r14", Size: 227, Random: 1, Repeats: 4, Versus: "CaffeNet shape pool5", Note: "random weights"},
+	{Name: "ResNet-50 layer3, 4 starts", Group: "repeats", Export: "resnet50-opset14/model.onnx", Arch: "resnet50", Module: "layer3",
+		Size: 224, Iters: 20, Random: -1, Repeats: 4, Versus: "ResNet-50 layer3", Note: "random weights, opset-14 export"},
 	{Name: "HOG 500×333, 800 iterations", Group: "hog", Rep: "hog", Iters: 800, Note: "paper: 60 s for this method, HOGgles 2–3 s"},
 	{Name: "SqueezeNet 1.1 fire7", Group: "featvis", Model: "squeezenet1.1", Layer: "fire7", Size: 224, Random: -1, Note: "the CVPR inversion, baseline of the visualisations"},
 	{Name: "SqueezeNet 1.1 fire7:12, visualize (pixels, standard transforms)", Group: "featvis", Model: "squeezenet1.1", Layer: "fire7", Size: 224, Random: -1,
@@ -114,14 +121,14 @@ type measurement struct {
 	Seconds    float64 `json:"seconds"`
 	RelErr     float64 `json:"rel_err"`
 	RSSQuarter int64   `json:"rss_quarter_kb"` // resident memory a quarter of the way in, after a collection
-	RSSEnd     int64   `json:"rss_end_kb"`     // and at the end
+	RSSEnd     int64   `json:"rss_end_kb"`     // and at the last iteration
 }
 
 func main() {
 	fs := pflag.NewFlagSet("invrep-bench", pflag.ContinueOnError)
 	iters := fs.Int("iters", 400, "iterations per CNN case (the schedule keeps its proportions)")
 	threads := fs.Int("threads", 2, "threads for both invrep (GOMAXPROCS) and PyTorch")
-	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, families, ijcv, featvis)")
+	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, families, repeats, ijcv, featvis, kernels)")
 	peer := fs.String("peer", filepath.Join("..", "shared", "peers", "torch_invert.py"), "the PyTorch peer script")
 	models := fs.String("models-dir", "", "model folder (default as invrep)")
 	image := fs.String("image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the CNN cases")
@@ -168,6 +175,14 @@ func run(which string, iters, threads, rounds int, peer, models, exports, image,
 		fmt.Println("PyTorch peer unavailable: apt-get install -y python3-torch python3-torchvision python3-onnx")
 	}
 	fmt.Printf("invrep-bench: %s, GOMAXPROCS=%d, %s BLAS, %s, median of %d alternating runs per tool\n", runtime.Version(), threads, graph.BLAS(), cpuName(), rounds)
+	if groups["kernels"] {
+		if err := runKernels(threads); err != nil {
+			return err
+		}
+	}
+	if !slices.ContainsFunc(cases, func(c benchCase) bool { return groups[c.Group] }) {
+		return nil
+	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "case\tinvrep ms/iter\tPyTorch ms/iter\tratio\tinvrep peak MiB\tPyTorch peak MiB\tinvrep RSS growth MiB (after GC)\tnote")
 	for i, c := range cases {
@@ -202,7 +217,9 @@ func run(which string, iters, threads, rounds int, peer, models, exports, image,
 				}
 				base = append(base, bm)
 			}
-			if c.PeerScript != nil && havePeer {
+			if c.Repeats > 1 {
+				// One start against four: PyTorch's side is not run.
+			} else if c.PeerScript != nil && havePeer {
 				args := append([]string{filepath.Join("testdata", c.PeerScript[0])}, c.PeerScript[1:]...)
 				pc := exec.Command(python, append(args, "--iters", strconv.Itoa(n), "--threads", strconv.Itoa(threads))...)
 				pc.Env = append(os.Environ(), fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", threads), fmt.Sprintf("OMP_NUM_THREADS=%d", threads))
@@ -246,6 +263,10 @@ func run(which string, iters, threads, rounds int, peer, models, exports, image,
 		if len(base) > 0 {
 			bm := medianOf(base, func(m measurement) float64 { return m.MsPerIter })
 			note = fmt.Sprintf("%.2f× the CVPR iteration at this node (%.1f ms, same rounds)", om/bm, bm)
+			if c.Repeats > 1 {
+				note = fmt.Sprintf("%.2f× one start (%.1f ms, same rounds): %.0f images/s against %.0f", om/bm, bm,
+					1000*float64(c.Repeats)/om, 1000/bm)
+			}
 		}
 		if c.Rep != "" {
 			note = fmt.Sprintf("%.2f s for %d iterations; %s", seconds, n, note)
@@ -381,7 +402,7 @@ func runChild(id string, iters int, models, exports, image, hogImage string) err
 			return err
 		}
 		job = zoo.Job{Rep: onnxload.Truncated{Model: m, Layer: layer, Normalization: &norm}, Photo: im,
-			Input: zoo.Input{W: c.Size, H: c.Size, Norm: norm}, Options: invert.Options{TV: 5}}
+			Input: zoo.Input{W: c.Size, H: c.Size, Norm: norm}, Options: invert.Options{TV: 5, Repeats: c.Repeats}}
 		if job.Options.Schedule, err = invert.CNNSchedule.Scaled(iters); err != nil {
 			return err
 		}
@@ -427,8 +448,11 @@ func runMaximize(job zoo.Job, rf onnxload.RF, iters int) error {
 func timed(opts *invert.Options, run func() (*zoo.Outcome, error)) error {
 	var result measurement
 	opts.Progress = func(p invert.Progress) {
-		if p.Iter == p.Iters/4 {
+		switch p.Iter {
+		case p.Iters / 4:
 			result.RSSQuarter = liveRSSKB()
+		case p.Iters:
+			result.RSSEnd = liveRSSKB() // the program still open
 		}
 	}
 	t0 := time.Now()
@@ -437,7 +461,6 @@ func timed(opts *invert.Options, run func() (*zoo.Outcome, error)) error {
 		return err
 	}
 	result.Seconds = time.Since(t0).Seconds()
-	result.RSSEnd = liveRSSKB()
 	result.MsPerIter = res.MsPerIter
 	if len(res.RelErr) > 0 {
 		result.RelErr = res.RelErr[0]

@@ -4,6 +4,7 @@ package gemm
 
 import (
 	"runtime"
+	"time"
 
 	"github.com/invrep/invrep/graph/parallel"
 	"github.com/invrep/invrep/graph/scratch"
@@ -297,4 +298,33 @@ func avxGemmPacked(kern microKernel, ap []float32, tB bool, m, n, k int, b []flo
 			}
 		}
 	})
+}
+
+// KernelPeak measures the micro-kernel of Best on the calling goroutine's
+// core with everything in L1 (a tenth of a second): the ceiling one core
+// reaches, beside which benchmarks print their GFLOP/s. 0 where Best has
+// no micro-kernel.
+func KernelPeak() float64 {
+	var kern microKernel
+	switch Best.(type) {
+	case AVX512:
+		kern = avx512Kernel
+	case AVX2:
+		kern = avx2Kernel
+	default:
+		return 0
+	}
+	nr := kern.nr
+	a, b, c := make([]float32, mr*kc), make([]float32, nr*kc), make([]float32, mr*nr)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	calls := 0
+	t0 := time.Now()
+	for time.Since(t0) < 100*time.Millisecond {
+		for range 100 {
+			kern.fn(kc, &a[0], &b[0], &c[0], nr, nr, addC, nil)
+		}
+		calls += 100
+	}
+	return float64(2*mr*nr*kc*calls) / time.Since(t0).Seconds() / 1e9
 }

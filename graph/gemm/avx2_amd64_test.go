@@ -79,3 +79,14 @@ func checkDenormals(t *testing.T, kern microKernel) {
 		}
 	}
 }
+
+// TestKernelPeak: the measured peak is a plausible rate for the kernel
+// Best uses (more than a GFLOP/s, less than a core could do at 10 GHz).
+func TestKernelPeak(t *testing.T) {
+	if len(kernels()) == 0 {
+		t.Skip("no AVX2/FMA")
+	}
+	if p := KernelPeak(); p < 1 || p > 64*10 {
+		t.Fatalf("KernelPeak = %g GFLOP/s", p)
+	}
+}

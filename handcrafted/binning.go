@@ -79,19 +79,52 @@ func hardBin1(gx, gy float32, ox, oy []float32) int {
 	return best
 }
 
-// angle returns θ in [0, 2π) times K/2π.
-func (b binning) angle(gx, gy float32) float64 {
-	var a float64
+// angle returns θ in [0, 2π) times K/2π, in float32: the bilinear
+// binning's position among the bins. (math.Atan2 and math.Mod in float64
+// were half of an HOGb iteration.)
+func (b binning) angle(gx, gy float32) float32 {
+	var a float32
 	if b.fastAtan2 {
-		a = float64(fastAtan2(gy, gx))
+		a = fastAtan2(gy, gx)
 	} else {
-		a = math.Atan2(float64(gy), float64(gx))
+		a = atan2f(gy, gx)
 	}
-	a = math.Mod(a, 2*math.Pi)
 	if a < 0 {
 		a += 2 * math.Pi
 	}
-	return a * float64(b.k) / (2 * math.Pi)
+	nt := a * (float32(b.k) / (2 * math.Pi))
+	if nt >= float32(b.k) { // a just under 2π, rounded up
+		nt -= float32(b.k)
+	}
+	return nt
+}
+
+// atan2f is atan2 in float32 to a few units in the last place: the
+// quotient of the smaller and larger of |x|, |y| brought under tan(π/8)
+// and Cephes atanf's polynomial, then the octant put back.
+func atan2f(y, x float32) float32 {
+	ax, ay := float32(math.Abs(float64(x))), float32(math.Abs(float64(y)))
+	mn, mx := min(ax, ay), max(ax, ay)
+	if mx == 0 {
+		return 0
+	}
+	t := mn / mx
+	var base float32
+	if t > 0.41421356 { // tan(π/8)
+		base, t = math.Pi/4, (t-1)/(t+1)
+	}
+	z := t * t
+	r := (((8.05374449538e-2*z-1.38776856032e-1)*z+1.99777106478e-1)*z-3.33329491539e-1)*z*t + t + base
+	if ay > ax {
+		r = math.Pi/2 - r
+	}
+	if x < 0 {
+		r = math.Pi - r
+	}
+	if y < 0 {
+		r = -r
+	}
+	return r
 }
 
 // fastAtan2 is VLFeat's vl_fast_atan2_f.

@@ -1,6 +1,10 @@
 package handcrafted
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // Implemented in binning_amd64.s (AVX2).
 //
@@ -39,5 +43,18 @@ func unpoolHardVec(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, g [
 		}
 		unpoolHardAVX(&dx[i], &dy[i], &gx[i], &gy[i], &m[i], &lo[i], &cols.c0[i], &cols.c1[i], &cols.w0[i], &cols.w1[i], &g[0], nc, k)
 	}
+	return n
+}
+
+//go:noescape
+func bilinearBinAVX(lo *int32, f, mag, gx, gy *float32, scale, nk float32, fast bool, n int)
+
+func bilinearBinVec(b binning, lo []int32, f, mag, gx, gy []float32) int {
+	n := len(lo) &^ 7
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA || n == 0 {
+		return 0
+	}
+	_, _, _, _ = f[n-1], mag[n-1], gx[n-1], gy[n-1]
+	bilinearBinAVX(&lo[0], &f[0], &mag[0], &gx[0], &gy[0], float32(b.k)/(2*math.Pi), float32(b.k), b.fastAtan2, n)
 	return n
 }

@@ -122,3 +122,141 @@ uploop:
 updone:
 	VZEROUPPER
 	RET
+
+DATA bconst<>+0(SB)/4, $0x7fffffff  // |·| mask
+DATA bconst<>+4(SB)/4, $0x80000000  // sign bit
+DATA bconst<>+8(SB)/4, $0x3ed413cd  // tan(π/8) = 0.41421356
+DATA bconst<>+12(SB)/4, $0x3f800000 // 1
+DATA bconst<>+16(SB)/4, $0x3f490fdb // π/4
+DATA bconst<>+20(SB)/4, $0x3fc90fdb // π/2
+DATA bconst<>+24(SB)/4, $0x40490fdb // π
+DATA bconst<>+28(SB)/4, $0x40c90fdb // 2π
+DATA bconst<>+32(SB)/4, $0x3da4f0d1 // Cephes atanf: 8.05374449538e-2
+DATA bconst<>+36(SB)/4, $0xbe0e1b85 // −1.38776856032e-1
+DATA bconst<>+40(SB)/4, $0x3e4c925f // 1.99777106478e-1
+DATA bconst<>+44(SB)/4, $0xbeaaaa2a // −3.33329491539e-1
+DATA bconst<>+48(SB)/4, $0x34000000 // FLT_EPSILON 1.19209290e-07
+DATA bconst<>+52(SB)/4, $0x4016cbe4 // 3π/4
+DATA bconst<>+56(SB)/4, $0x3e3a786c // VLFeat vl_fast_atan2_f: 0.1821
+DATA bconst<>+60(SB)/4, $0xbf77ae14 // −0.9675
+GLOBL bconst<>(SB), RODATA|NOPTR, $64
+
+// func bilinearBinAVX(lo *int32, f, mag, gx, gy *float32, scale, nk float32, fast bool, n int)
+// Bilinear orientation binning of n/8*8 pixels, as binning.angle and
+// binRow compute it one at a time: mag = ‖g‖, θ = atan2(gy, gx) in
+// [0, 2π) (Cephes atanf's polynomial, or VLFeat's fast approximation
+// when fast), nt = θ·scale folded below nk, lo = ⌊nt⌋ and f = nt − lo;
+// lo and f are 0 where ‖g‖ = 0. No branches: the octant and quadrant
+// fixes are blends (as branches they mispredicted on every other pixel).
+TEXT ·bilinearBinAVX(SB), NOSPLIT, $0-64
+	MOVQ lo+0(FP), DI
+	MOVQ f+8(FP), R8
+	MOVQ mag+16(FP), R9
+	MOVQ gx+24(FP), SI
+	MOVQ gy+32(FP), DX
+	MOVQ n+56(FP), CX
+	SHRQ $3, CX
+	JZ   bbdone
+	VBROADCASTSS bconst<>+0(SB), Y15
+	VBROADCASTSS bconst<>+4(SB), Y14
+	VBROADCASTSS scale+40(FP), Y13
+	MOVBQZX fast+48(FP), AX
+bbloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y0, Y2
+	VMULPS  Y1, Y1, Y3
+	VADDPS  Y3, Y2, Y2
+	VSQRTPS Y2, Y2
+	VMOVUPS Y2, (R9)
+	VANDPS  Y15, Y0, Y3 // |gx|
+	VANDPS  Y15, Y1, Y4 // |gy|
+	TESTQ   AX, AX
+	JNE     fastangle
+	VMINPS  Y4, Y3, Y5
+	VMAXPS  Y4, Y3, Y6
+	VDIVPS  Y6, Y5, Y5 // t = min/max
+	VBROADCASTSS bconst<>+8(SB), Y12
+	VCMPPS  $0x1E, Y12, Y5, Y7 // t > tan(π/8)
+	VBROADCASTSS bconst<>+12(SB), Y12
+	VSUBPS  Y12, Y5, Y8
+	VADDPS  Y12, Y5, Y9
+	VDIVPS  Y9, Y8, Y8 // (t − 1)/(t + 1)
+	VBLENDVPS Y7, Y8, Y5, Y5
+	VBROADCASTSS bconst<>+16(SB), Y12
+	VANDPS  Y12, Y7, Y9 // π/4 where reduced
+	VMULPS  Y5, Y5, Y10 // z
+	VBROADCASTSS bconst<>+32(SB), Y11
+	VBROADCASTSS bconst<>+36(SB), Y12
+	VFMADD213PS Y12, Y10, Y11
+	VBROADCASTSS bconst<>+40(SB), Y12
+	VFMADD213PS Y12, Y10, Y11
+	VBROADCASTSS bconst<>+44(SB), Y12
+	VFMADD213PS Y12, Y10, Y11
+	VMULPS  Y10, Y11, Y11
+	VMULPS  Y5, Y11, Y11
+	VADDPS  Y5, Y11, Y11
+	VADDPS  Y9, Y11, Y11 // atan(min/max)
+	VCMPPS  $0x1E, Y3, Y4, Y7 // |gy| > |gx|
+	VBROADCASTSS bconst<>+20(SB), Y8
+	VSUBPS  Y11, Y8, Y8
+	VBLENDVPS Y7, Y8, Y11, Y11
+	VBROADCASTSS bconst<>+24(SB), Y8
+	VSUBPS  Y11, Y8, Y8
+	VBLENDVPS Y0, Y8, Y11, Y11 // gx < 0 (by its sign): π − r
+	VANDPS  Y14, Y1, Y8
+	VXORPS  Y8, Y11, Y11 // gy < 0: −r
+	JMP     fold
+fastangle:
+	// VLFeat's vl_fast_atan2_f, its comparisons as in C (−0 ≥ 0).
+	VBROADCASTSS bconst<>+48(SB), Y12
+	VADDPS  Y12, Y4, Y4 // ay = |gy| + ε
+	VXORPS  Y12, Y12, Y12
+	VCMPPS  $0x11, Y12, Y0, Y7 // gx < 0
+	VSUBPS  Y4, Y0, Y5 // gx − ay
+	VADDPS  Y4, Y0, Y6 // gx + ay
+	VSUBPS  Y0, Y4, Y8 // ay − gx
+	VBLENDVPS Y7, Y6, Y5, Y5 // numerator
+	VBLENDVPS Y7, Y8, Y6, Y6 // denominator
+	VDIVPS  Y6, Y5, Y5 // r
+	VBROADCASTSS bconst<>+16(SB), Y9
+	VBROADCASTSS bconst<>+52(SB), Y8
+	VBLENDVPS Y7, Y8, Y9, Y9 // π/4 or 3π/4
+	VMULPS  Y5, Y5, Y10
+	VBROADCASTSS bconst<>+56(SB), Y11
+	VBROADCASTSS bconst<>+60(SB), Y8
+	VMULPS  Y10, Y11, Y11
+	VADDPS  Y8, Y11, Y11
+	VMULPS  Y5, Y11, Y11
+	VADDPS  Y9, Y11, Y11
+	VCMPPS  $0x11, Y12, Y1, Y7 // gy < 0
+	VANDPS  Y14, Y7, Y8
+	VXORPS  Y8, Y11, Y11
+fold:
+	VBROADCASTSS bconst<>+28(SB), Y8
+	VADDPS  Y8, Y11, Y8
+	VBLENDVPS Y11, Y8, Y11, Y11 // θ < 0: θ + 2π
+	VMULPS  Y13, Y11, Y11       // nt
+	VBROADCASTSS nk+44(FP), Y12
+	VCMPPS  $0x1D, Y12, Y11, Y7 // nt ≥ K
+	VSUBPS  Y12, Y11, Y8
+	VBLENDVPS Y7, Y8, Y11, Y11
+	VCVTTPS2DQ Y11, Y6
+	VCVTDQ2PS  Y6, Y8
+	VSUBPS  Y8, Y11, Y11 // f
+	VXORPS  Y12, Y12, Y12
+	VCMPPS  $0x00, Y12, Y2, Y7 // ‖g‖ = 0
+	VANDNPS Y6, Y7, Y6
+	VANDNPS Y11, Y7, Y11
+	VMOVDQU Y6, (DI)
+	VMOVUPS Y11, (R8)
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     bbloop
+bbdone:
+	VZEROUPPER
+	RET

@@ -7,3 +7,5 @@ func hardBinVec(bin []int32, mag, gx, gy, ox, oy []float32) int { return 0 }
 func unpoolHardVec(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, g []float32, nc int) int {
 	return 0
 }
+
+func bilinearBinVec(b binning, lo []int32, f, mag, gx, gy []float32) int { return 0 }

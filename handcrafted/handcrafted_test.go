@@ -324,3 +324,56 @@ func TestHardBinsVector(t *testing.T) {
 		}
 	}
 }
+
+// TestBilinearBinVec: the vector binning (exact and VLFeat-fast angles)
+// against binning.angle one pixel at a time, on random gradients and the
+// axes, diagonals, zeros and signed zeros where octants meet.
+func TestBilinearBinVec(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	negZero := float32(math.Copysign(0, -1))
+	special := []float32{0, negZero, 1, -1, 2.5, -2.5, 1e-20, -3e10}
+	const n = 203
+	gx, gy := make([]float32, n), make([]float32, n)
+	for i := range gx {
+		gx[i], gy[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		if i < len(special)*len(special) {
+			gx[i], gy[i] = special[i%len(special)], special[i/len(special)]
+		}
+	}
+	for _, fast := range []bool{false, true} {
+		for _, k := range []int{8, 18} {
+			b := newBinning(k, true, fast)
+			lo, f, m := make([]int32, n), make([]float32, n), make([]float32, n)
+			done := bilinearBinVec(b, lo, f, m, gx, gy)
+			for i := 0; i < done; i++ {
+				wantM := float32(math.Sqrt(float64(gx[i]*gx[i] + gy[i]*gy[i])))
+				if math.Abs(float64(m[i]-wantM)) > 1e-6*float64(wantM) {
+					t.Fatalf("fast=%v K=%d (%g, %g): ‖g‖ %g, want %g", fast, k, gx[i], gy[i], m[i], wantM)
+				}
+				if wantM == 0 {
+					if lo[i] != 0 || f[i] != 0 {
+						t.Fatalf("fast=%v K=%d (%g, %g): lo %d, f %g for a zero gradient", fast, k, gx[i], gy[i], lo[i], f[i])
+					}
+					continue
+				}
+				got, want := float64(lo[i])+float64(f[i]), float64(b.angle(gx[i], gy[i]))
+				d := math.Abs(got - want)
+				d = math.Min(d, float64(k)-d) // 0 and K are one place
+				if d > 2e-5 || lo[i] < 0 || int(lo[i]) >= k || f[i] < 0 || f[i] >= 1 {
+					t.Fatalf("fast=%v K=%d (%g, %g): lo %d + f %g, angle %g", fast, k, gx[i], gy[i], lo[i], f[i], want)
+				}
+			}
+		}
+	}
+}
+
+// TestAtan2f: the float32 atan2 against math.Atan2.
+func TestAtan2f(t *testing.T) {
+	rng := rand.New(rand.NewSource(10))
+	for i := 0; i < 100000; i++ {
+		y, x := float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		if d := math.Abs(float64(atan2f(y, x)) - math.Atan2(float64(y), float64(x))); d > 5e-7 {
+			t.Fatalf("atan2f(%g, %g) off by %g", y, x, d)
+		}
+	}
+}

@@ -85,13 +85,9 @@ func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram
 	return k
 }
 
-// hardPaths reports whether the two-pass kernels serve k: hard binning and
-// at most two cells per pixel column.
-func (k histogram) hardPaths() bool { return k.pairs != nil && !k.bins.bilinear }
-
-// Overwrites implements graph.Overwriter: the hard backward pass sets every
-// pixel (the forward passes add to their cells).
-func (k histogram) Overwrites(grad bool, _ int) bool { return grad && k.hardPaths() }
+// Overwrites implements graph.Overwriter: the backward pass through paired
+// columns sets every pixel (the forward passes add to their cells).
+func (k histogram) Overwrites(grad bool, _ int) bool { return grad && k.pairs != nil }
 
 // hogAxis is VLFeat's HOG assignment: pixel x goes to cell c with weight
 // 1 − |(x+0.5)/b − 0.5 − c|, cells 0..⌊n/b⌋−1.
@@ -187,19 +183,19 @@ func (k histogram) binRow(b *binned, g []float32, shape []int, row int) {
 		hardBins(b.lo[o:o+w], b.m[o:o+w], g[gi:gi+w], g[gi+sp:gi+sp+w], k.bins.ox, k.bins.oy)
 		return
 	}
-	for j := 0; j < w; j++ {
-		gi := img*2*sp + i*w + j
-		o := img*sp + i*w + j
-		gx, gy := g[gi], g[gi+sp]
-		m := math.Sqrt(float64(gx)*float64(gx) + float64(gy)*float64(gy))
-		b.m[o] = float32(m)
+	gi, o := img*2*sp+i*w, img*sp+i*w
+	gxs, gys := g[gi:gi+w], g[gi+sp:gi+sp+w]
+	ms, los, fs := b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w]
+	for j := bilinearBinVec(k.bins, los, fs, ms, gxs, gys); j < w; j++ {
+		gx, gy := gxs[j], gys[j]
+		m := float32(math.Sqrt(float64(gx*gx + gy*gy)))
+		ms[j] = m
 		if m == 0 {
 			continue
 		}
 		nt := k.bins.angle(gx, gy)
-		lo := math.Floor(nt)
-		b.lo[o] = int32(int(lo) % k.bins.k)
-		b.f[o] = float32(nt - lo)
+		lo := int32(nt)
+		los[j], fs[j] = lo, nt-float32(lo)
 	}
 }
 
@@ -349,12 +345,13 @@ func (k histogram) binRowHard(hr, ms []float32, los []int32) {
 	vec.Axpy(even, odd, 1)
 }
 
-// backwardHard is Backward for hard binning through paired columns. Each
-// pixel row first folds the gradients of the (up to two) rows of cells it
-// reaches into one [bin, cell column] map with its row weights; then each
-// pixel gathers its bin's gradient from its two cells of that map, and
-// ∂‖g‖/∂g = g/‖g‖ takes it to the gradient's x and y parts.
-func (k histogram) backwardHard(g, gy, d []float32, b *binned, images, h, w int) {
+// backwardPaired is Backward through paired columns. Each pixel row first
+// folds the gradients of the (up to two) rows of cells it reaches into one
+// [bin, cell column] map with its row weights; then each pixel gathers its
+// bins' gradients from its two cells of that map (unpoolHard,
+// unpoolBilinear). Gathered per pixel from every row of cells, the
+// bilinear gradient cost six times the forward pass.
+func (k histogram) backwardPaired(g, gy, d []float32, b *binned, images, h, w int) {
 	nb, nc, csp, sp := k.bins.k, k.nc, k.nr*k.nc, h*w
 	const band = 8 // pixel rows a task takes, sharing one map
 	per := (h + band - 1) / band
@@ -382,9 +379,45 @@ func (k histogram) backwardHard(g, gy, d []float32, b *binned, images, h, w int)
 					vec.Axpy(m, cells[bin*csp+r.cell*nc:][:nc], r.w)
 				}
 			}
+			if k.bins.bilinear {
+				k.unpoolBilinear(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w], gmap)
+				continue
+			}
 			unpoolHard(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], k.pairs, gmap, nc)
 		}
 	})
+}
+
+// unpoolBilinear is unpoolHard for bilinear binning: pixel j's bins lo and
+// lo+1 take weights (1−f)·m and f·m, so with glo, ghi their pooled
+// gradients, dL/dm = glo·(1−f) + ghi·f along g/m, and the angle's
+// c·(ghi − glo) (c = K/2π) along (−gy, gx)/m.
+func (k histogram) unpoolBilinear(dx, dy, gx, gy, m []float32, lo []int32, f []float32, gmap []float32) {
+	nb, nc := k.bins.k, k.nc
+	c := float32(nb) / (2 * math.Pi)
+	cols := k.pairs
+	n := len(dx)
+	dy, gx, gy, m, lo, f = dy[:n], gx[:n], gy[:n], m[:n], lo[:n], f[:n]
+	c0, c1, w0, w1 := cols.c0[:n], cols.c1[:n], cols.w0[:n], cols.w1[:n]
+	for j := range dx {
+		if m[j] == 0 {
+			dx[j], dy[j] = 0, 0
+			continue
+		}
+		l := int(lo[j])
+		h := l + 1
+		if h == nb {
+			h = 0
+		}
+		q0, q1 := gmap[l*nc:], gmap[h*nc:]
+		glo := q0[c0[j]]*w0[j] + q0[c1[j]]*w1[j]
+		ghi := q1[c0[j]]*w0[j] + q1[c1[j]]*w1[j]
+		inv := 1 / m[j]
+		dm := glo*(1-f[j]) + ghi*f[j]
+		dth := c * (ghi - glo)
+		dx[j] = (dm*gx[j] - dth*gy[j]) * inv
+		dy[j] = (dm*gy[j] + dth*gx[j]) * inv
+	}
 }
 
 // unpoolHard sets, for each pixel j of a row with gradient (gx, gy), norm
@@ -416,57 +449,47 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 		b = k.assign(g, in[0].Shape)
 	}
 	h, w := in[0].Shape[2], in[0].Shape[3]
-	if k.hardPaths() {
-		k.backwardHard(g, gy0, d, b, in[0].Shape[0], h, w)
+	if k.pairs != nil {
+		k.backwardPaired(g, gy0, d, b, in[0].Shape[0], h, w)
 		return
 	}
 	sp, csp := h*w, k.nr*k.nc
-	c := float64(k.bins.k) / (2 * math.Pi)
+	c := float32(k.bins.k) / (2 * math.Pi)
 	parallel.For(in[0].Shape[0]*h, func(row int) {
 		img, i := row/h, row%h
 		base := img * k.bins.k * csp
 		for j := 0; j < w; j++ {
 			o := img*sp + i*w + j
-			m := float64(b.m[o])
+			m := b.m[o]
 			if m == 0 {
 				continue
 			}
 			lo := int(b.lo[o])
 			p0, p1 := gy0[base+lo*csp:], gy0[base+((lo+1)%k.bins.k)*csp:]
 			var glo, ghi float32
-			if k.pairs != nil {
-				cp := k.pairs.at(j)
-				for _, r := range k.rows[i] {
-					q0 := p0[r.cell*k.nc:]
-					glo += (q0[cp.c0]*cp.w0 + q0[cp.c1]*cp.w1) * r.w
-					if k.bins.bilinear {
-						q1 := p1[r.cell*k.nc:]
-						ghi += (q1[cp.c0]*cp.w0 + q1[cp.c1]*cp.w1) * r.w
-					}
-				}
-			} else {
-				for _, r := range k.rows[i] {
-					for _, cl := range k.cols[j] {
-						cell := r.cell*k.nc + cl.cell
-						wrc := r.w * cl.w
-						glo += p0[cell] * wrc
-						ghi += p1[cell] * wrc
-					}
+			for _, r := range k.rows[i] {
+				for _, cl := range k.cols[j] {
+					cell := r.cell*k.nc + cl.cell
+					wrc := r.w * cl.w
+					glo += p0[cell] * wrc
+					ghi += p1[cell] * wrc
 				}
 			}
 			gi := img*2*sp + i*w + j
-			gx, gy := float64(g[gi]), float64(g[gi+sp])
+			gx, gy := g[gi], g[gi+sp]
+			inv := 1 / m // one division: the dearest step here
 			if !k.bins.bilinear {
-				s := float64(glo) / m // one division: the dearest step here
-				d[gi] = float32(s * gx)
-				d[gi+sp] = float32(s * gy)
+				s := glo * inv
+				d[gi], d[gi+sp] = s*gx, s*gy
 				continue
 			}
-			f := float64(b.f[o])
-			dm := float64(glo)*(1-f) + float64(ghi)*f
-			dth := c * m * float64(ghi-glo)
-			d[gi] = float32(dm*gx/m - dth*gy/(m*m))
-			d[gi+sp] = float32(dm*gy/m + dth*gx/(m*m))
+			// ∂/∂g of the bins' weights: dm along g/m, and the angle's
+			// c·(ghi − glo)·m times (−gy, gx)/m².
+			f := b.f[o]
+			dm := glo*(1-f) + ghi*f
+			dth := c * (ghi - glo)
+			d[gi] = (dm*gx - dth*gy) * inv
+			d[gi+sp] = (dm*gy + dth*gx) * inv
 		}
 	})
 }

@@ -73,12 +73,25 @@ func (k lrn) Forward(in []*Tensor, out *Tensor) {
 	lo, hi := (k.p.Size-1)/2, (k.p.Size-1)-(k.p.Size-1)/2
 	a := float32(k.p.Alpha / float64(k.p.Size))
 	bias := float32(k.p.Bias)
+	whole := lo >= c-1 && hi >= c-1
+	if whole {
+		// Every channel's window is all of them (DSIFT's normalisation,
+		// size 257 over 128 bins): the sum is the same for all, so it is
+		// taken once per image, not once per channel.
+		k.channelSums(x.Data, x.Data, st.s, x.Shape[0], c, sp)
+	}
 	planes(x, func(b, ch, off int) {
 		s := st.s[off : off+sp]
-		clear(s)
-		for j := max(ch-lo, 0); j <= min(ch+hi, c-1); j++ {
-			plane := x.Data[(b*c+j)*sp : (b*c+j+1)*sp]
-			vec.AddMul(s, plane, plane)
+		if whole {
+			if ch > 0 {
+				copy(s, st.s[b*c*sp:][:sp])
+			}
+		} else {
+			clear(s)
+			for j := max(ch-lo, 0); j <= min(ch+hi, c-1); j++ {
+				plane := x.Data[(b*c+j)*sp : (b*c+j+1)*sp]
+				vec.AddMul(s, plane, plane)
+			}
 		}
 		r, rs, y, xs := st.r[off:off+sp], st.rs[off:off+sp], out.Data[off:off+sp], x.Data[off:off+sp]
 		if k.p.Beta == 0.75 {
@@ -116,15 +129,52 @@ func (k lrn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		}
 	})
 	f := float32(2 * k.p.Alpha * k.p.Beta / float64(k.p.Size))
+	whole := lo >= c-1 && hi >= c-1
+	var sums []float32 // Σ_c t_c per image, where every window is whole
+	if whole {
+		sums = make([]float32, x.Shape[0]*sp)
+		k.channelSums(st.t, nil, sums, x.Shape[0], c, sp)
+	}
 	planes(x, func(b, j, off int) {
 		// channel j lies in win(ch) for ch ∈ [j − hi, j + lo].
 		d, g, r, xs := gin.Data[off:off+sp], gout.Data[off:off+sp], st.r[off:off+sp], x.Data[off:off+sp]
-		clear(d)
-		for ch := max(j-hi, 0); ch <= min(j+lo, c-1); ch++ {
-			vec.Axpy(d, st.t[(b*c+ch)*sp:(b*c+ch+1)*sp], 1)
+		if whole {
+			copy(d, sums[b*sp:(b+1)*sp])
+		} else {
+			clear(d)
+			for ch := max(j-hi, 0); ch <= min(j+lo, c-1); ch++ {
+				vec.Axpy(d, st.t[(b*c+ch)*sp:(b*c+ch+1)*sp], 1)
+			}
 		}
 		for i := range d {
 			d[i] = g[i]*r[i] - f*xs[i]*d[i]
+		}
+	})
+}
+
+// channelSums sets, for each of n images of c planes of sp values, the
+// first plane of dst (an image's stride c·sp; dst of n·sp values when its
+// length is that) to Σ_c x_c·y_c over the channels (Σ_c x_c where y is
+// nil), split between the cores by runs of positions.
+func (k lrn) channelSums(x, y, dst []float32, n, c, sp int) {
+	stride := c * sp
+	if len(dst) == n*sp {
+		stride = sp
+	}
+	const run = 1024
+	runs := (sp + run - 1) / run
+	parallel.For(n*runs, func(t int) {
+		b, p0 := t/runs, t%runs*run
+		p1 := min(sp, p0+run)
+		s := dst[b*stride+p0 : b*stride+p1]
+		clear(s)
+		for ch := 0; ch < c; ch++ {
+			xs := x[(b*c+ch)*sp+p0 : (b*c+ch)*sp+p1]
+			if y == nil {
+				vec.Axpy(s, xs, 1)
+			} else {
+				vec.AddMul(s, xs, y[(b*c+ch)*sp+p0:(b*c+ch)*sp+p1])
+			}
 		}
 	})
 }

@@ -13,6 +13,10 @@ func TestLRN(t *testing.T) {
 		{"caffenet", LRNParams{Size: 5, Alpha: 1e-4, Beta: 0.75, Bias: 1}},
 		{"even-size", LRNParams{Size: 4, Alpha: 0.5, Beta: 0.6, Bias: 2}},
 		{"large-alpha", LRNParams{Size: 3, Alpha: 2, Beta: 0.75, Bias: 1}},
+		// Windows over every channel (the sums taken once per image):
+		// DSIFT's L2 normalisation, and an odd β.
+		{"dsift-whole", LRNParams{Size: 257, Alpha: 257, Beta: 0.5, Bias: 1e-6}},
+		{"whole", LRNParams{Size: 11, Alpha: 0.3, Beta: 0.75, Bias: 1}},
 	} {
 		shape := []int{2, 6, 3, 7} // planes of 21: vector blocks and a tail
 		p := c.p

@@ -3,7 +3,9 @@
 package gemm
 
 import (
+	"math/bits"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/invrep/invrep/graph/parallel"
@@ -159,6 +161,50 @@ func avxGemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b
 	avxGemmPacked(kern, ap, tB, m, n, k, b, ldb, beta, c, ldc, Epilogue{})
 }
 
+// slotSize is a task's work buffer: a packed panel of B and an edge tile.
+const slotSize = kc*maxNR + mr*maxNR
+
+// taskSlots hands one product's tasks their work buffers: as many as
+// goroutines can run its tasks at once, claimed by a bit each.
+type taskSlots struct {
+	buf  []float32
+	busy atomic.Uint64
+	n    int
+}
+
+func newSlots(workers int) *taskSlots {
+	n := min(workers, 64)
+	return &taskSlots{buf: scratch.Take(n * slotSize), n: n}
+}
+
+// take claims a free slot; there is always one, since no more tasks run
+// at once than there are goroutines in the pool (GOMAXPROCS, at most 64
+// counted).
+func (s *taskSlots) take() int {
+	for {
+		b := s.busy.Load()
+		i := bits.TrailingZeros64(^b)
+		if i >= s.n {
+			runtime.Gosched() // more than 64 workers: wait for one
+			continue
+		}
+		if s.busy.CompareAndSwap(b, b|1<<i) {
+			return i
+		}
+	}
+}
+
+func (s *taskSlots) give(i int) {
+	for {
+		b := s.busy.Load()
+		if s.busy.CompareAndSwap(b, b&^(1<<i)) {
+			return
+		}
+	}
+}
+
+func (s *taskSlots) release() { scratch.Give(s.buf) }
+
 // packedSize is the length of op(A) packed into mr-row panels.
 func packedSize(m, k int) int { return (m + mr - 1) / mr * k * mr }
 
@@ -213,6 +259,8 @@ func avxGemmPacked(kern microKernel, ap []float32, tB bool, m, n, k int, b []flo
 		clear(bias[copy(bias, e.Bias[:m]):])
 	}
 	np := (n + nr - 1) / nr
+	slots := newSlots(runtime.GOMAXPROCS(0))
+	defer slots.release()
 	// Tasks are a column panel of C by a block of rows, handed out in
 	// order to whichever worker is free: with few panels (a 13×13 map has
 	// 11) a fixed split by panels left one core idle for a panel's time.
@@ -223,11 +271,13 @@ func avxGemmPacked(kern microKernel, ap []float32, tB bool, m, n, k int, b []flo
 	}
 	mb := (mp + rb - 1) / rb
 	parallel.For(np*mb, func(t int) {
-		// B's packed panel, then a tile for the ragged edges (an array
-		// here escaped to the heap through the kernel's func value: a
-		// new one per task).
-		buf := scratch.Take(kc*nr + mr*maxNR)
-		defer scratch.Give(buf)
+		// B's packed panel, then a tile for the ragged edges, from the
+		// call's slots (an array here escaped to the heap through the
+		// kernel's func value; a buffer per task from scratch made its
+		// mutex a tenth of a small product's time).
+		slot := slots.take()
+		defer slots.give(slot)
+		buf := slots.buf[slot*slotSize:][:slotSize]
 		bp, tile := buf[:kc*nr], buf[kc*nr:]
 		{
 			j, ib := t/mb, t%mb

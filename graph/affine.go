@@ -48,6 +48,9 @@ func (k affine) Forward(in []*Tensor, out *Tensor) {
 	}
 }
 
+// GradReads implements GradReader: the gradient is the output's, scaled.
+func (k affine) GradReads(i, j int) bool { return false }
+
 func (k affine) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
 	c := len(k.scale)
 	sp := len(gin.Data) / (in[0].Shape[0] * c)

@@ -34,6 +34,19 @@ type binary struct {
 // written), the gradients where the operands share their shape.
 func (b binary) Overwrites(grad bool, _ int) bool { return !grad || b.same }
 
+// GradReads implements GradReader: a sum's gradients read nothing, a
+// product's the other operand, the rest (quotients, powers, extrema) both
+// operands.
+func (b binary) GradReads(i, j int) bool {
+	switch b.kind {
+	case kindAdd, kindSub:
+		return false
+	case kindMul:
+		return j == 1-i
+	}
+	return j >= 0
+}
+
 // PassesGrad implements Passer: an Add's operands of the output's shape
 // (ResNet's residual sums) take its gradient as it is, as does a
 // difference's first.

@@ -50,6 +50,10 @@ func (k concat) Forward(in []*Tensor, out *Tensor) {
 	}
 }
 
+// GradReads implements GradReader: each input's gradient is a slice of the
+// output's.
+func (k concat) GradReads(i, j int) bool { return false }
+
 func (k concat) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
 	outer, inner := k.blocks(in)
 	step, off := 0, 0

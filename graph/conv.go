@@ -556,6 +556,10 @@ func (pc *packCache) give(b []float32) { scratch.Give(b) }
 // Backward is the input gradient, by the same paths as Forward: the Relu's
 // gradient first, then the transposed product and col2im (or the direct
 // and Winograd forms).
+// GradReads implements GradReader: the input's gradient reads the weights
+// and, under a fused Relu, the output; never the input.
+func (c conv) GradReads(i, j int) bool { return j == 1 || j == 2 || j == -1 && c.relu }
+
 func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	q := c.geom(in[0].Shape, in[1].Shape, out.Shape)
 	w, gy, gx := in[1].Data, gout.Data, gin.Data

@@ -54,9 +54,10 @@ func (bufPool) put(t *Tensor) {
 	}
 }
 
-// lend makes the gradients that nothing reads after the run (not in keep)
-// borrow their buffers from the pool and return them after their last
-// reader.
+// lend makes the values that nothing reads after the run (not in keep),
+// the ops' and their gradients', borrow their buffers from the pool and
+// return them after their last reader (a gradient counting as a reader
+// only of the values it reads, see GradReader).
 func (s *schedule) lend(keep ...*gorgonia.Node) {
 	kept := map[int]bool{}
 	for _, n := range keep {
@@ -69,7 +70,19 @@ func (s *schedule) lend(keep ...*gorgonia.Node) {
 		last[i] = -1
 	}
 	for i, args := range s.args {
-		for _, j := range args {
+		g, isGrad := s.nodes[i].Op().(*gradOp)
+		for p, j := range args {
+			// A gradient's children are the op's inputs, its output and
+			// the output's gradient; it holds only those it reads.
+			if isGrad && p < len(args)-1 {
+				v := p
+				if p == len(args)-2 {
+					v = -1
+				}
+				if !gradReads(g.fwd.k, g.i, v) {
+					continue
+				}
+			}
 			last[j] = max(last[j], i)
 		}
 	}
@@ -81,6 +94,8 @@ func (s *schedule) lend(keep ...*gorgonia.Node) {
 		}
 		switch op := n.Op().(type) {
 		case *gradOp:
+			op.pool = &s.pool
+		case *gop:
 			op.pool = &s.pool
 		case gorgonia.UsePreallocDoer:
 			if n.Shape().IsScalar() {
@@ -96,7 +111,12 @@ func (s *schedule) lend(keep ...*gorgonia.Node) {
 
 // free returns node j's buffer once its last reader has run.
 func (s *schedule) free(j int) {
-	if o, ok := s.nodes[j].Op().(*gradOp); ok {
+	switch o := s.nodes[j].Op().(type) {
+	case *gradOp:
+		s.pool.put(o.buf.t)
+		o.buf.t = nil
+		return
+	case *gop:
 		s.pool.put(o.buf.t)
 		o.buf.t = nil
 		return

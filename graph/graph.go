@@ -134,6 +134,22 @@ type Passer interface {
 	PassesGrad(i int) bool
 }
 
+// GradReader is implemented by kernels whose gradient for input i reads
+// the data of only some of the op's values (any gradient may read any
+// value's shape): GradReads(i, j) for input j, j = −1 for the output. A
+// value no gradient reads goes back to the pool once the forward pass is
+// done with it, as PyTorch keeps only what autograd saved: kept for the
+// backward pass, ConvNeXt's permutes, residual sums and the linear
+// layers' inputs held most of its memory.
+type GradReader interface {
+	GradReads(i, j int) bool
+}
+
+func gradReads(k Kernel, i, j int) bool {
+	r, ok := k.(GradReader)
+	return !ok || r.GradReads(i, j)
+}
+
 func overwrites(k Kernel, grad bool, i int) bool {
 	o, ok := k.(Overwriter)
 	return ok && o.Overwrites(grad, i)
@@ -208,6 +224,7 @@ type gop struct {
 	inTypes []hm.Type
 	live    []bool
 	buf     reused
+	pool    *bufPool // where buf comes from and goes back to; nil: kept
 	prof    *profile
 }
 
@@ -262,6 +279,9 @@ func (o *gop) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	if o.prof.enabled() {
 		defer o.prof.add(o.k.String(), time.Now())
+	}
+	if o.buf.t == nil && o.pool != nil {
+		o.buf.t = o.pool.get(o.shape)
 	}
 	out := o.buf.zeroed(o.shape, overwrites(o.k, false, 0))
 	o.k.Forward(in, out)

@@ -56,6 +56,10 @@ func (k matmul) Forward(in []*Tensor, out *Tensor) {
 }
 
 // Backward: with C = op(A)op(B), dop(A) = α G op(B)ᵀ and dop(B) = α op(A)ᵀ G.
+// GradReads implements GradReader: each operand's gradient reads the
+// other operand.
+func (k matmul) GradReads(i, j int) bool { return j == 1-i }
+
 func (k matmul) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
 	m, kk, n := k.dims(in[0].Shape, in[1].Shape)
 	a, b := in[0], in[1]

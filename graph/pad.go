@@ -116,6 +116,9 @@ func (k pad) Forward(in []*Tensor, out *Tensor) {
 // Backward adds each row's gradient into the input row it read; edge
 // padding sends the border's gradient to the edge values. Rows map to
 // distinct input rows except with edge padding, which then runs serially.
+// GradReads implements GradReader: the gradient is the output's, cropped.
+func (k pad) GradReads(i, j int) bool { return false }
+
 func (k pad) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	r := len(in[0].Shape)
 	w, wi, b := out.Shape[r-1], in[0].Shape[r-1], k.begin[r-1]

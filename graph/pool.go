@@ -229,6 +229,10 @@ func (k pool) maxForward(in, out *Tensor, args []int32) {
 
 // Backward routes MaxPool's gradient to the first maximum of each window
 // and spreads AveragePool's evenly over the pixels each window covers.
+// GradReads implements GradReader: the average's gradient reads nothing;
+// the maximum's its input (the forward pass's argmax is memoised by it).
+func (k pool) GradReads(i, j int) bool { return k.max && j == 0 }
+
 func (k pool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	h, w := in[0].Shape[2], in[0].Shape[3]
 	oh, ow := out.Shape[2], out.Shape[3]
@@ -381,6 +385,10 @@ func (k globalPool) Forward(in []*Tensor, out *Tensor) {
 // Overwrites implements Overwriter: the average's gradient is set
 // everywhere, the maximum's only at each plane's maximum.
 func (k globalPool) Overwrites(grad bool, _ int) bool { return !grad || !k.max }
+
+// GradReads implements GradReader: the average's gradient reads nothing,
+// the maximum's everything.
+func (k globalPool) GradReads(i, j int) bool { return k.max }
 
 func (k globalPool) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	sz := len(in[0].Data) / len(out.Data)

@@ -20,7 +20,11 @@ func (k reshape) OutShape(in [][]int) ([]int, error) {
 	}
 	return append([]int(nil), k.shape...), nil
 }
-func (k reshape) Forward(in []*Tensor, out *Tensor)                 { copy(out.Data, in[0].Data) }
+func (k reshape) Forward(in []*Tensor, out *Tensor) { copy(out.Data, in[0].Data) }
+
+// GradReads implements GradReader: the gradient is the output's.
+func (k reshape) GradReads(i, j int) bool { return false }
+
 func (k reshape) Backward(_ int, _ []*Tensor, _, gout, gin *Tensor) { copy(gin.Data, gout.Data) }
 
 // Reshape returns x with a new shape of the same size.

@@ -67,6 +67,9 @@ func (k transpose) Forward(in []*Tensor, out *Tensor) {
 
 // Backward scatters each row back: the permutation is a bijection, so the
 // rows write disjoint elements and run in parallel.
+// GradReads implements GradReader: the gradient is the output's, permuted.
+func (k transpose) GradReads(i, j int) bool { return false }
+
 func (k transpose) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
 	rows, n, is := k.rows(in[0].Shape)
 	g, d := gout.Data, gin.Data

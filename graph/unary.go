@@ -104,6 +104,10 @@ func (u unary) forward(x, y []float32) {
 
 // Backward uses the subgradient 0 at the kinks (x = 0 for Relu, the bounds
 // for Clip), as PyTorch and onnxruntime's training ops do.
+// GradReads implements GradReader: a Relu's gradient reads its output;
+// the other activations, everything.
+func (u unary) GradReads(i, j int) bool { return u.kind != kindRelu || j == -1 }
+
 func (u unary) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	chunked(len(out.Data), func(lo, hi int) {
 		u.backward(in[0].Data[lo:hi], out.Data[lo:hi], gout.Data[lo:hi], gin.Data[lo:hi])

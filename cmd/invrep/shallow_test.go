@@ -51,10 +51,18 @@ func TestShallowCommands(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("HOG glyphs: %s", r.stderr)
 	}
-	// --profile: a line per kind of op, the binning among them, and a total.
-	r = invrep(t, "invert", "--rep", "hog", "--image", img, "--out", filepath.Join(dir, "p.png"), "--iters", "4", "--profile")
+	// --profile: a line per kind of op, the binning among them, and a
+	// total; --cpuprofile and --memprofile write pprof's files.
+	cpu, mem := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "mem.prof")
+	r = invrep(t, "invert", "--rep", "hog", "--image", img, "--out", filepath.Join(dir, "p.png"), "--iters", "4", "--profile", "--cpuprofile", cpu, "--memprofile", mem)
 	if r.code != 0 || !strings.Contains(r.stdout, "Histogram(") || !strings.Contains(r.stdout, "dHistogram(") || !strings.Contains(r.stdout, "all ops") {
 		t.Fatalf("invert --profile: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, f := range []string{cpu, mem} {
+		// A pprof file is gzipped protobuf.
+		if b, err := os.ReadFile(f); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Fatalf("%s is not a gzipped profile: %v", f, err)
+		}
 	}
 	// The built-in sample, no --image: the quick start.
 	r = invrep(t, "invert", "--rep", "hogb", "--out", filepath.Join(dir, "inv.png"), "--iters", "4", "--report", filepath.Join(dir, "inv.json"))

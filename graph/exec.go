@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/invrep/invrep/graph/scratch"
 
@@ -46,12 +47,6 @@ type bufPool struct{}
 
 func (bufPool) get(shape []int) *Tensor {
 	return &Tensor{Shape: append([]int(nil), shape...), Data: scratch.Take(Numel(shape))}
-}
-
-func (bufPool) put(t *Tensor) {
-	if t != nil {
-		scratch.Give(t.Data)
-	}
 }
 
 // lend makes the values that nothing reads after the run (not in keep),
@@ -109,20 +104,35 @@ func (s *schedule) lend(keep ...*gorgonia.Node) {
 	}
 }
 
+// PoisonLent, set by tests, fills every buffer given back with NaN, so
+// that a kernel reading a value after its last declared reader (a
+// GradReader that reads more than it says) turns its results into NaN.
+var PoisonLent = false
+
 // free returns node j's buffer once its last reader has run.
 func (s *schedule) free(j int) {
+	var b []float32
 	switch o := s.nodes[j].Op().(type) {
 	case *gradOp:
-		s.pool.put(o.buf.t)
+		if o.buf.t != nil {
+			b = o.buf.t.Data
+		}
 		o.buf.t = nil
-		return
 	case *gop:
-		s.pool.put(o.buf.t)
+		if o.buf.t != nil {
+			b = o.buf.t.Data
+		}
 		o.buf.t = nil
-		return
+	default:
+		b, s.lent[j] = s.lent[j], nil
 	}
-	scratch.Give(s.lent[j])
-	s.lent[j] = nil
+	if PoisonLent {
+		nan := float32(math.NaN())
+		for i := range b {
+			b[i] = nan
+		}
+	}
+	scratch.Give(b)
 }
 
 func newSchedule(g *gorgonia.ExprGraph, input *gorgonia.Node) (*schedule, error) {

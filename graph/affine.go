@@ -1,6 +1,11 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/invrep/invrep/graph/parallel"
+	"github.com/invrep/invrep/graph/vec"
+)
 
 // affine is a per-channel y = scale_c·x + shift_c on [N,C,...] tensors:
 // inference-mode batch normalisation and input normalisation.
@@ -35,38 +40,38 @@ func (k affine) OutShape(in [][]int) ([]int, error) {
 	return append([]int(nil), in[0]...), nil
 }
 
+// Forward: planes in parallel, each one fused multiply-add pass
+// (vec.ScaleAdd). As a serial scalar loop, DenseNet-121's batch
+// normalisations (one per layer, over the growing concatenation) took a
+// sixth of its step.
 func (k affine) Forward(in []*Tensor, out *Tensor) {
 	c := len(k.scale)
 	sp := len(out.Data) / (in[0].Shape[0] * c)
-	for p := 0; p < len(out.Data)/sp; p++ {
-		a, b := k.scale[p%c], k.shift[p%c]
+	parallel.For(len(out.Data)/sp, func(p int) {
 		q := k.src(p)
-		src, dst := in[0].Data[q*sp:(q+1)*sp], out.Data[p*sp:(p+1)*sp]
-		for i, v := range src {
-			dst[i] = a*v + b
-		}
-	}
+		vec.ScaleAdd(out.Data[p*sp:(p+1)*sp], in[0].Data[q*sp:(q+1)*sp], k.scale[p%c], k.shift[p%c])
+	})
 }
 
 // GradReads implements GradReader: the gradient is the output's, scaled.
 func (k affine) GradReads(i, j int) bool { return false }
 
+// Backward: planes in parallel where each input plane has one output
+// plane (no reordering), else in order, as reordered planes may share an
+// input plane.
 func (k affine) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
 	c := len(k.scale)
 	sp := len(gin.Data) / (in[0].Shape[0] * c)
-	for p := 0; p < len(gin.Data)/sp; p++ {
-		a := k.scale[p%c]
+	planes := len(gin.Data) / sp
+	if k.from == nil {
+		parallel.For(planes, func(p int) {
+			vec.ScaleAdd(gin.Data[p*sp:(p+1)*sp], gout.Data[p*sp:(p+1)*sp], k.scale[p%c], 0)
+		})
+		return
+	}
+	for p := 0; p < planes; p++ {
 		q := k.src(p)
-		src, dst := gout.Data[p*sp:(p+1)*sp], gin.Data[q*sp:(q+1)*sp]
-		if k.from == nil {
-			for i, v := range src {
-				dst[i] = a * v
-			}
-			continue
-		}
-		for i, v := range src {
-			dst[i] += a * v
-		}
+		vec.Axpy(gin.Data[q*sp:(q+1)*sp], gout.Data[p*sp:(p+1)*sp], k.scale[p%c])
 	}
 }
 

@@ -12,9 +12,13 @@ import (
 type affine struct {
 	scale, shift []float32
 	from         []int // output channel c reads input channel from[c]; nil: c
+	relu         bool  // a Relu after it (not with from)
 }
 
 func (k affine) String() string {
+	if k.relu {
+		return fmt.Sprintf("ChannelAffineRelu(%d)", len(k.scale))
+	}
 	if k.from != nil {
 		return fmt.Sprintf("ChannelAffine(%d, from %v)", len(k.scale), k.from)
 	}
@@ -49,23 +53,33 @@ func (k affine) Forward(in []*Tensor, out *Tensor) {
 	sp := len(out.Data) / (in[0].Shape[0] * c)
 	parallel.For(len(out.Data)/sp, func(p int) {
 		q := k.src(p)
-		vec.ScaleAdd(out.Data[p*sp:(p+1)*sp], in[0].Data[q*sp:(q+1)*sp], k.scale[p%c], k.shift[p%c])
+		dst := out.Data[p*sp : (p+1)*sp]
+		vec.ScaleAdd(dst, in[0].Data[q*sp:(q+1)*sp], k.scale[p%c], k.shift[p%c])
+		if k.relu {
+			vec.Relu(dst, dst) // while the plane is in cache
+		}
 	})
 }
 
-// GradReads implements GradReader: the gradient is the output's, scaled.
-func (k affine) GradReads(i, j int) bool { return false }
+// GradReads implements GradReader: the gradient is the output's, scaled
+// (where the fused Relu's output is positive).
+func (k affine) GradReads(i, j int) bool { return k.relu && j == -1 }
 
 // Backward: planes in parallel where each input plane has one output
 // plane (no reordering), else in order, as reordered planes may share an
 // input plane.
-func (k affine) Backward(_ int, in []*Tensor, _, gout, gin *Tensor) {
+func (k affine) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	c := len(k.scale)
 	sp := len(gin.Data) / (in[0].Shape[0] * c)
 	planes := len(gin.Data) / sp
 	if k.from == nil {
 		parallel.For(planes, func(p int) {
-			vec.ScaleAdd(gin.Data[p*sp:(p+1)*sp], gout.Data[p*sp:(p+1)*sp], k.scale[p%c], 0)
+			dst, g := gin.Data[p*sp:(p+1)*sp], gout.Data[p*sp:(p+1)*sp]
+			if k.relu {
+				vec.ReluGrad(dst, out.Data[p*sp:(p+1)*sp], g)
+				g = dst
+			}
+			vec.ScaleAdd(dst, g, k.scale[p%c], 0)
 		})
 		return
 	}
@@ -81,6 +95,16 @@ func ChannelAffine(x *Node, scale, shift []float32) (*Node, error) {
 		return nil, fmt.Errorf("ChannelAffine: %d scales but %d shifts", len(scale), len(shift))
 	}
 	return Apply(affine{scale: scale, shift: shift}, x)
+}
+
+// ChannelAffineRelu is Relu(ChannelAffine(x, scale, shift)) as one op: a
+// batch normalisation and the Relu after it (DenseNet's, before each
+// convolution) in one pass each way instead of two.
+func ChannelAffineRelu(x *Node, scale, shift []float32) (*Node, error) {
+	if len(scale) != len(shift) {
+		return nil, fmt.Errorf("ChannelAffineRelu: %d scales but %d shifts", len(scale), len(shift))
+	}
+	return Apply(affine{scale: scale, shift: shift, relu: true}, x)
 }
 
 // ReorderedChannelAffine computes scale_c·x_{from[c]} + shift_c for every
@@ -102,8 +126,9 @@ func ReorderedChannelAffine(x *Node, from []int, scale, shift []float32) (*Node,
 }
 
 // BatchNorm is inference-mode batch normalisation,
-// y = gamma·(x − mean)/sqrt(var + eps) + beta, folded into one affine map.
-func BatchNorm(x *Node, gamma, beta, mean, variance []float32, eps float64) (*Node, error) {
+// y = gamma·(x − mean)/sqrt(var + eps) + beta, folded into one affine map
+// (followed by a Relu where relu).
+func BatchNorm(x *Node, gamma, beta, mean, variance []float32, eps float64, relu bool) (*Node, error) {
 	c := len(gamma)
 	if len(beta) != c || len(mean) != c || len(variance) != c {
 		return nil, fmt.Errorf("BatchNorm: parameter lengths %d,%d,%d,%d differ", c, len(beta), len(mean), len(variance))
@@ -113,6 +138,9 @@ func BatchNorm(x *Node, gamma, beta, mean, variance []float32, eps float64) (*No
 		s := float64(gamma[i]) / sqrt(float64(variance[i])+eps)
 		scale[i] = float32(s)
 		shift[i] = float32(float64(beta[i]) - s*float64(mean[i]))
+	}
+	if relu {
+		return ChannelAffineRelu(x, scale, shift)
 	}
 	return ChannelAffine(x, scale, shift)
 }

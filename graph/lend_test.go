@@ -28,6 +28,9 @@ func TestGradReadersChained(t *testing.T) {
 		{"Reshape", func(a *Node) (*Node, error) { return Reshape(a, []int{1, 24, 6}) }},
 		{"ChannelAffine", func(a *Node) (*Node, error) { return ChannelAffine(a, []float32{1, -2, 0.5, 3}, []float32{0, 1, 2, 3}) }},
 		{"Relu", Relu},
+		{"ChannelAffineRelu", func(a *Node) (*Node, error) {
+			return ChannelAffineRelu(a, []float32{1, -2, 0.5, 3}, []float32{-0.5, 1, 0.2, -3})
+		}},
 		{"Add", func(a *Node) (*Node, error) { return Add(a, a) }},
 		{"Mul", func(a *Node) (*Node, error) { return Mul(a, a) }},
 		{"MatMul", func(a *Node) (*Node, error) {

@@ -146,10 +146,13 @@ func planFusion(m *Model, need []bool, outputs []string) fusionPlan {
 		n := &m.Nodes[i]
 		switch n.OpType {
 		case "Relu":
-			// A Conv read only by a Relu becomes one ConvRelu op; the
-			// Relu then passes its input through.
+			// A Conv or a BatchNormalization read only by a Relu becomes
+			// one op with the Relu (ConvRelu, ChannelAffineRelu); the Relu
+			// then passes its input through.
 			if len(n.Inputs) == 1 {
 				if c := v.only(n.Inputs[0], "Conv"); c != nil {
+					p.convRelu[c], p.convRelu[n] = true, true
+				} else if c := v.only(n.Inputs[0], "BatchNormalization"); c != nil {
 					p.convRelu[c], p.convRelu[n] = true, true
 				}
 			}

@@ -166,3 +166,57 @@ func TestConvReluFusion(t *testing.T) {
 		t.Fatal("the requested pre-Relu output has no negative values: it was fused")
 	}
 }
+
+// TestBatchNormReluFusion: a BatchNormalization read only by a Relu (as
+// in DenseNet, before each convolution) is built as one ChannelAffineRelu
+// op with the values and input gradient of the two ops apart (which it
+// stays where the normalisation's own output is asked for).
+func TestBatchNormReluFusion(t *testing.T) {
+	f := newFixture(13, 1, 4, 6, 7)
+	sc, b, mu := f.weight(4), f.weight(4), f.weight(4)
+	v := f.floats([]int64{4}, 1, 2, 0.5, 3)
+	bn := f.node("BatchNormalization", []string{"x", sc, b, mu, v}, map[string]any{"epsilon": float32(1e-3)})
+	r := f.node("Relu", []string{bn}, nil)
+	out := f.node("Conv", []string{r, f.weight(3, 4, 1, 1)}, nil)
+	m, err := f.model(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randInput(5, 1, 4, 6, 7)
+	run := func(outputs ...string) (fused int, y, g *graph.Tensor) {
+		net, err := m.Build(Options{Outputs: outputs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		yn := net.Outputs[out]
+		loss, _ := graph.Dot(yn, randInput(6, yn.Shape()...))
+		var outs []*graph.Node
+		for _, o := range outputs {
+			outs = append(outs, net.Outputs[o])
+		}
+		p, err := net.Graph.Compile(loss, outs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		p.EnableProfile()
+		if err := p.Run(x); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range p.Profile() {
+			if strings.HasPrefix(o.Op, "ChannelAffineRelu") {
+				fused++
+			}
+		}
+		y, _ = p.Output(0)
+		g, _ = p.InputGrad()
+		return fused, y, g
+	}
+	nf, yf, gf := run(out)
+	nu, yu, gu := run(out, bn)
+	if nf != 1 || nu != 0 {
+		t.Fatalf("ChannelAffineRelu ops: %d fused, %d with the normalisation's output asked for", nf, nu)
+	}
+	closeTo(t, "fused output", yf, yu, 1e-6)
+	closeTo(t, "fused gradient", gf, gu, 1e-6)
+}

@@ -106,8 +106,8 @@ func opConv(b *builder, n *Node, in []value) ([]value, error) {
 	return one(graph.Conv(x, w, bias, p))
 }
 
-// opRelu passes its input through where the Conv before it was built with
-// the Relu fused in.
+// opRelu passes its input through where the Conv or BatchNormalization
+// before it was built with the Relu fused in.
 func opRelu(b *builder, n *Node, in []value) ([]value, error) {
 	x, err := b.float(n, in, 0)
 	if err != nil {

@@ -34,7 +34,7 @@ func opBatchNorm(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return one(graph.BatchNorm(x, p[0], p[1], p[2], p[3], float64(eps)))
+	return one(graph.BatchNorm(x, p[0], p[1], p[2], p[3], float64(eps), b.fuse.convRelu[n]))
 }
 
 // weightsOf returns optional input k as a constant spread to shape (ONNX

@@ -176,7 +176,7 @@ func TestOpFixtures(t *testing.T) {
 			bn := f.node("BatchNormalization", []string{"x", sc, b, mu, v}, map[string]any{"epsilon": float32(1e-3)})
 			out := f.node("LRN", []string{bn}, map[string]any{"size": int64(3), "alpha": float32(0.2)})
 			return out, func(g *graph.Graph, x *graph.Node) (*graph.Node, error) {
-				y, _ := graph.BatchNorm(x, f.init(sc).Data, f.init(b).Data, f.init(mu).Data, f.init(v).Data, float64(float32(1e-3)))
+				y, _ := graph.BatchNorm(x, f.init(sc).Data, f.init(b).Data, f.init(mu).Data, f.init(v).Data, float64(float32(1e-3)), false)
 				return graph.LRN(y, graph.LRNParams{Size: 3, Alpha: float64(float32(0.2)), Beta: 0.75, Bias: 1})
 			}
 		}},

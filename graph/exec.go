@@ -24,29 +24,18 @@ type schedule struct {
 	index map[*gorgonia.Node]int
 	vals  []gorgonia.Value
 	input int
-	// release lists, per node, the gradients whose last reader it is:
-	// their buffers go back to the pool once it has run, for gradients
+	// release lists, per node, the lent values whose last reader it is:
+	// their buffers go back to scratch once it has run, for values
 	// computed later. Kept for the whole run, the backward pass held as
 	// much memory as the activations again (PyTorch frees each gradient
 	// once used).
 	release [][]int
-	pool    bufPool
 	// lent holds the scratch buffer a gradient sum (gorgonia's, not a
 	// kernel's) writes into, from its run to its last reader's; nil for
 	// sums kept past the run (they write into their value of the run
 	// before).
 	lent    [][]float32
 	lending []bool
-}
-
-// bufPool lends gradient buffers from scratch's free list, shared with
-// the kernels' work buffers: the smallest free buffer that holds a
-// gradient serves it (DenseNet's gradients come in as many lengths as it
-// has layers, so lending by exact length left most of them unshared).
-type bufPool struct{}
-
-func (bufPool) get(shape []int) *Tensor {
-	return &Tensor{Shape: append([]int(nil), shape...), Data: scratch.Take(Numel(shape))}
 }
 
 // lend makes the values that nothing reads after the run (not in keep),
@@ -88,10 +77,8 @@ func (s *schedule) lend(keep ...*gorgonia.Node) {
 			continue
 		}
 		switch op := n.Op().(type) {
-		case *gradOp:
-			op.pool = &s.pool
-		case *gop:
-			op.pool = &s.pool
+		case interface{ buffer() *reused }:
+			op.buffer().lent = true
 		case gorgonia.UsePreallocDoer:
 			if n.Shape().IsScalar() {
 				continue
@@ -112,18 +99,9 @@ var PoisonLent = false
 // free returns node j's buffer once its last reader has run.
 func (s *schedule) free(j int) {
 	var b []float32
-	switch o := s.nodes[j].Op().(type) {
-	case *gradOp:
-		if o.buf.t != nil {
-			b = o.buf.t.Data
-		}
-		o.buf.t = nil
-	case *gop:
-		if o.buf.t != nil {
-			b = o.buf.t.Data
-		}
-		o.buf.t = nil
-	default:
+	if o, ok := s.nodes[j].Op().(interface{ buffer() *reused }); ok {
+		b = o.buffer().giveBack()
+	} else {
 		b, s.lent[j] = s.lent[j], nil
 	}
 	if PoisonLent {

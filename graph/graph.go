@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chewxy/hm"
+	"github.com/invrep/invrep/graph/scratch"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -224,7 +225,6 @@ type gop struct {
 	inTypes []hm.Type
 	live    []bool
 	buf     reused
-	pool    *bufPool // where buf comes from and goes back to; nil: kept
 	prof    *profile
 }
 
@@ -232,12 +232,35 @@ type gop struct {
 // runs the same ops on same-shaped values every iteration, and allocating
 // them afresh cost the garbage collector and the kernel's page faults more
 // than zeroing them. Nothing outside a run keeps a value: a Program's
-// readers copy what they return.
-type reused struct{ t *Tensor }
+// readers copy what they return. A lent buffer (a value nothing reads
+// after the run, see schedule.lend) is instead taken from scratch when the
+// op runs and given back after its last reader: the smallest free buffer
+// that holds it serves it.
+type reused struct {
+	t    *Tensor
+	lent bool
+}
+
+// buffer is the output buffer of an op or a gradient, for the schedule.
+func (o *gop) buffer() *reused    { return &o.buf }
+func (o *gradOp) buffer() *reused { return &o.buf }
+
+// giveBack returns a lent buffer's floats (nil if none) and forgets them.
+func (r *reused) giveBack() []float32 {
+	if r.t == nil {
+		return nil
+	}
+	b := r.t.Data
+	r.t = nil
+	return b
+}
 
 // zeroed returns the buffer, shaped and cleared unless the kernel will
 // overwrite all of it.
 func (r *reused) zeroed(shape []int, overwritten bool) *Tensor {
+	if r.t == nil && r.lent {
+		r.t = &Tensor{Shape: append([]int(nil), shape...), Data: scratch.Take(Numel(shape))}
+	}
 	if r.t == nil || len(r.t.Data) != Numel(shape) {
 		r.t = NewTensor(shape...)
 		return r.t
@@ -280,9 +303,6 @@ func (o *gop) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if o.prof.enabled() {
 		defer o.prof.add(o.k.String(), time.Now())
 	}
-	if o.buf.t == nil && o.pool != nil {
-		o.buf.t = o.pool.get(o.shape)
-	}
 	out := o.buf.zeroed(o.shape, overwrites(o.k, false, 0))
 	o.k.Forward(in, out)
 	return toValue(out), nil
@@ -320,7 +340,6 @@ type gradOp struct {
 	id      uint64
 	inTypes []hm.Type
 	buf     reused
-	pool    *bufPool // where buf comes from and goes back to; nil: kept
 }
 
 func (o *gradOp) Arity() int { return len(o.inTypes) }
@@ -350,9 +369,6 @@ func (o *gradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	in, out, gout := ts[:n], ts[n], ts[n+1]
 	if o.fwd.prof.enabled() {
 		defer o.fwd.prof.add("d"+o.fwd.k.String(), time.Now())
-	}
-	if o.buf.t == nil && o.pool != nil {
-		o.buf.t = o.pool.get(in[o.i].Shape)
 	}
 	gin := o.buf.zeroed(in[o.i].Shape, overwrites(o.fwd.k, true, o.i))
 	o.fwd.k.Backward(o.i, in, out, gout, gin)

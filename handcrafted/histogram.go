@@ -389,9 +389,8 @@ func (k histogram) backwardPaired(g, gy, d []float32, b *binned, images, h, w in
 }
 
 // unpoolBilinear is unpoolHard for bilinear binning: pixel j's bins lo and
-// lo+1 take weights (1−f)·m and f·m, so with glo, ghi their pooled
-// gradients, dL/dm = glo·(1−f) + ghi·f along g/m, and the angle's
-// c·(ghi − glo) (c = K/2π) along (−gy, gx)/m.
+// lo+1 take weights (1−f)·m and f·m; bilinearGrad takes their pooled
+// gradients to the pixel's.
 func (k histogram) unpoolBilinear(dx, dy, gx, gy, m []float32, lo []int32, f []float32, gmap []float32) {
 	nb, nc := k.bins.k, k.nc
 	c := float32(nb) / (2 * math.Pi)
@@ -412,12 +411,18 @@ func (k histogram) unpoolBilinear(dx, dy, gx, gy, m []float32, lo []int32, f []f
 		q0, q1 := gmap[l*nc:], gmap[h*nc:]
 		glo := q0[c0[j]]*w0[j] + q0[c1[j]]*w1[j]
 		ghi := q1[c0[j]]*w0[j] + q1[c1[j]]*w1[j]
-		inv := 1 / m[j]
-		dm := glo*(1-f[j]) + ghi*f[j]
-		dth := c * (ghi - glo)
-		dx[j] = (dm*gx[j] - dth*gy[j]) * inv
-		dy[j] = (dm*gy[j] + dth*gx[j]) * inv
+		dx[j], dy[j] = bilinearGrad(glo, ghi, f[j], c, gx[j], gy[j], 1/m[j])
 	}
+}
+
+// bilinearGrad is a pixel's gradient (gx, gy), of norm 1/inv, under
+// bilinear binning with fraction f, from its bins' pooled gradients glo
+// and ghi: dL/dm = glo·(1−f) + ghi·f along g/m, and the angle's
+// c·(ghi − glo)·m (c = K/2π) along (−gy, gx)/m².
+func bilinearGrad(glo, ghi, f, c, gx, gy, inv float32) (dx, dy float32) {
+	dm := glo*(1-f) + ghi*f
+	dth := c * (ghi - glo)
+	return (dm*gx - dth*gy) * inv, (dm*gy + dth*gx) * inv
 }
 
 // unpoolHard sets, for each pixel j of a row with gradient (gx, gy), norm
@@ -483,13 +488,7 @@ func (k histogram) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tenso
 				d[gi], d[gi+sp] = s*gx, s*gy
 				continue
 			}
-			// ∂/∂g of the bins' weights: dm along g/m, and the angle's
-			// c·(ghi − glo)·m times (−gy, gx)/m².
-			f := b.f[o]
-			dm := glo*(1-f) + ghi*f
-			dth := c * (ghi - glo)
-			d[gi] = (dm*gx - dth*gy) * inv
-			d[gi+sp] = (dm*gy + dth*gx) * inv
+			d[gi], d[gi+sp] = bilinearGrad(glo, ghi, b.f[o], c, gx, gy, inv)
 		}
 	})
 }

@@ -111,31 +111,8 @@ func TestConvReluFusion(t *testing.T) {
 	}
 	x := randInput(3, 1, 3, 10, 10)
 	run := func(outputs ...string) ([]graph.OpTime, *graph.Tensor, *graph.Tensor, map[string]*graph.Tensor) {
-		net, err := m.Build(Options{Outputs: outputs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		y := net.Outputs[r2]
-		loss, _ := graph.Dot(y, randInput(4, y.Shape()...))
-		var outs []*graph.Node
-		for _, o := range outputs {
-			outs = append(outs, net.Outputs[o])
-		}
-		p, err := net.Graph.Compile(loss, outs...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		p.EnableProfile()
-		if err := p.Run(x); err != nil {
-			t.Fatal(err)
-		}
-		vals := map[string]*graph.Tensor{}
-		for i, o := range outputs {
-			vals[o], _ = p.Output(i)
-		}
-		g, _ := p.InputGrad()
-		return p.Profile(), vals[r2], g, vals
+		prof, vals, g := fusionRun(t, m, x, r2, 4, outputs...)
+		return prof, vals[r2], g, vals
 	}
 	ops := func(prof []graph.OpTime) (fused, relus int) {
 		for _, o := range prof {
@@ -184,33 +161,13 @@ func TestBatchNormReluFusion(t *testing.T) {
 	}
 	x := randInput(5, 1, 4, 6, 7)
 	run := func(outputs ...string) (fused int, y, g *graph.Tensor) {
-		net, err := m.Build(Options{Outputs: outputs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		yn := net.Outputs[out]
-		loss, _ := graph.Dot(yn, randInput(6, yn.Shape()...))
-		var outs []*graph.Node
-		for _, o := range outputs {
-			outs = append(outs, net.Outputs[o])
-		}
-		p, err := net.Graph.Compile(loss, outs...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		p.EnableProfile()
-		if err := p.Run(x); err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range p.Profile() {
+		prof, vals, g := fusionRun(t, m, x, out, 6, outputs...)
+		for _, o := range prof {
 			if strings.HasPrefix(o.Op, "ChannelAffineRelu") {
 				fused++
 			}
 		}
-		y, _ = p.Output(0)
-		g, _ = p.InputGrad()
-		return fused, y, g
+		return fused, vals[out], g
 	}
 	nf, yf, gf := run(out)
 	nu, yu, gu := run(out, bn)
@@ -219,4 +176,37 @@ func TestBatchNormReluFusion(t *testing.T) {
 	}
 	closeTo(t, "fused output", yf, yu, 1e-6)
 	closeTo(t, "fused gradient", gf, gu, 1e-6)
+}
+
+// fusionRun builds m with outputs asked for (the fusion tests' way of
+// keeping an inner value), runs a dot-product loss on node last at x with
+// the profile on, and returns the profile, the outputs' values and the
+// input gradient.
+func fusionRun(t *testing.T, m *Model, x *graph.Tensor, last string, seed int64, outputs ...string) ([]graph.OpTime, map[string]*graph.Tensor, *graph.Tensor) {
+	t.Helper()
+	net, err := m.Build(Options{Outputs: outputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := net.Outputs[last]
+	loss, _ := graph.Dot(y, randInput(seed, y.Shape()...))
+	var outs []*graph.Node
+	for _, o := range outputs {
+		outs = append(outs, net.Outputs[o])
+	}
+	p, err := net.Graph.Compile(loss, outs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.EnableProfile()
+	if err := p.Run(x); err != nil {
+		t.Fatal(err)
+	}
+	vals := map[string]*graph.Tensor{}
+	for i, o := range outputs {
+		vals[o], _ = p.Output(i)
+	}
+	g, _ := p.InputGrad()
+	return p.Profile(), vals, g
 }

@@ -53,26 +53,28 @@ func sparseTaps(w *Tensor, c, group int) *sparseConv {
 	return s
 }
 
-// rows calls f for every output row oy a tap reaches, with the input row
-// iy, the outputs [ox0, ox1) whose input lies inside the image and the
-// input column ix of ox0.
-func (c conv) tapRows(q convGeom, t sparseTap, f func(iy, oy, ox0, ox1, ix int)) {
+// tapSpan is the part of the output a tap reaches: rows [oy0, oy1) read
+// input rows iy0 + (oy − oy0)·sh, columns [ox0, ox1) input columns ix0 +
+// (ox − ox0)·sw.
+type tapSpan struct{ oy0, oy1, iy0, ox0, ox1, ix0 int }
+
+func (c conv) span(q convGeom, t sparseTap) tapSpan {
 	sh, sw := c.p.Strides[0], c.p.Strides[1]
 	dh, dw := c.p.Dilations[0], c.p.Dilations[1]
-	off := t.kj*dw - c.p.Pads[1]
-	ox0, ox1 := validRange(q.ow, sw, off, q.w)
+	offY, offX := t.ki*dh-c.p.Pads[0], t.kj*dw-c.p.Pads[1]
+	oy0, oy1 := validRange(q.oh, sh, offY, q.h)
+	ox0, ox1 := validRange(q.ow, sw, offX, q.w)
 	if ox1 <= ox0 {
-		return
+		oy1 = oy0
 	}
-	for oy := 0; oy < q.oh; oy++ {
-		if iy := oy*sh - c.p.Pads[0] + t.ki*dh; iy >= 0 && iy < q.h {
-			f(iy, oy, ox0, ox1, ox0*sw+off)
-		}
-	}
+	return tapSpan{oy0, oy1, oy0*sh + offY, ox0, ox1, ox0*sw + offX}
 }
 
+// sparseForward adds each tap's shifted input plane to its output plane a
+// row at a time (an Axpy per row on unit strides): the planes are HOG's
+// cell maps, a few thousand short rows per pass, so the loop stays plain.
 func (c conv) sparseForward(q convGeom, x, bias, y []float32) {
-	sw := c.p.Strides[1]
+	sh, sw := c.p.Strides[0], c.p.Strides[1]
 	parallel.For(q.n*q.m, func(no int) {
 		n, o := no/q.m, no%q.m
 		dst := y[no*q.p : (no+1)*q.p]
@@ -84,40 +86,42 @@ func (c conv) sparseForward(q convGeom, x, bias, y []float32) {
 			dst[i] = b
 		}
 		for _, t := range c.sparse.byOut[o] {
-			src := x[(n*q.c+t.c)*q.h*q.w:]
-			c.tapRows(q, t, func(iy, oy, ox0, ox1, ix int) {
-				row, out := src[iy*q.w:(iy+1)*q.w], dst[oy*q.ow:(oy+1)*q.ow]
+			src := x[(n*q.c+t.c)*q.h*q.w:][:q.h*q.w]
+			s := c.span(q, t)
+			for oy, iy := s.oy0, s.iy0; oy < s.oy1; oy, iy = oy+1, iy+sh {
+				out := dst[oy*q.ow+s.ox0 : oy*q.ow+s.ox1]
+				row := src[iy*q.w+s.ix0:]
 				if sw == 1 {
-					vec.Axpy(out[ox0:ox1], row[ix:], t.w)
-					return
+					vec.Axpy(out, row[:len(out)], t.w)
+					continue
 				}
-				for ox := ox0; ox < ox1; ox++ {
-					out[ox] += t.w * row[ix]
-					ix += sw
+				for i := range out {
+					out[i] += t.w * row[i*sw]
 				}
-			})
+			}
 		}
 	})
 }
 
 func (c conv) sparseBackward(q convGeom, gy, gx []float32) {
-	sw := c.p.Strides[1]
+	sh, sw := c.p.Strides[0], c.p.Strides[1]
 	parallel.For(q.n*q.c, func(nc int) {
 		n, ch := nc/q.c, nc%q.c
 		dst := gx[nc*q.h*q.w : (nc+1)*q.h*q.w]
 		for _, t := range c.sparse.byIn[ch] {
-			src := gy[(n*q.m+t.o)*q.p:]
-			c.tapRows(q, t, func(iy, oy, ox0, ox1, ix int) {
-				row, g := dst[iy*q.w:(iy+1)*q.w], src[oy*q.ow:(oy+1)*q.ow]
+			src := gy[(n*q.m+t.o)*q.p:][:q.p]
+			s := c.span(q, t)
+			for oy, iy := s.oy0, s.iy0; oy < s.oy1; oy, iy = oy+1, iy+sh {
+				g := src[oy*q.ow+s.ox0 : oy*q.ow+s.ox1]
+				row := dst[iy*q.w+s.ix0:]
 				if sw == 1 {
-					vec.Axpy(row[ix:ix+ox1-ox0], g[ox0:ox1], t.w)
-					return
+					vec.Axpy(row[:len(g)], g, t.w)
+					continue
 				}
-				for ox := ox0; ox < ox1; ox++ {
-					row[ix] += t.w * g[ox]
-					ix += sw
+				for i, v := range g {
+					row[i*sw] += t.w * v
 				}
-			})
+			}
 		}
 	})
 }

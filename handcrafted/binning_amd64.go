@@ -12,6 +12,17 @@ import (
 func hardBinAVX(bin *int32, mag, gx, gy, ox, oy *float32, nk, n int)
 
 func hardBinVec(bin []int32, mag, gx, gy, ox, oy []float32) int {
+	if n := len(bin); has512 && n >= 16 && len(ox) > 0 {
+		// A last, overlapping block of sixteen redoes some pixels with
+		// the same result.
+		_, _, _ = mag[n-1], gx[n-1], gy[n-1]
+		hardBin512(&bin[0], &mag[0], &gx[0], &gy[0], &ox[0], &oy[0], len(ox), n)
+		if n%16 != 0 {
+			i := n - 16
+			hardBin512(&bin[i], &mag[i], &gx[i], &gy[i], &ox[0], &oy[0], len(ox), 16)
+		}
+		return n
+	}
 	n := len(bin) &^ 7
 	if !cpu.X86.HasAVX2 || n == 0 || len(ox) == 0 {
 		return 0
@@ -20,6 +31,11 @@ func hardBinVec(bin []int32, mag, gx, gy, ox, oy []float32) int {
 	hardBinAVX(&bin[0], &mag[0], &gx[0], &gy[0], &ox[0], &oy[0], len(ox), n)
 	return n
 }
+
+// Implemented in histogram_amd64.s (AVX-512).
+//
+//go:noescape
+func hardBin512(bin *int32, mag, gx, gy, ox, oy *float32, nk, n int)
 
 //go:noescape
 func unpoolHardAVX(dx, dy, gx, gy, m *float32, lo, c0, c1 *int32, w0, w1, gmap *float32, nc, n int)

@@ -9,3 +9,9 @@ func unpoolHardVec(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, g [
 }
 
 func bilinearBinVec(b binning, lo []int32, f, mag, gx, gy []float32) int { return 0 }
+
+func poolRowVec(out0, out1 []float32, wr0, wr1 float32, m []float32, lo []int32, r *cellRuns) bool {
+	return false
+}
+
+var has512 = false

@@ -120,6 +120,11 @@ func TestHistogramGradient(t *testing.T) {
 		generic := k
 		generic.pairs = nil // the path for axes reaching more than two cells
 		ks = append(ks, k, generic)
+		if k.runs != nil {
+			scalar := k
+			scalar.runs = nil // paired columns without the vector pooling
+			ks = append(ks, scalar)
+		}
 	}
 	for _, k := range ks {
 		rng := rand.New(rand.NewSource(int64(k.bins.k)))
@@ -303,7 +308,13 @@ func TestHardBinsVector(t *testing.T) {
 		ox[i] = float32(math.Cos(2 * math.Pi * float64(i) / 18))
 		oy[i] = float32(math.Sin(2 * math.Pi * float64(i) / 18))
 	}
-	for _, n := range []int{0, 1, 7, 8, 9, 31, 1000} {
+	for _, c := range []struct {
+		n    int
+		wide bool // the AVX-512 kernel where the CPU has it
+	}{{0, true}, {1, true}, {7, true}, {8, true}, {9, true}, {15, true}, {16, true}, {17, true}, {31, true}, {1000, true}, {1000, false}, {31, false}} {
+		n := c.n
+		old := has512
+		has512 = has512 && c.wide
 		gx, gy := make([]float32, n), make([]float32, n)
 		for i := range gx {
 			if i%3 == 0 {
@@ -314,6 +325,7 @@ func TestHardBinsVector(t *testing.T) {
 		}
 		bin, mag := make([]int32, n), make([]float32, n)
 		hardBins(bin, mag, gx, gy, ox, oy)
+		has512 = old
 		for i := range bin {
 			if want := hardBin1(gx[i], gy[i], ox, oy); int(bin[i]) != want {
 				t.Fatalf("n=%d: bin of (%g, %g) = %d, want %d", n, gx[i], gy[i], bin[i], want)

@@ -34,8 +34,48 @@ type histogram struct {
 	// groups[r] lists the pixel rows whose first row of cells is r, where
 	// every pixel row reaches at most two rows of cells, one after the
 	// other; nil otherwise.
-	groups  [][]int
+	groups [][]int
+	// runs is cols by cell, for the vector pooling of hard bins; nil
+	// where a cell's pixels are not one run of at most 16 or K > 32.
+	runs    *cellRuns
 	scratch *[]float32 // Forward's per-group histograms, reused
+}
+
+// cellRuns lists, for each column of cells c, the run of pixel columns
+// that reach it: span[2c] is the first, span[2c+1] how many (1 to 16),
+// w[16c:16c+16] their weights, zero-padded.
+type cellRuns struct {
+	span []int32
+	w    []float32
+	// pixels is the row width; reach the end of the longest read of bins,
+	// each run rounded up to four pixels.
+	pixels, reach int
+}
+
+// newCellRuns returns cols by cell, or nil where a cell's pixels are not
+// one run of at most 16.
+func newCellRuns(cols [][]cellWeight, nc int) *cellRuns {
+	r := &cellRuns{span: make([]int32, 2*nc), w: make([]float32, 16*nc), pixels: len(cols)}
+	for j, cws := range cols {
+		for _, cw := range cws {
+			c, n := cw.cell, r.span[2*cw.cell+1]
+			if n == 0 {
+				r.span[2*c] = int32(j)
+			}
+			if n == 16 || int(r.span[2*c]+n) != j {
+				return nil
+			}
+			r.w[16*c+int(n)] = cw.w
+			r.span[2*c+1]++
+		}
+	}
+	for c := 0; c < nc; c++ {
+		if r.span[2*c+1] == 0 {
+			return nil
+		}
+		r.reach = max(r.reach, int(r.span[2*c]+(r.span[2*c+1]+3)&^3))
+	}
+	return r
 }
 
 // colArrays is the pixels' cell pairs (see cellPair) as one array per
@@ -82,6 +122,9 @@ func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram
 		}
 	}
 	k.pairs = pairs
+	if bins.k <= 32 {
+		k.runs = newCellRuns(cols, nc)
+	}
 	return k
 }
 
@@ -167,7 +210,8 @@ func (k histogram) buffers(shape []int) *binned {
 	n := shape[0] * shape[2] * shape[3]
 	b, ok := k.memo.Last().(*binned)
 	if !ok || len(b.m) != n {
-		b = &binned{lo: make([]int32, n), f: make([]float32, n), m: make([]float32, n)}
+		// lo has 16 more, read (as bins 0) by poolRowVec's last runs.
+		b = &binned{lo: make([]int32, n+16), f: make([]float32, n), m: make([]float32, n)}
 	}
 	return b
 }
@@ -260,6 +304,7 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 	per := nb * nc
 	// Per group: the row's histogram for even and odd pixels (see
 	// binRowHard) and the two rows of cells.
+	per = max(per, 16*nc) // poolHardGroup's two rows of [cell][32]
 	if len(*k.scratch) != images*k.nr*4*per {
 		*k.scratch = make([]float32, images*k.nr*4*per)
 	}
@@ -272,6 +317,9 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 				return
 			}
 			buf := scratch[(img*k.nr+r0)*4*per:][:4*per]
+			if k.poolHardGroup(y[img*nb*csp:], b, g, shape, img, r0, buf) {
+				return
+			}
 			hr, acc := buf[:2*per], buf[2*per:]
 			clear(acc)
 			for _, i := range k.groups[r0] {
@@ -295,6 +343,45 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 			}
 		})
 	}
+}
+
+// poolHardGroup is poolByGroups' task for the group of cell row r0 of
+// image img under hard binning, on the vector kernel (poolRowVec): each
+// pixel row is assigned, then pooled straight into the group's two rows of
+// cells, laid out [cell][32 bins]; these are added to the image's output y
+// at the end. It reports false, doing nothing, where the kernel cannot
+// serve.
+func (k histogram) poolHardGroup(y []float32, b *binned, g []float32, shape []int, img, r0 int, buf []float32) bool {
+	if k.bins.bilinear || k.runs == nil || !has512 {
+		return false
+	}
+	h, w := shape[2], shape[3]
+	nb, nc, csp := k.bins.k, k.nc, k.nr*k.nc
+	acc := buf[:64*nc]
+	clear(acc)
+	for _, i := range k.groups[r0] {
+		k.binRow(b, g, shape, img*h+i)
+		o := (img*h + i) * w
+		rows := k.rows[i]
+		out0, wr0 := acc[(rows[0].cell-r0)*32*nc:], rows[0].w
+		out1, wr1 := out0, float32(0)
+		if len(rows) > 1 {
+			out1, wr1 = acc[(rows[1].cell-r0)*32*nc:], rows[1].w
+		}
+		if !poolRowVec(out0, out1, wr0, wr1, b.m[o:o+w], b.lo[o:], k.runs) {
+			return false // the generic pass redoes the group
+		}
+	}
+	for q := 0; q < 2 && r0+q < k.nr; q++ {
+		cells := acc[q*32*nc:][:32*nc]
+		for bin := 0; bin < nb; bin++ {
+			dst := y[bin*csp+(r0+q)*nc:][:nc]
+			for c := range dst {
+				dst[c] += cells[32*c+bin]
+			}
+		}
+	}
+	return true
 }
 
 // binRowBilinear is the first pass of poolByGroups for one row under

@@ -85,3 +85,49 @@ saloop:
 sadone:
 	VZEROUPPER
 	RET
+
+// func axpy512(y, x *float32, alpha float32, n int)
+// y[i] += alpha·x[i] for all i < n: 32 a step, then one or two masked
+// steps for the rest. Rows of 55 to 62, as HOG's cell maps have, left a
+// scalar tail of up to fifteen elements on axpyAVX.
+TEXT ·axpy512(SB), NOSPLIT, $0-32
+	MOVQ         y+0(FP), DI
+	MOVQ         x+8(FP), SI
+	VBROADCASTSS alpha+16(FP), Z2
+	MOVQ         n+24(FP), CX
+a512loop:
+	CMPQ        CX, $32
+	JLT         a512tail
+	VMOVUPS     (DI), Z0
+	VMOVUPS     64(DI), Z1
+	VFMADD231PS (SI), Z2, Z0
+	VFMADD231PS 64(SI), Z2, Z1
+	VMOVUPS     Z0, (DI)
+	VMOVUPS     Z1, 64(DI)
+	ADDQ        $128, DI
+	ADDQ        $128, SI
+	SUBQ        $32, CX
+	JMP         a512loop
+a512tail:
+	CMPQ        CX, $16
+	JLT         a512mask
+	VMOVUPS     (DI), Z0
+	VFMADD231PS (SI), Z2, Z0
+	VMOVUPS     Z0, (DI)
+	ADDQ        $64, DI
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+a512mask:
+	TESTQ       CX, CX
+	JZ          a512done
+	MOVL        $1, AX
+	SHLL        CX, AX
+	DECL        AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   (DI), K1, Z0
+	VMOVUPS.Z   (SI), K1, Z1
+	VFMADD231PS Z1, Z2, Z0
+	VMOVUPS     Z0, K1, (DI)
+a512done:
+	VZEROUPPER
+	RET

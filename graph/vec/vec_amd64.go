@@ -5,6 +5,9 @@ import "golang.org/x/sys/cpu"
 var (
 	hasAVX2 = cpu.X86.HasAVX2
 	hasFMA  = hasAVX2 && cpu.X86.HasFMA
+	// has512 picks AVX-512 forms where there are some: masked tails
+	// instead of scalar ones.
+	has512 = hasFMA && cpu.X86.HasAVX512F
 )
 
 // The vector parts, in vec_amd64.s, do eight elements a step. Their Go
@@ -74,7 +77,15 @@ func scaleAddVec(dst, src []float32, a, c float32) int {
 	return n
 }
 
+//go:noescape
+func axpy512(y, x *float32, alpha float32, n int)
+
 func axpyVec(y, x []float32, alpha float32) int {
+	if has512 && len(y) > 0 {
+		_ = x[len(y)-1]
+		axpy512(&y[0], &x[0], alpha, len(y))
+		return len(y)
+	}
 	n := len(y) &^ 15
 	if !hasFMA || n == 0 {
 		return 0

@@ -42,7 +42,7 @@ func winoOutputRowVec(o []float32, os int, y0, y1 []float32, n int, bias float32
 }
 
 // hasAVX2 is false off amd64: the scalar loops do everything.
-var hasAVX2 = false
+var hasAVX2, hasFMA, has512 = false, false, false
 
 func mulVec(d, a, b []float32) int          { return 0 }
 func addMulVec(d, a, b []float32) int       { return 0 }

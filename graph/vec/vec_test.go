@@ -40,11 +40,21 @@ func TestDotAxpy(t *testing.T) {
 		if got := Dot(a, b); math.Abs(float64(got)-want) > 1e-5*(1+math.Abs(want)) {
 			t.Fatalf("Dot n=%d = %g, want %g", n, got, want)
 		}
-		y := append([]float32(nil), b...)
-		Axpy(y, a, 0.75)
-		for i := range y {
-			if w := b[i] + 0.75*a[i]; math.Abs(float64(y[i]-w)) > 1e-6*(1+math.Abs(float64(w))) {
-				t.Fatalf("Axpy n=%d [%d] = %g, want %g", n, i, y[i], w)
+		// Axpy on each form the CPU has, past-the-end sentinels untouched
+		// by the masked tail.
+		for _, wide := range []bool{has512, false} {
+			old := has512
+			has512 = wide
+			y := append(append(make([]float32, 0, n+16), b...), 7, 7, 7)
+			Axpy(y[:n], a, 0.75)
+			has512 = old
+			for i := range b {
+				if w := b[i] + 0.75*a[i]; math.Abs(float64(y[i]-w)) > 1e-6*(1+math.Abs(float64(w))) {
+					t.Fatalf("Axpy (AVX-512 %v) n=%d [%d] = %g, want %g", wide, n, i, y[i], w)
+				}
+			}
+			if !slices.Equal(y[n:], []float32{7, 7, 7}) {
+				t.Fatalf("Axpy (AVX-512 %v) n=%d wrote past the end: %v", wide, n, y[n:])
 			}
 		}
 		// ScaleAdd: a product alone and a sum alone exactly, in place too.

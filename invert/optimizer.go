@@ -29,7 +29,10 @@ func (o *MomentumSGD) Step(x, grad *graph.Tensor, lr float64) {
 	if len(o.mu) != len(x.Data) {
 		o.mu = make([]float32, len(x.Data))
 	}
-	vec.Momentum(x.Data, o.mu, grad.Data, float32(o.M), float32(lr*o.Scale))
+	m, step := float32(o.M), float32(lr*o.Scale)
+	eachBand(len(x.Data), func(lo, hi int) {
+		vec.Momentum(x.Data[lo:hi], o.mu[lo:hi], grad.Data[lo:hi], m, step)
+	})
 }
 
 // Reset implements Optimizer.

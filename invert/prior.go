@@ -83,6 +83,13 @@ func eachBand(n int, f func(lo, hi int)) {
 	parallel.For(nb, func(b int) { f(b*n/nb, (b+1)*n/nb) })
 }
 
+// copyBands is copy(dst, src) for slices of equal length, in parallel: the
+// safeguard keeps the best images and gradient every iteration.
+func copyBands(dst, src []float32) {
+	src = src[:len(dst)]
+	eachBand(len(dst), func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) })
+}
+
 func (k alphaNorm) Forward(in []*graph.Tensor, out *graph.Tensor) {
 	x := in[0].Data
 	out.Data[0] = float32(sumBands(len(x), func(lo, hi int) float64 {

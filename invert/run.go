@@ -485,7 +485,11 @@ func firstNonFinite(t *graph.Tensor) (int, float32, bool) {
 	if t == nil {
 		return 0, 0, false
 	}
-	if s, _ := vec.SumSq(t.Data, 0); s == s && s <= math.MaxFloat32 && s >= -math.MaxFloat32 {
+	s := sumBands(len(t.Data), func(lo, hi int) float64 {
+		s, _ := vec.SumSq(t.Data[lo:hi], 0)
+		return float64(s)
+	})
+	if s == s && s <= math.MaxFloat32 && s >= -math.MaxFloat32 {
 		return 0, 0, false
 	}
 	for k, v := range t.Data {

@@ -53,15 +53,15 @@ func (s *safeguard) check(t int, e float64, ts []float64, r *inversion) (float64
 		}
 		// Undo: back to the best iterate, no momentum, half the step.
 		s.backtracks++
-		copy(r.img.Data, s.best.Data)
-		copy(r.grad.Data, s.bestG.Data)
+		copyBands(r.img.Data, s.best.Data)
+		copyBands(r.grad.Data, s.bestG.Data)
 		e, ts = s.bestE, s.bestTerms
 		s.scale /= 2
 		r.opt.Reset()
 	}
 	if e < s.bestE {
-		copy(s.best.Data, r.img.Data)
-		copy(s.bestG.Data, r.grad.Data)
+		copyBands(s.best.Data, r.img.Data)
+		copyBands(s.bestG.Data, r.grad.Data)
 		s.bestE, s.bestTerms, s.have = e, ts, true
 	}
 	return e, ts, true, nil

@@ -142,3 +142,37 @@ func BenchmarkConvResNetGrad(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvDenseNet3x3 times DenseNet-121's 3×3 growth convolutions
+// (128 → 32 channels) at the map sizes of its three middle blocks.
+func BenchmarkConvDenseNet3x3(b *testing.B) {
+	p := ConvParams{Pads: [4]int{1, 1, 1, 1}}
+	for _, hw := range []int{56, 28, 14} {
+		b.Run("fwd", func(b *testing.B) { convBench(b, []int{1, 128, hw, hw}, []int{32, 128, 3, 3}, p, false) })
+		b.Run("grad", func(b *testing.B) { convBench(b, []int{1, 128, hw, hw}, []int{32, 128, 3, 3}, p, true) })
+	}
+}
+
+// BenchmarkSparseConvHOGBlocks times HOG's block stacking on the cell map
+// of a 500×333 photo: 18 orientation planes of 41×62 cells into 108
+// channels of 2×2 blocks, each a shifted copy of one plane (or the sum of
+// two), forward and input gradient. GFLOP/s counts the taps' multiply-adds.
+func BenchmarkSparseConvHOGBlocks(b *testing.B) {
+	in := []int{1, 18, 41, 62}
+	w := NewTensor(108, 18, 2, 2)
+	taps := 0
+	for c := 0; c < 4; c++ {
+		i, j := c%2, c/2
+		for o := 0; o < 18; o++ {
+			w.Data[(((27*c+o)*18+o)*2+i)*2+j] = 1
+			taps++
+		}
+		for o := 0; o < 9; o++ {
+			w.Data[(((27*c+18+o)*18+o)*2+i)*2+j] = 1
+			w.Data[(((27*c+18+o)*18+o+9)*2+i)*2+j] = 1
+			taps += 2
+		}
+	}
+	flops := 2 * float64(taps) * 40 * 61
+	benchOp(b, in, flops, true, func(x *Node) (*Node, error) { return Conv(x, x.graph.Const(w), nil, ConvParams{}) })
+}

@@ -523,10 +523,11 @@ func (c conv) backwardByRows(q convGeom, w, gy, gx []float32) {
 }
 
 // Overwrites implements Overwriter: the forward pass sets every output
-// (a bias, or a product with beta 0, first), and so does a pointwise
-// convolution's gradient; others add up their taps.
+// (a bias, or a product with beta 0, first), and so does the gradient of
+// a pointwise convolution and of a sparse one whose first taps reach whole
+// input planes; others add up their taps.
 func (c conv) Overwrites(grad bool, i int) bool {
-	return !grad || c.pointwiseGrad
+	return !grad || c.pointwiseGrad || c.sparse != nil && c.sparse.sets
 }
 
 // each calls one(n, g) for every image and group of a pointwise
@@ -636,6 +637,9 @@ func conv2D(x, w, b *Node, p ConvParams, relu bool) (*Node, error) {
 		if w.c != nil && x.live {
 			if k.sparse = sparseTaps(w.c, xs[1], k.p.Group); k.sparse != nil {
 				k.pointwiseGrad = false // the taps add up
+				if out, err := k.OutShape([][]int{xs, ws}); err == nil {
+					k.sparse.sets = k.setsGrad(k.geom(xs, ws, out))
+				}
 			}
 		}
 	}

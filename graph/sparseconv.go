@@ -19,6 +19,29 @@ type sparseTap struct {
 // per non-zero weight instead of multiplying by the zeros.
 type sparseConv struct {
 	byOut, byIn [][]sparseTap // the taps grouped by output and by input channel
+	// sets: every input channel's first tap reaches all of its plane at
+	// unit strides, so the gradient's first pass sets the plane instead of
+	// adding to one zeroed for it (HOG's block decomposition: one tap per
+	// input channel).
+	sets bool
+}
+
+// setsGrad reports whether each input channel's first tap covers its whole
+// plane of h×w at unit strides under geometry q.
+func (c conv) setsGrad(q convGeom) bool {
+	if c.p.Strides != [2]int{1, 1} {
+		return false
+	}
+	for _, taps := range c.sparse.byIn {
+		if len(taps) == 0 {
+			return false
+		}
+		s := c.span(q, taps[0])
+		if s.iy0 != 0 || s.oy1-s.oy0 != q.h || s.ix0 != 0 || s.ox1-s.ox0 != q.w {
+			return false
+		}
+	}
+	return true
 }
 
 // sparseTaps returns the non-zero weights of w [M, C/group, kh, kw] grouped
@@ -82,16 +105,30 @@ func (c conv) sparseForward(q convGeom, x, bias, y []float32) {
 		if bias != nil {
 			b = bias[o]
 		}
-		for i := range dst {
-			dst[i] = b
+		taps := c.sparse.byOut[o]
+		// A first tap that reaches the whole plane sets it (HOG's block
+		// stacking); otherwise the plane starts at the bias.
+		set := len(taps) > 0 && sw == 1
+		if set {
+			s := c.span(q, taps[0])
+			set = s.oy0 == 0 && s.oy1 == q.oh && s.ox0 == 0 && s.ox1 == q.ow
 		}
-		for _, t := range c.sparse.byOut[o] {
+		if !set {
+			for i := range dst {
+				dst[i] = b
+			}
+		}
+		for k, t := range taps {
 			src := x[(n*q.c+t.c)*q.h*q.w:][:q.h*q.w]
 			s := c.span(q, t)
 			for oy, iy := s.oy0, s.iy0; oy < s.oy1; oy, iy = oy+1, iy+sh {
 				out := dst[oy*q.ow+s.ox0 : oy*q.ow+s.ox1]
 				row := src[iy*q.w+s.ix0:]
-				if sw == 1 {
+				switch {
+				case k == 0 && set:
+					vec.ScaleAdd(out, row[:len(out)], t.w, b)
+					continue
+				case sw == 1:
 					vec.Axpy(out, row[:len(out)], t.w)
 					continue
 				}
@@ -108,13 +145,17 @@ func (c conv) sparseBackward(q convGeom, gy, gx []float32) {
 	parallel.For(q.n*q.c, func(nc int) {
 		n, ch := nc/q.c, nc%q.c
 		dst := gx[nc*q.h*q.w : (nc+1)*q.h*q.w]
-		for _, t := range c.sparse.byIn[ch] {
+		for k, t := range c.sparse.byIn[ch] {
 			src := gy[(n*q.m+t.o)*q.p:][:q.p]
 			s := c.span(q, t)
 			for oy, iy := s.oy0, s.iy0; oy < s.oy1; oy, iy = oy+1, iy+sh {
 				g := src[oy*q.ow+s.ox0 : oy*q.ow+s.ox1]
 				row := dst[iy*q.w+s.ix0:]
-				if sw == 1 {
+				switch {
+				case k == 0 && c.sparse.sets:
+					vec.ScaleAdd(row[:len(g)], g, t.w, 0)
+					continue
+				case sw == 1:
 					vec.Axpy(row[:len(g)], g, t.w)
 					continue
 				}

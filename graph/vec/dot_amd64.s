@@ -131,3 +131,47 @@ a512mask:
 a512done:
 	VZEROUPPER
 	RET
+
+// func scaleAdd512(dst, src *float32, a, c float32, n int)
+// scaleAddAVX for all i < n, the rest under a mask as in axpy512.
+TEXT ·scaleAdd512(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	VBROADCASTSS a+16(FP), Z2
+	VBROADCASTSS c+20(FP), Z3
+	MOVQ         n+24(FP), CX
+s512loop:
+	CMPQ        CX, $32
+	JLT         s512tail
+	VMOVUPS     (SI), Z0
+	VMOVUPS     64(SI), Z1
+	VFMADD132PS Z2, Z3, Z0
+	VFMADD132PS Z2, Z3, Z1
+	VMOVUPS     Z0, (DI)
+	VMOVUPS     Z1, 64(DI)
+	ADDQ        $128, DI
+	ADDQ        $128, SI
+	SUBQ        $32, CX
+	JMP         s512loop
+s512tail:
+	CMPQ        CX, $16
+	JLT         s512mask
+	VMOVUPS     (SI), Z0
+	VFMADD132PS Z2, Z3, Z0
+	VMOVUPS     Z0, (DI)
+	ADDQ        $64, DI
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+s512mask:
+	TESTQ       CX, CX
+	JZ          s512done
+	MOVL        $1, AX
+	SHLL        CX, AX
+	DECL        AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   (SI), K1, Z0
+	VFMADD132PS Z2, Z3, Z0
+	VMOVUPS     Z0, K1, (DI)
+s512done:
+	VZEROUPPER
+	RET

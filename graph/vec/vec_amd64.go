@@ -67,7 +67,15 @@ func dotVec(a, b []float32) (int, float32) {
 //go:noescape
 func scaleAddAVX(dst, src *float32, a, c float32, n int)
 
+//go:noescape
+func scaleAdd512(dst, src *float32, a, c float32, n int)
+
 func scaleAddVec(dst, src []float32, a, c float32) int {
+	if has512 && len(dst) > 0 {
+		_ = src[len(dst)-1]
+		scaleAdd512(&dst[0], &src[0], a, c, len(dst))
+		return len(dst)
+	}
 	n := len(dst) &^ 15
 	if !hasFMA || n == 0 {
 		return 0

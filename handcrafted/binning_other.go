@@ -15,3 +15,13 @@ func poolRowVec(out0, out1 []float32, wr0, wr1 float32, m []float32, lo []int32,
 }
 
 var has512 = false
+
+func cellsToPlanes(dst []float32, csp int, src []float32, nb, nc int) {
+	cellsToPlanesGo(dst, csp, src, nb, nc)
+}
+
+func planesToCells(dst, src []float32, csp, nb int) {}
+
+func unpoolHardCells(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, gmap []float32) bool {
+	return false
+}

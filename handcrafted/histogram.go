@@ -39,6 +39,7 @@ type histogram struct {
 	// where a cell's pixels are not one run of at most 16 or K > 32.
 	runs    *cellRuns
 	scratch *[]float32 // Forward's per-group histograms, reused
+	grads   *[]float32 // Backward's output gradient by cells, reused
 }
 
 // cellRuns lists, for each column of cells c, the run of pixel columns
@@ -96,7 +97,7 @@ type cellPair struct {
 func (a *colArrays) at(j int) cellPair { return cellPair{a.c0[j], a.c1[j], a.w0[j], a.w1[j]} }
 
 func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram {
-	k := histogram{bins: bins, rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}, scratch: new([]float32)}
+	k := histogram{bins: bins, rows: rows, cols: cols, nr: nr, nc: nc, memo: &graph.Memo{}, scratch: new([]float32), grads: new([]float32)}
 	k.groups = make([][]int, nr)
 	for i, rs := range rows {
 		if len(rs) > 2 || len(rs) == 2 && rs[1].cell != rs[0].cell+1 {
@@ -373,15 +374,19 @@ func (k histogram) poolHardGroup(y []float32, b *binned, g []float32, shape []in
 		}
 	}
 	for q := 0; q < 2 && r0+q < k.nr; q++ {
-		cells := acc[q*32*nc:][:32*nc]
-		for bin := 0; bin < nb; bin++ {
-			dst := y[bin*csp+(r0+q)*nc:][:nc]
-			for c := range dst {
-				dst[c] += cells[32*c+bin]
-			}
-		}
+		cellsToPlanes(y[(r0+q)*nc:], csp, acc[q*32*nc:][:32*nc], nb, nc)
 	}
 	return true
+}
+
+// cellsToPlanesGo is cellsToPlanes one value at a time.
+func cellsToPlanesGo(dst []float32, csp int, src []float32, nb, nc int) {
+	for bin := 0; bin < nb; bin++ {
+		d := dst[bin*csp:][:nc]
+		for c := range d {
+			d[c] += src[32*c+bin]
+		}
+	}
 }
 
 // binRowBilinear is the first pass of poolByGroups for one row under
@@ -439,6 +444,10 @@ func (k histogram) binRowHard(hr, ms []float32, los []int32) {
 // unpoolBilinear). Gathered per pixel from every row of cells, the
 // bilinear gradient cost six times the forward pass.
 func (k histogram) backwardPaired(g, gy, d []float32, b *binned, images, h, w int) {
+	if !k.bins.bilinear && k.bins.k <= 32 && has512 {
+		k.backwardCells(g, gy, d, b, images, h, w)
+		return
+	}
 	nb, nc, csp, sp := k.bins.k, k.nc, k.nr*k.nc, h*w
 	const band = 8 // pixel rows a task takes, sharing one map
 	per := (h + band - 1) / band
@@ -471,6 +480,48 @@ func (k histogram) backwardPaired(g, gy, d []float32, b *binned, images, h, w in
 				continue
 			}
 			unpoolHard(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], k.pairs, gmap, nc)
+		}
+	})
+}
+
+// backwardCells is backwardPaired for hard binning on the AVX-512 kernels:
+// the output gradient is first gathered into the [cell][32 bins] layout,
+// so that each pixel row's map is one blend of two contiguous rows of
+// cells (planesToCells, unpoolHardCells), not one per bin.
+func (k histogram) backwardCells(g, gy, d []float32, b *binned, images, h, w int) {
+	nb, nc, csp, sp := k.bins.k, k.nc, k.nr*k.nc, h*w
+	if len(*k.grads) != images*csp*32 {
+		*k.grads = make([]float32, images*csp*32)
+	}
+	cells := *k.grads
+	parallel.For(images*k.nr, func(t int) {
+		img, r := t/k.nr, t%k.nr
+		planesToCells(cells[(img*csp+r*nc)*32:][:32*nc], gy[img*nb*csp+r*nc:], csp, nb)
+	})
+	const band = 8 // pixel rows a task takes, sharing one map
+	per := (h + band - 1) / band
+	parallel.For(images*per, func(t int) {
+		img, i0 := t/per, t%per*band
+		gmap := make([]float32, 32*nc)
+		rowsOf := cells[img*csp*32:]
+		for i := i0; i < min(i0+band, h); i++ {
+			o, gi := img*sp+i*w, img*2*sp+i*w
+			dx, dy := d[gi:gi+w], d[gi+sp:gi+sp+w]
+			rows := k.rows[i]
+			if len(rows) == 0 {
+				clear(dx)
+				clear(dy)
+				continue
+			}
+			r0, r1, w1 := rows[0], rows[0], float32(0)
+			if len(rows) > 1 {
+				r1, w1 = rows[1], rows[1].w
+			}
+			vec.Blend(gmap, rowsOf[r0.cell*nc*32:], rowsOf[r1.cell*nc*32:], r0.w, w1)
+			for _, r := range rows[min(2, len(rows)):] {
+				vec.Axpy(gmap, rowsOf[r.cell*nc*32:][:32*nc], r.w)
+			}
+			unpoolHardCells(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], k.pairs, gmap)
 		}
 	})
 }

@@ -18,6 +18,55 @@ var onehot = func() *[32 * 32]float32 {
 //go:noescape
 func poolRow512(out0, out1 *float32, wr0, wr1 float32, m *float32, lo *int32, runs *int32, w *float32, onehot *float32, scratch *float32, nc int)
 
+//go:noescape
+func cellsToPlanes512(dst *float32, csp int, src *float32, nb, nc int)
+
+// cellsToPlanes adds a row of cells laid out [cell][32 bins] (src) to the
+// bin planes of an output: dst[b·csp + c] += src[32c + b].
+func cellsToPlanes(dst []float32, csp int, src []float32, nb, nc int) {
+	if nb == 0 || nc == 0 {
+		return
+	}
+	_, _ = dst[(nb-1)*csp+nc-1], src[32*(nc-1)+nb-1]
+	if has512 {
+		cellsToPlanes512(&dst[0], csp, &src[0], nb, nc)
+		return
+	}
+	cellsToPlanesGo(dst, csp, src, nb, nc)
+}
+
+//go:noescape
+func planesToCells512(dst *float32, src *float32, csp, nb, n int)
+
+//go:noescape
+func unpoolHard512(dx, dy, gx, gy, m *float32, lo, c0, c1 *int32, w0, w1, gmap *float32, n int)
+
+// planesToCells sets dst[32i + b] = src[b·csp + i] for b < nb ≤ 32, i <
+// len(dst)/32, and 0 for the lanes nb ≤ b < 32: n cells of the bin planes
+// src in the [cell][32 bins] layout. It needs AVX-512 (has512), as
+// unpoolHardCells, the one reader of the layout, does.
+func planesToCells(dst, src []float32, csp, nb int) {
+	n := len(dst) / 32
+	if n == 0 || nb == 0 {
+		return
+	}
+	_ = src[(nb-1)*csp+n-1]
+	planesToCells512(&dst[0], &src[0], csp, nb, n)
+}
+
+// unpoolHardCells is unpoolHard from a map laid out [cell][32 bins]; it
+// reports false, doing nothing, without AVX-512.
+func unpoolHardCells(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, gmap []float32) bool {
+	n := len(dx)
+	if !has512 || n == 0 {
+		return false
+	}
+	_, _, _, _, _, _ = dy[n-1], gx[n-1], gy[n-1], m[n-1], lo[n-1], cols.c0[n-1]
+	_, _, _ = cols.c1[n-1], cols.w0[n-1], cols.w1[n-1]
+	unpoolHard512(&dx[0], &dy[0], &gx[0], &gy[0], &m[0], &lo[0], &cols.c0[0], &cols.c1[0], &cols.w0[0], &cols.w1[0], &gmap[0], n)
+	return true
+}
+
 // poolRowVec pools a pixel row of hard-binned gradients (norms m, bins lo)
 // into the cells r describes and adds them, times wr0 and wr1, to out0 and
 // out1 ([cell][32], one lane per bin). It reports false, doing nothing,

@@ -159,3 +159,194 @@ hb5k:
 hb5done:
 	VZEROUPPER
 	RET
+
+DATA gather32<>+0(SB)/4, $0
+DATA gather32<>+4(SB)/4, $32
+DATA gather32<>+8(SB)/4, $64
+DATA gather32<>+12(SB)/4, $96
+DATA gather32<>+16(SB)/4, $128
+DATA gather32<>+20(SB)/4, $160
+DATA gather32<>+24(SB)/4, $192
+DATA gather32<>+28(SB)/4, $224
+DATA gather32<>+32(SB)/4, $256
+DATA gather32<>+36(SB)/4, $288
+DATA gather32<>+40(SB)/4, $320
+DATA gather32<>+44(SB)/4, $352
+DATA gather32<>+48(SB)/4, $384
+DATA gather32<>+52(SB)/4, $416
+DATA gather32<>+56(SB)/4, $448
+DATA gather32<>+60(SB)/4, $480
+GLOBL gather32<>(SB), RODATA|NOPTR, $64
+
+// func cellsToPlanes512(dst *float32, csp int, src *float32, nb, nc int)
+// dst[b·csp + c] += src[32c + b] for b < nb, c < nc: a row of cells laid
+// out [cell][32 bins], as poolRow512 leaves it, added to the bin planes,
+// sixteen cells a gather.
+TEXT ·cellsToPlanes512(SB), NOSPLIT, $0-40
+	MOVQ    dst+0(FP), DI
+	MOVQ    csp+8(FP), R8
+	SHLQ    $2, R8
+	MOVQ    src+16(FP), SI
+	MOVQ    nb+24(FP), R9
+	MOVQ    nc+32(FP), R10
+	VMOVDQU32 gather32<>(SB), Z31
+	TESTQ   R9, R9
+	JZ      cpdone
+	TESTQ   R10, R10
+	JZ      cpdone
+cpbin:
+	MOVQ DI, R11 // this bin's plane row
+	MOVQ SI, R12 // its lane in the first cell
+	MOVQ R10, DX // cells left
+cpcells:
+	MOVL  $0xffff, AX
+	CMPQ  DX, $16
+	JGE   cpfull
+	MOVL  $1, AX
+	MOVL  DX, CX
+	SHLL  CX, AX
+	DECL  AX
+cpfull:
+	KMOVW      AX, K1
+	KMOVW      AX, K2
+	VPXORD     Z0, Z0, Z0
+	VGATHERDPS (R12)(Z31*4), K1, Z0
+	VMOVUPS.Z  (R11), K2, Z1
+	VADDPS     Z0, Z1, Z1
+	VMOVUPS    Z1, K2, (R11)
+	ADDQ       $64, R11
+	ADDQ       $2048, R12 // 16 cells of 32 floats
+	SUBQ       $16, DX
+	JGT        cpcells
+	ADDQ R8, DI
+	ADDQ $4, SI
+	DECQ R9
+	JNZ  cpbin
+cpdone:
+	VZEROUPPER
+	RET
+
+// func planesToCells512(dst *float32, src *float32, csp, nb, n int)
+// dst[32i + b] = src[b·csp + i] for b < nb, i < n, and 0 for nb ≤ b < 32:
+// the bin planes of n cells gathered into the [cell][32 bins] layout.
+TEXT ·planesToCells512(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         csp+16(FP), R8
+	MOVQ         nb+24(FP), R9
+	MOVQ         n+32(FP), R10
+	TESTQ        R10, R10
+	JZ           pcdone
+	VMOVDQU32    gather32<>(SB), Z31 // 0, 32, …, 480
+	VPSRLD       $5, Z31, Z30       // 0, 1, …, 15
+	VPBROADCASTD R8, Z29
+	VPMULLD      Z29, Z30, Z30      // b·csp for b < 16
+	MOVQ         R8, AX
+	SHLQ         $4, AX
+	VPBROADCASTD AX, Z28
+	VPADDD       Z28, Z30, Z28      // b·csp for 16 ≤ b < 32
+	// Masks of the bins there are, in each half.
+	MOVL         $0xffff, AX
+	CMPQ         R9, $16
+	JGE          pcmask0
+	MOVL         $1, AX
+	MOVL         R9, CX
+	SHLL         CX, AX
+	DECL         AX
+pcmask0:
+	KMOVW        AX, K3
+	XORL         AX, AX
+	CMPQ         R9, $16
+	JLE          pcmask1
+	MOVL         $1, AX
+	LEAQ         -16(R9), CX
+	SHLL         CX, AX
+	DECL         AX
+pcmask1:
+	KMOVW        AX, K4
+pcloop:
+	KMOVW        K3, K1
+	KMOVW        K4, K2
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+	VGATHERDPS   (SI)(Z30*4), K1, Z0
+	VGATHERDPS   (SI)(Z28*4), K2, Z1
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	ADDQ         $128, DI
+	ADDQ         $4, SI
+	DECQ         R10
+	JNZ          pcloop
+pcdone:
+	VZEROUPPER
+	RET
+
+// func unpoolHard512(dx, dy, gx, gy, m *float32, lo, c0, c1 *int32, w0, w1, gmap *float32, n int)
+// unpoolHardAVX sixteen pixels a step, all n of them (the last step
+// masked), from a map laid out [cell][32 bins]: the pixel's gradient
+// gathers gmap[32·c0 + lo]·w0 + gmap[32·c1 + lo]·w1, in the same order of
+// operations.
+TEXT ·unpoolHard512(SB), NOSPLIT, $0-96
+	MOVQ         dx+0(FP), DI
+	MOVQ         dy+8(FP), R8
+	MOVQ         gx+16(FP), SI
+	MOVQ         gy+24(FP), R9
+	MOVQ         m+32(FP), R10
+	MOVQ         lo+40(FP), R11
+	MOVQ         c0+48(FP), R12
+	MOVQ         c1+56(FP), R13
+	MOVQ         w0+64(FP), R14
+	MOVQ         w1+72(FP), BX
+	MOVQ         gmap+80(FP), AX
+	MOVQ         n+88(FP), R15
+	MOVQ         R15, CX
+	ANDQ         $15, CX
+	MOVL         $1, DX
+	SHLL         CX, DX
+	DECL         DX
+	KMOVW        DX, K6 // the last, partial step's pixels
+	MOVL         $0xffff, DX
+	KMOVW        DX, K7
+	XORQ         DX, DX
+	VPXORD       Z14, Z14, Z14 // 0
+uh5loop:
+	MOVQ         R15, CX
+	SUBQ         DX, CX
+	JLE          uh5done
+	KMOVW        K7, K5
+	CMPQ         CX, $16
+	JGE          uh5full
+	KMOVW        K6, K5
+uh5full:
+	VMOVDQU32.Z  (R11)(DX*4), K5, Z0 // lo
+	VMOVDQU32.Z  (R12)(DX*4), K5, Z1
+	VMOVDQU32.Z  (R13)(DX*4), K5, Z2
+	VPSLLD       $5, Z1, Z1
+	VPSLLD       $5, Z2, Z2
+	VPADDD       Z0, Z1, Z1 // 32·c0 + lo
+	VPADDD       Z0, Z2, Z2 // 32·c1 + lo
+	KMOVW        K5, K1
+	KMOVW        K5, K2
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VGATHERDPS   (AX)(Z1*4), K1, Z4
+	VGATHERDPS   (AX)(Z2*4), K2, Z5
+	VMOVUPS.Z    (R14)(DX*4), K5, Z6
+	VMOVUPS.Z    (BX)(DX*4), K5, Z7
+	VMULPS       Z6, Z4, Z4
+	VMULPS       Z7, Z5, Z5
+	VADDPS       Z5, Z4, Z4 // gradient of the pixel's bin
+	VMOVUPS.Z    (R10)(DX*4), K5, Z6
+	VCMPPS       $4, Z14, Z6, K5, K3 // m ≠ 0 (NEQ_UQ), inside the row
+	VDIVPS.Z     Z6, Z4, K3, Z4     // 0 where m = 0
+	VMOVUPS.Z    (SI)(DX*4), K5, Z8
+	VMOVUPS.Z    (R9)(DX*4), K5, Z9
+	VMULPS       Z8, Z4, Z8
+	VMULPS       Z9, Z4, Z9
+	VMOVUPS      Z8, K5, (DI)(DX*4)
+	VMOVUPS      Z9, K5, (R8)(DX*4)
+	ADDQ         $16, DX
+	JMP          uh5loop
+uh5done:
+	VZEROUPPER
+	RET

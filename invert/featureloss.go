@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/vec"
 )
 
 // FeatureLoss is the normalised Euclidean loss of the paper,
@@ -97,9 +98,12 @@ func (k featureLoss) Forward(in []*graph.Tensor, out *graph.Tensor) {
 		stretches(lo, hi, per, func(i, end, t int) {
 			x, phi0 := in[0].Data[i:end], k.target.Data[t:]
 			if k.mask == nil {
-				for j, v := range x {
-					d := float64(v) - float64(phi0[j])
-					s += d * d
+				// Float32 vector sums of 1024 squares at most, added in
+				// float64: the scalar float64 loop was a third of a HOG
+				// inversion's loss.
+				for a := 0; a < len(x); a += 1024 {
+					b := min(a+1024, len(x))
+					s += float64(vec.SumSqDiff(x[a:b], phi0[a:b]))
 				}
 			} else {
 				m := k.mask.Data[t:]
@@ -122,9 +126,7 @@ func (k featureLoss) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Ten
 		stretches(lo, hi, per, func(i, end, t int) {
 			x, phi0, d := in[0].Data[i:end], k.target.Data[t:], gin.Data[i:end]
 			if k.mask == nil {
-				for j, v := range x {
-					d[j] = c * (v - phi0[j])
-				}
+				vec.ScaledDiff(d, x, phi0, c)
 			} else {
 				m := k.mask.Data[t:]
 				for j, v := range x {

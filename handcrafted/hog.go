@@ -7,7 +7,6 @@ package handcrafted
 import (
 	"cmp"
 	"fmt"
-	"math"
 
 	"github.com/invrep/invrep/graph"
 )
@@ -34,8 +33,9 @@ func (o HOGOptions) Channels() int { return 3 * o.withDefaults().Orientations }
 
 // HOG computes UoCTTI HOG of a grey image x [N,1,H,W] as a graph (SPEC
 // §3.2): derivatives, orientation binning with bilinear spatial pooling into
-// cells (one kernel, see histogram), 2×2 block stacking, normalisation on the
-// undirected bins, clamping at 0.2 and averaging the blocks back into cells.
+// cells (one kernel, see histogram), then 2×2 block stacking, normalisation
+// on the undirected bins, clamping at 0.2 and averaging the blocks back into
+// cells (another, see uoctti).
 // The result is [N, 3·NO, ⌊H/cell⌋, ⌊W/cell⌋]: 2·NO contrast-sensitive bins,
 // then NO contrast-insensitive ones. As in VLFeat, border pixels contribute
 // no gradient and cell c takes pixel x with weight 1 − |(x+0.5)/b − 0.5 − c|.
@@ -52,7 +52,6 @@ func HOG(x *graph.Node, o HOGOptions) (*graph.Node, error) {
 	if s[2] < 2*b || s[3] < 2*b {
 		return nil, fmt.Errorf("HOG: image %dx%d is smaller than 2x2 cells of %d pixels", s[3], s[2], b)
 	}
-	g := x.Graph()
 	d, err := graph.Apply(gradient{zeroBorder: true}, x)
 	if err != nil {
 		return nil, err
@@ -63,53 +62,5 @@ func HOG(x *graph.Node, o HOGOptions) (*graph.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	blocks, err := graph.Conv(cells, g.Const(blockStacking(no)), nil, graph.ConvParams{})
-	if err != nil {
-		return nil, err
-	}
-	if blocks, err = graph.Apply(blockNorm{no: no}, blocks); err != nil {
-		return nil, err
-	}
-	if blocks, err = graph.Clip(blocks, -math.MaxFloat32, 0.2); err != nil {
-		return nil, err
-	}
-	return graph.Conv(blocks, g.Const(blockDecomposition(no)), nil, graph.ConvParams{Pads: [4]int{1, 1, 1, 1}})
-}
-
-// blockStacking copies each cell of a 2×2 block into 3·NO channels: its 2·NO
-// directed bins, then the NO sums of opposite bins. Cell c = i + 2j for row
-// offset i and column offset j (hog_net's column-major order).
-func blockStacking(no int) *graph.Tensor {
-	k, per := 2*no, 3*no
-	w := graph.NewTensor(4*per, k, 2, 2)
-	set := func(out, in, i, j int) { w.Data[((out*k+in)*2+i)*2+j] = 1 }
-	for i := 0; i < 2; i++ {
-		for j := 0; j < 2; j++ {
-			c := i + 2*j
-			for o := 0; o < k; o++ {
-				set(per*c+o, o, i, j)
-			}
-			for o := 0; o < no; o++ {
-				set(per*c+k+o, o, i, j)
-				set(per*c+k+o, o+no, i, j)
-			}
-		}
-	}
-	return w
-}
-
-// blockDecomposition averages back into each cell, with weight 0.5, its
-// normalised components from the (up to) four blocks that contain it.
-func blockDecomposition(no int) *graph.Tensor {
-	per := 3 * no
-	w := graph.NewTensor(per, 4*per, 2, 2)
-	for i := 0; i < 2; i++ {
-		for j := 0; j < 2; j++ {
-			c := (1 - i) + 2*(1-j) // the cell's place in the block read at kernel tap (i, j)
-			for o := 0; o < per; o++ {
-				w.Data[((o*4*per+per*c+o)*2+i)*2+j] = 0.5
-			}
-		}
-	}
-	return w
+	return graph.Apply(newUOCTTI(no), cells)
 }

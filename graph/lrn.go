@@ -73,41 +73,47 @@ func (k lrn) Forward(in []*Tensor, out *Tensor) {
 	lo, hi := (k.p.Size-1)/2, (k.p.Size-1)-(k.p.Size-1)/2
 	a := float32(k.p.Alpha / float64(k.p.Size))
 	bias := float32(k.p.Bias)
-	whole := lo >= c-1 && hi >= c-1
-	if whole {
+	if lo >= c-1 && hi >= c-1 {
 		// Every channel's window is all of them (DSIFT's normalisation,
-		// size 257 over 128 bins): the sum is the same for all, so it is
-		// taken once per image, not once per channel.
-		k.channelSums(x.Data, x.Data, st.s, x.Shape[0], c, sp)
+		// size 257 over 128 bins): the sum and the scales are the same for
+		// all, so they are taken once per image, in its first plane.
+		n := x.Shape[0]
+		k.channelSums(x.Data, x.Data, st.s, n, c, sp)
+		parallel.For(n, func(b int) {
+			at := b * c * sp
+			k.scales(st.r[at:at+sp], st.rs[at:at+sp], st.s[at:at+sp], bias, a)
+		})
+		planes(x, func(b, _, off int) {
+			vec.Mul(out.Data[off:off+sp], x.Data[off:off+sp], st.r[b*c*sp:][:sp])
+		})
+		k.memo.Put(x, st)
+		return
 	}
 	planes(x, func(b, ch, off int) {
 		s := st.s[off : off+sp]
-		if whole {
-			if ch > 0 {
-				copy(s, st.s[b*c*sp:][:sp])
-			}
-		} else {
-			clear(s)
-			for j := max(ch-lo, 0); j <= min(ch+hi, c-1); j++ {
-				plane := x.Data[(b*c+j)*sp : (b*c+j+1)*sp]
-				vec.AddMul(s, plane, plane)
-			}
+		clear(s)
+		for j := max(ch-lo, 0); j <= min(ch+hi, c-1); j++ {
+			plane := x.Data[(b*c+j)*sp : (b*c+j+1)*sp]
+			vec.AddMul(s, plane, plane)
 		}
-		r, rs, y, xs := st.r[off:off+sp], st.rs[off:off+sp], out.Data[off:off+sp], x.Data[off:off+sp]
-		if k.p.Beta == 0.75 {
-			vec.LRNScale(r, rs, s, bias, a)
-		} else {
-			for i, v := range s {
-				v = bias + a*v
-				r[i] = float32(pow(float64(v), -k.p.Beta))
-				rs[i] = r[i] / v
-			}
-		}
-		for i, v := range xs {
-			y[i] = v * r[i]
-		}
+		r, rs := st.r[off:off+sp], st.rs[off:off+sp]
+		k.scales(r, rs, s, bias, a)
+		vec.Mul(out.Data[off:off+sp], x.Data[off:off+sp], r)
 	})
 	k.memo.Put(x, st)
+}
+
+// scales sets r = v^−β and rs = v^(−β−1) for v = bias + a·s.
+func (k lrn) scales(r, rs, s []float32, bias, a float32) {
+	if k.p.Beta == 0.75 {
+		vec.LRNScale(r, rs, s, bias, a)
+		return
+	}
+	for i, v := range s {
+		v = bias + a*v
+		r[i] = float32(pow(float64(v), -k.p.Beta))
+		rs[i] = r[i] / v
+	}
 }
 
 // Backward: dx_j = g_j s_j^−β − (2αβ/size) x_j Σ_{c: j ∈ win(c)} g_c x_c s_c^(−β−1).
@@ -122,29 +128,37 @@ func (k lrn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	c := x.Shape[1]
 	sp := len(x.Data) / (x.Shape[0] * c)
 	lo, hi := (k.p.Size-1)/2, (k.p.Size-1)-(k.p.Size-1)/2
+	f := float32(2 * k.p.Alpha * k.p.Beta / float64(k.p.Size))
+	if lo >= c-1 && hi >= c-1 {
+		// The scales are the same for every channel (see Forward), so
+		// Σ_c g_c x_c s^(−β−1) = s^(−β−1)·Σ_c g_c x_c, taken once per
+		// image in the first plane of t, times f.
+		n := x.Shape[0]
+		k.channelSums(gout.Data, x.Data, st.t, n, c, sp)
+		parallel.For(n, func(b int) {
+			t, rs := st.t[b*c*sp:][:sp], st.rs[b*c*sp:][:sp]
+			for i := range t {
+				t[i] = f * t[i] * rs[i]
+			}
+		})
+		planes(x, func(b, _, off int) {
+			at := b * c * sp
+			vec.MulSub(gin.Data[off:off+sp], gout.Data[off:off+sp], st.r[at:at+sp], x.Data[off:off+sp], st.t[at:at+sp])
+		})
+		return
+	}
 	planes(x, func(_, _, off int) { // t_c = g_c x_c s_c^(−β−1)
 		t, g, xs, rs := st.t[off:off+sp], gout.Data[off:off+sp], x.Data[off:off+sp], st.rs[off:off+sp]
 		for i := range t {
 			t[i] = g[i] * xs[i] * rs[i]
 		}
 	})
-	f := float32(2 * k.p.Alpha * k.p.Beta / float64(k.p.Size))
-	whole := lo >= c-1 && hi >= c-1
-	var sums []float32 // Σ_c t_c per image, where every window is whole
-	if whole {
-		sums = make([]float32, x.Shape[0]*sp)
-		k.channelSums(st.t, nil, sums, x.Shape[0], c, sp)
-	}
 	planes(x, func(b, j, off int) {
 		// channel j lies in win(ch) for ch ∈ [j − hi, j + lo].
 		d, g, r, xs := gin.Data[off:off+sp], gout.Data[off:off+sp], st.r[off:off+sp], x.Data[off:off+sp]
-		if whole {
-			copy(d, sums[b*sp:(b+1)*sp])
-		} else {
-			clear(d)
-			for ch := max(j-hi, 0); ch <= min(j+lo, c-1); ch++ {
-				vec.Axpy(d, st.t[(b*c+ch)*sp:(b*c+ch+1)*sp], 1)
-			}
+		clear(d)
+		for ch := max(j-hi, 0); ch <= min(j+lo, c-1); ch++ {
+			vec.Axpy(d, st.t[(b*c+ch)*sp:(b*c+ch+1)*sp], 1)
 		}
 		for i := range d {
 			d[i] = g[i]*r[i] - f*xs[i]*d[i]

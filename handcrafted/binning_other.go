@@ -25,3 +25,11 @@ func planesToCells(dst, src []float32, csp, nb int) {}
 func unpoolHardCells(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, gmap []float32) bool {
 	return false
 }
+
+func poolRowBiVec(out0, out1 []float32, wr0, wr1 float32, m, f []float32, lo []int32, r *cellRuns, tables *[2 * 32 * 32]float32, nb int) bool {
+	return false
+}
+
+func (k histogram) unpoolBilinearCells(dx, dy, gx, gy, m []float32, lo []int32, f []float32, gmap []float32) bool {
+	return false
+}

@@ -138,8 +138,14 @@ func TestHistogramGradient(t *testing.T) {
 }
 
 func TestGradientKernel(t *testing.T) {
-	// 13 columns: the interior rows run the vector primitives too.
-	const h, w = 4, 13
+	// 13 columns: the interior rows run the vector primitives too; 3 and
+	// 4 have no interior run.
+	for _, size := range [][2]int{{4, 13}, {3, 3}, {5, 4}} {
+		testGradientKernel(t, size[0], size[1])
+	}
+}
+
+func testGradientKernel(t *testing.T, h, w int) {
 	shape := []int{2, 1, h, w}
 	rng := rand.New(rand.NewSource(2))
 	x := graph.NewTensor(shape...)
@@ -417,45 +423,64 @@ func TestCellsToPlanes(t *testing.T) {
 	}
 }
 
-// TestHistogramForms runs hard-binned HOG pooling, forward and gradient,
-// on the AVX-512 kernels and without them, on a map wide enough for whole
-// blocks of sixteen and a partial one: the gradients agree exactly (the
-// same operations in the same order), the cells to rounding (their sums
-// are taken in another order).
+// TestHistogramForms runs the orientation binning and pooling of HOG, HOGb
+// and DSIFT, forward and gradient, on the AVX-512 kernels and without
+// them, on maps wide enough for whole blocks of sixteen and a partial one:
+// the gradients agree exactly (the same operations in the same order), the
+// cells to rounding (their sums are taken in another order).
 func TestHistogramForms(t *testing.T) {
 	if !has512 {
 		t.Skip("the CPU has no AVX-512: one form only")
 	}
 	shape := []int{2, 2, 37, 45}
-	rows, nr := hogAxis(shape[2], 8)
-	cols, nc := hogAxis(shape[3], 8)
-	rng := rand.New(rand.NewSource(12))
-	x := graph.NewTensor(shape...)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-	}
-	var ys, gs [2]*graph.Tensor
-	for i, wide := range []bool{true, false} {
-		k := newHistogram(newBinning(18, false, false), rows, cols, nr, nc)
-		out, _ := k.OutShape([][]int{shape})
-		y, gin := graph.NewTensor(out...), graph.NewTensor(shape...)
-		gy := graph.NewTensor(out...)
-		r := rand.New(rand.NewSource(13))
-		for j := range gy.Data {
-			gy.Data[j] = float32(r.NormFloat64())
+	hr, nhr := hogAxis(shape[2], 8)
+	hc, nhc := hogAxis(shape[3], 8)
+	sr, nsr := siftAxis(shape[2], 5)
+	sc, nsc := siftAxis(shape[3], 5)
+	for _, tc := range []struct {
+		name string
+		make func() histogram
+	}{
+		{"hog", func() histogram { return newHistogram(newBinning(18, false, false), hr, hc, nhr, nhc) }},
+		{"hogb", func() histogram { return newHistogram(newBinning(18, true, false), hr, hc, nhr, nhc) }},
+		{"dsift", func() histogram { return newHistogram(newBinning(8, true, true), sr, sc, nsr, nsc) }},
+	} {
+		rng := rand.New(rand.NewSource(12))
+		x := graph.NewTensor(shape...)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.NormFloat64())
+			if rng.Intn(9) == 0 {
+				x.Data[i] = 0 // some zero gradients
+			}
 		}
-		has512 = wide
-		k.Forward([]*graph.Tensor{x}, y)
-		k.Backward(0, []*graph.Tensor{x}, y, gy, gin)
-		has512 = true
-		ys[i], gs[i] = y, gin
-	}
-	for j := range ys[0].Data {
-		if a, b := ys[0].Data[j], ys[1].Data[j]; math.Abs(float64(a-b)) > 1e-5*(1+math.Abs(float64(b))) {
-			t.Fatalf("cell value %d: %g with AVX-512, %g without", j, a, b)
+		var ys, gs [2]*graph.Tensor
+		for i, wide := range []bool{true, false} {
+			k := tc.make()
+			if k.runs == nil || k.groups == nil {
+				t.Fatalf("%s: the axes are not taken for the vector pooling", tc.name)
+			}
+			out, _ := k.OutShape([][]int{shape})
+			y, gin := graph.NewTensor(out...), graph.NewTensor(shape...)
+			gy := graph.NewTensor(out...)
+			r := rand.New(rand.NewSource(13))
+			for j := range gy.Data {
+				gy.Data[j] = float32(r.NormFloat64())
+			}
+			has512 = wide
+			k.Forward([]*graph.Tensor{x}, y)
+			k.Backward(0, []*graph.Tensor{x}, y, gy, gin)
+			has512 = true
+			ys[i], gs[i] = y, gin
 		}
-	}
-	if !slices.Equal(gs[0].Data, gs[1].Data) {
-		t.Fatal("the gradients differ with and without AVX-512")
+		for j := range ys[0].Data {
+			if a, b := ys[0].Data[j], ys[1].Data[j]; math.Abs(float64(a-b)) > 1e-5*(1+math.Abs(float64(b))) {
+				t.Fatalf("%s: cell value %d: %g with AVX-512, %g without", tc.name, j, a, b)
+			}
+		}
+		for j := range gs[0].Data {
+			if a, b := gs[0].Data[j], gs[1].Data[j]; a != b {
+				t.Fatalf("%s: gradient %d: %g with AVX-512, %g without", tc.name, j, a, b)
+			}
+		}
 	}
 }

@@ -37,7 +37,10 @@ type histogram struct {
 	groups [][]int
 	// runs is cols by cell, for the vector pooling of hard bins; nil
 	// where a cell's pixels are not one run of at most 16 or K > 32.
-	runs    *cellRuns
+	runs *cellRuns
+	// tables is onehot, then its rows shifted by one bin (mod K), as the
+	// vector pooling of bilinear bins reads them; nil where K > 32.
+	tables  *[2 * 32 * 32]float32
 	scratch *[]float32 // Forward's per-group histograms, reused
 	grads   *[]float32 // Backward's output gradient by cells, reused
 }
@@ -125,6 +128,13 @@ func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram
 	k.pairs = pairs
 	if bins.k <= 32 {
 		k.runs = newCellRuns(cols, nc)
+		k.tables = new([2 * 32 * 32]float32)
+		for b := 0; b < 32; b++ {
+			k.tables[b*33] = 1
+			if b < bins.k {
+				k.tables[32*32+32*b+(b+1)%bins.k] = 1
+			}
+		}
 	}
 	return k
 }
@@ -305,7 +315,7 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 	per := nb * nc
 	// Per group: the row's histogram for even and odd pixels (see
 	// binRowHard) and the two rows of cells.
-	per = max(per, 16*nc) // poolHardGroup's two rows of [cell][32]
+	per = max(per, 16*nc) // poolCellsGroup's two rows of [cell][32]
 	if len(*k.scratch) != images*k.nr*4*per {
 		*k.scratch = make([]float32, images*k.nr*4*per)
 	}
@@ -318,7 +328,7 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 				return
 			}
 			buf := scratch[(img*k.nr+r0)*4*per:][:4*per]
-			if k.poolHardGroup(y[img*nb*csp:], b, g, shape, img, r0, buf) {
+			if k.poolCellsGroup(y[img*nb*csp:], b, g, shape, img, r0, buf) {
 				return
 			}
 			hr, acc := buf[:2*per], buf[2*per:]
@@ -346,14 +356,14 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 	}
 }
 
-// poolHardGroup is poolByGroups' task for the group of cell row r0 of
-// image img under hard binning, on the vector kernel (poolRowVec): each
-// pixel row is assigned, then pooled straight into the group's two rows of
+// poolCellsGroup is poolByGroups' task for the group of cell row r0 of
+// image img on the vector kernels (poolRowVec, poolRowBiVec): each pixel
+// row is assigned, then pooled straight into the group's two rows of
 // cells, laid out [cell][32 bins]; these are added to the image's output y
-// at the end. It reports false, doing nothing, where the kernel cannot
+// at the end. It reports false, doing nothing, where the kernels cannot
 // serve.
-func (k histogram) poolHardGroup(y []float32, b *binned, g []float32, shape []int, img, r0 int, buf []float32) bool {
-	if k.bins.bilinear || k.runs == nil || !has512 {
+func (k histogram) poolCellsGroup(y []float32, b *binned, g []float32, shape []int, img, r0 int, buf []float32) bool {
+	if k.runs == nil || !has512 {
 		return false
 	}
 	h, w := shape[2], shape[3]
@@ -369,7 +379,13 @@ func (k histogram) poolHardGroup(y []float32, b *binned, g []float32, shape []in
 		if len(rows) > 1 {
 			out1, wr1 = acc[(rows[1].cell-r0)*32*nc:], rows[1].w
 		}
-		if !poolRowVec(out0, out1, wr0, wr1, b.m[o:o+w], b.lo[o:], k.runs) {
+		var ok bool
+		if k.bins.bilinear {
+			ok = poolRowBiVec(out0, out1, wr0, wr1, b.m[o:o+w], b.f[o:o+w], b.lo[o:], k.runs, k.tables, nb)
+		} else {
+			ok = poolRowVec(out0, out1, wr0, wr1, b.m[o:o+w], b.lo[o:], k.runs)
+		}
+		if !ok {
 			return false // the generic pass redoes the group
 		}
 	}
@@ -444,7 +460,7 @@ func (k histogram) binRowHard(hr, ms []float32, los []int32) {
 // unpoolBilinear). Gathered per pixel from every row of cells, the
 // bilinear gradient cost six times the forward pass.
 func (k histogram) backwardPaired(g, gy, d []float32, b *binned, images, h, w int) {
-	if !k.bins.bilinear && k.bins.k <= 32 && has512 {
+	if k.bins.k <= 32 && has512 {
 		k.backwardCells(g, gy, d, b, images, h, w)
 		return
 	}
@@ -484,10 +500,11 @@ func (k histogram) backwardPaired(g, gy, d []float32, b *binned, images, h, w in
 	})
 }
 
-// backwardCells is backwardPaired for hard binning on the AVX-512 kernels:
+// backwardCells is backwardPaired on the AVX-512 kernels:
 // the output gradient is first gathered into the [cell][32 bins] layout,
 // so that each pixel row's map is one blend of two contiguous rows of
-// cells (planesToCells, unpoolHardCells), not one per bin.
+// cells (planesToCells, unpoolHardCells, unpoolBilinearCells), not one
+// per bin.
 func (k histogram) backwardCells(g, gy, d []float32, b *binned, images, h, w int) {
 	nb, nc, csp, sp := k.bins.k, k.nc, k.nr*k.nc, h*w
 	if len(*k.grads) != images*csp*32 {
@@ -520,6 +537,10 @@ func (k histogram) backwardCells(g, gy, d []float32, b *binned, images, h, w int
 			vec.Blend(gmap, rowsOf[r0.cell*nc*32:], rowsOf[r1.cell*nc*32:], r0.w, w1)
 			for _, r := range rows[min(2, len(rows)):] {
 				vec.Axpy(gmap, rowsOf[r.cell*nc*32:][:32*nc], r.w)
+			}
+			if k.bins.bilinear {
+				k.unpoolBilinearCells(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w], gmap)
+				continue
 			}
 			unpoolHardCells(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], k.pairs, gmap)
 		}

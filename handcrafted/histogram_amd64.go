@@ -1,6 +1,10 @@
 package handcrafted
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // has512 selects the AVX-512 pooling kernel.
 var has512 = cpu.X86.HasAVX512F
@@ -36,6 +40,12 @@ func cellsToPlanes(dst []float32, csp int, src []float32, nb, nc int) {
 }
 
 //go:noescape
+func poolRowBi512(out0, out1 *float32, wr0, wr1 float32, m, f *float32, lo *int32, runs *int32, w *float32, tables *float32, scratch *float32, nc int, narrow bool)
+
+//go:noescape
+func unpoolBilinear512(dx, dy, gx, gy, m, f *float32, lo, c0, c1 *int32, w0, w1, gmap *float32, c float32, nk int32, n int)
+
+//go:noescape
 func planesToCells512(dst *float32, src *float32, csp, nb, n int)
 
 //go:noescape
@@ -64,6 +74,34 @@ func unpoolHardCells(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, g
 	_, _, _, _, _, _ = dy[n-1], gx[n-1], gy[n-1], m[n-1], lo[n-1], cols.c0[n-1]
 	_, _, _ = cols.c1[n-1], cols.w0[n-1], cols.w1[n-1]
 	unpoolHard512(&dx[0], &dy[0], &gx[0], &gy[0], &m[0], &lo[0], &cols.c0[0], &cols.c1[0], &cols.w0[0], &cols.w1[0], &gmap[0], n)
+	return true
+}
+
+// poolRowBiVec is poolRowVec for bilinear binning (fractions f) into nb
+// bins: tables is the histogram's.
+func poolRowBiVec(out0, out1 []float32, wr0, wr1 float32, m, f []float32, lo []int32, r *cellRuns, tables *[2 * 32 * 32]float32, nb int) bool {
+	nc := len(r.span) / 2
+	if !has512 || nc == 0 || len(lo) < r.reach || len(m) < r.pixels || len(f) < r.pixels {
+		return false
+	}
+	_, _ = out0[32*nc-1], out1[32*nc-1]
+	var scratch [32]float32
+	poolRowBi512(&out0[0], &out1[0], wr0, wr1, &m[0], &f[0], &lo[0], &r.span[0], &r.w[0], &tables[0], &scratch[0], nc, nb <= 16)
+	return true
+}
+
+// unpoolBilinearCells is unpoolBilinear from a map laid out [cell][32
+// bins]; it reports false, doing nothing, without AVX-512.
+func (k histogram) unpoolBilinearCells(dx, dy, gx, gy, m []float32, lo []int32, f []float32, gmap []float32) bool {
+	n := len(dx)
+	if !has512 || n == 0 {
+		return false
+	}
+	cols := k.pairs
+	_, _, _, _, _, _, _ = dy[n-1], gx[n-1], gy[n-1], m[n-1], f[n-1], lo[n-1], cols.c0[n-1]
+	_, _, _ = cols.c1[n-1], cols.w0[n-1], cols.w1[n-1]
+	c := float32(k.bins.k) / (2 * math.Pi)
+	unpoolBilinear512(&dx[0], &dy[0], &gx[0], &gy[0], &m[0], &f[0], &lo[0], &cols.c0[0], &cols.c1[0], &cols.w0[0], &cols.w1[0], &gmap[0], c, int32(k.bins.k), n)
 	return true
 }
 

@@ -350,3 +350,224 @@ uh5full:
 uh5done:
 	VZEROUPPER
 	RET
+
+// func poolRowBi512(out0, out1 *float32, wr0, wr1 float32, m, f *float32, lo *int32, runs *int32, w *float32, tables *float32, scratch *float32, nc int, narrow bool)
+// poolRow512 for bilinear binning: pixel j puts (1 − f)·m·w in its bin lo
+// and f·m·w in the next one, rows of tables (onehot) and of tables+4096
+// bytes (a 1 at lane (b+1) mod K in row b), in two sets of accumulators.
+// narrow (K ≤ 16, DSIFT's 8) leaves out lanes 16 to 31, which stay 0.
+// Reads lo up to one past a run's end.
+TEXT ·poolRowBi512(SB), NOSPLIT, $0-89
+	MOVQ         out0+0(FP), DI
+	MOVQ         out1+8(FP), SI
+	VBROADCASTSS wr0+16(FP), Z28
+	VBROADCASTSS wr1+20(FP), Z29
+	MOVQ         m+24(FP), R8
+	MOVQ         f+32(FP), R15
+	MOVQ         lo+40(FP), R9
+	MOVQ         runs+48(FP), R10
+	MOVQ         w+56(FP), R11
+	MOVQ         tables+64(FP), R12
+	MOVQ         scratch+72(FP), R13
+	MOVQ         nc+80(FP), R14
+	TESTQ        R14, R14
+	JZ           pbdone
+pbcell:
+	MOVL      (R10), AX  // first pixel
+	MOVL      4(R10), DX // pixels
+	MOVL      $1, BX
+	MOVL      DX, CX
+	SHLL      CX, BX
+	DECL      BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (R8)(AX*4), K1, Z0
+	VMULPS    (R11), Z0, Z0     // m·w, 0 past the run
+	VMOVUPS.Z (R15)(AX*4), K1, Z9
+	VMULPS    Z9, Z0, Z10       // f·m·w
+	VSUBPS    Z10, Z0, Z11      // (1 − f)·m·w
+	VMOVUPS   Z11, (R13)
+	VMOVUPS   Z10, 64(R13)
+	MOVQ      R13, BX
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	CMPB      narrow+88(FP), $0
+	JNE       pbnarrow
+pbpix:
+	MOVL         (R9)(AX*4), CX
+	SHLQ         $7, CX
+	VBROADCASTSS (BX), Z12
+	VBROADCASTSS 64(BX), Z13
+	VFMADD231PS  (R12)(CX*1), Z12, Z1
+	VFMADD231PS  64(R12)(CX*1), Z12, Z5
+	VFMADD231PS  4096(R12)(CX*1), Z13, Z2
+	VFMADD231PS  4160(R12)(CX*1), Z13, Z6
+	MOVL         4(R9)(AX*4), CX
+	SHLQ         $7, CX
+	VBROADCASTSS 4(BX), Z14
+	VBROADCASTSS 68(BX), Z15
+	VFMADD231PS  (R12)(CX*1), Z14, Z3
+	VFMADD231PS  64(R12)(CX*1), Z14, Z7
+	VFMADD231PS  4096(R12)(CX*1), Z15, Z4
+	VFMADD231PS  4160(R12)(CX*1), Z15, Z8
+	ADDQ         $2, AX
+	ADDQ         $8, BX
+	SUBL         $2, DX
+	JGT          pbpix
+	JMP          pbsum
+pbnarrow:
+	MOVL         (R9)(AX*4), CX
+	SHLQ         $7, CX
+	VBROADCASTSS (BX), Z12
+	VBROADCASTSS 64(BX), Z13
+	VFMADD231PS  (R12)(CX*1), Z12, Z1
+	VFMADD231PS  4096(R12)(CX*1), Z13, Z2
+	MOVL         4(R9)(AX*4), CX
+	SHLQ         $7, CX
+	VBROADCASTSS 4(BX), Z14
+	VBROADCASTSS 68(BX), Z15
+	VFMADD231PS  (R12)(CX*1), Z14, Z3
+	VFMADD231PS  4096(R12)(CX*1), Z15, Z4
+	ADDQ         $2, AX
+	ADDQ         $8, BX
+	SUBL         $2, DX
+	JGT          pbnarrow
+pbsum:
+	VADDPS       Z2, Z1, Z1
+	VADDPS       Z4, Z3, Z3
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z6, Z5, Z5
+	VADDPS       Z8, Z7, Z7
+	VADDPS       Z7, Z5, Z5
+	VMOVUPS      (DI), Z16
+	VMOVUPS      64(DI), Z17
+	VFMADD231PS  Z1, Z28, Z16
+	VFMADD231PS  Z5, Z28, Z17
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Z17, 64(DI)
+	VMOVUPS      (SI), Z16
+	VMOVUPS      64(SI), Z17
+	VFMADD231PS  Z1, Z29, Z16
+	VFMADD231PS  Z5, Z29, Z17
+	VMOVUPS      Z16, (SI)
+	VMOVUPS      Z17, 64(SI)
+	ADDQ         $128, DI
+	ADDQ         $128, SI
+	ADDQ         $8, R10
+	ADDQ         $64, R11
+	DECQ         R14
+	JNZ          pbcell
+pbdone:
+	VZEROUPPER
+	RET
+
+// func unpoolBilinear512(dx, dy, gx, gy, m, f *float32, lo, c0, c1 *int32, w0, w1, gmap *float32, c float32, nk int32, n int)
+// unpoolBilinear sixteen pixels a step, all n (the last step masked),
+// from a map laid out [cell][32 bins]: bins lo and lo+1 (mod nk) of the
+// pixel's two cells, gathered, weighted and taken through bilinearGrad.
+TEXT ·unpoolBilinear512(SB), NOSPLIT, $0-112
+	MOVQ         n+104(FP), CX
+	MOVQ         CX, DX
+	ANDQ         $15, CX
+	MOVL         $1, AX
+	SHLL         CX, AX
+	DECL         AX
+	KMOVW        AX, K6 // the last, partial step's pixels
+	MOVL         $0xffff, AX
+	KMOVW        AX, K7
+	MOVQ         DX, CX
+	MOVQ         dx+0(FP), DI
+	MOVQ         dy+8(FP), R8
+	MOVQ         gx+16(FP), SI
+	MOVQ         gy+24(FP), R9
+	MOVQ         m+32(FP), R10
+	MOVQ         f+40(FP), R15
+	MOVQ         lo+48(FP), R11
+	MOVQ         c0+56(FP), R12
+	MOVQ         c1+64(FP), R13
+	MOVQ         w0+72(FP), R14
+	MOVQ         w1+80(FP), BX
+	MOVQ         gmap+88(FP), AX
+	VBROADCASTSS c+96(FP), Z23
+	MOVL         nk+100(FP), DX
+	VPBROADCASTD DX, Z21
+	MOVL         $1, DX
+	VPBROADCASTD DX, Z20         // int 1
+	MOVL         $0x3f800000, DX
+	VPBROADCASTD DX, Z22         // 1.0
+	VPXORD       Z19, Z19, Z19   // 0
+	XORQ         DX, DX
+ub5loop:
+	CMPQ         DX, CX
+	JGE          ub5done
+	KMOVW        K7, K5
+	LEAQ         16(DX), R10 // (every register is taken: m is read again)
+	CMPQ         R10, CX
+	JLE          ub5full
+	KMOVW        K6, K5
+ub5full:
+	MOVQ         m+32(FP), R10
+	VMOVDQU32.Z  (R11)(DX*4), K5, Z0 // lo
+	VPADDD       Z20, Z0, Z1
+	VPCMPEQD     Z21, Z1, K1
+	VPXORD       Z1, Z1, K1, Z1      // hi = lo+1, 0 at nk
+	VMOVDQU32.Z  (R12)(DX*4), K5, Z2
+	VMOVDQU32.Z  (R13)(DX*4), K5, Z3
+	VPSLLD       $5, Z2, Z2
+	VPSLLD       $5, Z3, Z3
+	VPADDD       Z0, Z2, Z4
+	VPADDD       Z0, Z3, Z5
+	VPADDD       Z1, Z2, Z6
+	VPADDD       Z1, Z3, Z7
+	VPXORD       Z8, Z8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPXORD       Z10, Z10, Z10
+	VPXORD       Z11, Z11, Z11
+	KMOVW        K5, K1
+	VGATHERDPS   (AX)(Z4*4), K1, Z8
+	KMOVW        K5, K1
+	VGATHERDPS   (AX)(Z5*4), K1, Z9
+	KMOVW        K5, K1
+	VGATHERDPS   (AX)(Z6*4), K1, Z10
+	KMOVW        K5, K1
+	VGATHERDPS   (AX)(Z7*4), K1, Z11
+	VMOVUPS.Z    (R14)(DX*4), K5, Z12 // w0
+	VMOVUPS.Z    (BX)(DX*4), K5, Z13  // w1
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z13, Z9, Z9
+	VADDPS       Z9, Z8, Z8           // glo
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z13, Z11, Z11
+	VADDPS       Z11, Z10, Z10        // ghi
+	VMOVUPS.Z    (R15)(DX*4), K5, Z14 // f
+	VSUBPS       Z14, Z22, Z15        // 1 − f
+	VMULPS       Z15, Z8, Z15
+	VMULPS       Z14, Z10, Z16
+	VADDPS       Z16, Z15, Z15        // dm
+	VSUBPS       Z8, Z10, Z16
+	VMULPS       Z23, Z16, Z16        // dθ = c·(ghi − glo)
+	VMOVUPS.Z    (R10)(DX*4), K5, Z17 // m
+	VCMPPS       $4, Z19, Z17, K5, K3 // m ≠ 0 (NEQ_UQ), inside the row
+	VDIVPS.Z     Z17, Z22, K3, Z17    // 1/m, 0 where m = 0
+	VMOVUPS.Z    (SI)(DX*4), K5, Z24  // gx
+	VMOVUPS.Z    (R9)(DX*4), K5, Z25  // gy
+	VMULPS       Z24, Z15, Z26
+	VMULPS       Z25, Z16, Z27
+	VSUBPS       Z27, Z26, Z26
+	VMULPS       Z17, Z26, Z26        // (dm·gx − dθ·gy)/m
+	VMULPS       Z25, Z15, Z27
+	VMULPS       Z24, Z16, Z18
+	VADDPS       Z18, Z27, Z27
+	VMULPS       Z17, Z27, Z27        // (dm·gy + dθ·gx)/m
+	VMOVUPS      Z26, K5, (DI)(DX*4)
+	VMOVUPS      Z27, K5, (R8)(DX*4)
+	ADDQ         $16, DX
+	JMP          ub5loop
+ub5done:
+	VZEROUPPER
+	RET

@@ -16,17 +16,17 @@ func poolRowVec(out0, out1 []float32, wr0, wr1 float32, m []float32, lo []int32,
 
 var has512 = false
 
-func cellsToPlanes(dst []float32, csp int, src []float32, nb, nc int) {
-	cellsToPlanesGo(dst, csp, src, nb, nc)
+func cellsToPlanes(dst []float32, csp int, src []float32, nb, nc, lanes int) {
+	cellsToPlanesGo(dst, csp, src, nb, nc, lanes)
 }
 
-func planesToCells(dst, src []float32, csp, nb int) {}
+func planesToCells(dst, src []float32, csp, nb, lanes int) {}
 
 func unpoolHardCells(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, gmap []float32) bool {
 	return false
 }
 
-func poolRowBiVec(out0, out1 []float32, wr0, wr1 float32, m, f []float32, lo []int32, r *cellRuns, tables *[2 * 32 * 32]float32, nb int) bool {
+func poolRowBiVec(out0, out1 []float32, wr0, wr1 float32, m, f []float32, lo []int32, r *cellRuns, tables *[2 * 32 * 32]float32, lanes int) bool {
 	return false
 }
 

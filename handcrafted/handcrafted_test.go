@@ -399,13 +399,14 @@ func TestAtan2f(t *testing.T) {
 
 // TestCellsToPlanes: the vector transpose-and-add of a row of cells
 // against the scalar loop, on every row width up to 40 (gathers of sixteen
-// and masked tails) and bin counts up to 32.
+// and masked tails), cells of 32 and 16 lanes and bin counts up to those.
 func TestCellsToPlanes(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
-	for _, nb := range []int{1, 8, 18, 32} {
+	for _, lb := range [][2]int{{32, 1}, {32, 8}, {32, 18}, {32, 32}, {16, 8}, {16, 16}} {
+		lanes, nb := lb[0], lb[1]
 		for nc := 1; nc <= 40; nc++ {
 			csp := 3*nc + 5
-			src := make([]float32, 32*nc)
+			src := make([]float32, lanes*nc)
 			for i := range src {
 				src[i] = float32(rng.NormFloat64())
 			}
@@ -414,10 +415,10 @@ func TestCellsToPlanes(t *testing.T) {
 				want[i] = float32(rng.Intn(5))
 			}
 			got := slices.Clone(want)
-			cellsToPlanesGo(want, csp, src, nb, nc)
-			cellsToPlanes(got, csp, src, nb, nc)
+			cellsToPlanesGo(want, csp, src, nb, nc, lanes)
+			cellsToPlanes(got, csp, src, nb, nc, lanes)
 			if !slices.Equal(got, want) {
-				t.Fatalf("nb=%d nc=%d: %v, want %v", nb, nc, got, want)
+				t.Fatalf("lanes=%d nb=%d nc=%d: %v, want %v", lanes, nb, nc, got, want)
 			}
 		}
 	}

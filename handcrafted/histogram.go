@@ -40,7 +40,11 @@ type histogram struct {
 	runs *cellRuns
 	// tables is onehot, then its rows shifted by one bin (mod K), as the
 	// vector pooling of bilinear bins reads them; nil where K > 32.
-	tables  *[2 * 32 * 32]float32
+	tables *[2 * 32 * 32]float32
+	// lanes is the floats a cell takes in the vector kernels' [cell][lanes
+	// bins] layout: 16 for bilinear binning into at most 16 bins (DSIFT's
+	// 8), else 32.
+	lanes   int
 	scratch *[]float32 // Forward's per-group histograms, reused
 	grads   *[]float32 // Backward's output gradient by cells, reused
 }
@@ -128,6 +132,10 @@ func newHistogram(bins binning, rows, cols [][]cellWeight, nr, nc int) histogram
 	k.pairs = pairs
 	if bins.k <= 32 {
 		k.runs = newCellRuns(cols, nc)
+		k.lanes = 32
+		if bins.bilinear && bins.k <= 16 {
+			k.lanes = 16
+		}
 		k.tables = new([2 * 32 * 32]float32)
 		for b := 0; b < 32; b++ {
 			k.tables[b*33] = 1
@@ -368,20 +376,20 @@ func (k histogram) poolCellsGroup(y []float32, b *binned, g []float32, shape []i
 	}
 	h, w := shape[2], shape[3]
 	nb, nc, csp := k.bins.k, k.nc, k.nr*k.nc
-	acc := buf[:64*nc]
+	acc := buf[:2*k.lanes*nc]
 	clear(acc)
 	for _, i := range k.groups[r0] {
 		k.binRow(b, g, shape, img*h+i)
 		o := (img*h + i) * w
 		rows := k.rows[i]
-		out0, wr0 := acc[(rows[0].cell-r0)*32*nc:], rows[0].w
+		out0, wr0 := acc[(rows[0].cell-r0)*k.lanes*nc:], rows[0].w
 		out1, wr1 := out0, float32(0)
 		if len(rows) > 1 {
-			out1, wr1 = acc[(rows[1].cell-r0)*32*nc:], rows[1].w
+			out1, wr1 = acc[(rows[1].cell-r0)*k.lanes*nc:], rows[1].w
 		}
 		var ok bool
 		if k.bins.bilinear {
-			ok = poolRowBiVec(out0, out1, wr0, wr1, b.m[o:o+w], b.f[o:o+w], b.lo[o:], k.runs, k.tables, nb)
+			ok = poolRowBiVec(out0, out1, wr0, wr1, b.m[o:o+w], b.f[o:o+w], b.lo[o:], k.runs, k.tables, k.lanes)
 		} else {
 			ok = poolRowVec(out0, out1, wr0, wr1, b.m[o:o+w], b.lo[o:], k.runs)
 		}
@@ -390,17 +398,17 @@ func (k histogram) poolCellsGroup(y []float32, b *binned, g []float32, shape []i
 		}
 	}
 	for q := 0; q < 2 && r0+q < k.nr; q++ {
-		cellsToPlanes(y[(r0+q)*nc:], csp, acc[q*32*nc:][:32*nc], nb, nc)
+		cellsToPlanes(y[(r0+q)*nc:], csp, acc[q*k.lanes*nc:][:k.lanes*nc], nb, nc, k.lanes)
 	}
 	return true
 }
 
 // cellsToPlanesGo is cellsToPlanes one value at a time.
-func cellsToPlanesGo(dst []float32, csp int, src []float32, nb, nc int) {
+func cellsToPlanesGo(dst []float32, csp int, src []float32, nb, nc, lanes int) {
 	for bin := 0; bin < nb; bin++ {
 		d := dst[bin*csp:][:nc]
 		for c := range d {
-			d[c] += src[32*c+bin]
+			d[c] += src[lanes*c+bin]
 		}
 	}
 }
@@ -507,20 +515,21 @@ func (k histogram) backwardPaired(g, gy, d []float32, b *binned, images, h, w in
 // per bin.
 func (k histogram) backwardCells(g, gy, d []float32, b *binned, images, h, w int) {
 	nb, nc, csp, sp := k.bins.k, k.nc, k.nr*k.nc, h*w
-	if len(*k.grads) != images*csp*32 {
-		*k.grads = make([]float32, images*csp*32)
+	ln := k.lanes
+	if len(*k.grads) != images*csp*ln {
+		*k.grads = make([]float32, images*csp*ln)
 	}
 	cells := *k.grads
 	parallel.For(images*k.nr, func(t int) {
 		img, r := t/k.nr, t%k.nr
-		planesToCells(cells[(img*csp+r*nc)*32:][:32*nc], gy[img*nb*csp+r*nc:], csp, nb)
+		planesToCells(cells[(img*csp+r*nc)*ln:][:ln*nc], gy[img*nb*csp+r*nc:], csp, nb, ln)
 	})
 	const band = 8 // pixel rows a task takes, sharing one map
 	per := (h + band - 1) / band
 	parallel.For(images*per, func(t int) {
 		img, i0 := t/per, t%per*band
-		gmap := make([]float32, 32*nc)
-		rowsOf := cells[img*csp*32:]
+		gmap := make([]float32, ln*nc)
+		rowsOf := cells[img*csp*ln:]
 		for i := i0; i < min(i0+band, h); i++ {
 			o, gi := img*sp+i*w, img*2*sp+i*w
 			dx, dy := d[gi:gi+w], d[gi+sp:gi+sp+w]
@@ -534,9 +543,9 @@ func (k histogram) backwardCells(g, gy, d []float32, b *binned, images, h, w int
 			if len(rows) > 1 {
 				r1, w1 = rows[1], rows[1].w
 			}
-			vec.Blend(gmap, rowsOf[r0.cell*nc*32:], rowsOf[r1.cell*nc*32:], r0.w, w1)
+			vec.Blend(gmap, rowsOf[r0.cell*nc*ln:], rowsOf[r1.cell*nc*ln:], r0.w, w1)
 			for _, r := range rows[min(2, len(rows)):] {
-				vec.Axpy(gmap, rowsOf[r.cell*nc*32:][:32*nc], r.w)
+				vec.Axpy(gmap, rowsOf[r.cell*nc*ln:][:ln*nc], r.w)
 			}
 			if k.bins.bilinear {
 				k.unpoolBilinearCells(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w], gmap)

@@ -178,18 +178,23 @@ DATA gather32<>+56(SB)/4, $448
 DATA gather32<>+60(SB)/4, $480
 GLOBL gather32<>(SB), RODATA|NOPTR, $64
 
-// func cellsToPlanes512(dst *float32, csp int, src *float32, nb, nc int)
-// dst[b·csp + c] += src[32c + b] for b < nb, c < nc: a row of cells laid
-// out [cell][32 bins], as poolRow512 leaves it, added to the bin planes,
-// sixteen cells a gather.
-TEXT ·cellsToPlanes512(SB), NOSPLIT, $0-40
-	MOVQ    dst+0(FP), DI
-	MOVQ    csp+8(FP), R8
-	SHLQ    $2, R8
-	MOVQ    src+16(FP), SI
-	MOVQ    nb+24(FP), R9
-	MOVQ    nc+32(FP), R10
-	VMOVDQU32 gather32<>(SB), Z31
+// func cellsToPlanes512(dst *float32, csp int, src *float32, nb, nc, lanes int)
+// dst[b·csp + c] += src[lanes·c + b] for b < nb, c < nc: a row of cells
+// laid out [cell][lanes bins], as poolRow512 leaves it, added to the bin
+// planes, sixteen cells a gather.
+TEXT ·cellsToPlanes512(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         csp+8(FP), R8
+	SHLQ         $2, R8
+	MOVQ         src+16(FP), SI
+	MOVQ         nb+24(FP), R9
+	MOVQ         nc+32(FP), R10
+	MOVQ         lanes+40(FP), R13
+	VMOVDQU32    gather32<>(SB), Z31
+	VPSRLD       $5, Z31, Z31 // 0, 1, …, 15
+	VPBROADCASTD R13, Z30
+	VPMULLD      Z30, Z31, Z31 // 0, lanes, …, 15·lanes
+	SHLQ         $6, R13       // bytes of 16 cells
 	TESTQ   R9, R9
 	JZ      cpdone
 	TESTQ   R10, R10
@@ -215,7 +220,7 @@ cpfull:
 	VADDPS     Z0, Z1, Z1
 	VMOVUPS    Z1, K2, (R11)
 	ADDQ       $64, R11
-	ADDQ       $2048, R12 // 16 cells of 32 floats
+	ADDQ       R13, R12
 	SUBQ       $16, DX
 	JGT        cpcells
 	ADDQ R8, DI
@@ -226,15 +231,17 @@ cpdone:
 	VZEROUPPER
 	RET
 
-// func planesToCells512(dst *float32, src *float32, csp, nb, n int)
-// dst[32i + b] = src[b·csp + i] for b < nb, i < n, and 0 for nb ≤ b < 32:
-// the bin planes of n cells gathered into the [cell][32 bins] layout.
-TEXT ·planesToCells512(SB), NOSPLIT, $0-40
+// func planesToCells512(dst *float32, src *float32, csp, nb, n, lanes int)
+// dst[lanes·i + b] = src[b·csp + i] for b < nb, i < n, and 0 for nb ≤ b <
+// lanes (16 or 32): the bin planes of n cells gathered into the [cell][lanes
+// bins] layout.
+TEXT ·planesToCells512(SB), NOSPLIT, $0-48
 	MOVQ         dst+0(FP), DI
 	MOVQ         src+8(FP), SI
 	MOVQ         csp+16(FP), R8
 	MOVQ         nb+24(FP), R9
 	MOVQ         n+32(FP), R10
+	MOVQ         lanes+40(FP), R11
 	TESTQ        R10, R10
 	JZ           pcdone
 	VMOVDQU32    gather32<>(SB), Z31 // 0, 32, …, 480
@@ -270,10 +277,14 @@ pcloop:
 	VPXORD       Z0, Z0, Z0
 	VPXORD       Z1, Z1, Z1
 	VGATHERDPS   (SI)(Z30*4), K1, Z0
-	VGATHERDPS   (SI)(Z28*4), K2, Z1
 	VMOVUPS      Z0, (DI)
-	VMOVUPS      Z1, 64(DI)
-	ADDQ         $128, DI
+	ADDQ         $64, DI
+	CMPQ         R11, $16
+	JEQ          pcnext
+	VGATHERDPS   (SI)(Z28*4), K2, Z1
+	VMOVUPS      Z1, (DI)
+	ADDQ         $64, DI
+pcnext:
 	ADDQ         $4, SI
 	DECQ         R10
 	JNZ          pcloop
@@ -355,7 +366,8 @@ uh5done:
 // poolRow512 for bilinear binning: pixel j puts (1 − f)·m·w in its bin lo
 // and f·m·w in the next one, rows of tables (onehot) and of tables+4096
 // bytes (a 1 at lane (b+1) mod K in row b), in two sets of accumulators.
-// narrow (K ≤ 16, DSIFT's 8) leaves out lanes 16 to 31, which stay 0.
+// narrow (K ≤ 16, DSIFT's 8) leaves out lanes 16 to 31: the cells of out0
+// and out1 are then 16 floats.
 // Reads lo up to one past a run's end.
 TEXT ·poolRowBi512(SB), NOSPLIT, $0-89
 	MOVQ         out0+0(FP), DI
@@ -441,23 +453,28 @@ pbsum:
 	VADDPS       Z2, Z1, Z1
 	VADDPS       Z4, Z3, Z3
 	VADDPS       Z3, Z1, Z1
+	VMOVUPS      (DI), Z16
+	VFMADD231PS  Z1, Z28, Z16
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      (SI), Z16
+	VFMADD231PS  Z1, Z29, Z16
+	VMOVUPS      Z16, (SI)
+	CMPB         narrow+88(FP), $0
+	JNE          pbnext // cells of 16 lanes
 	VADDPS       Z6, Z5, Z5
 	VADDPS       Z8, Z7, Z7
 	VADDPS       Z7, Z5, Z5
-	VMOVUPS      (DI), Z16
 	VMOVUPS      64(DI), Z17
-	VFMADD231PS  Z1, Z28, Z16
 	VFMADD231PS  Z5, Z28, Z17
-	VMOVUPS      Z16, (DI)
 	VMOVUPS      Z17, 64(DI)
-	VMOVUPS      (SI), Z16
 	VMOVUPS      64(SI), Z17
-	VFMADD231PS  Z1, Z29, Z16
 	VFMADD231PS  Z5, Z29, Z17
-	VMOVUPS      Z16, (SI)
 	VMOVUPS      Z17, 64(SI)
-	ADDQ         $128, DI
-	ADDQ         $128, SI
+	ADDQ         $64, DI
+	ADDQ         $64, SI
+pbnext:
+	ADDQ         $64, DI
+	ADDQ         $64, SI
 	ADDQ         $8, R10
 	ADDQ         $64, R11
 	DECQ         R14
@@ -466,12 +483,14 @@ pbdone:
 	VZEROUPPER
 	RET
 
-// func unpoolBilinear512(dx, dy, gx, gy, m, f *float32, lo, c0, c1 *int32, w0, w1, gmap *float32, c float32, nk int32, n int)
+// func unpoolBilinear512(dx, dy, gx, gy, m, f *float32, lo, c0, c1 *int32, w0, w1, gmap *float32, c float32, nk int32, lanes, n int)
 // unpoolBilinear sixteen pixels a step, all n (the last step masked),
-// from a map laid out [cell][32 bins]: bins lo and lo+1 (mod nk) of the
+// from a map laid out [cell][lanes bins]: bins lo and lo+1 (mod nk) of the
 // pixel's two cells, gathered, weighted and taken through bilinearGrad.
-TEXT ·unpoolBilinear512(SB), NOSPLIT, $0-112
-	MOVQ         n+104(FP), CX
+TEXT ·unpoolBilinear512(SB), NOSPLIT, $0-120
+	MOVQ         lanes+104(FP), CX
+	VPBROADCASTD CX, Z18
+	MOVQ         n+112(FP), CX
 	MOVQ         CX, DX
 	ANDQ         $15, CX
 	MOVL         $1, AX
@@ -518,8 +537,8 @@ ub5full:
 	VPXORD       Z1, Z1, K1, Z1      // hi = lo+1, 0 at nk
 	VMOVDQU32.Z  (R12)(DX*4), K5, Z2
 	VMOVDQU32.Z  (R13)(DX*4), K5, Z3
-	VPSLLD       $5, Z2, Z2
-	VPSLLD       $5, Z3, Z3
+	VPMULLD      Z18, Z2, Z2
+	VPMULLD      Z18, Z3, Z3
 	VPADDD       Z0, Z2, Z4
 	VPADDD       Z0, Z3, Z5
 	VPADDD       Z1, Z2, Z6
@@ -561,8 +580,8 @@ ub5full:
 	VSUBPS       Z27, Z26, Z26
 	VMULPS       Z17, Z26, Z26        // (dm·gx − dθ·gy)/m
 	VMULPS       Z25, Z15, Z27
-	VMULPS       Z24, Z16, Z18
-	VADDPS       Z18, Z27, Z27
+	VMULPS       Z24, Z16, Z30
+	VADDPS       Z30, Z27, Z27
 	VMULPS       Z17, Z27, Z27        // (dm·gy + dθ·gx)/m
 	VMOVUPS      Z26, K5, (DI)(DX*4)
 	VMOVUPS      Z27, K5, (R8)(DX*4)

@@ -54,7 +54,7 @@ type benchCase struct {
 	Random int64  // ≥ 0: random weights with this seed
 	Size   int
 	Peer   []string // torch_invert.py arguments; nil: no peer
-	Rep    string   // hog: a handcrafted inversion instead
+	Rep    string   // hog, hogb, dsift: a handcrafted inversion instead
 	Iters  int      // overrides --iters
 	Note   string
 	// Export, Arch and Module: a testdata/tv_export.py export (a file
@@ -103,6 +103,8 @@ var cases = []benchCase{
 	{Name: "ResNet-50 layer3, 4 starts", Group: "repeats", Export: "resnet50-opset14/model.onnx", Arch: "resnet50", Module: "layer3",
 		Size: 224, Iters: 20, Random: -1, Repeats: 4, Versus: "ResNet-50 layer3", Note: "random weights, opset-14 export"},
 	{Name: "HOG 500×333, 800 iterations", Group: "hog", Rep: "hog", Iters: 800, Note: "paper: 60 s for this method, HOGgles 2–3 s"},
+	{Name: "HOGb 500×333, 800 iterations", Group: "hog", Rep: "hogb", Iters: 800, Versus: "HOG 500×333, 800 iterations"},
+	{Name: "DSIFT 500×333, 800 iterations", Group: "hog", Rep: "dsift", Iters: 800, Versus: "HOG 500×333, 800 iterations"},
 	{Name: "SqueezeNet 1.1 fire7", Group: "featvis", Model: "squeezenet1.1", Layer: "fire7", Size: 224, Random: -1, Note: "the CVPR inversion, baseline of the visualisations"},
 	{Name: "SqueezeNet 1.1 fire7:12, visualize (pixels, standard transforms)", Group: "featvis", Model: "squeezenet1.1", Layer: "fire7", Size: 224, Random: -1,
 		Task: "visualize", Versus: "SqueezeNet 1.1 fire7", PeerScript: []string{"torch_featvis.py", "--param", "pixel"}},
@@ -273,6 +275,10 @@ func run(which string, iters, threads, rounds int, peer, models, exports, image,
 			if c.Repeats > 1 {
 				note = fmt.Sprintf("%.2f× one start (%.1f ms, same rounds): %.0f images/s against %.0f", om/bm, bm,
 					1000*float64(c.Repeats)/om, 1000/bm)
+			}
+			if c.Rep != "" {
+				note = fmt.Sprintf("%.2f× HOG's time (%.2f s, same rounds)", om/bm,
+					medianOf(base, func(m measurement) float64 { return m.Seconds }))
 			}
 		}
 		if c.Rep != "" {

@@ -132,9 +132,7 @@ func (c conv) sparseForward(q convGeom, x, bias, y []float32) {
 					vec.Axpy(out, row[:len(out)], t.w)
 					continue
 				}
-				for i := range out {
-					out[i] += t.w * row[i*sw]
-				}
+				vec.AxpyFrom(out, row, t.w, sw)
 			}
 		}
 	})
@@ -159,9 +157,7 @@ func (c conv) sparseBackward(q convGeom, gy, gx []float32) {
 					vec.Axpy(row[:len(g)], g, t.w)
 					continue
 				}
-				for i, v := range g {
-					row[i*sw] += t.w * v
-				}
+				vec.AxpyTo(row, g, t.w, sw)
 			}
 		}
 	})

@@ -175,3 +175,77 @@ s512mask:
 s512done:
 	VZEROUPPER
 	RET
+
+DATA iota16<>+0(SB)/4, $0
+DATA iota16<>+4(SB)/4, $1
+DATA iota16<>+8(SB)/4, $2
+DATA iota16<>+12(SB)/4, $3
+DATA iota16<>+16(SB)/4, $4
+DATA iota16<>+20(SB)/4, $5
+DATA iota16<>+24(SB)/4, $6
+DATA iota16<>+28(SB)/4, $7
+DATA iota16<>+32(SB)/4, $8
+DATA iota16<>+36(SB)/4, $9
+DATA iota16<>+40(SB)/4, $10
+DATA iota16<>+44(SB)/4, $11
+DATA iota16<>+48(SB)/4, $12
+DATA iota16<>+52(SB)/4, $13
+DATA iota16<>+56(SB)/4, $14
+DATA iota16<>+60(SB)/4, $15
+GLOBL iota16<>(SB), RODATA|NOPTR, $64
+
+// func axpyStrided512(y, x *float32, alpha float32, stride, n int, scatter bool)
+// For i < n: y[i] += alpha·x[i·stride] (gathering), or, with scatter,
+// y[i·stride] += alpha·x[i] (the strided elements gathered, updated and
+// scattered back; distinct within a step, as stride > 0). Sixteen a step,
+// the last one masked.
+TEXT ·axpyStrided512(SB), NOSPLIT, $0-41
+	MOVQ         y+0(FP), DI
+	MOVQ         x+8(FP), SI
+	VBROADCASTSS alpha+16(FP), Z2
+	MOVQ         stride+24(FP), R8
+	MOVQ         n+32(FP), CX
+	VMOVDQU32    iota16<>(SB), Z3
+	VPBROADCASTD R8, Z4
+	VPMULLD      Z4, Z3, Z3 // 0, stride, …, 15·stride
+	SHLQ         $6, R8     // bytes of 16 strides
+	MOVL         $0xffff, AX
+	KMOVW        AX, K7
+	MOVBQZX      scatter+40(FP), R9
+as5loop:
+	TESTQ        CX, CX
+	JLE          as5done
+	KMOVW        K7, K2
+	CMPQ         CX, $16
+	JGE          as5full
+	MOVL         $1, AX
+	SHLL         CX, AX
+	DECL         AX
+	KMOVW        AX, K2
+as5full:
+	KMOVW        K2, K1
+	TESTQ        R9, R9
+	JNZ          as5scatter
+	VPXORD       Z0, Z0, Z0
+	VGATHERDPS   (SI)(Z3*4), K1, Z0
+	VMOVUPS.Z    (DI), K2, Z1
+	VFMADD231PS  Z0, Z2, Z1
+	VMOVUPS      Z1, K2, (DI)
+	ADDQ         R8, SI
+	ADDQ         $64, DI
+	SUBQ         $16, CX
+	JMP          as5loop
+as5scatter:
+	VPXORD       Z0, Z0, Z0
+	VGATHERDPS   (DI)(Z3*4), K1, Z0
+	VMOVUPS.Z    (SI), K2, Z1
+	VFMADD231PS  Z1, Z2, Z0
+	KMOVW        K2, K1
+	VSCATTERDPS  Z0, K1, (DI)(Z3*4)
+	ADDQ         R8, DI
+	ADDQ         $64, SI
+	SUBQ         $16, CX
+	JMP          as5loop
+as5done:
+	VZEROUPPER
+	RET

@@ -75,6 +75,30 @@ func Axpy(y, x []float32, alpha float32) {
 	}
 }
 
+// AxpyFrom sets y[i] += alpha·x[i·stride] over len(y): a strided
+// convolution's tap (DSIFT's 4×4 blocks every 3 bins).
+func AxpyFrom(y, x []float32, alpha float32, stride int) {
+	if len(y) == 0 {
+		return
+	}
+	x = x[:(len(y)-1)*stride+1]
+	for i := axpyFromVec(y, x, alpha, stride); i < len(y); i++ {
+		y[i] += alpha * x[i*stride]
+	}
+}
+
+// AxpyTo sets y[i·stride] += alpha·x[i] over len(x): AxpyFrom's
+// transpose, the tap's gradient.
+func AxpyTo(y, x []float32, alpha float32, stride int) {
+	if len(x) == 0 {
+		return
+	}
+	y = y[:(len(x)-1)*stride+1]
+	for i := axpyToVec(y, x, alpha, stride); i < len(x); i++ {
+		y[i*stride] += alpha * x[i]
+	}
+}
+
 // ArgmaxTap folds one tap into running window maxima: where tap[i] >
 // best[i], best[i] = tap[i] and idx[i] = start + step·i. Fed a window's
 // taps in order, it keeps each window's first maximum.

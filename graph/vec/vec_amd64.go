@@ -417,3 +417,26 @@ func dotShiftVec(u, x []float32, c float32) (int, float32) {
 	}
 	return n, dotShiftAVX(&u[0], &x[0], c, n)
 }
+
+//go:noescape
+func axpyStrided512(y, x *float32, alpha float32, stride, n int, scatter bool)
+
+func axpyFromVec(y, x []float32, alpha float32, stride int) int {
+	n := len(y)
+	if !has512 || n == 0 || (n-1)*stride >= 1<<31 {
+		return 0
+	}
+	_ = x[(n-1)*stride]
+	axpyStrided512(&y[0], &x[0], alpha, stride, n, false)
+	return n
+}
+
+func axpyToVec(y, x []float32, alpha float32, stride int) int {
+	n := len(x)
+	if !has512 || n == 0 || (n-1)*stride >= 1<<31 {
+		return 0
+	}
+	_ = y[(n-1)*stride]
+	axpyStrided512(&y[0], &x[0], alpha, stride, n, true)
+	return n
+}

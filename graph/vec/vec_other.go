@@ -66,3 +66,6 @@ func siluVec(dst, src []float32) int { return 0 }
 func siluGradVec(dst, x, g []float32) int { return 0 }
 
 func scaleAddVec(dst, src []float32, a, c float32) int { return 0 }
+
+func axpyFromVec(y, x []float32, alpha float32, stride int) int { return 0 }
+func axpyToVec(y, x []float32, alpha float32, stride int) int   { return 0 }

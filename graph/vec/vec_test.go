@@ -116,3 +116,43 @@ func TestArgmaxTap(t *testing.T) {
 		}
 	}
 }
+
+// TestAxpyStrided checks AxpyFrom and AxpyTo, vector and scalar, on every
+// length up to 40 and strides 1 to 4, against the plain loops, with the
+// elements between the strided ones untouched.
+func TestAxpyStrided(t *testing.T) {
+	rng := rand.New(rand.NewSource(17))
+	for _, wide := range []bool{has512, false} {
+		old := has512
+		has512 = wide
+		for stride := 1; stride <= 4; stride++ {
+			for n := 0; n <= 40; n++ {
+				long := make([]float32, max(0, (n-1)*stride+1)+3)
+				short := make([]float32, n)
+				for i := range long {
+					long[i] = float32(rng.Intn(9))
+				}
+				for i := range short {
+					short[i] = float32(rng.Intn(9))
+				}
+				y, want := slices.Clone(short), slices.Clone(short)
+				AxpyFrom(y, long, 0.5, stride)
+				for i := range want {
+					want[i] += 0.5 * long[i*stride]
+				}
+				if !slices.Equal(y, want) {
+					t.Fatalf("AxpyFrom (AVX-512 %v) stride %d n=%d: %v, want %v", wide, stride, n, y, want)
+				}
+				z, wantZ := slices.Clone(long), slices.Clone(long)
+				AxpyTo(z, short, -1.5, stride)
+				for i, v := range short {
+					wantZ[i*stride] += -1.5 * v
+				}
+				if !slices.Equal(z, wantZ) {
+					t.Fatalf("AxpyTo (AVX-512 %v) stride %d n=%d: %v, want %v", wide, stride, n, z, wantZ)
+				}
+			}
+		}
+		has512 = old
+	}
+}

@@ -579,7 +579,7 @@ func (c conv) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		c.depthwiseBackward(q, w, gy, gx)
 		return
 	}
-	if c.winoUsable(q) {
+	if c.winoGradUsable(q) {
 		c.winoBackward(q, w, gy, gx)
 		return
 	}

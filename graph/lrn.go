@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/invrep/invrep/graph/parallel"
+	"github.com/invrep/invrep/graph/scratch"
 	"github.com/invrep/invrep/graph/vec"
 )
 
@@ -148,21 +149,23 @@ func (k lrn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		return
 	}
 	planes(x, func(_, _, off int) { // t_c = g_c x_c s_c^(−β−1)
-		t, g, xs, rs := st.t[off:off+sp], gout.Data[off:off+sp], x.Data[off:off+sp], st.rs[off:off+sp]
-		for i := range t {
-			t[i] = g[i] * xs[i] * rs[i]
-		}
+		t := st.t[off : off+sp]
+		vec.Mul(t, gout.Data[off:off+sp], x.Data[off:off+sp])
+		vec.Mul(t, t, st.rs[off:off+sp])
 	})
 	planes(x, func(b, j, off int) {
-		// channel j lies in win(ch) for ch ∈ [j − hi, j + lo].
+		// channel j lies in win(ch) for ch ∈ [j − hi, j + lo]; u is f
+		// times their sum of t.
 		d, g, r, xs := gin.Data[off:off+sp], gout.Data[off:off+sp], st.r[off:off+sp], x.Data[off:off+sp]
-		clear(d)
-		for ch := max(j-hi, 0); ch <= min(j+lo, c-1); ch++ {
-			vec.Axpy(d, st.t[(b*c+ch)*sp:(b*c+ch+1)*sp], 1)
+		u := scratch.Take(sp)
+		defer scratch.Give(u)
+		first := max(j-hi, 0)
+		copy(u, st.t[(b*c+first)*sp:(b*c+first+1)*sp])
+		for ch := first + 1; ch <= min(j+lo, c-1); ch++ {
+			vec.Axpy(u, st.t[(b*c+ch)*sp:(b*c+ch+1)*sp], 1)
 		}
-		for i := range d {
-			d[i] = g[i]*r[i] - f*xs[i]*d[i]
-		}
+		vec.ScaleAdd(u, u, f, 0)
+		vec.MulSub(d, g, r, u, xs)
 	})
 }
 

@@ -100,7 +100,7 @@ func Blend(d, a, b []float32, wa, wb float32) {
 	}
 }
 
-// Mul sets d[i] = a[i]·b[i].
+// Mul sets d[i] = a[i]·b[i]; d may be a or b.
 func Mul(d, a, b []float32) {
 	a, b = a[:len(d)], b[:len(d)]
 	for i := mulVec(d, a, b); i < len(d); i++ {

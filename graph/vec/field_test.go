@@ -3,6 +3,7 @@ package vec
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -100,6 +101,11 @@ func TestFieldPrimitives(t *testing.T) {
 			if w := b[i] * c[i]; d[i] != w {
 				t.Fatalf("Mul n=%d [%d] = %g, want %g", n, i, d[i], w)
 			}
+		}
+		inPlace := append([]float32(nil), b...)
+		Mul(inPlace, inPlace, c)
+		if !slices.Equal(inPlace, d) {
+			t.Fatalf("Mul in place n=%d: %v, want %v", n, inPlace, d)
 		}
 
 		d0 := append([]float32(nil), e...)

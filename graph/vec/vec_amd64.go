@@ -310,6 +310,15 @@ func addMulAVX(d, a, b *float32, n int)
 func mulSubAVX(d, a, b, c, e *float32, n int)
 
 func mulVec(d, a, b []float32) int {
+	if len(d) > 0 && (&d[0] == &a[0] || &d[0] == &b[0]) {
+		// In place: whole blocks only, as a block redone would multiply
+		// twice.
+		n := whole(len(d))
+		if n > 0 {
+			mulAVX(&d[0], &a[0], &b[0], n)
+		}
+		return n
+	}
 	return eights(len(d), hasAVX2, func(i, m int) { mulAVX(&d[i], &a[i], &b[i], m) })
 }
 

@@ -472,50 +472,28 @@ func (k histogram) backwardPaired(g, gy, d []float32, b *binned, images, h, w in
 		k.backwardCells(g, gy, d, b, images, h, w)
 		return
 	}
-	nb, nc, csp, sp := k.bins.k, k.nc, k.nr*k.nc, h*w
-	const band = 8 // pixel rows a task takes, sharing one map
-	per := (h + band - 1) / band
-	parallel.For(images*per, func(t int) {
-		img, i0 := t/per, t%per*band
-		gmap := make([]float32, nb*nc)
+	nb, nc, csp := k.bins.k, k.nc, k.nr*k.nc
+	k.unpoolRows(d, images, h, w, nb*nc, func(gmap []float32, img int, rows []cellWeight) {
 		cells := gy[img*nb*csp:]
-		for i := i0; i < min(i0+band, h); i++ {
-			o, gi := img*sp+i*w, img*2*sp+i*w
-			dx, dy := d[gi:gi+w], d[gi+sp:gi+sp+w]
-			rows := k.rows[i]
-			if len(rows) == 0 {
-				clear(dx)
-				clear(dy)
-				continue
-			}
-			for bin := 0; bin < nb; bin++ {
-				m := gmap[bin*nc:][:nc]
-				r0, r1, w1 := rows[0], rows[0], float32(0)
-				if len(rows) > 1 {
-					r1, w1 = rows[1], rows[1].w
-				}
-				vec.Blend(m, cells[bin*csp+r0.cell*nc:], cells[bin*csp+r1.cell*nc:], r0.w, w1)
-				for _, r := range rows[min(2, len(rows)):] {
-					vec.Axpy(m, cells[bin*csp+r.cell*nc:][:nc], r.w)
-				}
-			}
-			if k.bins.bilinear {
-				k.unpoolBilinear(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w], gmap)
-				continue
-			}
-			unpoolHard(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], k.pairs, gmap, nc)
+		for bin := 0; bin < nb; bin++ {
+			foldRows(gmap[bin*nc:][:nc], rows, func(cell int) []float32 { return cells[bin*csp+cell*nc:] })
 		}
+	}, func(gmap []float32, o, gi int, dx, dy []float32) {
+		gx, gy := g[gi:gi+w], g[gi+h*w:gi+h*w+w]
+		if k.bins.bilinear {
+			k.unpoolBilinear(dx, dy, gx, gy, b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w], gmap)
+			return
+		}
+		unpoolHard(dx, dy, gx, gy, b.m[o:o+w], b.lo[o:o+w], k.pairs, gmap, nc)
 	})
 }
 
-// backwardCells is backwardPaired on the AVX-512 kernels:
-// the output gradient is first gathered into the [cell][32 bins] layout,
-// so that each pixel row's map is one blend of two contiguous rows of
-// cells (planesToCells, unpoolHardCells, unpoolBilinearCells), not one
-// per bin.
+// backwardCells is backwardPaired on the AVX-512 kernels: the output
+// gradient is first gathered into the [cell][lanes bins] layout, so that
+// each pixel row's map is one blend of two contiguous rows of cells
+// (planesToCells, unpoolHardCells, unpoolBilinearCells), not one per bin.
 func (k histogram) backwardCells(g, gy, d []float32, b *binned, images, h, w int) {
-	nb, nc, csp, sp := k.bins.k, k.nc, k.nr*k.nc, h*w
-	ln := k.lanes
+	nb, nc, csp, ln := k.bins.k, k.nc, k.nr*k.nc, k.lanes
 	if len(*k.grads) != images*csp*ln {
 		*k.grads = make([]float32, images*csp*ln)
 	}
@@ -524,36 +502,56 @@ func (k histogram) backwardCells(g, gy, d []float32, b *binned, images, h, w int
 		img, r := t/k.nr, t%k.nr
 		planesToCells(cells[(img*csp+r*nc)*ln:][:ln*nc], gy[img*nb*csp+r*nc:], csp, nb, ln)
 	})
+	k.unpoolRows(d, images, h, w, ln*nc, func(gmap []float32, img int, rows []cellWeight) {
+		foldRows(gmap, rows, func(cell int) []float32 { return cells[(img*csp+cell*nc)*ln:] })
+	}, func(gmap []float32, o, gi int, dx, dy []float32) {
+		gx, gy := g[gi:gi+w], g[gi+h*w:gi+h*w+w]
+		if k.bins.bilinear {
+			k.unpoolBilinearCells(dx, dy, gx, gy, b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w], gmap)
+			return
+		}
+		unpoolHardCells(dx, dy, gx, gy, b.m[o:o+w], b.lo[o:o+w], k.pairs, gmap)
+	})
+}
+
+// unpoolRows runs the gradient pass of both layouts over bands of pixel
+// rows, each band sharing one map of mapLen floats: for a pixel row that
+// reaches some row of cells, fold sets the map from them and unpool writes
+// the row's gradients dx, dy (o and gi are its offsets in the binning and
+// in the gradients); a row that reaches none gets zeros.
+func (k histogram) unpoolRows(d []float32, images, h, w, mapLen int,
+	fold func(gmap []float32, img int, rows []cellWeight), unpool func(gmap []float32, o, gi int, dx, dy []float32)) {
+	sp := h * w
 	const band = 8 // pixel rows a task takes, sharing one map
 	per := (h + band - 1) / band
 	parallel.For(images*per, func(t int) {
 		img, i0 := t/per, t%per*band
-		gmap := make([]float32, ln*nc)
-		rowsOf := cells[img*csp*ln:]
+		gmap := make([]float32, mapLen)
 		for i := i0; i < min(i0+band, h); i++ {
 			o, gi := img*sp+i*w, img*2*sp+i*w
 			dx, dy := d[gi:gi+w], d[gi+sp:gi+sp+w]
-			rows := k.rows[i]
-			if len(rows) == 0 {
+			if len(k.rows[i]) == 0 {
 				clear(dx)
 				clear(dy)
 				continue
 			}
-			r0, r1, w1 := rows[0], rows[0], float32(0)
-			if len(rows) > 1 {
-				r1, w1 = rows[1], rows[1].w
-			}
-			vec.Blend(gmap, rowsOf[r0.cell*nc*ln:], rowsOf[r1.cell*nc*ln:], r0.w, w1)
-			for _, r := range rows[min(2, len(rows)):] {
-				vec.Axpy(gmap, rowsOf[r.cell*nc*ln:][:ln*nc], r.w)
-			}
-			if k.bins.bilinear {
-				k.unpoolBilinearCells(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], b.f[o:o+w], gmap)
-				continue
-			}
-			unpoolHardCells(dx, dy, g[gi:gi+w], g[gi+sp:gi+sp+w], b.m[o:o+w], b.lo[o:o+w], k.pairs, gmap)
+			fold(gmap, img, k.rows[i])
+			unpool(gmap, o, gi, dx, dy)
 		}
 	})
+}
+
+// foldRows sets m to Σ r.w·row(r.cell) over rows (at least one): a pixel
+// row's map from the rows of cells it reaches.
+func foldRows(m []float32, rows []cellWeight, row func(cell int) []float32) {
+	r0, r1, w1 := rows[0], rows[0], float32(0)
+	if len(rows) > 1 {
+		r1, w1 = rows[1], rows[1].w
+	}
+	vec.Blend(m, row(r0.cell), row(r1.cell), r0.w, w1)
+	for _, r := range rows[min(2, len(rows)):] {
+		vec.Axpy(m, row(r.cell)[:len(m)], r.w)
+	}
 }
 
 // unpoolBilinear is unpoolHard for bilinear binning: pixel j's bins lo and

@@ -1,5 +1,38 @@
 #include "textflag.h"
 
+// The pooling kernels' common steps. Registers: R9 the bins lo, AX the
+// pixel, BX its scaled weights (scratch), R12 the tables, DX a cell's
+// pixel count, R8 the norms m, R11 the cell's weights, DI and SI the two
+// rows of cells, Z28 and Z29 their row weights.
+
+// RUNMASK sets K1 to a cell's DX pixels (1 to 16); clobbers BX and CX.
+#define RUNMASK \
+	MOVL  $1, BX; \
+	MOVL  DX, CX; \
+	SHLL  CX, BX; \
+	DECL  BX; \
+	KMOVW BX, K1
+
+// RUNWEIGHTS sets Z0 to m·w for the cell's pixels, 0 past them.
+#define RUNWEIGHTS \
+	VMOVUPS.Z (R8)(AX*4), K1, Z0; \
+	VMULPS    (R11), Z0, Z0
+
+// BIN adds the rows at byte offset table of pixel AX+i's bin (onehot
+// rows of 32 floats), times its scaled weight at scr(BX), to lo and hi.
+#define BIN(i, table, scr, v, lo, hi) \
+	MOVL         (i*4)(R9)(AX*4), CX; \
+	SHLQ         $7, CX; \
+	VBROADCASTSS scr(BX), v; \
+	VFMADD231PS  table(R12)(CX*1), v, lo; \
+	VFMADD231PS  (table+64)(R12)(CX*1), v, hi
+
+// ADDCELL adds acc times the row weight w to the 16 floats at off(row).
+#define ADDCELL(acc, w, off, row) \
+	VMOVUPS     off(row), Z16; \
+	VFMADD231PS acc, w, Z16; \
+	VMOVUPS     Z16, off(row)
+
 // func poolRow512(out0, out1 *float32, wr0, wr1 float32, m *float32, lo *int32, runs *int32, w *float32, onehot *float32, scratch *float32, nc int)
 // Pools one pixel row of hard-binned gradients into nc cells and adds the
 // cells, times wr0 and wr1, to the two rows of cells out0 and out1 (32
@@ -22,74 +55,45 @@ TEXT ·poolRow512(SB), NOSPLIT, $0-80
 	TESTQ        R14, R14
 	JZ           prdone
 prcell:
-	MOVL      (R10), AX  // first pixel
-	MOVL      4(R10), DX // pixels
-	MOVL      $1, BX
-	MOVL      DX, CX
-	SHLL      CX, BX
-	DECL      BX
-	KMOVW     BX, K1
-	VMOVUPS.Z (R8)(AX*4), K1, Z0
-	VMULPS    (R11), Z0, Z0 // m·w, 0 past the run
-	VMOVUPS   Z0, (R13)
-	MOVQ      R13, BX
-	VXORPS    Z1, Z1, Z1
-	VXORPS    Z2, Z2, Z2
-	VXORPS    Z3, Z3, Z3
-	VXORPS    Z4, Z4, Z4
-	VXORPS    Z5, Z5, Z5
-	VXORPS    Z6, Z6, Z6
-	VXORPS    Z7, Z7, Z7
-	VXORPS    Z8, Z8, Z8
+	MOVL    (R10), AX  // first pixel
+	MOVL    4(R10), DX // pixels
+	RUNMASK
+	RUNWEIGHTS
+	VMOVUPS Z0, (R13)
+	MOVQ    R13, BX
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
+	VXORPS  Z7, Z7, Z7
+	VXORPS  Z8, Z8, Z8
 prpix:
-	MOVL         (R9)(AX*4), CX
-	SHLQ         $7, CX
-	VBROADCASTSS (BX), Z9
-	VFMADD231PS  (R12)(CX*1), Z9, Z1
-	VFMADD231PS  64(R12)(CX*1), Z9, Z5
-	MOVL         4(R9)(AX*4), CX
-	SHLQ         $7, CX
-	VBROADCASTSS 4(BX), Z10
-	VFMADD231PS  (R12)(CX*1), Z10, Z2
-	VFMADD231PS  64(R12)(CX*1), Z10, Z6
-	MOVL         8(R9)(AX*4), CX
-	SHLQ         $7, CX
-	VBROADCASTSS 8(BX), Z11
-	VFMADD231PS  (R12)(CX*1), Z11, Z3
-	VFMADD231PS  64(R12)(CX*1), Z11, Z7
-	MOVL         12(R9)(AX*4), CX
-	SHLQ         $7, CX
-	VBROADCASTSS 12(BX), Z12
-	VFMADD231PS  (R12)(CX*1), Z12, Z4
-	VFMADD231PS  64(R12)(CX*1), Z12, Z8
-	ADDQ         $4, AX
-	ADDQ         $16, BX
-	SUBL         $4, DX
-	JGT          prpix
-	VADDPS       Z2, Z1, Z1
-	VADDPS       Z4, Z3, Z3
-	VADDPS       Z3, Z1, Z1
-	VADDPS       Z6, Z5, Z5
-	VADDPS       Z8, Z7, Z7
-	VADDPS       Z7, Z5, Z5
-	VMOVUPS      (DI), Z13
-	VMOVUPS      64(DI), Z14
-	VFMADD231PS  Z1, Z28, Z13
-	VFMADD231PS  Z5, Z28, Z14
-	VMOVUPS      Z13, (DI)
-	VMOVUPS      Z14, 64(DI)
-	VMOVUPS      (SI), Z13
-	VMOVUPS      64(SI), Z14
-	VFMADD231PS  Z1, Z29, Z13
-	VFMADD231PS  Z5, Z29, Z14
-	VMOVUPS      Z13, (SI)
-	VMOVUPS      Z14, 64(SI)
-	ADDQ         $128, DI
-	ADDQ         $128, SI
-	ADDQ         $8, R10
-	ADDQ         $64, R11
-	DECQ         R14
-	JNZ          prcell
+	BIN(0, 0, 0, Z9, Z1, Z5)
+	BIN(1, 0, 4, Z10, Z2, Z6)
+	BIN(2, 0, 8, Z11, Z3, Z7)
+	BIN(3, 0, 12, Z12, Z4, Z8)
+	ADDQ   $4, AX
+	ADDQ   $16, BX
+	SUBL   $4, DX
+	JGT    prpix
+	VADDPS Z2, Z1, Z1
+	VADDPS Z4, Z3, Z3
+	VADDPS Z3, Z1, Z1
+	VADDPS Z6, Z5, Z5
+	VADDPS Z8, Z7, Z7
+	VADDPS Z7, Z5, Z5
+	ADDCELL(Z1, Z28, 0, DI)
+	ADDCELL(Z5, Z28, 64, DI)
+	ADDCELL(Z1, Z29, 0, SI)
+	ADDCELL(Z5, Z29, 64, SI)
+	ADDQ   $128, DI
+	ADDQ   $128, SI
+	ADDQ   $8, R10
+	ADDQ   $64, R11
+	DECQ   R14
+	JNZ    prcell
 prdone:
 	VZEROUPPER
 	RET
@@ -387,16 +391,11 @@ TEXT ·poolRowBi512(SB), NOSPLIT, $0-89
 pbcell:
 	MOVL      (R10), AX  // first pixel
 	MOVL      4(R10), DX // pixels
-	MOVL      $1, BX
-	MOVL      DX, CX
-	SHLL      CX, BX
-	DECL      BX
-	KMOVW     BX, K1
-	VMOVUPS.Z (R8)(AX*4), K1, Z0
-	VMULPS    (R11), Z0, Z0     // m·w, 0 past the run
+	RUNMASK
+	RUNWEIGHTS
 	VMOVUPS.Z (R15)(AX*4), K1, Z9
-	VMULPS    Z9, Z0, Z10       // f·m·w
-	VSUBPS    Z10, Z0, Z11      // (1 − f)·m·w
+	VMULPS    Z9, Z0, Z10  // f·m·w
+	VSUBPS    Z10, Z0, Z11 // (1 − f)·m·w
 	VMOVUPS   Z11, (R13)
 	VMOVUPS   Z10, 64(R13)
 	MOVQ      R13, BX
@@ -411,27 +410,15 @@ pbcell:
 	CMPB      narrow+88(FP), $0
 	JNE       pbnarrow
 pbpix:
-	MOVL         (R9)(AX*4), CX
-	SHLQ         $7, CX
-	VBROADCASTSS (BX), Z12
-	VBROADCASTSS 64(BX), Z13
-	VFMADD231PS  (R12)(CX*1), Z12, Z1
-	VFMADD231PS  64(R12)(CX*1), Z12, Z5
-	VFMADD231PS  4096(R12)(CX*1), Z13, Z2
-	VFMADD231PS  4160(R12)(CX*1), Z13, Z6
-	MOVL         4(R9)(AX*4), CX
-	SHLQ         $7, CX
-	VBROADCASTSS 4(BX), Z14
-	VBROADCASTSS 68(BX), Z15
-	VFMADD231PS  (R12)(CX*1), Z14, Z3
-	VFMADD231PS  64(R12)(CX*1), Z14, Z7
-	VFMADD231PS  4096(R12)(CX*1), Z15, Z4
-	VFMADD231PS  4160(R12)(CX*1), Z15, Z8
-	ADDQ         $2, AX
-	ADDQ         $8, BX
-	SUBL         $2, DX
-	JGT          pbpix
-	JMP          pbsum
+	BIN(0, 0, 0, Z12, Z1, Z5)
+	BIN(0, 4096, 64, Z13, Z2, Z6)
+	BIN(1, 0, 4, Z14, Z3, Z7)
+	BIN(1, 4096, 68, Z15, Z4, Z8)
+	ADDQ $2, AX
+	ADDQ $8, BX
+	SUBL $2, DX
+	JGT  pbpix
+	JMP  pbsum
 pbnarrow:
 	MOVL         (R9)(AX*4), CX
 	SHLQ         $7, CX
@@ -450,35 +437,27 @@ pbnarrow:
 	SUBL         $2, DX
 	JGT          pbnarrow
 pbsum:
-	VADDPS       Z2, Z1, Z1
-	VADDPS       Z4, Z3, Z3
-	VADDPS       Z3, Z1, Z1
-	VMOVUPS      (DI), Z16
-	VFMADD231PS  Z1, Z28, Z16
-	VMOVUPS      Z16, (DI)
-	VMOVUPS      (SI), Z16
-	VFMADD231PS  Z1, Z29, Z16
-	VMOVUPS      Z16, (SI)
-	CMPB         narrow+88(FP), $0
-	JNE          pbnext // cells of 16 lanes
-	VADDPS       Z6, Z5, Z5
-	VADDPS       Z8, Z7, Z7
-	VADDPS       Z7, Z5, Z5
-	VMOVUPS      64(DI), Z17
-	VFMADD231PS  Z5, Z28, Z17
-	VMOVUPS      Z17, 64(DI)
-	VMOVUPS      64(SI), Z17
-	VFMADD231PS  Z5, Z29, Z17
-	VMOVUPS      Z17, 64(SI)
-	ADDQ         $64, DI
-	ADDQ         $64, SI
+	VADDPS Z2, Z1, Z1
+	VADDPS Z4, Z3, Z3
+	VADDPS Z3, Z1, Z1
+	ADDCELL(Z1, Z28, 0, DI)
+	ADDCELL(Z1, Z29, 0, SI)
+	CMPB   narrow+88(FP), $0
+	JNE    pbnext // cells of 16 lanes
+	VADDPS Z6, Z5, Z5
+	VADDPS Z8, Z7, Z7
+	VADDPS Z7, Z5, Z5
+	ADDCELL(Z5, Z28, 64, DI)
+	ADDCELL(Z5, Z29, 64, SI)
+	ADDQ   $64, DI
+	ADDQ   $64, SI
 pbnext:
-	ADDQ         $64, DI
-	ADDQ         $64, SI
-	ADDQ         $8, R10
-	ADDQ         $64, R11
-	DECQ         R14
-	JNZ          pbcell
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ $8, R10
+	ADDQ $64, R11
+	DECQ R14
+	JNZ  pbcell
 pbdone:
 	VZEROUPPER
 	RET

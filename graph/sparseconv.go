@@ -127,12 +127,11 @@ func (c conv) sparseForward(q convGeom, x, bias, y []float32) {
 				switch {
 				case k == 0 && set:
 					vec.ScaleAdd(out, row[:len(out)], t.w, b)
-					continue
 				case sw == 1:
 					vec.Axpy(out, row[:len(out)], t.w)
-					continue
+				default:
+					vec.AxpyFrom(out, row, t.w, sw)
 				}
-				vec.AxpyFrom(out, row, t.w, sw)
 			}
 		}
 	})
@@ -152,12 +151,11 @@ func (c conv) sparseBackward(q convGeom, gy, gx []float32) {
 				switch {
 				case k == 0 && c.sparse.sets:
 					vec.ScaleAdd(row[:len(g)], g, t.w, 0)
-					continue
 				case sw == 1:
 					vec.Axpy(row[:len(g)], g, t.w)
-					continue
+				default:
+					vec.AxpyTo(row, g, t.w, sw)
 				}
-				vec.AxpyTo(row, g, t.w, sw)
 			}
 		}
 	})

@@ -22,14 +22,11 @@ func cellsToPlanes(dst []float32, csp int, src []float32, nb, nc, lanes int) {
 
 func planesToCells(dst, src []float32, csp, nb, lanes int) {}
 
-func unpoolHardCells(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, gmap []float32) bool {
-	return false
-}
+func unpoolHardCells(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, gmap []float32) {}
 
 func poolRowBiVec(out0, out1 []float32, wr0, wr1 float32, m, f []float32, lo []int32, r *cellRuns, tables *[2 * 32 * 32]float32, lanes int) bool {
 	return false
 }
 
-func (k histogram) unpoolBilinearCells(dx, dy, gx, gy, m []float32, lo []int32, f []float32, gmap []float32) bool {
-	return false
+func (k histogram) unpoolBilinearCells(dx, dy, gx, gy, m []float32, lo []int32, f []float32, gmap []float32) {
 }

@@ -229,7 +229,8 @@ func (k histogram) buffers(shape []int) *binned {
 	n := shape[0] * shape[2] * shape[3]
 	b, ok := k.memo.Last().(*binned)
 	if !ok || len(b.m) != n {
-		// lo has 16 more, read (as bins 0) by poolRowVec's last runs.
+		// lo has 16 more, read (as bins 0) past the last runs of the
+		// pooling kernels.
 		b = &binned{lo: make([]int32, n+16), f: make([]float32, n), m: make([]float32, n)}
 	}
 	return b
@@ -323,7 +324,7 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 	per := nb * nc
 	// Per group: the row's histogram for even and odd pixels (see
 	// binRowHard) and the two rows of cells.
-	per = max(per, 16*nc) // poolCellsGroup's two rows of [cell][32]
+	per = max(per, 16*nc) // poolCellsGroup's two rows of [cell][lanes ≤ 32]
 	if len(*k.scratch) != images*k.nr*4*per {
 		*k.scratch = make([]float32, images*k.nr*4*per)
 	}
@@ -367,7 +368,7 @@ func (k histogram) poolByGroups(y []float32, b *binned, g []float32, shape []int
 // poolCellsGroup is poolByGroups' task for the group of cell row r0 of
 // image img on the vector kernels (poolRowVec, poolRowBiVec): each pixel
 // row is assigned, then pooled straight into the group's two rows of
-// cells, laid out [cell][32 bins]; these are added to the image's output y
+// cells, laid out [cell][k.lanes bins]; these are added to the image's output y
 // at the end. It reports false, doing nothing, where the kernels cannot
 // serve.
 func (k histogram) poolCellsGroup(y []float32, b *binned, g []float32, shape []int, img, r0 int, buf []float32) bool {

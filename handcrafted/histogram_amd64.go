@@ -64,17 +64,16 @@ func planesToCells(dst, src []float32, csp, nb, lanes int) {
 	planesToCells512(&dst[0], &src[0], csp, nb, n, lanes)
 }
 
-// unpoolHardCells is unpoolHard from a map laid out [cell][32 bins]; it
-// reports false, doing nothing, without AVX-512.
-func unpoolHardCells(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, gmap []float32) bool {
+// unpoolHardCells is unpoolHard from a map laid out [cell][32 bins]. It
+// needs AVX-512 (has512), as backwardCells, its caller, does.
+func unpoolHardCells(dx, dy, gx, gy, m []float32, lo []int32, cols *colArrays, gmap []float32) {
 	n := len(dx)
-	if !has512 || n == 0 {
-		return false
+	if n == 0 {
+		return
 	}
 	_, _, _, _, _, _ = dy[n-1], gx[n-1], gy[n-1], m[n-1], lo[n-1], cols.c0[n-1]
 	_, _, _ = cols.c1[n-1], cols.w0[n-1], cols.w1[n-1]
 	unpoolHard512(&dx[0], &dy[0], &gx[0], &gy[0], &m[0], &lo[0], &cols.c0[0], &cols.c1[0], &cols.w0[0], &cols.w1[0], &gmap[0], n)
-	return true
 }
 
 // poolRowBiVec is poolRowVec for bilinear binning (fractions f), into
@@ -92,18 +91,17 @@ func poolRowBiVec(out0, out1 []float32, wr0, wr1 float32, m, f []float32, lo []i
 }
 
 // unpoolBilinearCells is unpoolBilinear from a map laid out [cell][k.lanes
-// bins]; it reports false, doing nothing, without AVX-512.
-func (k histogram) unpoolBilinearCells(dx, dy, gx, gy, m []float32, lo []int32, f []float32, gmap []float32) bool {
+// bins]. It needs AVX-512, as unpoolHardCells does.
+func (k histogram) unpoolBilinearCells(dx, dy, gx, gy, m []float32, lo []int32, f []float32, gmap []float32) {
 	n := len(dx)
-	if !has512 || n == 0 {
-		return false
+	if n == 0 {
+		return
 	}
 	cols := k.pairs
 	_, _, _, _, _, _, _ = dy[n-1], gx[n-1], gy[n-1], m[n-1], f[n-1], lo[n-1], cols.c0[n-1]
 	_, _, _ = cols.c1[n-1], cols.w0[n-1], cols.w1[n-1]
 	c := float32(k.bins.k) / (2 * math.Pi)
 	unpoolBilinear512(&dx[0], &dy[0], &gx[0], &gy[0], &m[0], &f[0], &lo[0], &cols.c0[0], &cols.c1[0], &cols.w0[0], &cols.w1[0], &gmap[0], c, int32(k.bins.k), k.lanes, n)
-	return true
 }
 
 // poolRowVec pools a pixel row of hard-binned gradients (norms m, bins lo)

@@ -4,7 +4,7 @@
 // (the PyTorch peer, which resizes with bicubic interpolation) gives both
 // the same target image.
 //
-//	invrep-prep --image IMG --size 224 --out OUT.png
+//	invrep-prep --image IMG --size 224 [--height H] --out OUT.png
 package main
 
 import (
@@ -18,7 +18,8 @@ import (
 func main() {
 	fs := pflag.NewFlagSet("invrep-prep", pflag.ContinueOnError)
 	in := fs.String("image", "", "PNG or JPEG photo")
-	size := fs.Int("size", 224, "output width and height")
+	size := fs.Int("size", 224, "output width (and height, without --height)")
+	height := fs.Int("height", 0, "output height, where it differs from the width")
 	out := fs.String("out", "", "output PNG")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == pflag.ErrHelp {
@@ -27,8 +28,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
 		os.Exit(2)
 	}
-	if *in == "" || *out == "" || *size <= 0 {
-		fmt.Fprintln(os.Stderr, "invrep-prep: --image, --out and a positive --size are required")
+	if *in == "" || *out == "" || *size <= 0 || *height < 0 {
+		fmt.Fprintln(os.Stderr, "invrep-prep: --image, --out and a positive --size are required (and --height, if given, positive)")
 		os.Exit(2)
 	}
 	im, err := pixels.Load(*in)
@@ -36,8 +37,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
 		os.Exit(1)
 	}
-	n := *size
-	if err := pixels.SavePNG(*out, im.Resized(n, n)); err != nil {
+	w, h := *size, *size
+	if *height > 0 {
+		h = *height
+	}
+	if err := pixels.SavePNG(*out, im.Resized(w, h)); err != nil {
 		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
 		os.Exit(1)
 	}

@@ -11,6 +11,10 @@ type concat struct{ axis int }
 
 func (k concat) String() string    { return fmt.Sprintf("Concat(axis=%d)", k.axis) }
 func (k concat) Diffable(int) bool { return true }
+
+// SplitsImages implements ImageSplitter: a concatenation along any axis
+// but the batch's takes each image from the same image of every input.
+func (k concat) SplitsImages(int) bool { return k.axis > 0 }
 func (k concat) OutShape(in [][]int) ([]int, error) {
 	out := append([]int(nil), in[0]...)
 	if k.axis < 0 || k.axis >= len(out) {

@@ -91,6 +91,9 @@ func (c conv) String() string {
 
 func (c conv) Diffable(i int) bool { return i == 0 }
 
+// SplitsImages implements ImageSplitter: the images, not the weights.
+func (c conv) SplitsImages(i int) bool { return i == 0 }
+
 func convOut(in, k, s, d, pb, pe int, ceil bool) int {
 	span := in + pb + pe - ((k-1)*d + 1)
 	if span < 0 {

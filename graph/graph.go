@@ -198,7 +198,7 @@ func Apply(k Kernel, inputs ...*Node) (*Node, error) {
 		children[i] = in.gnode()
 		types[i] = children[i].Type()
 	}
-	op := &gop{k: k, id: nextID(), shape: shape, inTypes: types, live: live, prof: g.prof}
+	op := &gop{k: k, id: nextID(), shape: shape, inTypes: types, live: live, prof: g.prof, split: splits(k, len(inputs))}
 	n, err := gorgonia.ApplyOp(op, children...)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", k, err)
@@ -226,6 +226,7 @@ type gop struct {
 	live    []bool
 	buf     reused
 	prof    *profile
+	split   []bool // the inputs split by image (ImageSplitter); nil for none
 }
 
 // reused is an op's output buffer, kept from run to run: a compiled program
@@ -269,7 +270,10 @@ func (r *reused) zeroed(shape []int, overwritten bool) *Tensor {
 		r.t.Shape = append(r.t.Shape[:0], shape...)
 	}
 	if !overwritten {
-		clear(r.t.Data)
+		// On all cores: a batch's gradient of a few MB cleared on one
+		// was a pass as long as many kernels.
+		d := r.t.Data
+		chunked(len(d), func(lo, hi int) { clear(d[lo:hi]) })
 	}
 	return r.t
 }
@@ -304,7 +308,9 @@ func (o *gop) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 		defer o.prof.add(o.k.String(), time.Now())
 	}
 	out := o.buf.zeroed(o.shape, overwrites(o.k, false, 0))
-	o.k.Forward(in, out)
+	if o.split == nil || !byImage(in, o.split, out, o.k.Forward) {
+		o.k.Forward(in, out)
+	}
 	return toValue(out), nil
 }
 
@@ -371,7 +377,11 @@ func (o *gradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 		defer o.fwd.prof.add("d"+o.fwd.k.String(), time.Now())
 	}
 	gin := o.buf.zeroed(in[o.i].Shape, overwrites(o.fwd.k, true, o.i))
-	o.fwd.k.Backward(o.i, in, out, gout, gin)
+	backward := func(ts []*Tensor, gin *Tensor) { o.fwd.k.Backward(o.i, ts[:n], ts[n], ts[n+1], gin) }
+	// The gradient of an input that is not split sums over the images.
+	if s := o.fwd.split; s == nil || !s[o.i] || !byImage(ts, append(s[:n:n], true, true), gin, backward) {
+		o.fwd.k.Backward(o.i, in, out, gout, gin)
+	}
 	return toValue(gin), nil
 }
 

@@ -199,6 +199,9 @@ func Apply(k Kernel, inputs ...*Node) (*Node, error) {
 		types[i] = children[i].Type()
 	}
 	op := &gop{k: k, id: nextID(), shape: shape, inTypes: types, live: live, prof: g.prof, split: splits(k, len(inputs))}
+	if op.split != nil {
+		op.gradSplit = append(slices.Clone(op.split), true, true)
+	}
 	n, err := gorgonia.ApplyOp(op, children...)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", k, err)
@@ -227,6 +230,9 @@ type gop struct {
 	buf     reused
 	prof    *profile
 	split   []bool // the inputs split by image (ImageSplitter); nil for none
+	// gradSplit is split for a gradient's operands: the inputs, then the
+	// output and its gradient, both split.
+	gradSplit []bool
 }
 
 // reused is an op's output buffer, kept from run to run: a compiled program
@@ -379,7 +385,7 @@ func (o *gradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	gin := o.buf.zeroed(in[o.i].Shape, overwrites(o.fwd.k, true, o.i))
 	backward := func(ts []*Tensor, gin *Tensor) { o.fwd.k.Backward(o.i, ts[:n], ts[n], ts[n+1], gin) }
 	// The gradient of an input that is not split sums over the images.
-	if s := o.fwd.split; s == nil || !s[o.i] || !byImage(ts, append(s[:n:n], true, true), gin, backward) {
+	if s := o.fwd.gradSplit; s == nil || !s[o.i] || !byImage(ts, s, gin, backward) {
 		o.fwd.k.Backward(o.i, in, out, gout, gin)
 	}
 	return toValue(gin), nil

@@ -34,7 +34,9 @@ type LayerError struct {
 	Depth      float64
 	TV         float64
 	// C is the loss weight of IJCV runs (0 for the CVPR method).
-	C         float64
+	C float64
+	// Setting is the rest of what the row's runs share.
+	Setting   Setting
 	Mean, Std float64 // percent; NaN with fewer than 2 images
 	Images    int
 	// Kept is how many classified runs kept the original's top-1 class,
@@ -82,13 +84,16 @@ func (e LayerError) Consistency() float64 {
 	return float64(e.Kept) / float64(e.Classified)
 }
 
-// LayerErrors computes the normalised error of every (model, layer, λ).
+// LayerErrors computes the normalised error of every (model, layer, λ or
+// C, setting): runs of other iterations, seeds or starts are never
+// averaged together.
 func LayerErrors(results []Result) ([]LayerError, error) {
 	type key struct {
 		model, layer string
 		tv, c        float64
+		setting      Setting
 	}
-	order, groups := groupBy(results, func(r Result) key { return key{r.Model, r.Layer, r.TV, r.C} })
+	order, groups := groupBy(results, func(r Result) key { return key{r.Model, r.Layer, r.TV, r.C, r.Setting()} })
 	var out []LayerError
 	for _, k := range order {
 		runs := groups[k]
@@ -107,7 +112,7 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 		}
 		n := len(runs)
 		le := LayerError{Model: k.model, Layer: k.layer, LayerIndex: runs[0].LayerIndex, Depth: runs[0].Depth, TV: k.tv, C: k.c,
-			Images: n, Runs: runs, Mean: math.NaN(), Std: math.NaN()}
+			Setting: k.setting, Images: n, Runs: runs, Mean: math.NaN(), Std: math.NaN()}
 		le.Spread = repeatSpread(runs)
 		for _, r := range runs {
 			if r.TopOriginal != nil && r.TopPreimage != nil {
@@ -138,75 +143,136 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 		if out[i].Model != out[j].Model {
 			return out[i].Model < out[j].Model
 		}
+		if out[i].Setting != out[j].Setting {
+			return out[i].Setting.less(out[j].Setting)
+		}
 		return out[i].LayerIndex < out[j].LayerIndex
 	})
 	return out, nil
 }
 
+// ReportNotes are what a report could not show as asked, or shows with a
+// caveat; commands print them and the page and table carry them.
+type ReportNotes []string
+
 // Report writes, from the results of one or more sweep folders, the
 // normalised error table (table.md, table.csv), a plot of error against
-// relative depth (error_vs_depth.png), one montage per model and image
-// (original, then the reconstruction at each layer) and index.html, which
-// shows all of it with relative links only.
-func Report(inDirs []string, outDir string) error {
+// relative depth (error_vs_depth.png, when some layer had two photos or
+// more), one montage per model, photo and setting (original, then the
+// reconstruction at each layer, labelled with method, weight, iterations
+// and seed) and index.html, which shows all of it with relative links
+// only. Results of several settings are never averaged together: each
+// setting has its own rows and montages, and the notes say that the
+// report mixes them.
+func Report(inDirs []string, outDir string) (notes ReportNotes, err error) {
 	results, err := Merge(inDirs...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(results) == 0 {
-		return fmt.Errorf("no results in %s", strings.Join(inDirs, ", "))
+		return nil, fmt.Errorf("no results in %s", strings.Join(inDirs, ", "))
 	}
 	var visuals []Result
 	results, visuals = splitVisualizations(results)
 	errs, err := LayerErrors(results)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if ss := settingsOf(results); len(ss) > 1 {
+		names := make([]string, len(ss))
+		for i, st := range ss {
+			names[i] = st.String()
+		}
+		notes = append(notes, fmt.Sprintf("these results mix %d settings (%s): each has its own rows and montages, never averaged together", len(ss), strings.Join(names, "; ")))
+	}
+	plotted := false
+	for _, e := range errs {
+		plotted = plotted || !math.IsNaN(e.Mean)
+	}
+	if len(errs) > 0 && !plotted {
+		notes = append(notes, "no error plot: the normalised error needs at least two photos per layer (N_Φ is the mean distance between their codes); sweep two or more photos")
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	// Everything is made in a fresh folder beside outDir and moved into
 	// place at the end: a report is written wholly or not at all.
 	stage, err := os.MkdirTemp(filepath.Dir(filepath.Clean(outDir)), "."+filepath.Base(filepath.Clean(outDir))+".invrep-tmp-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(stage)
 	write := func(name, content string) error {
 		return atomicfile.Write(filepath.Join(stage, name), func(w io.Writer) error { _, err := io.WriteString(w, content); return err })
 	}
-	if err := write("table.md", TableMarkdown(errs)); err != nil {
-		return err
+	if err := write("table.md", TableMarkdown(errs)+notesMarkdown(notes)); err != nil {
+		return nil, err
 	}
 	if err := write("table.csv", TableCSV(errs)); err != nil {
-		return err
+		return nil, err
 	}
-	if len(errs) > 0 {
+	if plotted {
 		if err := plotErrors(errs, filepath.Join(stage, "error_vs_depth.png")); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	montages, err := writeMontages(results, stage)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mosaics, err := copyVisualizations(visuals, stage)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := write("index.html", reportHTML(errs, montages, mosaics)); err != nil {
-		return err
+	if err := write("index.html", reportHTML(errs, montages, mosaics, notes, plotted)); err != nil {
+		return nil, err
 	}
 	entries, err := os.ReadDir(stage)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if err := removeStale(outDir, entries); err != nil {
+		return nil, err
 	}
 	for _, e := range entries {
 		if err := os.Rename(filepath.Join(stage, e.Name()), filepath.Join(outDir, e.Name())); err != nil {
-			return err
+			return nil, err
+		}
+	}
+	return notes, nil
+}
+
+// removeStale deletes the pictures an earlier report left in outDir that
+// this one does not write (a montage of a setting no longer swept, a plot
+// this report cannot draw): a page must not show them as its own.
+func removeStale(outDir string, fresh []os.DirEntry) error {
+	keep := map[string]bool{}
+	for _, e := range fresh {
+		keep[e.Name()] = true
+	}
+	old, err := os.ReadDir(outDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range old {
+		n := e.Name()
+		ours := n == "error_vs_depth.png" || ((strings.HasPrefix(n, "montage__") || strings.HasPrefix(n, "visualize__")) && strings.HasSuffix(n, ".png"))
+		if ours && !keep[n] && e.Type().IsRegular() {
+			if err := os.Remove(filepath.Join(outDir, n)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// notesMarkdown lists a report's notes under its table.
+func notesMarkdown(notes ReportNotes) string {
+	var b strings.Builder
+	for _, n := range notes {
+		b.WriteString("\n**Note:** " + mdText(n) + "\n")
+	}
+	return b.String()
 }
 
 func models(errs []LayerError) []string {
@@ -235,12 +301,14 @@ func cell(e LayerError) string {
 	return fmt.Sprintf("`%s` (depth %.2f, %s): %s", mdText(e.Layer), e.Depth, e.weight(), v)
 }
 
-// weight names the method's weight: λ for CVPR runs, C for IJCV ones.
+// weight names the method, its weight (λ for CVPR runs, C for IJCV ones)
+// and the rest of the row's setting.
 func (e LayerError) weight() string {
+	w := fmt.Sprintf("CVPR λ %g", e.TV)
 	if e.C > 0 {
-		return fmt.Sprintf("IJCV C %g", e.C)
+		w = fmt.Sprintf("IJCV C %g", e.C)
 	}
-	return fmt.Sprintf("λ %g", e.TV)
+	return w + ", " + e.Setting.runs()
 }
 
 // TableMarkdown has one column per model, its swept layers in depth order.
@@ -284,7 +352,7 @@ func TableMarkdown(errs []LayerError) string {
 func TableCSV(errs []LayerError) string {
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	w.Write([]string{"model", "layer", "layer_index", "relative_depth", "tv", "mean_error_pct", "std_error_pct", "images", "method", "c", "top1_kept", "classified", "repeat_spread"})
+	w.Write([]string{"model", "layer", "layer_index", "relative_depth", "tv", "mean_error_pct", "std_error_pct", "images", "method", "c", "top1_kept", "classified", "repeat_spread", "iters", "seed", "repeats"})
 	for _, e := range errs {
 		method := "cvpr"
 		if e.C > 0 {
@@ -292,7 +360,8 @@ func TableCSV(errs []LayerError) string {
 		}
 		w.Write([]string{safeCell(e.Model), safeCell(e.Layer), fmt.Sprint(e.LayerIndex), fmt.Sprintf("%.4f", e.Depth),
 			fmt.Sprintf("%g", e.TV), fmt.Sprintf("%.4f", e.Mean), fmt.Sprintf("%.4f", e.Std), fmt.Sprint(e.Images),
-			method, fmt.Sprintf("%g", e.C), fmt.Sprint(e.Kept), fmt.Sprint(e.Classified), fmt.Sprintf("%.6f", e.Spread)})
+			method, fmt.Sprintf("%g", e.C), fmt.Sprint(e.Kept), fmt.Sprint(e.Classified), fmt.Sprintf("%.6f", e.Spread),
+			fmt.Sprint(e.Setting.Iters), fmt.Sprint(e.Setting.Seed), fmt.Sprint(e.Setting.Repeats)})
 	}
 	w.Flush()
 	return b.String()
@@ -349,37 +418,69 @@ func plotErrors(errs []LayerError, path string) error {
 
 type montage struct {
 	model, image, file string
+	// title says which setting the montage shows (empty for mosaics).
+	title string
 }
 
-// writeMontages draws, for each model and image, the original and the
-// reconstruction at each swept layer (first λ), labelled.
+// writeMontages draws, for each model, photo and setting, the original and
+// the reconstruction at each swept layer, each tile labelled with its
+// layer and weight. A layer swept at several weights gives several
+// montages, the k-th holding each layer's k-th smallest weight, so that
+// one montage never mixes a setting's runs with another's.
 func writeMontages(results []Result, outDir string) ([]montage, error) {
-	type key struct{ model, image string }
-	order, groups := groupBy(results, func(r Result) key { return key{r.Model, r.Image} })
+	type key struct {
+		model, image string
+		setting      Setting
+	}
+	order, groups := groupBy(results, func(r Result) key { return key{r.Model, r.Image, r.Setting()} })
 	var out []montage
 	for _, k := range order {
 		runs := groups[k]
-		sort.SliceStable(runs, func(i, j int) bool { return runs[i].LayerIndex < runs[j].LayerIndex })
-		labels := []string{"original"}
-		paths := []string{filepath.Join(runs[0].Dir, runs[0].Original)}
-		seen := map[string]bool{}
-		for _, r := range runs {
-			if seen[r.Layer] {
-				continue
+		sort.SliceStable(runs, func(i, j int) bool {
+			if runs[i].LayerIndex != runs[j].LayerIndex {
+				return runs[i].LayerIndex < runs[j].LayerIndex
 			}
-			seen[r.Layer] = true
-			labels = append(labels, fmt.Sprintf("%s (%.2f)", r.Layer, r.Depth))
-			paths = append(paths, filepath.Join(r.Dir, r.PNG))
+			return runs[i].weight() < runs[j].weight()
+		})
+		// rank[i] is run i's place among its layer's weights.
+		var ranks [][]Result
+		count := map[string]int{}
+		for _, r := range runs {
+			k := count[r.Layer]
+			count[r.Layer]++
+			if k == len(ranks) {
+				ranks = append(ranks, nil)
+			}
+			ranks[k] = append(ranks[k], r)
 		}
-		img, err := labelledRow(paths, labels)
-		if err != nil {
-			return nil, err
+		for i, rs := range ranks {
+			labels := []string{"original"}
+			paths := []string{filepath.Join(rs[0].Dir, rs[0].Original)}
+			weights := map[string]bool{}
+			for _, r := range rs {
+				labels = append(labels, fmt.Sprintf("%s (%.2f) %s", r.Layer, r.Depth, r.weightLabel()))
+				paths = append(paths, filepath.Join(r.Dir, r.PNG))
+				weights[r.weightLabel()] = true
+			}
+			img, err := labelledRow(paths, labels)
+			if err != nil {
+				return nil, err
+			}
+			w := "weight by depth"
+			if len(weights) == 1 {
+				w = rs[0].weightLabel()
+			}
+			title := fmt.Sprintf("%s, %s, %s", k.setting.Method, w, k.setting.runs())
+			name := fmt.Sprintf("montage__%s__%s__%s", safeName(k.model), safeName(k.image), safeName(k.setting.tag()))
+			if len(ranks) > 1 {
+				name += fmt.Sprintf("__w%d", i+1)
+			}
+			name += ".png"
+			if err := pixels.SavePNG(filepath.Join(outDir, name), img); err != nil {
+				return nil, err
+			}
+			out = append(out, montage{k.model, k.image, name, title})
 		}
-		name := fmt.Sprintf("montage__%s__%s.png", safeName(k.model), safeName(k.image))
-		if err := pixels.SavePNG(filepath.Join(outDir, name), img); err != nil {
-			return nil, err
-		}
-		out = append(out, montage{k.model, k.image, name})
 	}
 	return out, nil
 }
@@ -428,12 +529,12 @@ func copyVisualizations(visuals []Result, outDir string) ([]montage, error) {
 		if err := atomicfile.Write(filepath.Join(outDir, name), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 			return nil, err
 		}
-		out = append(out, montage{r.Model, r.Layer, name})
+		out = append(out, montage{r.Model, r.Layer, name, ""})
 	}
 	return out, nil
 }
 
-func reportHTML(errs []LayerError, montages, mosaics []montage) string {
+func reportHTML(errs []LayerError, montages, mosaics []montage, notes ReportNotes, plotted bool) string {
 	var b strings.Builder
 	b.WriteString(`<!doctype html>
 <html><head><meta charset="utf-8"><title>invrep report</title>
@@ -441,7 +542,7 @@ func reportHTML(errs []LayerError, montages, mosaics []montage) string {
 </head><body>
 <h1>What each layer keeps: inversion report</h1>
 <h2>Normalised reconstruction error (%)</h2>
-<table><tr><th>model</th><th>layer</th><th>relative depth</th><th>method and weight</th><th>error % (mean ± std)</th><th>images</th><th>top-1 kept</th><th>spread over repeats</th></tr>
+<table><tr><th>model</th><th>layer</th><th>relative depth</th><th>method, weight and setting</th><th>error % (mean ± std)</th><th>images</th><th>top-1 kept</th><th>spread over repeats</th></tr>
 `)
 	for _, e := range errs {
 		v, kept := "n/a", "–"
@@ -461,7 +562,10 @@ func reportHTML(errs []LayerError, montages, mosaics []montage) string {
 	b.WriteString(`</table>
 <p>Files: <a href="table.md">table.md</a>, <a href="table.csv">table.csv</a>.</p>
 `)
-	if len(errs) > 0 {
+	for _, n := range notes {
+		fmt.Fprintf(&b, "<p class=\"note\"><strong>Note:</strong> %s</p>\n", html.EscapeString(n))
+	}
+	if plotted {
 		b.WriteString(`<h2>Error against depth</h2>
 <img src="error_vs_depth.png" alt="error against relative depth">
 `)
@@ -473,8 +577,8 @@ func reportHTML(errs []LayerError, montages, mosaics []montage) string {
 		// The file name is a URL path: #, ? and % in a photo's name would
 		// end or break it, so it is escaped as a path segment (after "./",
 		// so that a colon cannot read as a scheme), then as HTML.
-		fmt.Fprintf(&b, "<h3>%s: %s</h3>\n<img src=\"%s\" alt=\"%s\">\n", html.EscapeString(m.model), html.EscapeString(m.image),
-			html.EscapeString("./"+url.PathEscape(m.file)), html.EscapeString(m.model+" "+m.image))
+		fmt.Fprintf(&b, "<h3>%s: %s (%s)</h3>\n<img src=\"%s\" alt=\"%s\">\n", html.EscapeString(m.model), html.EscapeString(m.image),
+			html.EscapeString(m.title), html.EscapeString("./"+url.PathEscape(m.file)), html.EscapeString(m.model+" "+m.image+" "+m.title))
 	}
 	if len(mosaics) > 0 {
 		b.WriteString("<h2>Feature visualisations</h2>\n")

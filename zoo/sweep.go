@@ -135,6 +135,8 @@ type Result struct {
 	TV         float64 `json:"tv"`
 	Iters      int     `json:"iters"`
 	Seed       int64   `json:"seed"`
+	// Repeats is the number of starts optimised together (absent: one).
+	Repeats int `json:"repeats,omitempty"`
 	// Method is "ijcv" for an IJCV run (with its loss weight C),
 	// "visualize" for a visualisation (PNG its mosaic; no errors, target or
 	// original), empty for the CVPR method.
@@ -339,22 +341,21 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 		}
 	}
 	key := imageKey(r.Image)
-	layerDir := safeName(r.Layer.Name)
+	layerDir := filepath.Join(safeName(c.Model), safeName(r.Layer.Name))
 	out := &Result{
 		Key: r.Key(c.Model, c.Iters, c.Seed), Model: c.Model, Layer: r.Layer.Name, LayerIndex: r.Layer.Index, Depth: r.Layer.Depth,
 		Image: key, TV: r.TV, Iters: c.Iters, Seed: c.Seed, RelError: res.RelErr[0], SqError: res.SquaredError(),
 		C: r.C, TopOriginal: tops[0], TopPreimage: tops[1], Method: map[bool]string{true: "ijcv"}[r.C > 0],
-		MsPerIter: res.MsPerIter,
-		PNG:       filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__%s.png", safeName(key), r.weightTag()))),
+		MsPerIter: res.MsPerIter, Repeats: map[bool]int{true: r.Repeats}[r.Repeats > 1],
+		PNG:       filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__%s.png", safeName(key), r.fileTag(c.Iters, c.Seed)))),
 		Target:    filepath.ToSlash(filepath.Join("targets", layerDir, safeName(key)+".npy")),
-		Original:  filepath.ToSlash(filepath.Join("originals", safeName(key)+".png")),
+		Original:  filepath.ToSlash(filepath.Join("originals", safeName(c.Model), safeName(key)+".png")),
 		Shard:     fmt.Sprintf("%d/%d", c.Shard, max(c.Shards, 1)),
 	}
-	if err := os.MkdirAll(filepath.Join(c.Out, "png", layerDir), 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Join(c.Out, "targets", layerDir), 0o755); err != nil {
-		return nil, err
+	for _, d := range []string{filepath.Join("png", layerDir), filepath.Join("targets", layerDir), filepath.Join("originals", safeName(c.Model))} {
+		if err := os.MkdirAll(filepath.Join(c.Out, d), 0o755); err != nil {
+			return nil, err
+		}
 	}
 	tiles, err := res.Tiles(true)
 	if err != nil {
@@ -400,10 +401,10 @@ func (c SweepConfig) visualize(ctx context.Context, r Run) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	layerDir := safeName(r.Layer.Name)
+	layerDir := filepath.Join(safeName(c.Model), safeName(r.Layer.Name))
 	out := &Result{Key: r.Key(c.Model, c.Iters, c.Seed), Model: c.Model, Layer: r.Layer.Name, LayerIndex: r.Layer.Index,
 		Depth: r.Layer.Depth, Iters: v.Steps, Seed: c.Seed, Method: "visualize", MsPerIter: res.MsPerIter,
-		PNG:   filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("visualize__ch%d-%d.png", v.From, v.To))),
+		PNG:   filepath.ToSlash(filepath.Join("png", layerDir, safeName(v.fileTag(c.Seed))+".png")),
 		Shard: fmt.Sprintf("%d/%d", c.Shard, max(c.Shards, 1))}
 	if err := os.MkdirAll(filepath.Join(c.Out, "png", layerDir), 0o755); err != nil {
 		return nil, err
@@ -415,12 +416,34 @@ func (c SweepConfig) visualize(ctx context.Context, r Run) (*Result, error) {
 	return out, nil
 }
 
-// weightTag names a run's weight in file names: tv5, or ijcv-c100.
-func (r Run) weightTag() string {
+// fileTag names, in a file name, every setting of a run that changes its
+// result besides the model, layer and photo (which name its folders and
+// the file's stem): the weight (tv5, or ijcv-c100), the iterations, the
+// seed and the starts. Two runs that differ in any of them never share a
+// file, so a sweep rerun with other settings into one folder keeps both.
+func (r Run) fileTag(iters int, seed int64) string {
+	t := fmt.Sprintf("tv%g", r.TV)
 	if r.C > 0 {
-		return fmt.Sprintf("ijcv-c%g", r.C)
+		t = fmt.Sprintf("ijcv-c%g", r.C)
 	}
-	return fmt.Sprintf("tv%g", r.TV)
+	t += fmt.Sprintf("__it%d__seed%d", iters, seed)
+	if r.Repeats > 1 {
+		t += fmt.Sprintf("__x%d", r.Repeats)
+	}
+	return t
+}
+
+// fileTag is the visualisation's file name: its channels and every
+// setting of its tag, with the seed.
+func (v SweepVisualization) fileTag(seed int64) string {
+	t := fmt.Sprintf("visualize__ch%d-%d__steps%d__lr%g__seed%d", v.From, v.To, v.Steps, v.LR, seed)
+	if v.FFT {
+		t += "__fft"
+	}
+	if v.Decorrelate {
+		t += "__decorrelate"
+	}
+	return t
 }
 
 // safeName turns a layer, model or photo name into one path element,

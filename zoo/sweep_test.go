@@ -172,7 +172,7 @@ func TestReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := filepath.Join(tmp, "report")
-	if err := Report([]string{cfg.Out}, rep); err != nil {
+	if _, err := Report([]string{cfg.Out}, rep); err != nil {
 		t.Fatal(err)
 	}
 	page, _ := filepath.Abs(filepath.Join(rep, "index.html"))
@@ -347,12 +347,110 @@ func TestSweepVisualize(t *testing.T) {
 		t.Fatalf("%d results, %d visualisations", len(all), vis)
 	}
 	rep := filepath.Join(tmp, "report")
-	if err := Report([]string{out}, rep); err != nil {
+	if _, err := Report([]string{out}, rep); err != nil {
 		t.Fatal(err)
 	}
 	page, _ := os.ReadFile(filepath.Join(rep, "index.html"))
 	mosaics, _ := filepath.Glob(filepath.Join(rep, "visualize__*.png"))
 	if !strings.Contains(string(page), "Feature visualisations") || len(mosaics) != 2 {
 		t.Errorf("report: %d mosaics\n%s", len(mosaics), page)
+	}
+}
+
+// TestSweepSettingsKeptApart: a sweep rerun into the same folder with other
+// iterations, then another seed, keeps every run's picture (none
+// overwritten), and the report neither averages the settings nor picks one
+// run per layer for its montages: a row and a labelled montage per
+// setting, and a note that the folder mixes them.
+func TestSweepSettingsKeptApart(t *testing.T) {
+	tmp := t.TempDir()
+	images := writeImages(t, tmp)
+	out := filepath.Join(tmp, "sweep")
+	for _, s := range []struct {
+		iters int
+		seed  int64
+	}{{6, 1}, {8, 1}, {6, 2}} {
+		cfg := fixtureConfig(t, out, images)
+		cfg.Iters, cfg.Seed = s.iters, s.seed
+		if s.iters == 8 {
+			cfg.Layers = cfg.Layers[:1]
+		}
+		if _, _, err := Sweep(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := ReadResults(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 4+2+4 {
+		t.Fatalf("%d results, want 10", len(rs))
+	}
+	pngs := map[string]string{}
+	for _, r := range rs {
+		if other, ok := pngs[r.PNG]; ok {
+			t.Fatalf("runs %s and %s share the picture %s", other, r.Key, r.PNG)
+		}
+		pngs[r.PNG] = r.Key
+		if _, err := os.Stat(filepath.Join(out, r.PNG)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := filepath.Join(tmp, "report")
+	notes, err := Report([]string{out}, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "mix 3 settings") {
+		t.Fatalf("notes %q, want one saying the report mixes 3 settings", notes)
+	}
+	errs, err := LayerErrors(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 5 {
+		t.Fatalf("%d table rows, want 5 (conv and pool for two settings, conv for the third)", len(errs))
+	}
+	for _, e := range errs {
+		if e.Images != 2 {
+			t.Fatalf("row %s %s counts %d images for 2 photos", e.Layer, e.weight(), e.Images)
+		}
+	}
+	csvText, _ := os.ReadFile(filepath.Join(rep, "table.csv"))
+	if !strings.Contains(string(csvText), ",8,1,1\n") || !strings.Contains(string(csvText), ",6,2,1\n") {
+		t.Errorf("table.csv has no iters, seed and repeats columns:\n%s", csvText)
+	}
+	montages, _ := filepath.Glob(filepath.Join(rep, "montage__*.png"))
+	if len(montages) != 6 { // 2 photos × 3 settings
+		t.Fatalf("%d montages, want 6: %v", len(montages), montages)
+	}
+	page, _ := os.ReadFile(filepath.Join(rep, "index.html"))
+	for _, want := range []string{"CVPR, λ 5, 8 iterations, seed 1", "seed 2", "mix 3 settings"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("index.html lacks %q", want)
+		}
+	}
+}
+
+// TestReportOnePhoto: with one photo the normalised error is undefined; the
+// report says so and draws no empty plot.
+func TestReportOnePhoto(t *testing.T) {
+	tmp := t.TempDir()
+	images := writeImages(t, tmp)
+	cfg := fixtureConfig(t, filepath.Join(tmp, "sweep"), images[:1])
+	cfg.Iters = 4
+	if _, _, err := Sweep(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	rep := filepath.Join(tmp, "report")
+	notes, err := Report([]string{cfg.Out}, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "at least two photos") {
+		t.Fatalf("notes %q", notes)
+	}
+	if _, err := os.Stat(filepath.Join(rep, "error_vs_depth.png")); err == nil {
+		t.Fatal("an empty error plot was drawn")
 	}
 }

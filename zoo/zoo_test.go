@@ -88,7 +88,7 @@ func TestRandomWeights(t *testing.T) {
 func TestTableEscaping(t *testing.T) {
 	errs := []LayerError{{Model: "=HYPERLINK(\"x\")", Layer: "a,b\n\"c\"|d`e", LayerIndex: 1, Depth: 0.5, TV: 5, Mean: 1, Std: 0.5, Images: 2}}
 	rows, err := csv.NewReader(strings.NewReader(TableCSV(errs))).ReadAll()
-	if err != nil || len(rows) != 2 || len(rows[1]) != 13 {
+	if err != nil || len(rows) != 2 || len(rows[1]) != 16 {
 		t.Fatalf("CSV rows %q, %v", rows, err)
 	}
 	if rows[1][0] != "'=HYPERLINK(\"x\")" || rows[1][1] != "a,b\n\"c\"|d`e" {
@@ -98,7 +98,7 @@ func TestTableEscaping(t *testing.T) {
 	if row := strings.Split(md, "\n")[2]; strings.Count(strings.ReplaceAll(row, `\|`, ""), "|") != 3 {
 		t.Errorf("a Markdown row with extra cells: %q", strings.Split(md, "\n")[2])
 	}
-	page := reportHTML(errs, []montage{{model: "m", image: "a#b?c%d.jpg", file: "montage__m__a#b?c%d.png"}}, nil)
+	page := reportHTML(errs, []montage{{model: "m", image: "a#b?c%d.jpg", file: "montage__m__a#b?c%d.png"}}, nil, nil, true)
 	if !strings.Contains(page, `src="./montage__m__a%23b%3Fc%25d.png"`) {
 		t.Errorf("image URL not escaped:\n%s", page)
 	}

@@ -262,8 +262,12 @@ func runReport(args []string, out io.Writer) error {
 		}
 		dirs = append(dirs, d)
 	}
-	if err := zoo.Report(dirs, *outDir); err != nil {
+	notes, err := zoo.Report(dirs, *outDir)
+	if err != nil {
 		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintf(out, "note: %s\n", n)
 	}
 	fmt.Fprintf(out, "report in %s (open index.html)\n", *outDir)
 	return nil

@@ -367,18 +367,36 @@ func (m *Model) unknownValue(name string) error {
 	if len(close) > 0 {
 		msg += "; closest: " + strings.Join(close, ", ")
 	}
-	return &NameError{msg}
+	return &NameError{msg: msg}
 }
 
-// Closest returns up to k candidates nearest to name by edit distance.
+// Closest returns up to k distinct candidates near name, nearest first
+// (ties in the candidates' order). Near means an edit distance of at most
+// two fifths of the longer name, at least 1, and a name that contains the
+// other (case folded) counts as near too: anything farther is another
+// name, not a slip, and suggesting it would mislead.
 func Closest(name string, candidates []string, k int) []string {
 	type scored struct {
 		s string
 		d int
 	}
 	var all []scored
+	seen := map[string]bool{}
+	lower := strings.ToLower(name)
 	for _, c := range candidates {
-		all = append(all, scored{c, editDistance(strings.ToLower(name), strings.ToLower(c))})
+		if seen[c] || c == "" {
+			continue
+		}
+		seen[c] = true
+		lc := strings.ToLower(c)
+		d := editDistance(lower, lc)
+		near := d <= max(1, 2*max(len(lower), len(lc))/5)
+		if !near && len(lower) >= 3 && (strings.Contains(lc, lower) || strings.Contains(lower, lc) && len(lc) >= 3) {
+			near = true
+		}
+		if near {
+			all = append(all, scored{c, d})
+		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].d < all[j].d })
 	var out []string

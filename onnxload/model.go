@@ -161,7 +161,12 @@ func (a *attrs) keep(err error) {
 
 // NameError is an unknown node output, node or module name; the message
 // suggests the closest ones. Commands add where to list them.
-type NameError struct{ msg string }
+type NameError struct {
+	msg string
+	// Modules says whether the model's node names carry module paths, so
+	// that a command suggests listing them only where there are some.
+	Modules bool
+}
 
 func (e *NameError) Error() string { return e.msg }
 

@@ -2,6 +2,7 @@ package onnxload
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -126,12 +127,19 @@ func (m *Model) unknownName(name string) error {
 			cands = append(cands, n.Name)
 		}
 	}
-	for _, mod := range m.Modules() {
+	mods := m.Modules()
+	for _, mod := range mods {
 		cands = append(cands, mod.Path)
 	}
 	msg := fmt.Sprintf("%s: no node output, node or module named %q", m.where(), name)
-	if close := Closest(name, cands, 3); len(close) > 0 {
+	if len(mods) == 0 && modulePath.MatchString(name) {
+		// Spelling would match features.7 to fire7, another layer.
+		msg += "; it reads as a module path, but this model's node names carry none (PyTorch exports keep them from version 1.13), so give a node output instead"
+	} else if close := Closest(name, cands, 3); len(close) > 0 {
 		msg += "; closest: " + strings.Join(close, ", ")
 	}
-	return &NameError{msg}
+	return &NameError{msg: msg, Modules: len(mods) > 0}
 }
+
+// modulePath is how a PyTorch module path looks (features.7, layer3.1.conv2).
+var modulePath = regexp.MustCompile(`^[A-Za-z_]\w*(\.\w+)+$`)

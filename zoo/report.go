@@ -471,7 +471,7 @@ func writeMontages(results []Result, outDir string) ([]montage, error) {
 				w = rs[0].weightLabel()
 			}
 			title := fmt.Sprintf("%s, %s, %s", k.setting.Method, w, k.setting.runs())
-			name := fmt.Sprintf("montage__%s__%s__%s", safeName(k.model), safeName(k.image), safeName(k.setting.tag()))
+			name := fmt.Sprintf("montage__%s__%s__%s", safeName(k.model), pngStem(k.image), safeName(k.setting.tag()))
 			if len(ranks) > 1 {
 				name += fmt.Sprintf("__w%d", i+1)
 			}
@@ -525,7 +525,7 @@ func copyVisualizations(visuals []Result, outDir string) ([]montage, error) {
 		if err != nil {
 			return nil, err
 		}
-		name := fmt.Sprintf("visualize__%s__%s__%s.png", safeName(r.Model), safeName(r.Layer), safeName(filepath.Base(r.PNG)))
+		name := fmt.Sprintf("visualize__%s__%s__%s.png", safeName(r.Model), safeName(r.Layer), pngStem(filepath.Base(r.PNG)))
 		if err := atomicfile.Write(filepath.Join(outDir, name), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 			return nil, err
 		}

@@ -347,9 +347,9 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 		Image: key, TV: r.TV, Iters: c.Iters, Seed: c.Seed, RelError: res.RelErr[0], SqError: res.SquaredError(),
 		C: r.C, TopOriginal: tops[0], TopPreimage: tops[1], Method: map[bool]string{true: "ijcv"}[r.C > 0],
 		MsPerIter: res.MsPerIter, Repeats: map[bool]int{true: r.Repeats}[r.Repeats > 1],
-		PNG:      filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__%s.png", safeName(key), r.fileTag(c.Iters, c.Seed)))),
+		PNG:      filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__%s.png", pngStem(key), r.fileTag(c.Iters, c.Seed)))),
 		Target:   filepath.ToSlash(filepath.Join("targets", layerDir, safeName(key)+".npy")),
-		Original: filepath.ToSlash(filepath.Join("originals", safeName(c.Model), safeName(key)+".png")),
+		Original: filepath.ToSlash(filepath.Join("originals", safeName(c.Model), pngStem(key)+".png")),
 		Shard:    fmt.Sprintf("%d/%d", c.Shard, max(c.Shards, 1)),
 	}
 	for _, d := range []string{filepath.Join("png", layerDir), filepath.Join("targets", layerDir), filepath.Join("originals", safeName(c.Model))} {
@@ -464,6 +464,22 @@ func safeName(s string) string {
 		return "%"
 	}
 	return b.String()
+}
+
+// pngStem is the stem of a PNG file made from a photo: a .png photo's own
+// stem (chelsea.png gives chelsea.png, not chelsea.png.png), any other's
+// whole name with its last dot escaped (x.jpg gives x%2Ejpg.png), so that
+// x.png and x.jpg keep two files and the map stays injective.
+func pngStem(name string) string {
+	if stem, ok := strings.CutSuffix(name, ".png"); ok && stem != "" {
+		return safeName(stem)
+	}
+	s := safeName(name)
+	if i := strings.LastIndexByte(s, '.'); i > 0 {
+		return s[:i] + "%2E" + s[i+1:]
+	}
+	// No extension: a trailing lone %, which no escape ends with.
+	return s + "%"
 }
 
 // repairTail drops a partial last line left by a crash mid-append.

@@ -122,3 +122,19 @@ func TestSafeName(t *testing.T) {
 		t.Error("x.jpg and x.png share a key")
 	}
 }
+
+// TestPNGStem: a photo's PNG files take its own name once (no x.png.png),
+// and the names of distinct photos stay distinct.
+func TestPNGStem(t *testing.T) {
+	seen := map[string]string{}
+	for _, n := range []string{"chelsea.png", "chelsea.jpg", "chelsea", "chelsea%2Ejpg", "chelsea.jpg.png", ".png", "a.b.png", "a.b"} {
+		s := pngStem(n)
+		if other, ok := seen[s]; ok {
+			t.Fatalf("%q and %q share the stem %q", other, n, s)
+		}
+		seen[s] = n
+	}
+	if s := pngStem("chelsea.png"); s != "chelsea" {
+		t.Errorf("chelsea.png: stem %q", s)
+	}
+}

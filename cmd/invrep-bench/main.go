@@ -132,7 +132,7 @@ func main() {
 	threads := fs.Int("threads", 2, "threads for both invrep (GOMAXPROCS) and PyTorch")
 	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, families, repeats, ijcv, featvis, kernels)")
 	peer := fs.String("peer", filepath.Join("..", "shared", "peers", "torch_invert.py"), "the PyTorch peer script")
-	models := fs.String("models-dir", "", "model folder (default as invrep)")
+	models := fs.String("models-dir", filepath.Join("..", "shared", "models"), "model folder")
 	image := fs.String("image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the CNN cases")
 	hogImage := fs.String("hog-image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the HOG case (resized to 500×333)")
 	exports := fs.String("exports", filepath.Join("out", "tv"), "folder of testdata/tv_export.py --bundle exports, for the modern cases")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/invrep/invrep/zoo"
 	"math"
 	"os"
 	"os/exec"
@@ -131,7 +132,7 @@ func TestBadInput(t *testing.T) {
 		{"not an ONNX file", []string{"layers", "--model", filepath.Join(dir, "text.onnx")}, 1, "text.onnx"},
 		{"truncated ONNX file", []string{"layers", "--model", filepath.Join(dir, "truncated.onnx")}, 1, "truncated.onnx"},
 		{"unsupported op", []string{"layers", "--model", erf}, 1, `unsupported op Einsum (e.g. at node "mystery"`},
-		{"unknown layer", feat("--input", filepath.Join(dir, "good.npy"), "--layer", "relux"), 1, "closest: relu, relu_out"},
+		{"unknown layer", feat("--input", filepath.Join(dir, "good.npy"), "--layer", "relux"), 2, "closest: relu ("},
 		{"undecodable image", inv("--image", filepath.Join(dir, "broken.png")), 1, "broken.png"},
 		{"tensor shape", feat("--input", filepath.Join(dir, "wrongshape.npy")), 1, "wrongshape.npy"},
 		{"channel count", feat("--input", filepath.Join(dir, "wrongchannels.npy")), 1, "wrongchannels.npy"},
@@ -162,7 +163,6 @@ func TestBadInput(t *testing.T) {
 		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},
 		{"empty --model", []string{"layers", "--model", ""}, 2, "--model is empty"},
 		{"size beyond the memory limit, before any pixel", feat("--image", img, "--size", "8000", "--max-memory", "100M"), 1, "memory limit"},
-		{"missing models folder", []string{"zoo", "list", "--models-dir", filepath.Join(dir, "nomodels")}, 1, "nomodels (--models-dir) does not exist"},
 		{"size beyond int", inv("--size", "4294967296"), 2, "--size"},
 		{"size that wraps", inv("--size", "4611686018427387905x4"), 2, "--size"},
 		{"device instead of a file", []string{"layers", "--model", "/dev/zero"}, 1, "/dev/zero: not a regular file"},
@@ -318,14 +318,24 @@ func TestStaleTemporary(t *testing.T) {
 	}
 }
 
-// TestModelsFolderFromEnv: a $INVREP_MODELS that names no folder is said by
-// zoo list, naming the variable.
+// TestModelsFolderFromEnv: a $INVREP_MODELS or --models-dir that names no
+// folder is said by zoo list, naming where it came from, and every known
+// model is still listed (as absent).
 func TestModelsFolderFromEnv(t *testing.T) {
-	cmd := exec.Command(bin, "zoo", "list")
-	cmd.Env = append(os.Environ(), "INVREP_MODELS="+filepath.Join(t.TempDir(), "absent"))
-	out, err := cmd.CombinedOutput()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "($INVREP_MODELS) does not exist") {
-		t.Fatalf("exit %v: %s", err, out)
+	absent := filepath.Join(t.TempDir(), "absent")
+	for _, c := range []struct {
+		args []string
+		env  string
+		from string
+	}{
+		{[]string{"zoo", "list"}, "INVREP_MODELS=" + absent, "($INVREP_MODELS) does not exist"},
+		{[]string{"zoo", "list", "--models-dir", absent}, "", "(--models-dir) does not exist"},
+	} {
+		cmd := exec.Command(bin, c.args...)
+		cmd.Env = append(os.Environ(), c.env)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), c.from) || strings.Count(string(out), "  no  ") != len(zoo.Registry) {
+			t.Fatalf("%v with %s: %v\n%s", c.args, c.env, err, out)
+		}
 	}
 }

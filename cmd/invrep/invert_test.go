@@ -148,7 +148,7 @@ func TestInvertErrors(t *testing.T) {
 		{"both tv flags", []string{"--tv", "5", "--tv-code", "10"}, 2, "--tv"},
 		{"not a png", []string{"--out", filepath.Join(dir, "rec.jpg")}, 2, "--out"},
 		{"zero repeats", []string{"--repeats", "0"}, 2, "--repeats"},
-		{"bad layer", []string{"--layer", "reluout"}, 1, "relu_out"},
+		{"bad layer", []string{"--layer", "reluout"}, 2, "relu_out"},
 		{"mask shape", []string{"--mask", filepath.Join(dir, "m.npy")}, 1, "m.npy"},
 		{"unknown method", []string{"--method", "eccv"}, 2, "--method"},
 		{"ijcv flag without ijcv", []string{"--c", "20"}, 2, "--c"},

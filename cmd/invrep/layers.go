@@ -7,11 +7,13 @@ import (
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/onnxload"
+	"github.com/invrep/invrep/zoo"
 )
 
 func runLayers(args []string, out io.Writer) error {
 	fs := newFlags("layers", "--model M.onnx [--input-shape 1,3,224,224] [--rf] [--all | --modules]", out)
 	mf := addModelFlags(fs, false)
+	mf.structure = true
 	shapeFlag := fs.String("input-shape", "", "input shape N,C,H,W (default: as declared, batch 1)")
 	all := fs.Bool("all", false, "also list nodes computed from constants alone (weights, shape arithmetic)")
 	rfFlag := fs.Bool("rf", false, "add each layer's receptive field (pixels of the input one output sees, and the stride between outputs; 'global' past global pools and fully connected layers)")
@@ -69,5 +71,13 @@ func runLayers(args []string, out io.Writer) error {
 		}
 		row(l.Name, l.OpType, l.Shape)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if mf.randomSeed < 0 {
+		if err := zoo.CheckWeights(m, mf.model); err != nil {
+			fmt.Fprintf(out, "note: %v; the other commands refuse it unless given --random-weights SEED\n", err)
+		}
+	}
+	return nil
 }

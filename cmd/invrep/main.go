@@ -1,7 +1,12 @@
 // Command invrep inverts image representations: ONNX CNNs at any named
 // node, HOG and dense SIFT. Run 'invrep help' for the commands.
 //
-// Exit status: 0 success, 1 failure, 2 usage error (a bad flag or argument).
+// Exit status, one rule for every command: 0 success; 2 the command line
+// is wrong (an unknown command or flag, a malformed value, or a value that
+// names what the model or the zoo does not have: a layer, a channel, a
+// class, a size); 1 the command line is right but the work failed (a file
+// that cannot be read or is not what it claims, a model that cannot be
+// built or cannot be trusted, an optimisation that diverged).
 package main
 
 import (
@@ -39,11 +44,31 @@ var commands = map[string]command{
 }
 
 // usageError marks a mistake in how invrep was called (exit status 2).
-type usageError struct{ msg string }
+type usageError struct {
+	msg string
+	err error // what the mistake was found by, for errors.As
+}
 
 func (e usageError) Error() string { return e.msg }
+func (e usageError) Unwrap() error { return e.err }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	return usageError{err.Error(), errors.Unwrap(err)}
+}
+
+// exitCode applies the rule above to an error.
+func exitCode(err error) int {
+	var (
+		u     usageError
+		name  *onnxload.NameError
+		class *zoo.ClassError
+	)
+	if errors.As(err, &u) || errors.As(err, &name) || errors.As(err, &class) {
+		return 2
+	}
+	return 1
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -74,7 +99,16 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "invrep: unknown command %q (run 'invrep help')\n", args[0])
+		names := []string{"help", "version"}
+		for n := range commands {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		suggest := ""
+		if c := onnxload.Closest(args[0], names, 1); len(c) > 0 {
+			suggest = fmt.Sprintf("; did you mean '%s'?", c[0])
+		}
+		fmt.Fprintf(stderr, "invrep: unknown command %q%s (run 'invrep help' for the list)\n", args[0], suggest)
 		return 2
 	}
 	err := cmd.run(args[1:], stdout)
@@ -85,11 +119,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return 0
 	}
 	fmt.Fprintf(stderr, "invrep %s: %v%s\n", args[0], err, hint(err))
-	var u usageError
-	if errors.As(err, &u) {
-		return 2
-	}
-	return 1
+	return exitCode(err)
 }
 
 // hint adds to a library's error what the command line offers about it:
@@ -99,12 +129,20 @@ func hint(err error) string {
 		name    *onnxload.NameError
 		limit   *onnxload.LimitError
 		missing *zoo.MissingError
+		consts  *zoo.ConstantWeightsError
+		class   *zoo.ClassError
 	)
 	switch {
+	case errors.As(err, &name) && name.Modules:
+		return " (list them with 'invrep layers', module paths with 'invrep layers --modules')"
 	case errors.As(err, &name):
-		return " (list them with 'invrep layers', modules with 'invrep layers --modules')"
+		return " (list them with 'invrep layers')"
+	case errors.As(err, &class):
+		return " (list them with 'invrep zoo classes MODEL')"
 	case errors.As(err, &limit):
 		return " (raise the limit with --max-memory)"
+	case errors.As(err, &consts):
+		return "; to study its architecture, give it seeded random weights with --random-weights SEED (e.g. --random-weights 1)"
 	case errors.As(err, &missing):
 		return " (point --models-dir or $INVREP_MODELS at the models; 'invrep zoo list' shows the known ones)"
 	}
@@ -147,7 +185,7 @@ func parse(fs *pflag.FlagSet, args []string) error {
 		return err
 	}
 	if err != nil {
-		return usageError{err.Error()}
+		return usageError{msg: flagError(fs, args, err)}
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", strings.Join(fs.Args(), " "))
@@ -162,4 +200,38 @@ func required(fs *pflag.FlagSet, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// flagError rewrites pflag's parse errors to say what to type instead: the
+// closest flag to an unknown one, and that flags take two dashes where a
+// long name was given one (-model reads as the shorthands -m -o -d …).
+func flagError(fs *pflag.FlagSet, args []string, err error) string {
+	msg := err.Error()
+	var names []string
+	fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	if rest, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		if c := onnxload.Closest(rest, names, 1); len(c) > 0 {
+			return fmt.Sprintf("%s; did you mean --%s?", msg, c[0])
+		}
+		return msg + " (run with --help for the flags)"
+	}
+	if strings.HasPrefix(msg, "unknown shorthand flag") {
+		for _, a := range args {
+			if a == "--" {
+				break
+			}
+			if !strings.HasPrefix(a, "-") || strings.HasPrefix(a, "--") || len(a) < 3 || !strings.Contains(msg, " in "+a) {
+				continue
+			}
+			long, _, _ := strings.Cut(a[1:], "=")
+			if fs.Lookup(long) != nil {
+				return fmt.Sprintf("%s: flags take two dashes, --%s", msg, long)
+			}
+			if c := onnxload.Closest(long, names, 1); len(c) > 0 {
+				return fmt.Sprintf("%s: flags take two dashes; did you mean --%s?", msg, c[0])
+			}
+		}
+		return msg + " (flags take two dashes: --name)"
+	}
+	return msg
 }

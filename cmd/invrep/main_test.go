@@ -25,6 +25,13 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	bin = filepath.Join(dir, "invrep")
+	// Zoo names resolve in ../shared/models where it is there (as a user
+	// points $INVREP_MODELS at their folder); the user cache is never read.
+	if os.Getenv("INVREP_MODELS") == "" {
+		if abs, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "models")); err == nil {
+			os.Setenv("INVREP_MODELS", abs)
+		}
+	}
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		os.Stderr.Write(out)
 		panic(err)
@@ -201,7 +208,7 @@ func TestUsageAndErrors(t *testing.T) {
 		{"missing flag", []string{"layers"}, 2, "--model"},
 		{"missing model", []string{"layers", "--model", filepath.Join(dir, "nope.onnx")}, 1, "nope.onnx"},
 		{"not onnx", []string{"layers", "--model", filepath.Join(dir, "x.onnx")}, 1, "not an ONNX model"},
-		{"bad layer", []string{"features", "--model", model, "--layer", "relu_ot", "--input", filepath.Join(dir, "x.npy"), "--out", out}, 1, "closest: relu_out"},
+		{"bad layer", []string{"features", "--model", model, "--layer", "relu_ot", "--input", filepath.Join(dir, "x.npy"), "--out", out}, 2, "closest: relu_out"},
 		{"bad input shape", []string{"layers", "--model", model, "--input-shape", "1,3,x"}, 2, "--input-shape"},
 		{"wrong channels", []string{"features", "--model", model, "--layer", "relu_out", "--input", filepath.Join(dir, "x4.npy"), "--out", out}, 1, "x4.npy"},
 		{"bad image", []string{"features", "--model", model, "--layer", "relu_out", "--image", filepath.Join(dir, "x.npy"), "--out", out}, 1, "x.npy"},

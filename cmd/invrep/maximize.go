@@ -77,12 +77,9 @@ func runMaximize(args []string, out io.Writer) error {
 			chans, labels = append(chans, c), append(labels, strconv.Itoa(c))
 		}
 	default:
-		// The labels beside the model file, else in the models folder.
-		names, err := zoo.ImageNetLabels(filepath.Dir(mf.resolved.Path))
+		names, err := classLabels(mf)
 		if err != nil {
-			if names, err = zoo.ImageNetLabels(zoo.Dir(mf.dir)); err != nil {
-				return fmt.Errorf("--class needs the ImageNet labels: %w", err)
-			}
+			return fmt.Errorf("--class: %w", err)
 		}
 		for _, name := range *classes {
 			c, err := names.Class(name)
@@ -111,7 +108,7 @@ func runMaximize(args []string, out io.Writer) error {
 	}
 	for _, c := range chans {
 		if c >= len(maxima) {
-			return fmt.Errorf("channel %d: layer %s has %d channels (0 to %d)", c, *layer, len(maxima), len(maxima)-1)
+			return usagef("channel %d: layer %s has %d channels (0 to %d)", c, *layer, len(maxima), len(maxima)-1)
 		}
 	}
 	job := zoo.MaximizeJob{Rep: rep, RF: rf, Input: in, Channels: chans, Maxima: maxima, Beta: *beta, Iters: f.iters}
@@ -162,4 +159,13 @@ func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
 	return s[len(s)/2]
+}
+
+// classLabels are the class names of --model: a zoo model's own, else an
+// imagenet_synsets.txt beside the file, else the built-in ImageNet list.
+func classLabels(mf *modelFlags) (*zoo.Labels, error) {
+	if e := mf.resolved.Entry; e != nil {
+		return e.ClassLabels(mf.dir)
+	}
+	return zoo.ImageNetLabels(filepath.Dir(mf.resolved.Path))
 }

@@ -21,6 +21,9 @@ type modelFlags struct {
 	fs          *pflag.FlagSet
 	resolved    *zoo.Resolved
 	defaultNorm graph.Normalization
+	// structure opens models for their graph alone ('layers'): constant
+	// weights are then shown, not refused.
+	structure bool
 }
 
 func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
@@ -47,7 +50,11 @@ func (f *modelFlags) open() (*onnxload.Model, error) {
 	if strings.TrimSpace(f.model) == "" {
 		return nil, usagef("--model is empty: give an ONNX file or a zoo name ('invrep zoo list')")
 	}
-	r, err := zoo.Open(f.model, f.dir, f.randomSeed)
+	open := zoo.Open
+	if f.structure {
+		open = zoo.OpenStructure
+	}
+	r, err := open(f.model, f.dir, f.randomSeed)
 	if err != nil {
 		return nil, err
 	}

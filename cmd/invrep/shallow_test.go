@@ -181,8 +181,8 @@ func TestSweepSameStem(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "2 runs done") {
 		t.Fatalf("sweep (--tv 5,5 counts once): exit %d, %s %s", r.code, r.stdout, r.stderr)
 	}
-	pngs, _ := filepath.Glob(filepath.Join(sw, "png", "conv_out", "*.png"))
-	origs, _ := filepath.Glob(filepath.Join(sw, "originals", "*.png"))
+	pngs, _ := filepath.Glob(filepath.Join(sw, "png", "*", "conv_out", "*.png"))
+	origs, _ := filepath.Glob(filepath.Join(sw, "originals", "*", "*.png"))
 	if len(pngs) != 2 || len(origs) != 2 {
 		t.Fatalf("reconstructions %v, originals %v: want two of each", pngs, origs)
 	}
@@ -220,7 +220,7 @@ func TestHostileNames(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("sweep: exit %d, %s", r.code, r.stderr)
 	}
-	targets, _ := filepath.Glob(filepath.Join(sw, "targets", "*", "*.npy"))
+	targets, _ := filepath.Glob(filepath.Join(sw, "targets", "*", "*", "*.npy"))
 	if len(targets) != 12 {
 		t.Fatalf("%d target files for 4 layers × 3 photos: %v", len(targets), targets)
 	}

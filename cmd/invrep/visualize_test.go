@@ -63,8 +63,8 @@ func TestMaximizeCommand(t *testing.T) {
 	}{
 		{[]string{"--channel", "1", "--channels", "0:2"}, 2, "one of --channel"},
 		{[]string{}, 2, "one of --channel"},
-		{[]string{"--channel", "9"}, 1, "4 channels"},
-		{[]string{"--class", "teapot"}, 1, "no class named"},
+		{[]string{"--channel", "9"}, 2, "4 channels"},
+		{[]string{"--class", "teapot"}, 2, "no class named"},
 		{[]string{"--channel", "1", "--iters", "0"}, 2, "--iters"},
 	} {
 		args := append([]string{"maximize", "--model", model, "--layer", "relu_out", "--out", filepath.Join(dir, "bad.png"), "--quiet"}, c.args...)

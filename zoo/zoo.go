@@ -258,19 +258,15 @@ func OpenStructure(nameOrPath, dir string, randomSeed int64) (*Resolved, error) 
 	if e, ok := Lookup(nameOrPath); ok {
 		r.Entry, r.Path = &e, e.Path(dir)
 		if _, err := os.Stat(r.Path); err != nil {
-			where := "download it"
-			if e.URL != "" {
-				where = "download it from " + e.URL
-			}
-			return nil, &MissingError{fmt.Sprintf("model %s: %s not found (looked in %s; %s)", nameOrPath, e.File, Dir(dir), where)}
+			return nil, &MissingError{msg: fmt.Sprintf("model %s: %s is not in the models folder %s (%s)", nameOrPath, e.File, Dir(dir), DirSource(dir)), Entry: e.Name}
 		}
 	} else if _, err := os.Stat(nameOrPath); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			msg := fmt.Sprintf("model %s: no such file, and not a zoo name", nameOrPath)
-			if c := onnxload.Closest(nameOrPath, Names(), 1); len(c) > 0 && !strings.ContainsAny(nameOrPath, "/\\") {
-				msg += fmt.Sprintf(" (did you mean %s?)", c[0])
+			if c := onnxload.Closest(nameOrPath, Names(), 3); len(c) > 0 && !strings.ContainsAny(nameOrPath, "/\\") && !strings.HasSuffix(nameOrPath, ".onnx") {
+				msg += fmt.Sprintf("; did you mean %s?", strings.Join(c, " or "))
 			}
-			return nil, &MissingError{msg}
+			return nil, &MissingError{msg: msg}
 		}
 		return nil, fmt.Errorf("model %s: %w", nameOrPath, err)
 	}
@@ -289,6 +285,10 @@ func OpenStructure(nameOrPath, dir string, randomSeed int64) (*Resolved, error) 
 
 // MissingError is a model that is neither a file nor a zoo entry whose file
 // is present. Commands add how to point at the models or list them.
-type MissingError struct{ msg string }
+type MissingError struct {
+	msg string
+	// Entry is the zoo name whose file is missing ("" for a path).
+	Entry string
+}
 
 func (e *MissingError) Error() string { return e.msg }

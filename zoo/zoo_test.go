@@ -2,6 +2,7 @@ package zoo
 
 import (
 	"encoding/csv"
+	"errors"
 	"math"
 	"path/filepath"
 	"strings"
@@ -136,5 +137,40 @@ func TestPNGStem(t *testing.T) {
 	}
 	if s := pngStem("chelsea.png"); s != "chelsea" {
 		t.Errorf("chelsea.png: stem %q", s)
+	}
+}
+
+// TestCheckWeights: a model whose every weight holds one value, stored or
+// made by ConstantOfShape, is refused; one learnt weight among them, or
+// random weights given to the architecture-only AlexNet, pass.
+func TestCheckWeights(t *testing.T) {
+	tensor := func(vals ...float32) *onnxload.Tensor {
+		return &onnxload.Tensor{Dims: []int64{int64(len(vals)), 1, 1, 1}, Float: vals}
+	}
+	m := &onnxload.Model{
+		Initializers: map[string]*onnxload.Tensor{"w1": tensor(0.5, 0.5, 0.5), "shape": {Dims: []int64{4}, Int: []int64{3, 3, 1, 1}, IsInt: true}},
+		Nodes: []onnxload.Node{
+			{OpType: "Conv", Inputs: []string{"x", "w1"}, Outputs: []string{"a"}},
+			{OpType: "ConstantOfShape", Inputs: []string{"shape"}, Outputs: []string{"w2"}},
+			{OpType: "Conv", Inputs: []string{"a", "w2"}, Outputs: []string{"b"}},
+		},
+	}
+	var ce *ConstantWeightsError
+	if err := CheckWeights(m, "m"); !errors.As(err, &ce) || ce.Weights != 2 {
+		t.Fatalf("all weights constant: %v", err)
+	}
+	m.Initializers["w1"] = tensor(0.5, -0.25, 0.5)
+	if err := CheckWeights(m, "m"); err != nil {
+		t.Fatalf("one learnt weight: %v", err)
+	}
+	dir := sharedModels(t)
+	if _, err := Open("alexnet-arch", dir, -1); !errors.As(err, &ce) {
+		t.Fatalf("alexnet-arch without random weights: %v", err)
+	}
+	if _, err := Open("alexnet-arch", dir, 1); err != nil {
+		t.Fatalf("alexnet-arch with random weights: %v", err)
+	}
+	if _, err := OpenStructure("alexnet-arch", dir, -1); err != nil {
+		t.Fatalf("alexnet-arch for its structure: %v", err)
 	}
 }

@@ -45,4 +45,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, "invrep-prep:", err)
 		os.Exit(1)
 	}
+	fmt.Printf("wrote %s: %s resized to %d×%d\n", *out, *in, w, h)
 }

@@ -278,7 +278,8 @@ func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
 	var mask *graph.Tensor
 	add := func(flag string, m *graph.Tensor, err error) error {
 		if err != nil {
-			return fmt.Errorf("--%s: %w", flag, err)
+			// The flag's span does not fit the layer: a usage error.
+			return usagef("--%s: %w", flag, err)
 		}
 		mask, err = invert.Intersect(mask, m)
 		return err

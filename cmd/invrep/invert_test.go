@@ -143,8 +143,8 @@ func TestInvertErrors(t *testing.T) {
 		{"negative iterations", []string{"--iters", "-1"}, 2, "--iters"},
 		{"malformed channels", []string{"--channels", "3-2"}, 2, "--channels"},
 		{"reversed channels", []string{"--channels", "3:2"}, 2, "--channels"},
-		{"channels outside the layer", []string{"--channels", "0:9"}, 1, "--channels"},
-		{"neighbourhood too large", []string{"--neigh", "9"}, 1, "--neigh"},
+		{"channels outside the layer", []string{"--channels", "0:9"}, 2, "--channels"},
+		{"neighbourhood too large", []string{"--neigh", "9"}, 2, "--neigh"},
 		{"both tv flags", []string{"--tv", "5", "--tv-code", "10"}, 2, "--tv"},
 		{"not a png", []string{"--out", filepath.Join(dir, "rec.jpg")}, 2, "--out"},
 		{"zero repeats", []string{"--repeats", "0"}, 2, "--repeats"},
@@ -208,7 +208,7 @@ func TestModernModels(t *testing.T) {
 		}
 	}
 	r = invrep(t, "invert", "--model", cnx, "--image", img, "--out", filepath.Join(dir, "x.png"), "--layer", "features.1", "--tokens", "0:1", "--size", "32")
-	if r.code != 1 || !strings.Contains(r.stderr, "--tokens") {
+	if r.code != 2 || !strings.Contains(r.stderr, "--tokens") {
 		t.Fatalf("--tokens on a feature map: exit %d, %s", r.code, r.stderr)
 	}
 	// Swin's export wrote its batch of 1 into Reshape shapes.

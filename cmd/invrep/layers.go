@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/invrep/invrep/graph"
@@ -43,13 +45,14 @@ func runLayers(args []string, out io.Writer) error {
 			shapes[l.Name] = l.Shape
 		}
 		mods := m.Modules()
-		if len(mods) == 0 {
-			return fmt.Errorf("%s: the node names carry no module scopes (PyTorch 1.13+ and tf2onnx exports do); use the node outputs 'invrep layers' lists", mf.model)
-		}
 		for _, mod := range mods {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", mod.Path, mod.Output, graph.ShapeString(shapes[mod.Output]))
 		}
-		return tw.Flush()
+		if len(mods) > 0 {
+			return tw.Flush()
+		}
+		// What --layer takes here instead: the node outputs, and aliases.
+		fmt.Fprintf(out, "note: %s carries no module paths in its node names (PyTorch 1.13+ and tf2onnx exports do); --layer takes these node outputs (and the zoo's aliases, after =)\n", mf.model)
 	}
 	var rf map[string]onnxload.RF
 	if *rfFlag {
@@ -57,10 +60,20 @@ func runLayers(args []string, out io.Writer) error {
 			return err
 		}
 	}
+	aliases := map[string][]string{}
+	if e := mf.resolved.Entry; e != nil {
+		for a, node := range e.Aliases {
+			aliases[node] = append(aliases[node], a)
+		}
+	}
 	row := func(name, op string, shape []int) {
 		fmt.Fprintf(tw, "%s\t%s\t%s", name, op, graph.ShapeString(shape))
 		if r, ok := rf[name]; ok && name != m.Inputs[0].Name {
 			fmt.Fprintf(tw, "\trf %s", r)
+		}
+		if a := aliases[name]; len(a) > 0 {
+			sort.Strings(a)
+			fmt.Fprintf(tw, "\t= %s", strings.Join(a, ", "))
 		}
 		fmt.Fprintln(tw)
 	}
@@ -73,6 +86,9 @@ func runLayers(args []string, out io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if s := net.Input.Shape(); len(s) == 4 && s[1] != 3 {
+		fmt.Fprintf(out, "note: the input takes %d channel(s), not RGB images: invert, caricature, maximize, visualize and sweep need an RGB model and refuse it; 'invrep features --input X.npy' runs it on an array you give\n", s[1])
 	}
 	if mf.randomSeed < 0 {
 		if err := zoo.CheckWeights(m, mf.model); err != nil {

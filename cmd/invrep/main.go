@@ -94,6 +94,14 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
+		if len(args) > 1 {
+			if args[1] == "--help" || args[1] == "-h" {
+				fmt.Fprintln(stdout, "Usage: invrep version\n\nPrints the release, the module version and commit it was built from, the Go version and build tags, and the vector paths in use. It takes no flags.")
+				return 0
+			}
+			fmt.Fprintf(stderr, "invrep version: unexpected argument %q (it takes none)\n", strings.Join(args[1:], " "))
+			return 2
+		}
 		printVersion(stdout)
 		return 0
 	}
@@ -143,6 +151,8 @@ func hint(err error) string {
 		return " (raise the limit with --max-memory)"
 	case errors.As(err, &consts):
 		return "; to study its architecture, give it seeded random weights with --random-weights SEED (e.g. --random-weights 1)"
+	case errors.As(err, &missing) && missing.Entry != "":
+		return fmt.Sprintf(" (fetch it with 'invrep zoo fetch %s', or point --models-dir or $INVREP_MODELS at a folder that holds it)", missing.Entry)
 	case errors.As(err, &missing):
 		return " (point --models-dir or $INVREP_MODELS at the models; 'invrep zoo list' shows the known ones)"
 	}

@@ -77,7 +77,7 @@ func (f *modelFlags) openImageModel(size string) (m *onnxload.Model, norm graph.
 		return
 	}
 	if len(declared) != 4 || declared[1] != 3 {
-		err = fmt.Errorf("model %s: input %v is not an RGB image [N,3,H,W]", f.model, m.Inputs[0])
+		err = fmt.Errorf("model %s: input %v is not an RGB image [N,3,H,W]: photos are inverted through RGB models only (a model of grey or other inputs runs on arrays: 'invrep features --input X.npy')", f.model, m.Inputs[0])
 		return
 	}
 	if len(norm.Mean) != 3 {

@@ -3,8 +3,12 @@ package invert_test
 import (
 	"context"
 	"fmt"
+	"log"
+	"os"
+	"path/filepath"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/invert"
 )
 
@@ -41,17 +45,31 @@ func ExampleInvert() {
 
 // Reconstruct starts from the photo itself: it builds the representation
 // once, measures Φ(x0) with the program it then optimises, and returns the
-// target beside the reconstructions.
+// target beside the reconstructions. Iters scales the authors' schedule;
+// pixels.FromPaper turns a reconstruction back into an image to save.
 func ExampleReconstruct() {
+	ctx := context.Background()
 	rep := blockMeans
-	x0 := ramp()
-	sched, _ := invert.CNNSchedule.Scaled(100)
-	res, err := invert.Reconstruct(context.Background(), rep, x0, invert.Options{TV: 0.5, Schedule: sched})
+	x0 := ramp() // [1,3,64,64] in paper units: pixels 0..255, mean removed
+	res, err := invert.Reconstruct(ctx, rep, x0, invert.Options{
+		Iters:    100,
+		TV:       0.5, // the paper's λ_Vβ
+		Progress: func(p invert.Progress) { /* p.Iter, p.Energy, p.Terms */ },
+	})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	fmt.Println(res.Target.Shape, res.Images.Shape, res.RelErr[0] < 0.01)
-	// Output: [1 3 16 16] [1 3 64 64] true
+	img, err := pixels.FromPaper(res.Images, 0, graph.ImageNet.Mean) // the mean added back
+	if err != nil {
+		log.Fatal(err)
+	}
+	out := filepath.Join(os.TempDir(), "invrep-example-reconstruction.png")
+	defer os.Remove(out)
+	if err := pixels.SavePNG(out, img); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Target.Shape, res.Images.Shape, res.RelErr[0] < 0.01, img.Bounds().Size())
+	// Output: [1 3 16 16] [1 3 64 64] true (64,64)
 }
 
 // ramp is a 64×64 image in paper units (mean removed).
@@ -61,4 +79,23 @@ func ramp() *graph.Tensor {
 		x0.Data[i] = float32(i%64) - 32
 	}
 	return x0
+}
+
+// Options.Iters sets the number of iterations (the authors' schedule
+// scaled), and a Schedule given beside it wins.
+func ExampleOptions_iters() {
+	last := 0
+	opts := invert.Options{Iters: 30, TV: 0.5, Progress: func(p invert.Progress) { last = p.Iters }}
+	if _, err := invert.Reconstruct(context.Background(), blockMeans, ramp(), opts); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(last)
+	opts.Schedule = invert.Schedule{{Iters: 7, LR: 1e-3}}
+	if _, err := invert.Reconstruct(context.Background(), blockMeans, ramp(), opts); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(last)
+	// Output:
+	// 30
+	// 7
 }

@@ -14,11 +14,16 @@ import (
 	"github.com/invrep/invrep/graph/vec"
 )
 
-// Options configure Invert. ImageShape is required; the rest defaults to
+// Options configure Invert and Reconstruct; what is not set defaults to
 // the authors' CNN settings.
 type Options struct {
-	// ImageShape is one image's [C,H,W].
+	// ImageShape is one image's [C,H,W]. Invert needs it; Reconstruct
+	// takes it from the photo x0.
 	ImageShape []int
+	// Iters is the number of iterations: the authors' CNN schedule
+	// (CNNSchedule, 400 iterations) scaled to it, its stages in proportion.
+	// Schedule, when set, is used instead.
+	Iters int
 	// Repeats is the number of reconstructions from different random
 	// starts, optimised together as one batch (default 1).
 	Repeats int
@@ -279,6 +284,13 @@ func newInversion(rep Representation, target, x0 *graph.Tensor, opts Options) (*
 	r := &inversion{sched: opts.Schedule, obj: opts.Objective, opt: opts.Optimizer, mask: opts.Mask}
 	if r.sched == nil {
 		r.sched = CNNSchedule
+		if opts.Iters != 0 {
+			s, err := CNNSchedule.Scaled(opts.Iters)
+			if err != nil {
+				return nil, fmt.Errorf("iters: %w", err)
+			}
+			r.sched = s
+		}
 	}
 	if r.sched.Iters() <= 0 {
 		return nil, errors.New("the schedule has no iterations")

@@ -458,7 +458,8 @@ func writeMontages(results []Result, outDir string) ([]montage, error) {
 			paths := []string{filepath.Join(rs[0].Dir, rs[0].Original)}
 			weights := map[string]bool{}
 			for _, r := range rs {
-				labels = append(labels, fmt.Sprintf("%s (%.2f) %s", r.Layer, r.Depth, r.weightLabel()))
+				// The tiles' font has ASCII only: λ is written tv.
+				labels = append(labels, fmt.Sprintf("%s (%.2f) %s", r.Layer, r.Depth, strings.ReplaceAll(r.weightLabel(), "λ", "tv")))
 				paths = append(paths, filepath.Join(r.Dir, r.PNG))
 				weights[r.weightLabel()] = true
 			}

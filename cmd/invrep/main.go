@@ -37,10 +37,11 @@ var commands = map[string]command{
 	"caricature": {"exaggerate what a layer sees in a photo (IJCV caricatures)", runCaricature},
 	"visualize":  {"feature visualisation: images that maximise an objective of a model's layers (Lucid's, for any ONNX model)", runVisualize},
 	"maximize":   {"images that raise a layer's channels or a class (IJCV activation maximisation)", runMaximize},
-	"zoo":        {"list the known models, whether their files are present and their checksums match", runZoo},
+	"zoo":        {"the known models: list them (present? checksum?), fetch one into the models folder, list a classifier's classes", runZoo},
 	"sweep":      {"invert many layers × images (resumable, shardable), one JSON line per run", runSweep},
 	"report":     {"tables, a plot and montages of one or more sweeps, as one static HTML page", runReport},
 	"eval":       {"the paper's Table 1: inversion error of HOG, HOGb and DSIFT over a folder of photos", runEval},
+	"samples":    {"write the built-in photos (two, CC0) into a folder, to try the commands on", runSamples},
 }
 
 // usageError marks a mistake in how invrep was called (exit status 2).

@@ -248,3 +248,22 @@ func TestLayerNames(t *testing.T) {
 		t.Errorf("layers of a grey model: %s", r.stdout)
 	}
 }
+
+// TestOutputFolderMade: an output's missing folder is made, as out/ in the
+// README's tour, and the built-in photos are written by 'samples'.
+func TestOutputFolderMade(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModel(t, dir)
+	r := invrep(t, "samples", "--out", filepath.Join(dir, "photos"))
+	if r.code != 0 {
+		t.Fatalf("samples: %s", r.stderr)
+	}
+	out := filepath.Join(dir, "out", "deeper", "x.png")
+	r = invrep(t, "invert", "--model", model, "--layer", "relu_out", "--image", filepath.Join(dir, "photos", "coffee.png"), "--out", out, "--iters", "3", "--quiet")
+	if r.code != 0 {
+		t.Fatalf("invert into a new folder: %s", r.stderr)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatal(err)
+	}
+}

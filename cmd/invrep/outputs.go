@@ -38,18 +38,22 @@ func distinctOutputs(outputs, inputs [][2]string) error {
 	return nil
 }
 
-// writableDirs checks, before any work, that each output's folder exists
-// and takes a new file: a missing or read-only folder found after an
-// hour's inversion loses the hour.
+// writableDirs checks, before any work, that each output's folder takes a
+// new file, making it (with its parents) where it is missing, as out/ in
+// 'invrep invert … --out out/fire3.png': a missing or read-only folder
+// found after an hour's inversion would lose the hour.
 func writableDirs(outputs [][2]string) error {
 	for _, o := range outputs {
 		if o[1] == "" {
 			continue
 		}
 		dir := filepath.Dir(o[1])
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("--%s %s: cannot make the folder %s: %w", o[0], o[1], dir, err)
+		}
 		st, err := os.Stat(dir)
 		if err != nil || !st.IsDir() {
-			return fmt.Errorf("--%s %s: the folder %s does not exist", o[0], o[1], dir)
+			return fmt.Errorf("--%s %s: %s is not a folder", o[0], o[1], dir)
 		}
 		probe, err := os.CreateTemp(dir, ".invrep-probe-*")
 		if err != nil {

@@ -97,6 +97,7 @@ func TestSuggestions(t *testing.T) {
 		{[]string{"layers", "--model", "nope.onnx"}, 1, "no such file", "did you mean"},
 		{[]string{"layers", "--model", "squeezenet1.2"}, 1, "did you mean squeezenet1.0 or squeezenet1.1", ""},
 		{[]string{"version", "--help"}, 0, "", ""},
+		{[]string{"maximize", "--model", model, "--layer", "relu_out", "--class", "coffe mug", "--out", filepath.Join(dir, "m.png")}, 2, `closest: "coffee mug" (504) (list them with 'invrep zoo classes MODEL')`, ""},
 	} {
 		r := invrep(t, c.args...)
 		all := r.stdout + r.stderr
@@ -121,6 +122,7 @@ func TestExitCodes(t *testing.T) {
 		args []string
 		code int
 	}{
+		{"class with a typo", []string{"maximize", "--model", model, "--layer", "relu_out", "--class", "coffe mug", "--out", out, "--iters", "3"}, 2},
 		{"unknown layer", []string{"invert", "--model", model, "--layer", "nope", "--image", img, "--out", out}, 2},
 		{"channels beyond the layer", []string{"invert", "--model", model, "--layer", "relu_out", "--channels", "0:99", "--image", img, "--out", out, "--iters", "3"}, 2},
 		{"channel beyond the layer", []string{"maximize", "--model", model, "--layer", "relu_out", "--channel", "99", "--out", out, "--iters", "3"}, 2},
@@ -265,5 +267,76 @@ func TestOutputFolderMade(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSweepRerunOtherSettings: the newcomer's first report. A sweep, then
+// the same sweep with other iterations and then another seed into the same
+// folder, then one with two weights: no picture is shared, the report's
+// rows count two photos each, says the folder mixes settings, and draws one
+// labelled montage per photo and setting (two for the two weights); a
+// one-photo report says why it has no plot.
+func TestSweepRerunOtherSettings(t *testing.T) {
+	dir, model, imgs := sweepFixture(t)
+	sw := filepath.Join(dir, "sweep")
+	base := []string{"sweep", "--model", model, "--images", imgs, "--out", sw, "--size", "16", "--quiet"}
+	for _, extra := range [][]string{
+		{"--layers", "conv_out,pool_out", "--iters", "5"},
+		{"--layers", "conv_out", "--iters", "6"},
+		{"--layers", "conv_out", "--iters", "5", "--seed", "2"},
+		{"--layers", "pool_out", "--iters", "5", "--seed", "3", "--tv", "1,100"},
+	} {
+		if r := invrep(t, append(base, extra...)...); r.code != 0 {
+			t.Fatalf("sweep %v: %s", extra, r.stderr)
+		}
+	}
+	rs, err := zoo.ReadResults(sw)
+	if err != nil || len(rs) != 4+2+2+4 {
+		t.Fatalf("%d results, %v", len(rs), err)
+	}
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if seen[r.PNG] {
+			t.Fatalf("two runs share %s", r.PNG)
+		}
+		seen[r.PNG] = true
+	}
+	rep := filepath.Join(dir, "report")
+	r := invrep(t, "report", "--in", sw, "--out", rep)
+	if r.code != 0 || !strings.Contains(r.stdout, "note: these results mix 4 settings") {
+		t.Fatalf("report: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	table, _ := os.ReadFile(filepath.Join(rep, "table.csv"))
+	rows := strings.Split(strings.TrimSpace(string(table)), "\n")[1:]
+	if len(rows) != 6 { // conv and pool at 5 iterations, conv at 6 and at seed 2, pool at λ 1 and 100
+		t.Fatalf("%d table rows, want 6:\n%s", len(rows), table)
+	}
+	for _, row := range rows {
+		if f := strings.Split(row, ","); f[7] != "2" {
+			t.Errorf("a row counts %s images for 2 photos: %s", f[7], row)
+		}
+	}
+	montages, _ := filepath.Glob(filepath.Join(rep, "montage__*.png"))
+	if len(montages) != 2*5 { // 2 photos × (3 settings + 2 weights of the fourth)
+		t.Errorf("%d montages, want 10: %v", len(montages), montages)
+	}
+	page, _ := os.ReadFile(filepath.Join(rep, "index.html"))
+	for _, want := range []string{"CVPR, λ 1, 5 iterations, seed 3", "CVPR, λ 100, 5 iterations, seed 3", "6 iterations, seed 1"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("index.html has no montage titled %q", want)
+		}
+	}
+	one := filepath.Join(dir, "one")
+	os.Mkdir(one, 0o755)
+	writePNG(t, filepath.Join(one, "a.png"), 20, 16)
+	if r := invrep(t, "sweep", "--model", model, "--images", one, "--out", filepath.Join(dir, "sw1"), "--size", "16", "--quiet", "--layers", "conv_out", "--iters", "4"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r = invrep(t, "report", "--in", filepath.Join(dir, "sw1"), "--out", filepath.Join(dir, "rep1"))
+	if r.code != 0 || !strings.Contains(r.stdout, "needs at least two photos") {
+		t.Errorf("one-photo report: %s %s", r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rep1", "error_vs_depth.png")); err == nil {
+		t.Error("one-photo report drew a plot")
 	}
 }

@@ -1,6 +1,7 @@
 # invrep as a container: a static binary on an empty base, CA certificates,
-# a non-root user. Models and photos come in as volumes (see the README's
-# "Running on Kubernetes").
+# a non-root user. Models and photos come in as volumes (docs/operations.md,
+# "Running on Kubernetes"; point --models-dir or $INVREP_MODELS at the
+# models' volume, since the image has no user cache).
 #
 #   docker build --build-arg COMMIT=$(git rev-parse HEAD) -t registry.example.org/invrep:latest .
 

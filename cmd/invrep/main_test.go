@@ -49,7 +49,15 @@ type result struct {
 // invrep runs the built binary as a user would.
 func invrep(t *testing.T, args ...string) result {
 	t.Helper()
+	return invrepIn(t, "", nil, args...)
+}
+
+// invrepIn runs the binary in a folder with an environment of its own
+// (nil: this process's).
+func invrepIn(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Dir, cmd.Env = dir, env
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()

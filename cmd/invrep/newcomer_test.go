@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -147,18 +146,7 @@ func TestZooAnywhere(t *testing.T) {
 	home := t.TempDir()
 	work := t.TempDir()
 	env := append(os.Environ(), "HOME="+home, "XDG_CACHE_HOME=", "INVREP_MODELS=", zoo.MirrorEnv+"=")
-	run := func(args ...string) result {
-		cmd := exec.Command(bin, args...)
-		cmd.Dir, cmd.Env = work, env
-		var o, e strings.Builder
-		cmd.Stdout, cmd.Stderr = &o, &e
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		return result{code, o.String(), e.String()}
-	}
+	run := func(args ...string) result { return invrepIn(t, work, env, args...) }
 	r := run("zoo", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "does not exist yet") {
 		t.Fatalf("zoo list: exit %d, %s %s", r.code, r.stdout, r.stderr)

@@ -1,0 +1,272 @@
+package onnxload
+
+// Quantised models, in the forms onnxruntime's quantiser writes: QDQ
+// (QuantizeLinear/DequantizeLinear around float ops) and dynamic
+// (DynamicQuantizeLinear feeding ConvInteger/MatMulInteger). Integer
+// tensors are float32 values holding integers, exact for the 8- and
+// 16-bit types; the products of ConvInteger and MatMulInteger are exact
+// while their sums stay below 2^24 in magnitude. Quantisers pass the
+// gradient straight through inside their range (graph.Quantize).
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/invrep/invrep/graph"
+)
+
+var quantOps = map[string]opFunc{
+	"QuantizeLinear": opQuantizeLinear, "DequantizeLinear": opDequantizeLinear,
+	"DynamicQuantizeLinear": opDynamicQuantizeLinear, "ConvInteger": opConvInteger, "MatMulInteger": opMatMulInteger,
+}
+
+// Element types of quantised tensors (TensorProto.DataType).
+const (
+	dtUint4, dtInt4 = 21, 22
+)
+
+// quantRange is the integers an element type holds.
+func quantRange(dt int64) (lo, hi float32, err error) {
+	switch dt {
+	case dtUint8:
+		return 0, 255, nil
+	case dtInt8:
+		return -128, 127, nil
+	case dtUint16:
+		return 0, 65535, nil
+	case dtInt16:
+		return -32768, 32767, nil
+	case dtUint4:
+		return 0, 15, nil
+	case dtInt4:
+		return -8, 7, nil
+	}
+	return 0, 0, fmt.Errorf("quantisation to %s is not supported (uint8, int8, uint16, int16, uint4, int4 are)", elemTypeName(dt))
+}
+
+// quantParams reads a quantiser's scale (input k) and zero point (k+1):
+// constants or, after DynamicQuantizeLinear, values computed from the
+// input. Constant scales must be positive and finite, constant zero
+// points integers in their type's range. It returns them as nodes shaped
+// to broadcast against x along axis, the axis (−1 for one scale), and the
+// element type of the zero point (dflt where there is none).
+func (b *builder) quantParams(n *Node, in []value, k int, x []int, dflt int64) (scale, zero *graph.Node, axis int, dt int64, err error) {
+	if !present(in, k) {
+		return nil, nil, 0, 0, errors.New("the scale (input 1) is missing")
+	}
+	dt = dflt
+	if present(in, k+1) && in[k+1].i != nil && in[k+1].i.DataType != 0 {
+		dt = int64(in[k+1].i.DataType)
+	}
+	lo, hi, err := quantRange(dt)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	count := graph.Numel(in[k].shape())
+	axis = -1
+	if count != 1 {
+		axis = attrAxis(n, len(x))
+		if axis < 0 || axis >= len(x) {
+			return nil, nil, 0, 0, fmt.Errorf("axis out of range for a rank-%d input", len(x))
+		}
+		if len(in[k].shape()) != 1 || count != x[axis] {
+			return nil, nil, 0, 0, fmt.Errorf("scale of shape %v does not match axis %d of the input %v (blocked quantisation is not supported)", in[k].shape(), axis, x)
+		}
+	}
+	if t, ok := host(in[k]); ok {
+		for i := range t.Numel() {
+			if s := t.at(int(i)); !(s > 0) || math.IsInf(s, 0) {
+				return nil, nil, 0, 0, fmt.Errorf("scale %g at index %d: scales must be positive and finite", s, i)
+			}
+		}
+	}
+	if scale, err = b.float(n, in, k); err != nil {
+		return nil, nil, 0, 0, err
+	}
+	if present(in, k+1) {
+		if t, ok := host(in[k+1]); ok {
+			if graph.Numel(in[k+1].shape()) != count {
+				return nil, nil, 0, 0, fmt.Errorf("zero point has %d values, scale %d", graph.Numel(in[k+1].shape()), count)
+			}
+			for i := range t.Numel() {
+				if z := t.at(int(i)); z != math.Trunc(z) || z < float64(lo) || z > float64(hi) {
+					return nil, nil, 0, 0, fmt.Errorf("zero point %g at index %d is outside %s's range %g..%g", z, i, elemTypeName(dt), lo, hi)
+				}
+			}
+		}
+		if zero, err = b.float(n, in, k+1); err != nil {
+			return nil, nil, 0, 0, err
+		}
+	} else {
+		zero = b.g.Const(&graph.Tensor{Shape: []int{}, Data: []float32{0}})
+	}
+	return scale, zero, axis, dt, nil
+}
+
+// attrAxis is the axis attribute (default 1), made non-negative.
+func attrAxis(n *Node, rank int) int {
+	a, err := attrInt(n, "axis", 1)
+	if err != nil {
+		return -1
+	}
+	if a < 0 {
+		a += int64(rank)
+	}
+	return int(a)
+}
+
+// along reshapes per-axis parameters [C] to broadcast against a rank-r
+// tensor along axis ([1,C,1,1] for axis 1 of rank 4).
+func along(p *graph.Node, axis, rank int) (*graph.Node, error) {
+	if axis < 0 || graph.Numel(p.Shape()) == 1 {
+		return p, nil
+	}
+	shape := make([]int, rank)
+	for i := range shape {
+		shape[i] = 1
+	}
+	shape[axis] = graph.Numel(p.Shape())
+	return graph.Reshape(p, shape)
+}
+
+func opQuantizeLinear(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	dflt := int64(dtUint8)
+	if od, err := attrInt(n, "output_dtype", 0); err == nil && od != 0 {
+		dflt = od
+	}
+	if v, err := attrInt(n, "block_size", 0); err == nil && v != 0 {
+		return nil, errors.New("blocked quantisation (block_size) is not supported")
+	}
+	scale, zero, axis, dt, err := b.quantParams(n, in, 1, x.Shape(), dflt)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, _ := quantRange(dt)
+	return one(graph.Quantize(x, scale, zero, axis, lo, hi))
+}
+
+func opDequantizeLinear(b *builder, n *Node, in []value) ([]value, error) {
+	if !present(in, 0) {
+		return nil, errors.New("input 0 is missing")
+	}
+	dflt := int64(dtUint8)
+	if in[0].i != nil && in[0].i.DataType != 0 {
+		dflt = int64(in[0].i.DataType)
+	}
+	if v, err := attrInt(n, "block_size", 0); err == nil && v != 0 {
+		return nil, errors.New("blocked quantisation (block_size) is not supported")
+	}
+	if in[0].i != nil && in[0].i.DataType == dtInt32 {
+		// int32 biases: any zero point is 0, the range that of int32.
+		dflt = dtInt32
+	}
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	var scale, zero *graph.Node
+	axis := -1
+	if dflt == dtInt32 {
+		if scale, err = b.float(n, in, 1); err != nil {
+			return nil, err
+		}
+		zero = b.g.Const(&graph.Tensor{Shape: []int{}, Data: []float32{0}})
+		if c := graph.Numel(scale.Shape()); c != 1 {
+			axis = attrAxis(n, len(x.Shape()))
+		}
+	} else if scale, zero, axis, _, err = b.quantParams(n, in, 1, x.Shape(), dflt); err != nil {
+		return nil, err
+	}
+	rank := len(x.Shape())
+	if scale, err = along(scale, axis, rank); err != nil {
+		return nil, err
+	}
+	if zero, err = along(zero, axis, rank); err != nil {
+		return nil, err
+	}
+	d, err := graph.Sub(x, zero)
+	if err != nil {
+		return nil, err
+	}
+	return one(graph.Mul(d, scale))
+}
+
+func opDynamicQuantizeLinear(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	scale, err := graph.DynamicQuantScale(x)
+	if err != nil {
+		return nil, err
+	}
+	zero, err := graph.DynamicQuantZero(x)
+	if err != nil {
+		return nil, err
+	}
+	y, err := graph.Quantize(x, scale, zero, -1, 0, 255)
+	if err != nil {
+		return nil, err
+	}
+	return []value{{f: y}, {f: scale}, {f: zero}}, nil
+}
+
+// shifted is input k less its zero point (input zk, absent: 0), the zero
+// point reshaped to broadcast along axis of a rank-r operand.
+func (b *builder) shifted(n *Node, in []value, k, zk, axis int) (*graph.Node, error) {
+	x, err := b.float(n, in, k)
+	if err != nil {
+		return nil, err
+	}
+	if !present(in, zk) {
+		return x, nil
+	}
+	z, err := b.float(n, in, zk)
+	if err != nil {
+		return nil, err
+	}
+	if graph.Numel(z.Shape()) > 1 {
+		if z, err = along(z, axis, len(x.Shape())); err != nil {
+			return nil, err
+		}
+	}
+	return graph.Sub(x, z)
+}
+
+// opConvInteger is Conv of the zero-point-shifted operands: padding x
+// with its zero point, as the operator does, is padding the shifted x
+// with 0. The weight's zero point is one or one per output channel.
+func opConvInteger(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.shifted(n, in, 0, 2, -1)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.shifted(n, in, 1, 3, 0)
+	if err != nil {
+		return nil, err
+	}
+	return opConv(b, n, []value{{f: x}, {f: w}})
+}
+
+// opMatMulInteger is MatMul of the shifted operands: a's zero point is one
+// or one per row (the second-last axis), b's one or one per column.
+func opMatMulInteger(b *builder, n *Node, in []value) ([]value, error) {
+	if !present(in, 0) || !present(in, 1) {
+		return nil, errors.New("an operand is missing")
+	}
+	ra, rb := len(in[0].shape()), len(in[1].shape())
+	a, err := b.shifted(n, in, 0, 2, ra-2)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.shifted(n, in, 1, 3, rb-1)
+	if err != nil {
+		return nil, err
+	}
+	return opMatMul(b, n, []value{{f: a}, {f: w}})
+}

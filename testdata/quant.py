@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Tiny quantised models in the forms onnxruntime's quantiser writes, for
+onnxload's fixture tests: QDQ at opsets 10, 13 and 21 (per-tensor and
+per-channel weights, uint8/int8/int16/uint16 activations, int32 biases)
+and dynamic (DynamicQuantizeLinear, ConvInteger, MatMulInteger). Scales
+are calibrated on a few inputs with a float forward pass, as the
+quantiser does. Writes testdata/quant/<case>/{model.onnx,input.npy};
+testdata/quant_ort.sh then records onnxruntime's outputs.
+
+    /usr/bin/python3 testdata/quant.py
+"""
+import os
+import numpy as np
+import onnx
+from onnx import helper as h, numpy_helper as nh, TensorProto as T
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quant")
+rng = np.random.default_rng(7)
+
+
+def conv2d(x, w, b=None, pad=1):
+    n, c, hh, ww = x.shape
+    m, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh, ow = hh + 2 * pad - kh + 1, ww + 2 * pad - kw + 1
+    y = np.zeros((n, m, oh, ow), np.float64)
+    for i in range(kh):
+        for j in range(kw):
+            y += np.einsum("nchw,mc->nmhw", xp[:, :, i:i + oh, j:j + ow], w[:, :, i, j])
+    if b is not None:
+        y += b[None, :, None, None]
+    return y
+
+
+def act_params(v, dtype):
+    """Asymmetric (uint) or symmetric (int) scale and zero point for the
+    range of v, as the quantiser's MinMax calibration does."""
+    lo, hi = min(0.0, float(v.min())), max(0.0, float(v.max()))
+    if dtype in (np.uint8, np.uint16):
+        qmax = np.iinfo(dtype).max
+        s = (hi - lo) / qmax
+        z = int(np.clip(np.round(-lo / s), 0, qmax))
+        return np.float32(s), np.array(z, dtype)
+    qmax = np.iinfo(dtype).max
+    s = max(abs(lo), abs(hi)) / qmax
+    return np.float32(s), np.array(0, dtype)
+
+
+def weight_q(w, per_channel, dtype=np.int8):
+    """Symmetric int8 (or asymmetric uint8) weights, one scale per output
+    channel or one for all."""
+    axes = tuple(range(1, w.ndim)) if per_channel else None
+    if dtype == np.int8:
+        s = np.abs(w).max(axis=axes) / 127.0
+        z = np.zeros_like(s, dtype=np.int8)
+        sb = s.reshape(-1, *([1] * (w.ndim - 1))) if per_channel else s
+        q = np.clip(np.round(w / sb), -127, 127).astype(np.int8)
+    else:
+        lo, hi = np.minimum(w.min(axis=axes), 0), np.maximum(w.max(axis=axes), 0)
+        s = (hi - lo) / 255.0
+        z = np.clip(np.round(-lo / s), 0, 255).astype(np.uint8)
+        sb = s.reshape(-1, *([1] * (w.ndim - 1))) if per_channel else s
+        zb = z.reshape(-1, *([1] * (w.ndim - 1))) if per_channel else z
+        q = np.clip(np.round(w / sb) + zb, 0, 255).astype(np.uint8)
+    return q, np.asarray(s, np.float32), np.asarray(z)
+
+
+def save(name, model, x):
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    if model.ir_version <= 8:  # python3-onnx 1.12 checks up to opset 17
+        onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(d, "model.onnx"))
+    np.save(os.path.join(d, "input.npy"), x.astype(np.float32))
+    print(name, len(model.graph.node), "nodes")
+
+
+def init(name, a):
+    return nh.from_array(np.asarray(a), name)
+
+
+def qdq(opset, act=np.uint8, act2=np.int8, per_channel=True):
+    """x → Q → DQ → Conv (int8 weights, int32 bias) → Relu → Q → DQ →
+    MaxPool → Q (act2) → DQ → GlobalAveragePool → Flatten → Q → DQ → Gemm."""
+    x = rng.normal(size=(1, 3, 8, 8)).astype(np.float32)
+    calib = [rng.normal(size=(1, 3, 8, 8)).astype(np.float32) for _ in range(4)] + [x]
+    w = rng.normal(scale=0.4, size=(6, 3, 3, 3)).astype(np.float32)
+    bias = rng.normal(scale=0.1, size=6).astype(np.float32)
+    fc = rng.normal(scale=0.5, size=(4, 6)).astype(np.float32)
+    xs = np.concatenate(calib)
+    s_in, z_in = act_params(xs, act)
+    wq, ws, wz = weight_q(w, per_channel)
+    bq = np.round(bias / (s_in * ws)).astype(np.int32)
+    y = np.maximum(conv2d(xs, w, bias), 0)
+    s_y, z_y = act_params(y, act)
+    pooled = y.reshape(y.shape[0], 6, 4, 2, 4, 2).max(axis=(3, 5))
+    s_p, z_p = act_params(pooled - pooled.mean() * 0.5, act2)  # a range off centre
+    g = pooled.mean(axis=(2, 3))
+    s_g, z_g = act_params(g, act)
+    fq, fs, fz = weight_q(fc, False)
+    inits = [init("s_in", s_in), init("z_in", z_in), init("wq", wq), init("ws", ws), init("wz", wz),
+             init("bq", bq), init("bs", (s_in * ws).astype(np.float32)),
+             init("s_y", s_y), init("z_y", z_y), init("s_p", s_p), init("z_p", z_p), init("s_g", s_g), init("z_g", z_g),
+             init("fq", fq), init("fs", fs), init("fz", fz), init("fc_b", np.full(4, 0.1, np.float32))]
+    ax = {"axis": 0} if per_channel else {}
+    nodes = [
+        h.make_node("QuantizeLinear", ["input", "s_in", "z_in"], ["x_q"], name="q_in"),
+        h.make_node("DequantizeLinear", ["x_q", "s_in", "z_in"], ["x_dq"], name="dq_in"),
+        h.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], name="dq_w", **ax),
+        h.make_node("DequantizeLinear", ["bq", "bs"], ["b"], name="dq_b", **ax),
+        h.make_node("Conv", ["x_dq", "w", "b"], ["conv"], name="conv", pads=[1, 1, 1, 1]),
+        h.make_node("Relu", ["conv"], ["relu"], name="relu"),
+        h.make_node("QuantizeLinear", ["relu", "s_y", "z_y"], ["relu_q"], name="q_relu"),
+        h.make_node("DequantizeLinear", ["relu_q", "s_y", "z_y"], ["relu_dq"], name="dq_relu"),
+        h.make_node("MaxPool", ["relu_dq"], ["pool"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+        h.make_node("QuantizeLinear", ["pool", "s_p", "z_p"], ["pool_q"], name="q_pool"),
+        h.make_node("DequantizeLinear", ["pool_q", "s_p", "z_p"], ["pool_dq"], name="dq_pool"),
+        h.make_node("GlobalAveragePool", ["pool_dq"], ["gap"], name="gap"),
+        h.make_node("Flatten", ["gap"], ["flat"], name="flat"),
+        h.make_node("QuantizeLinear", ["flat", "s_g", "z_g"], ["flat_q"], name="q_flat"),
+        h.make_node("DequantizeLinear", ["flat_q", "s_g", "z_g"], ["flat_dq"], name="dq_flat"),
+        h.make_node("DequantizeLinear", ["fq", "fs", "fz"], ["fc_w"], name="dq_fc"),
+        h.make_node("Gemm", ["flat_dq", "fc_w", "fc_b"], ["logits"], name="fc", transB=1),
+    ]
+    if opset < 13:  # opset 10: no axis, per-tensor only
+        for n in nodes:
+            if n.op_type == "DequantizeLinear":
+                del n.attribute[:]
+    graph = h.make_graph(nodes, "qdq", [h.make_tensor_value_info("input", T.FLOAT, [1, 3, 8, 8])],
+                         [h.make_tensor_value_info("logits", T.FLOAT, [1, 4])], inits)
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", opset)], ir_version=min(8 if opset < 21 else 10, 10)), x
+
+
+def dynamic():
+    """x → DynamicQuantizeLinear → ConvInteger (uint8 weights, one zero
+    point) → Cast → ·scales → Relu → Flatten →
+    DynamicQuantizeLinear → MatMulInteger (int8 weights) → Cast → ·scales."""
+    x = rng.normal(size=(1, 3, 6, 6)).astype(np.float32)
+    w = rng.normal(scale=0.4, size=(4, 3, 3, 3)).astype(np.float32)
+    fc = rng.normal(scale=0.3, size=(4 * 36, 5)).astype(np.float32)
+    wq, ws, wz = weight_q(w, False, np.uint8)  # onnxruntime's ConvInteger takes one weight zero point
+    fq, fs, fz = weight_q(fc.T, False)  # one scale
+    fq = fq.T.copy()
+    inits = [init("wq", wq), init("wz", wz), init("ws", ws), init("fq", fq), init("fz", np.int8(0)),
+             init("fs", fs), init("shape", np.array([1, -1], np.int64))]
+    nodes = [
+        h.make_node("DynamicQuantizeLinear", ["input"], ["x_q", "x_s", "x_z"], name="dq_x"),
+        h.make_node("ConvInteger", ["x_q", "wq", "x_z", "wz"], ["conv_i"], name="conv", pads=[1, 1, 1, 1]),
+        h.make_node("Cast", ["conv_i"], ["conv_f"], name="cast_conv", to=T.FLOAT),
+        h.make_node("Mul", ["conv_f", "x_s"], ["conv_s"], name="mul_xs"),
+        h.make_node("Mul", ["conv_s", "ws"], ["conv"], name="mul_ws"),
+        h.make_node("Relu", ["conv"], ["relu"], name="relu"),
+        h.make_node("Reshape", ["relu", "shape"], ["flat"], name="flat"),
+        h.make_node("DynamicQuantizeLinear", ["flat"], ["a_q", "a_s", "a_z"], name="dq_a"),
+        h.make_node("MatMulInteger", ["a_q", "fq", "a_z", "fz"], ["mm_i"], name="mm"),
+        h.make_node("Cast", ["mm_i"], ["mm_f"], name="cast_mm", to=T.FLOAT),
+        h.make_node("Mul", ["a_s", "fs"], ["ab_s"], name="mul_scales"),
+        h.make_node("Mul", ["mm_f", "ab_s"], ["logits"], name="mul_ab"),
+    ]
+    graph = h.make_graph(nodes, "dynamic", [h.make_tensor_value_info("input", T.FLOAT, [1, 3, 6, 6])],
+                         [h.make_tensor_value_info("logits", T.FLOAT, [1, 5])], inits)
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", 13)], ir_version=8), x
+
+
+if __name__ == "__main__":
+    save("qdq-opset13", *qdq(13))
+    save("qdq-opset10", *qdq(10, per_channel=False))
+    save("qdq-opset21-16bit", *qdq(21, act=np.uint16, act2=np.int16))
+    save("dynamic-opset13", *dynamic())

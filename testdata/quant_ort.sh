@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# onnxruntime references for testdata/quant.py's models: every node output
+# (integer ones too), packed as DIR/refs.npz, with DIR/types.txt giving
+# each output's element type (integers are checked for equality).
+#   ORT=/path/with/node_modules/onnxruntime-node bash testdata/quant_ort.sh testdata/quant/*/
+set -euo pipefail
+ORT=${ORT:?set ORT to the folder holding node_modules/onnxruntime-node}
+here=$(cd "$(dirname "$0")" && pwd)
+for d in "$@"; do
+  T=$(mktemp -d)
+  /usr/bin/python3 - "$d" "$T" <<'PY'
+import sys, onnx
+d, t = sys.argv[1], sys.argv[2]
+m = onnx.load(f"{d}/model.onnx")
+have = {o.name for o in m.graph.output}
+for n in m.graph.node:
+    for o in n.output:
+        if o and o not in have:
+            m.graph.output.append(onnx.ValueInfoProto(name=o))
+onnx.save(m, f"{t}/dump.onnx")
+PY
+  NODE_PATH=$ORT/node_modules node "$here/quant_ort.js" "$T/dump.onnx" "$d/input.npy" "$T/out"
+  /usr/bin/python3 - "$d" "$T" <<'PY'
+import sys, numpy as np
+d, t = sys.argv[1], sys.argv[2]
+names = [l.split()[0] for l in open(f"{t}/out/types.txt").read().split("\n") if l]
+np.savez_compressed(f"{d}/refs.npz", **{n: np.load(f"{t}/out/{i}.npy") for i, n in enumerate(names)})
+open(f"{d}/types.txt", "w").write(open(f"{t}/out/types.txt").read())
+print(d, len(names), "references")
+PY
+  rm -rf "$T"
+done

@@ -165,10 +165,28 @@ func encodeTensor(name string, t *Tensor) []byte {
 	b = protowire.AppendTag(b, tensorDataType, protowire.VarintType)
 	var raw []byte
 	if t.IsInt {
-		b = protowire.AppendVarint(b, dtInt64)
-		raw = make([]byte, 8*len(t.Int))
+		// The declared element type where it is a narrower integer (a
+		// quantised tensor's int8 or uint8), else int64.
+		dt := int64(t.DataType)
+		switch dt {
+		case dtUint8, dtInt8, dtUint16, dtInt16, dtInt32:
+		default:
+			dt = dtInt64
+		}
+		b = protowire.AppendVarint(b, uint64(dt))
+		size := elemSize(dt)
+		raw = make([]byte, size*len(t.Int))
 		for i, v := range t.Int {
-			binary.LittleEndian.PutUint64(raw[8*i:], uint64(v))
+			switch size {
+			case 1:
+				raw[i] = byte(v)
+			case 2:
+				binary.LittleEndian.PutUint16(raw[2*i:], uint16(v))
+			case 4:
+				binary.LittleEndian.PutUint32(raw[4*i:], uint32(v))
+			default:
+				binary.LittleEndian.PutUint64(raw[8*i:], uint64(v))
+			}
 		}
 	} else {
 		b = protowire.AppendVarint(b, dtFloat)

@@ -59,6 +59,11 @@ func (b *builder) quantParams(n *Node, in []value, k int, x []int, dflt int64) (
 	if present(in, k+1) && in[k+1].i != nil && in[k+1].i.DataType != 0 {
 		dt = int64(in[k+1].i.DataType)
 	}
+	// QuantizeLinear's output_dtype (opset 21) names the type outright:
+	// the zero point must fit it.
+	if od, err := attrInt(n, "output_dtype", 0); err == nil && od != 0 && n.OpType == "QuantizeLinear" {
+		dt = od
+	}
 	lo, hi, err := quantRange(dt)
 	if err != nil {
 		return nil, nil, 0, 0, err
@@ -136,9 +141,6 @@ func opQuantizeLinear(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, err
 	}
 	dflt := int64(dtUint8)
-	if od, err := attrInt(n, "output_dtype", 0); err == nil && od != 0 {
-		dflt = od
-	}
 	if v, err := attrInt(n, "block_size", 0); err == nil && v != 0 {
 		return nil, errors.New("blocked quantisation (block_size) is not supported")
 	}

@@ -97,3 +97,122 @@ func TestQuantFixtures(t *testing.T) {
 		})
 	}
 }
+
+// qdqConvModel is x → QuantizeLinear → DequantizeLinear → Conv (3→2
+// channels, 3×3, weights w) on [1,3,6,6], with the quantiser's scale,
+// zero point and its type given; qdq false leaves the quantiser out.
+func qdqConvModel(scale float32, zero int64, zeroType int32, w []float32, qdq bool) *Model {
+	m := &Model{Opset: 13,
+		Inputs: []ValueInfo{{Name: "x", Dims: []int64{1, 3, 6, 6}, Params: []string{"", "", "", ""}, ElemType: 1}},
+		Initializers: map[string]*Tensor{
+			"s": {Float: []float32{scale}},
+			"z": {Int: []int64{zero}, IsInt: true, DataType: zeroType},
+			"w": {Dims: []int64{2, 3, 3, 3}, Float: w},
+		},
+		Outputs: []string{"y"},
+	}
+	in := "x"
+	if qdq {
+		m.Nodes = append(m.Nodes,
+			Node{Name: "quant", OpType: "QuantizeLinear", Inputs: []string{"x", "s", "z"}, Outputs: []string{"xq"}},
+			Node{Name: "dequant", OpType: "DequantizeLinear", Inputs: []string{"xq", "s", "z"}, Outputs: []string{"xd"}})
+		in = "xd"
+	}
+	m.Nodes = append(m.Nodes, Node{Name: "conv", OpType: "Conv", Inputs: []string{in, "w"}, Outputs: []string{"y"}, Attrs: map[string]any{"pads": []int64{1, 1, 1, 1}}})
+	return m
+}
+
+// TestQuantizerRefusals: a scale of zero, below zero or NaN, and a zero
+// point outside its type's range are refused, naming the node.
+func TestQuantizerRefusals(t *testing.T) {
+	w := make([]float32, 54)
+	for _, c := range []struct {
+		scale float32
+		zero  int64
+		dt    int32
+		want  string
+	}{
+		{0, 0, dtUint8, "scale 0"},
+		{-0.5, 0, dtUint8, "scale -0.5"},
+		{float32(math.NaN()), 0, dtUint8, "NaN"},
+		{float32(math.Inf(1)), 0, dtUint8, "scale +Inf"},
+		// A zero point of another type than the output_dtype it is for.
+		{0.1, 300, dtUint8, "zero point 300 at index 0 is outside uint8's range 0..255"},
+		{0.1, -129, dtInt8, "outside int8's range"},
+	} {
+		model := qdqConvModel(c.scale, c.zero, c.dt, w, true)
+		if c.zero > 255 || c.zero < -128 {
+			model.Opset = 21
+			model.Initializers["z"].DataType = dtInt16
+			model.Nodes[0].Attrs = map[string]any{"output_dtype": int64(c.dt)}
+		}
+		b, err := model.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Decode(b)
+		if err == nil {
+			_, err = m.Build(Options{Outputs: []string{"y"}})
+		}
+		if err == nil || !strings.Contains(err.Error(), `node "quant" (QuantizeLinear)`) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("scale %g, zero point %d: %v (want the node named and %q)", c.scale, c.zero, err, c.want)
+		}
+	}
+}
+
+// TestStraightThrough: the gradient through QuantizeLinear and
+// DequantizeLinear is the float model's where the input lies inside the
+// quantiser's range, and 0 where it was clipped.
+func TestStraightThrough(t *testing.T) {
+	w := make([]float32, 54)
+	for i := range w {
+		w[i] = float32(math.Sin(float64(i)))
+	}
+	x := graph.NewTensor(1, 3, 6, 6)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Cos(float64(i)*0.7)) * 1.5 // some beyond the range ±1.27
+	}
+	grad := func(qdq bool) *graph.Tensor {
+		m := qdqConvModel(0.01, 0, dtInt8, w, qdq)
+		net, err := m.Build(Options{Outputs: []string{"y"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := net.Outputs["y"]
+		ones := graph.NewTensor(y.Shape()...)
+		for i := range ones.Data {
+			ones.Data[i] = float32(i%5) - 2
+		}
+		loss, err := graph.Dot(y, ones)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := net.Graph.Compile(loss)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if err := p.Run(x); err != nil {
+			t.Fatal(err)
+		}
+		g, err := p.InputGrad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	gq, gf := grad(true), grad(false)
+	clipped := 0
+	for i, v := range x.Data {
+		want := gf.Data[i]
+		if r := math.RoundToEven(float64(v / 0.01)); r < -128 || r > 127 { // int8's range
+			want, clipped = 0, clipped+1
+		}
+		if math.Abs(float64(gq.Data[i]-want)) > 1e-5*math.Max(1, math.Abs(float64(want))) {
+			t.Fatalf("gradient at x = %g: %g, want %g", v, gq.Data[i], want)
+		}
+	}
+	if clipped == 0 || clipped == len(x.Data) {
+		t.Fatalf("%d of %d inputs clipped: the test needs both kinds", clipped, len(x.Data))
+	}
+}

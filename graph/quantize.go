@@ -16,9 +16,16 @@ import (
 type quantize struct {
 	axis   int // the axis scales run along; −1 for one scale
 	lo, hi float32
+	// unrounded is the quantiser taken out: x/scale + zero, neither
+	// rounded nor clipped, so that a quantised model computes its float
+	// twin (the dequantised weights, float activations).
+	unrounded bool
 }
 
 func (q quantize) String() string {
+	if q.unrounded {
+		return fmt.Sprintf("QuantizeLinear(axis %d, unrounded)", q.axis)
+	}
 	return fmt.Sprintf("QuantizeLinear(axis %d, %g..%g)", q.axis, q.lo, q.hi)
 }
 
@@ -64,8 +71,11 @@ func (q quantize) layout(shape []int, params int) (inner, count int) {
 // unclipped is round(x/scale) + zero before the clamp; a scale of 0 (a
 // dynamic quantiser's for data of zeros) maps everything to the zero point.
 func (q quantize) unclipped(x, scale, zero float32) float32 {
-	if scale == 0 {
+	switch {
+	case scale == 0:
 		return zero
+	case q.unrounded:
+		return x/scale + zero
 	}
 	return float32(math.RoundToEven(float64(x/scale))) + zero
 }
@@ -81,7 +91,10 @@ func (q quantize) Forward(in []*Tensor, out *Tensor) {
 			}
 			zc := z[min(c, len(z)-1)]
 			v := q.unclipped(x.Data[i], s[min(c, len(s)-1)], zc)
-			out.Data[i] = min(max(v, q.lo), q.hi)
+			if !q.unrounded {
+				v = min(max(v, q.lo), q.hi)
+			}
+			out.Data[i] = v
 		}
 	})
 }
@@ -100,7 +113,7 @@ func (q quantize) Backward(i int, in []*Tensor, out, gout, gin *Tensor) {
 			}
 			sc := s[min(c, len(s)-1)]
 			v := q.unclipped(x.Data[k], sc, z[min(c, len(z)-1)])
-			if v >= q.lo && v <= q.hi && sc != 0 {
+			if (q.unrounded || v >= q.lo && v <= q.hi) && sc != 0 {
 				gin.Data[k] = gout.Data[k] / sc
 			} else {
 				gin.Data[k] = 0
@@ -151,6 +164,12 @@ func (d dynamicQuant) Forward(in []*Tensor, out *Tensor) {
 }
 
 func (dynamicQuant) Backward(int, []*Tensor, *Tensor, *Tensor, *Tensor) {}
+
+// Unquantize is Quantize taken out: x/scale + zero, neither rounded nor
+// clipped (a quantised model's float twin, Model.Dequantized).
+func Unquantize(x, scale, zero *Node, axis int) (*Node, error) {
+	return Apply(quantize{axis: axis, unrounded: true}, x, scale, zero)
+}
 
 // DynamicQuantParams are DynamicQuantizeLinear's scale and zero point for
 // data, in float32 arithmetic as onnxruntime computes them: scale =

@@ -18,6 +18,11 @@ type Model struct {
 	Inputs       []ValueInfo // graph inputs that are not initializers
 	Outputs      []string
 	Initializers map[string]*Tensor
+	// Dequantized builds a quantised model's float twin: every quantiser
+	// computes x/scale + zero point, neither rounded nor clipped, so that
+	// the weights are the dequantised ones and the activations float
+	// (what --dequantize compares the quantised model with).
+	Dequantized bool
 }
 
 // Node is one ONNX node.

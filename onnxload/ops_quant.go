@@ -148,6 +148,9 @@ func opQuantizeLinear(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.m.Dequantized {
+		return one(graph.Unquantize(x, scale, zero, axis))
+	}
 	lo, hi, _ := quantRange(dt)
 	return one(graph.Quantize(x, scale, zero, axis, lo, hi))
 }
@@ -211,7 +214,11 @@ func opDynamicQuantizeLinear(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, err := graph.Quantize(x, scale, zero, -1, 0, 255)
+	quantize := func(x, s, z *graph.Node) (*graph.Node, error) { return graph.Quantize(x, s, z, -1, 0, 255) }
+	if b.m.Dequantized {
+		quantize = func(x, s, z *graph.Node) (*graph.Node, error) { return graph.Unquantize(x, s, z, -1) }
+	}
+	y, err := quantize(x, scale, zero)
 	if err != nil {
 		return nil, err
 	}
@@ -271,4 +278,64 @@ func opMatMulInteger(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, err
 	}
 	return opMatMul(b, n, []value{{f: a}, {f: w}})
+}
+
+// Quantizers counts the model's quantisers of values (QuantizeLinear,
+// DynamicQuantizeLinear) and its integer products (ConvInteger,
+// MatMulInteger): 0 for a float model.
+func (m *Model) Quantizers() int {
+	n := 0
+	for _, node := range m.Nodes {
+		switch node.OpType {
+		case "QuantizeLinear", "DynamicQuantizeLinear", "ConvInteger", "MatMulInteger":
+			n++
+		}
+	}
+	return n
+}
+
+// QuantNotes says, for each node output that quantisation touches, how:
+// "quantised to uint8" for a quantiser's output, "integer product" for
+// ConvInteger and MatMulInteger, "int8 weights" for a float op whose
+// weight is an integer initializer dequantised. 'invrep layers' prints
+// them beside the nodes.
+func (m *Model) QuantNotes() map[string]string {
+	notes := map[string]string{}
+	dequantOf := map[string]int32{} // output of DequantizeLinear → type of its integer input
+	for _, n := range m.Nodes {
+		if n.OpType == "DequantizeLinear" && len(n.Inputs) > 0 && len(n.Outputs) > 0 {
+			if t, ok := m.Initializers[n.Inputs[0]]; ok && t.IsInt {
+				dequantOf[n.Outputs[0]] = t.DataType
+			}
+		}
+	}
+	for _, n := range m.Nodes {
+		if len(n.Outputs) == 0 {
+			continue
+		}
+		switch n.OpType {
+		case "QuantizeLinear":
+			dt := int64(dtUint8)
+			if len(n.Inputs) > 2 {
+				if z, ok := m.Initializers[n.Inputs[2]]; ok && z.DataType != 0 {
+					dt = int64(z.DataType)
+				}
+			}
+			if od, err := attrInt(&n, "output_dtype", 0); err == nil && od != 0 {
+				dt = od
+			}
+			notes[n.Outputs[0]] = "quantised to " + elemTypeName(dt)
+		case "DynamicQuantizeLinear":
+			notes[n.Outputs[0]] = "quantised to uint8 (range from the data)"
+		case "ConvInteger", "MatMulInteger":
+			notes[n.Outputs[0]] = "integer product"
+		case "Conv", "ConvTranspose", "Gemm", "MatMul":
+			if len(n.Inputs) > 1 {
+				if dt, ok := dequantOf[n.Inputs[1]]; ok {
+					notes[n.Outputs[0]] = elemTypeName(int64(dt)) + " weights"
+				}
+			}
+		}
+	}
+	return notes
 }

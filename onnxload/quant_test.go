@@ -216,3 +216,118 @@ func TestStraightThrough(t *testing.T) {
 		t.Fatalf("%d of %d inputs clipped: the test needs both kinds", clipped, len(x.Data))
 	}
 }
+
+// TestDequantized: a quantised model's float twin computes the float model
+// with the dequantised weights: the QDQ fixture's logits equal a float
+// forward with its activation quantisers removed, and the dynamic one's
+// equal Conv and MatMul of the dequantised weights; the quantised
+// outputs differ from the twin's (the quantisers round).
+func TestDequantized(t *testing.T) {
+	for _, c := range []string{"qdq-opset13", "dynamic-opset13"} {
+		dir := filepath.Join("..", "testdata", "quant", c)
+		x, err := npy.Load(filepath.Join(dir, "input.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := func(m *Model, out string) []float32 {
+			net, err := m.Build(Options{Outputs: []string{out}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := net.Graph.Compile(nil, net.Outputs[out])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			if err := p.Run(x); err != nil {
+				t.Fatal(err)
+			}
+			y, _ := p.Output(0)
+			return y.Data
+		}
+		quant, err := Load(filepath.Join(dir, "model.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		twin, _ := Load(filepath.Join(dir, "model.onnx"))
+		twin.Dequantized = true
+		// The reference float model: quantisers dropped by hand.
+		float, _ := Load(filepath.Join(dir, "model.onnx"))
+		rename := map[string]string{}
+		var kept []Node
+		for _, n := range float.Nodes {
+			switch {
+			case n.OpType == "QuantizeLinear":
+				rename[n.Outputs[0]] = n.Inputs[0]
+			case n.OpType == "DequantizeLinear" && rename[n.Inputs[0]] != "":
+				rename[n.Outputs[0]] = rename[n.Inputs[0]]
+			default:
+				kept = append(kept, n)
+			}
+		}
+		for i := range kept {
+			for k, in := range kept[i].Inputs {
+				if r, ok := rename[in]; ok {
+					kept[i].Inputs[k] = r
+				}
+			}
+		}
+		float.Nodes = kept
+		q, tw := run(quant, "logits"), run(twin, "logits")
+		var ref []float32
+		if c == "qdq-opset13" {
+			ref = run(float, "logits")
+		} else {
+			ref = dynamicFloat(t, float, x)
+		}
+		differs := false
+		for i := range ref {
+			if math.Abs(float64(tw[i]-ref[i])) > 1e-4*math.Max(1, math.Abs(float64(ref[i]))) {
+				t.Fatalf("%s: twin logit %d = %g, float model %g", c, i, tw[i], ref[i])
+			}
+			differs = differs || q[i] != tw[i]
+		}
+		if !differs {
+			t.Fatalf("%s: the quantised logits equal the twin's: nothing was quantised", c)
+		}
+	}
+}
+
+// dynamicFloat is the dynamic fixture computed in float64 with dequantised
+// weights: relu(conv(x, (wq−wz)·ws)) flattened, times (fq−fz)·fs.
+func dynamicFloat(t *testing.T, m *Model, x *graph.Tensor) []float32 {
+	in := m.Initializers
+	ws, wz, fs := float64(in["ws"].Float[0]), float64(in["wz"].Int[0]), float64(in["fs"].Float[0])
+	wq, fq := in["wq"], in["fq"]
+	const C, M, H, W = 3, 4, 6, 6
+	var flat []float64
+	for o := 0; o < M; o++ {
+		for y := 0; y < H; y++ {
+			for xx := 0; xx < W; xx++ {
+				s := 0.0
+				for c := 0; c < C; c++ {
+					for i := 0; i < 3; i++ {
+						for j := 0; j < 3; j++ {
+							yy, xi := y+i-1, xx+j-1
+							if yy < 0 || yy >= H || xi < 0 || xi >= W {
+								continue
+							}
+							w := (float64(wq.Int[((o*C+c)*3+i)*3+j]) - wz) * ws
+							s += w * float64(x.Data[(c*H+yy)*W+xi])
+						}
+					}
+				}
+				flat = append(flat, math.Max(s, 0))
+			}
+		}
+	}
+	out := make([]float32, 5)
+	for k := range out {
+		s := 0.0
+		for i, v := range flat {
+			s += v * float64(fq.Int[i*5+k]) * fs
+		}
+		out[k] = float32(s)
+	}
+	return out
+}

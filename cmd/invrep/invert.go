@@ -158,7 +158,7 @@ func runInvert(args []string, out io.Writer) error {
 	}
 	tv := f.paperTV(invert.DefaultTV(depth))
 	settings := map[string]any{
-		"model": mf.model, "layer": *layer, "random_weights": mf.randomSeed, "image": *imagePath, "size": []int{w, h},
+		"model": mf.model, "layer": *layer, "random_weights": mf.randomSeed, "dequantize": mf.dequantize, "image": *imagePath, "size": []int{w, h},
 		"mean": norm.Mean, "std": norm.Std, "relative_depth": depth,
 		"neigh": *neigh, "channels": *channels, "tokens": *tokens, "mask": *maskPath,
 	}

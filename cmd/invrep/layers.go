@@ -66,8 +66,17 @@ func runLayers(args []string, out io.Writer) error {
 			aliases[node] = append(aliases[node], a)
 		}
 	}
+	quant := m.QuantNotes()
 	row := func(name, op string, shape []int) {
-		fmt.Fprintf(tw, "%s\t%s\t%s", name, op, graph.ShapeString(shape))
+		fmt.Fprintf(tw, "%s\t%s\t%s", name, op, shapeOrScalar(shape))
+		if q, ok := quant[name]; ok {
+			if m.Dequantized && strings.HasPrefix(q, "quantised") {
+				q += ", taken out (--dequantize)"
+			} else if m.Dequantized && q == "integer product" {
+				q += " of unrounded values (--dequantize)"
+			}
+			fmt.Fprintf(tw, "\t[%s]", q)
+		}
 		if r, ok := rf[name]; ok && name != m.Inputs[0].Name {
 			fmt.Fprintf(tw, "\trf %s", r)
 		}
@@ -96,4 +105,12 @@ func runLayers(args []string, out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// shapeOrScalar prints a shape, and a scalar as such.
+func shapeOrScalar(s []int) string {
+	if len(s) == 0 {
+		return "scalar"
+	}
+	return graph.ShapeString(s)
 }

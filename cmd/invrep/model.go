@@ -24,6 +24,8 @@ type modelFlags struct {
 	// structure opens models for their graph alone ('layers'): constant
 	// weights are then shown, not refused.
 	structure bool
+	// dequantize builds a quantised model's float twin.
+	dequantize bool
 }
 
 func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
@@ -31,6 +33,7 @@ func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
 	fs.StringVar(&f.model, "model", "", "ONNX model file, or a zoo name ('invrep zoo list'), which brings its preprocessing")
 	fs.StringVar(&f.dir, "models-dir", "", "where zoo models are looked up (default $INVREP_MODELS, else ../shared/models)")
 	fs.Int64Var(&f.randomSeed, "random-weights", -1, "replace constant (architecture-only) weights with seeded He-initialised random ones")
+	fs.BoolVar(&f.dequantize, "dequantize", false, "build a quantised model's float twin: dequantised weights, quantisers taken out (compare what the integer model and its float twin keep)")
 	fs.StringVar(&f.maxMemory, "max-memory", "", "refuse models that would need more memory than this, e.g. 4G or 500M (default half of the machine's memory)")
 	if withNorm {
 		fs.StringVar(&f.mean, "mean", "0.485,0.456,0.406", "per-channel mean of the model's input normalisation, in 0..1 units (a zoo model's own by default)")
@@ -57,6 +60,12 @@ func (f *modelFlags) open() (*onnxload.Model, error) {
 	r, err := open(f.model, f.dir, f.randomSeed)
 	if err != nil {
 		return nil, err
+	}
+	if f.dequantize {
+		if r.Model.Quantizers() == 0 {
+			return nil, usagef("--dequantize: model %s has no quantisers (no QuantizeLinear, DynamicQuantizeLinear, ConvInteger or MatMulInteger)", f.model)
+		}
+		r.Model.Dequantized = true
 	}
 	f.resolved = r
 	return r.Model, nil

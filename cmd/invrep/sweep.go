@@ -143,6 +143,10 @@ func runSweep(args []string, out io.Writer) error {
 	if mf.randomSeed >= 0 {
 		name = fmt.Sprintf("%s+random%d", name, mf.randomSeed)
 	}
+	if mf.dequantize {
+		// The float twin is another model: its runs keep their own files.
+		name += "+dequantized"
+	}
 	cfg := zoo.SweepConfig{
 		Model: name, Layers: layers, Images: images, TVs: tvs, Iters: *iters, Seed: *seed,
 		Size: [2]int{w, h}, Norm: norm, Out: *outDir, Shard: shard, Shards: shards, Workers: *workers,

@@ -20,6 +20,14 @@ type quantize struct {
 	// rounded nor clipped, so that a quantised model computes its float
 	// twin (the dequantised weights, float activations).
 	unrounded bool
+	// times multiplies by the scale instead of dividing: requantisation of
+	// an integer accumulator by the multiplier xs·ws/ys, as onnxruntime's
+	// QLinear kernels compute it.
+	times bool
+	// zeroFirst adds the zero point before rounding, as onnxruntime's
+	// quantised pooling does (nearbyint(y/scale + zero)): with an odd zero
+	// point a tie rounds the other way.
+	zeroFirst bool
 }
 
 func (q quantize) String() string {
@@ -71,13 +79,29 @@ func (q quantize) layout(shape []int, params int) (inner, count int) {
 // unclipped is round(x/scale) + zero before the clamp; a scale of 0 (a
 // dynamic quantiser's for data of zeros) maps everything to the zero point.
 func (q quantize) unclipped(x, scale, zero float32) float32 {
+	v := x * scale
 	switch {
 	case scale == 0:
 		return zero
-	case q.unrounded:
-		return x/scale + zero
+	case !q.times:
+		v = x / scale
 	}
-	return float32(math.RoundToEven(float64(x/scale))) + zero
+	if q.unrounded {
+		return v + zero
+	}
+	if q.zeroFirst {
+		return float32(math.RoundToEven(float64(v + zero)))
+	}
+	return float32(math.RoundToEven(float64(v))) + zero
+}
+
+// slope is the derivative of the unclipped value: 1/scale, or the
+// multiplier itself.
+func (q quantize) slope(scale float32) float32 {
+	if q.times {
+		return scale
+	}
+	return 1 / scale
 }
 
 func (q quantize) Forward(in []*Tensor, out *Tensor) {
@@ -114,7 +138,7 @@ func (q quantize) Backward(i int, in []*Tensor, out, gout, gin *Tensor) {
 			sc := s[min(c, len(s)-1)]
 			v := q.unclipped(x.Data[k], sc, z[min(c, len(z)-1)])
 			if (q.unrounded || v >= q.lo && v <= q.hi) && sc != 0 {
-				gin.Data[k] = gout.Data[k] / sc
+				gin.Data[k] = gout.Data[k] * q.slope(sc)
 			} else {
 				gin.Data[k] = 0
 			}
@@ -164,6 +188,20 @@ func (d dynamicQuant) Forward(in []*Tensor, out *Tensor) {
 }
 
 func (dynamicQuant) Backward(int, []*Tensor, *Tensor, *Tensor, *Tensor) {}
+
+// Requantize is Quantize by a multiplier: clamp(round(acc·m) + zero, lo,
+// hi), onnxruntime's requantisation of an integer accumulator (QLinearConv,
+// QLinearMatMul). unrounded leaves out the rounding and clipping, as
+// Unquantize does.
+func Requantize(acc, multiplier, zero *Node, axis int, lo, hi float32, unrounded bool) (*Node, error) {
+	return Apply(quantize{axis: axis, lo: lo, hi: hi, times: true, unrounded: unrounded}, acc, multiplier, zero)
+}
+
+// QuantizeZeroFirst is Quantize with the zero point added before rounding:
+// clamp(round(x/scale + zero), lo, hi), onnxruntime's quantised pooling.
+func QuantizeZeroFirst(x, scale, zero *Node, lo, hi float32) (*Node, error) {
+	return Apply(quantize{axis: -1, lo: lo, hi: hi, zeroFirst: true}, x, scale, zero)
+}
 
 // Unquantize is Quantize taken out: x/scale + zero, neither rounded nor
 // clipped (a quantised model's float twin, Model.Dequantized).

@@ -3,6 +3,7 @@ package onnxload
 import (
 	"bytes"
 	"io"
+	"strings"
 
 	"errors"
 	"fmt"
@@ -129,9 +130,13 @@ func decode(data []byte, src tensorSource) (m *Model, err error) {
 	m = &Model{IRVersion: h.irVersion, Opset: h.opset, Producer: h.producer, Outputs: h.outputs, Initializers: map[string]*Tensor{}}
 	for i, n := range h.nodes {
 		op := b.ops[i]
-		if op.OpType != n.OpType && n.OpType != "" {
+		// onnx-go gives the op type without its domain, which the wire
+		// reading writes before it (com.microsoft.QLinearAdd).
+		bare := n.OpType[strings.LastIndexByte(n.OpType, '.')+1:]
+		if op.OpType != bare && n.OpType != "" {
 			return nil, fmt.Errorf("%v: decoder reported op %s", &n, op.OpType)
 		}
+		op.OpType = n.OpType
 		// The decoder gives a constant node with no inputs a fake one.
 		if len(n.Inputs) == 0 {
 			op.Inputs = nil

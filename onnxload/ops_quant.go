@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/invrep/invrep/graph"
 )
@@ -281,14 +282,18 @@ func opMatMulInteger(b *builder, n *Node, in []value) ([]value, error) {
 }
 
 // Quantizers counts the model's quantisers of values (QuantizeLinear,
-// DynamicQuantizeLinear) and its integer products (ConvInteger,
-// MatMulInteger): 0 for a float model.
+// DynamicQuantizeLinear), its integer products (ConvInteger,
+// MatMulInteger) and its QLinear ops: 0 for a float model.
 func (m *Model) Quantizers() int {
 	n := 0
 	for _, node := range m.Nodes {
 		switch node.OpType {
-		case "QuantizeLinear", "DynamicQuantizeLinear", "ConvInteger", "MatMulInteger":
+		case "QuantizeLinear", "DynamicQuantizeLinear", "ConvInteger", "MatMulInteger", msDomain + "QuantizeLinear":
 			n++
+		default:
+			if isQLinear(node.OpType) {
+				n++
+			}
 		}
 	}
 	return n
@@ -313,8 +318,12 @@ func (m *Model) QuantNotes() map[string]string {
 		if len(n.Outputs) == 0 {
 			continue
 		}
+		if isQLinear(n.OpType) {
+			notes[n.Outputs[0]] = "quantised op"
+			continue
+		}
 		switch n.OpType {
-		case "QuantizeLinear":
+		case "QuantizeLinear", msDomain + "QuantizeLinear":
 			dt := int64(dtUint8)
 			if len(n.Inputs) > 2 {
 				if z, ok := m.Initializers[n.Inputs[2]]; ok && z.DataType != 0 {
@@ -338,4 +347,10 @@ func (m *Model) QuantNotes() map[string]string {
 		}
 	}
 	return notes
+}
+
+// isQLinear reports the QOperator ops: integer inputs and outputs.
+func isQLinear(op string) bool {
+	op = strings.TrimPrefix(op, msDomain)
+	return strings.HasPrefix(op, "QLinear") || op == "QGemm"
 }

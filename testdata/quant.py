@@ -68,7 +68,7 @@ def weight_q(w, per_channel, dtype=np.int8):
 def save(name, model, x):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
-    if model.ir_version <= 8:  # python3-onnx 1.12 checks up to opset 17
+    if model.ir_version <= 8 and len(model.opset_import) == 1:  # python3-onnx 1.12 checks up to opset 17, default domain
         onnx.checker.check_model(model)
     onnx.save(model, os.path.join(d, "model.onnx"))
     np.save(os.path.join(d, "input.npy"), x.astype(np.float32))
@@ -162,8 +162,62 @@ def dynamic():
     return h.make_model(graph, opset_imports=[h.make_opsetid("", 13)], ir_version=8), x
 
 
+def qoperator():
+    """The QOperator form: integer tensors from the first QuantizeLinear to
+    the last DequantizeLinear, every op a QLinear one (standard and
+    com.microsoft). Scales are set from the ranges a float pass gives
+    roughly (some values saturate, which the references check too)."""
+    ms = "com.microsoft"
+    x = rng.normal(size=(1, 3, 8, 8)).astype(np.float32)
+    w = rng.normal(scale=0.3, size=(6, 3, 3, 3)).astype(np.float32)
+    w2 = rng.normal(scale=0.3, size=(6, 6, 1, 1)).astype(np.float32)
+    fc = rng.normal(scale=0.3, size=(12, 4)).astype(np.float32)
+    g2 = rng.normal(scale=0.3, size=(4, 12)).astype(np.float32)
+    wq, ws, wz = weight_q(w, True)
+    w2q, w2s, w2z = weight_q(w2, False)
+    fq, fs, fz = weight_q(fc, False)
+    g2q, g2s, g2z = weight_q(g2, False)
+    f32, u8 = np.float32, np.uint8
+    sc = {  # name: (scale, zero point)
+        "in": (f32(6 / 255), u8(128)), "c": (f32(10 / 255), u8(120)), "l": (f32(6 / 255), u8(40)),
+        "c2": (f32(8 / 255), u8(128)), "a": (f32(10 / 255), u8(100)), "m": (f32(12 / 255), u8(60)),
+        "s": (f32(1 / 255), u8(0)), "cat": (f32(5 / 255), u8(30)), "ap": (f32(4 / 255), u8(40)),
+        "g": (f32(3 / 255), u8(50)), "o": (f32(4 / 255), u8(128)), "q": (f32(4 / 255), u8(128)),
+    }
+    inits = [init("wq", wq), init("ws", ws), init("wz", wz), init("bq", rng.integers(-500, 500, 6).astype(np.int32)),
+             init("w2q", w2q), init("w2s", w2s), init("w2z", w2z),
+             init("fq", fq), init("fs", fs), init("fz", fz), init("g2q", g2q), init("g2s", g2s), init("g2z", g2z),
+             init("gb", rng.integers(-300, 300, 4).astype(np.int32)), init("shape", np.array([1, 12], np.int64))]
+    for k, (s_, z_) in sc.items():
+        inits += [init("s_" + k, s_), init("z_" + k, z_)]
+    def t(k):
+        return ["s_" + k, "z_" + k]
+    nodes = [
+        h.make_node("QuantizeLinear", ["input"] + t("in"), ["xq"], name="q_in"),
+        h.make_node("QLinearConv", ["xq"] + t("in") + ["wq", "ws", "wz"] + t("c") + ["bq"], ["cq"], name="conv", pads=[1, 1, 1, 1]),
+        h.make_node("QLinearLeakyRelu", ["cq"] + t("c") + t("l"), ["lq"], name="leaky", domain=ms, alpha=0.1),
+        h.make_node("QLinearConv", ["lq"] + t("l") + ["w2q", "w2s", "w2z"] + t("c2"), ["c2q"], name="conv1x1"),
+        h.make_node("QLinearAdd", ["lq"] + t("l") + ["c2q"] + t("c2") + t("a"), ["aq"], name="add", domain=ms),
+        h.make_node("QLinearMul", ["aq"] + t("a") + ["lq"] + t("l") + t("m"), ["mq"], name="mul", domain=ms),
+        h.make_node("QLinearSigmoid", ["mq"] + t("m") + t("s"), ["sq"], name="sigmoid", domain=ms),
+        h.make_node("QLinearConcat", t("cat") + ["sq"] + t("s") + ["lq"] + t("l"), ["catq"], name="concat", domain=ms, axis=1),
+        h.make_node("QLinearAveragePool", ["catq"] + t("cat") + t("ap"), ["apq"], name="avgpool", domain=ms, kernel_shape=[2, 2], strides=[2, 2]),
+        h.make_node("QLinearGlobalAveragePool", ["apq"] + t("ap") + t("g"), ["gq"], name="gap", domain=ms, channels_last=0),
+        h.make_node("Reshape", ["gq", "shape"], ["gflat"], name="flat"),
+        h.make_node("QLinearMatMul", ["gflat"] + t("g") + ["fq", "fs", "fz"] + t("o"), ["oq"], name="matmul"),
+        h.make_node("QGemm", ["gflat"] + t("g") + ["g2q", "g2s", "g2z", "gb"] + t("q"), ["qgq"], name="qgemm", domain=ms, transB=1),
+        h.make_node("QLinearAdd", ["oq"] + t("o") + ["qgq"] + t("q") + t("o"), ["sumq"], name="heads", domain=ms),
+        h.make_node("DequantizeLinear", ["sumq"] + t("o"), ["logits"], name="dq_out"),
+    ]
+    graph = h.make_graph(nodes, "qoperator", [h.make_tensor_value_info("input", T.FLOAT, [1, 3, 8, 8])],
+                         [h.make_tensor_value_info("logits", T.FLOAT, [1, 4])], inits)
+    m = h.make_model(graph, opset_imports=[h.make_opsetid("", 13), h.make_opsetid(ms, 1)], ir_version=8)
+    return m, x
+
+
 if __name__ == "__main__":
     save("qdq-opset13", *qdq(13))
     save("qdq-opset10", *qdq(10, per_channel=False))
     save("qdq-opset21-16bit", *qdq(21, act=np.uint16, act2=np.int16))
     save("dynamic-opset13", *dynamic())
+    save("qoperator-opset13", *qoperator())

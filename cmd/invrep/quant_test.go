@@ -18,10 +18,11 @@ func TestQuantizedModels(t *testing.T) {
 	for _, c := range []struct{ fixture, layer, mark string }{
 		{"qdq-opset13", "relu_dq", "[int8 weights]"},
 		{"dynamic-opset13", "relu", "[integer product]"},
+		{"qoperator-opset13", "mq", "[quantised op]"},
 	} {
 		model := filepath.Join("..", "..", "testdata", "quant", c.fixture, "model.onnx")
 		r := invrep(t, "layers", "--model", model)
-		if r.code != 0 || !strings.Contains(r.stdout, c.mark) || !strings.Contains(r.stdout, "[quantised to uint8") {
+		if r.code != 0 || !strings.Contains(r.stdout, c.mark) || !strings.Contains(r.stdout, "[quantised to ") {
 			t.Errorf("%s: layers: %s %s", c.fixture, r.stdout, r.stderr)
 		}
 		errs := map[bool]float64{}

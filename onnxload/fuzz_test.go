@@ -34,6 +34,13 @@ func FuzzDecodeBuild(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	// Quantised files in the three forms onnxruntime writes.
+	quant, _ := filepath.Glob(filepath.Join("..", "testdata", "quant", "*", "model.onnx"))
+	for _, q := range quant {
+		if b, err := os.ReadFile(q); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
 		defer func() {

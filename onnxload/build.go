@@ -159,7 +159,7 @@ func (m *Model) InputShape() ([]int, error) {
 	if len(shape) == 0 {
 		return nil, fmt.Errorf("%s: input %q declares no shape; give the input shape explicitly", m.where(), in.Name)
 	}
-	return shape, nil
+	return m.Layout.fromModel(shape), nil
 }
 
 // Build builds the graph up to opts.Outputs.
@@ -263,6 +263,9 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 			return nil, fmt.Errorf("%s: input %q: %w", m.where(), in.Name, err)
 		}
 	}
+	if first, err = m.Layout.front(first); err != nil {
+		return nil, fmt.Errorf("%s: input %q (%s): %w", m.where(), in.Name, m.Layout, err)
+	}
 	b.vals[in.Name] = value{f: first}
 	for name, t := range m.Initializers {
 		if t.IsInt {
@@ -338,15 +341,27 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 
 func (m *Model) checkInputShape(shape []int) error {
 	in := m.Inputs[0]
+	image := shape
+	shape, err := m.Layout.toModel(shape)
+	if err != nil {
+		return fmt.Errorf("%s: input %q (%s): %w", m.where(), in.Name, m.Layout, err)
+	}
+	channelAxis := 1
+	switch m.Layout {
+	case LayoutNHWC:
+		channelAxis = 3
+	case LayoutCHW:
+		channelAxis = 0
+	}
 	if len(in.Dims) > 0 && len(shape) != len(in.Dims) {
-		return fmt.Errorf("%s: input shape %v has rank %d, input %q is declared %v", m.where(), shape, len(shape), in.Name, in)
+		return fmt.Errorf("%s: input shape %v has rank %d, input %q is declared %v", m.where(), image, len(image), in.Name, in)
 	}
 	for i, d := range shape {
 		if d <= 0 {
-			return fmt.Errorf("%s: input shape %v has a non-positive dimension", m.where(), shape)
+			return fmt.Errorf("%s: input shape %v has a non-positive dimension", m.where(), image)
 		}
-		if i < len(in.Dims) && in.Params[i] == "" && i == 1 && int(in.Dims[i]) != d {
-			return fmt.Errorf("%s: input shape %v has %d channels, input %q is declared %v", m.where(), shape, d, in.Name, in)
+		if i < len(in.Dims) && in.Params[i] == "" && i == channelAxis && int(in.Dims[i]) != d {
+			return fmt.Errorf("%s: input shape %v has %d channels, input %q is declared %v", m.where(), image, d, in.Name, in)
 		}
 	}
 	return nil

@@ -23,6 +23,11 @@ type Model struct {
 	// the weights are the dequantised ones and the activations float
 	// (what --dequantize compares the quantised model with).
 	Dequantized bool
+	// Layout, when set to other than NCHW, makes the graph input an image
+	// [N,C,H,W] laid out for the model before its first node (layout.go):
+	// InputShape, Build's InputShape and the graph's input are then in
+	// [N,C,H,W].
+	Layout Layout
 }
 
 // Node is one ONNX node.

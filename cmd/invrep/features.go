@@ -62,6 +62,11 @@ func runFeatures(args []string, out io.Writer) error {
 	if *layer, err = mf.resolveLayer(m, *layer); err != nil {
 		return err
 	}
+	if *imagePath != "" {
+		if err := mf.imageLayout(m); err != nil {
+			return err
+		}
+	}
 	declared, err := m.InputShape()
 	if err != nil && *inputPath == "" && !fs.Changed("size") {
 		return err

@@ -96,7 +96,15 @@ func runLayers(args []string, out io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if s := net.Input.Shape(); len(s) == 4 && s[1] != 3 {
+	switch l, err := m.DetectLayout(); {
+	case err != nil:
+		fmt.Fprintf(out, "note: %v\n", err)
+	case l == onnxload.LayoutNHWC:
+		fmt.Fprintln(out, "note: the input is channels last (nhwc): photos enter as [N,3,H,W] and are transposed to it")
+	case l == onnxload.LayoutCHW:
+		fmt.Fprintln(out, "note: the input is unbatched (chw): photos enter as [1,3,H,W] and lose the batch axis")
+	}
+	if s := net.Input.Shape(); len(s) == 4 && s[1] != 3 && s[3] != 3 {
 		fmt.Fprintf(out, "note: the input takes %d channel(s), not RGB images: invert, caricature, maximize, visualize and sweep need an RGB model and refuse it; 'invrep features --input X.npy' runs it on an array you give\n", s[1])
 	}
 	if mf.randomSeed < 0 {

@@ -26,6 +26,9 @@ type modelFlags struct {
 	structure bool
 	// dequantize builds a quantised model's float twin.
 	dequantize bool
+	// layout is --layout: how the model's image input is laid out
+	// (empty: inferred).
+	layout string
 }
 
 func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
@@ -33,6 +36,7 @@ func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
 	fs.StringVar(&f.model, "model", "", "ONNX model file, or a zoo name ('invrep zoo list'), which brings its preprocessing")
 	fs.StringVar(&f.dir, "models-dir", "", "where zoo models are looked up (default $INVREP_MODELS, else ../shared/models)")
 	fs.Int64Var(&f.randomSeed, "random-weights", -1, "replace constant (architecture-only) weights with seeded He-initialised random ones")
+	fs.StringVar(&f.layout, "layout", "", "the image input's layout, nchw, nhwc (channels last) or chw (unbatched), where it cannot be inferred from the model")
 	fs.BoolVar(&f.dequantize, "dequantize", false, "build a quantised model's float twin: dequantised weights, quantisers taken out (compare what the integer model and its float twin keep)")
 	fs.StringVar(&f.maxMemory, "max-memory", "", "refuse models that would need more memory than this, e.g. 4G or 500M (default half of the machine's memory)")
 	if withNorm {
@@ -81,6 +85,9 @@ func (f *modelFlags) openImageModel(size string) (m *onnxload.Model, norm graph.
 	if norm, err = f.normalization(); err != nil {
 		return
 	}
+	if err = f.imageLayout(m); err != nil {
+		return
+	}
 	declared, err := m.InputShape()
 	if err != nil {
 		return
@@ -98,6 +105,25 @@ func (f *modelFlags) openImageModel(size string) (m *onnxload.Model, norm graph.
 		w, h, err = parseSize(size)
 	}
 	return
+}
+
+// imageLayout sets how photos enter the model: --layout, else the layout
+// the model's input and its first reader show (channels last, unbatched).
+func (f *modelFlags) imageLayout(m *onnxload.Model) error {
+	if f.layout != "" {
+		l, err := onnxload.ParseLayout(f.layout)
+		if err != nil {
+			return usagef("--layout: %v", err)
+		}
+		m.Layout = l
+		return nil
+	}
+	l, err := m.DetectLayout()
+	if err != nil {
+		return usageError{msg: err.Error()}
+	}
+	m.Layout = l
+	return nil
 }
 
 // layerModel is a model opened for images, with the layer a command works

@@ -1,0 +1,123 @@
+package onnxload
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/invrep/invrep/graph"
+)
+
+// Layout is how a model's image input is laid out. Photos always enter
+// the graph as [N,C,H,W]; a model that declares another layout gets them
+// transposed (NHWC, as tf2onnx writes Keras and TFLite models) or
+// unbatched (CHW, as torchvision's detectors take them) before its first
+// node.
+type Layout string
+
+const (
+	// LayoutNCHW is the default: the graph input is the model's input.
+	LayoutNCHW Layout = "nchw"
+	// LayoutNHWC is a channels-last input [N,H,W,C].
+	LayoutNHWC Layout = "nhwc"
+	// LayoutCHW is an unbatched input [C,H,W] (the batch must be 1).
+	LayoutCHW Layout = "chw"
+)
+
+// ParseLayout reads a --layout value.
+func ParseLayout(s string) (Layout, error) {
+	switch l := Layout(strings.ToLower(strings.TrimSpace(s))); l {
+	case LayoutNCHW, LayoutNHWC, LayoutCHW:
+		return l, nil
+	}
+	return "", fmt.Errorf("layout %q: want nchw, nhwc or chw", s)
+}
+
+// DetectLayout infers the layout of an image input from its declared
+// shape and what reads it: a last axis of 3 or 1 that a Transpose to
+// channels first (perm 0,3,1,2) or a channels-last convolution reads is
+// NHWC; rank 3 with 3 or 1 first is CHW; a second axis of 3 or 1 is NCHW.
+// A last axis of 3 or 1 that nothing confirms, beside a second axis that
+// could be channels too, is ambiguous: an error asks for --layout.
+func (m *Model) DetectLayout() (Layout, error) {
+	if len(m.Inputs) == 0 {
+		return "", fmt.Errorf("%s: the model has no graph input", m.where())
+	}
+	in := m.Inputs[0]
+	d := in.Dims
+	channels := func(i int) bool { return in.Params[i] == "" && (d[i] == 3 || d[i] == 1) }
+	switch {
+	case len(d) == 3 && channels(0):
+		return LayoutCHW, nil
+	case len(d) != 4:
+		return LayoutNCHW, nil
+	case channels(3) && !channels(1):
+		if m.readsChannelsLast(in.Name) {
+			return LayoutNHWC, nil
+		}
+		return "", fmt.Errorf("%s: input %q is declared %v: channels last by its shape, but no Transpose to channels first reads it; give --layout nhwc or nchw", m.where(), in.Name, in)
+	}
+	return LayoutNCHW, nil
+}
+
+// readsChannelsLast says whether a node that expects channels last reads
+// the value: a Transpose with perm 0,3,1,2, or onnxruntime's NhwcConv.
+func (m *Model) readsChannelsLast(name string) bool {
+	for i := range m.Nodes {
+		n := &m.Nodes[i]
+		if len(n.Inputs) == 0 || n.Inputs[0] != name {
+			continue
+		}
+		if n.OpType == msDomain+"NhwcConv" {
+			return true
+		}
+		if n.OpType == "Transpose" {
+			if p, _, err := attrInts(n, "perm"); err == nil && fmt.Sprint(p) == "[0 3 1 2]" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// toModel maps an image shape [N,C,H,W] to the model's declared layout.
+func (l Layout) toModel(s []int) ([]int, error) {
+	switch l {
+	case LayoutNHWC:
+		if len(s) != 4 {
+			return nil, fmt.Errorf("shape %v is not [N,C,H,W]", s)
+		}
+		return []int{s[0], s[2], s[3], s[1]}, nil
+	case LayoutCHW:
+		if len(s) != 4 || s[0] != 1 {
+			return nil, fmt.Errorf("shape %v: an unbatched model takes one image [1,C,H,W]", s)
+		}
+		return s[1:], nil
+	}
+	return s, nil
+}
+
+// fromModel maps a shape in the model's layout to the image's [N,C,H,W].
+func (l Layout) fromModel(s []int) []int {
+	switch {
+	case l == LayoutNHWC && len(s) == 4:
+		return []int{s[0], s[3], s[1], s[2]}
+	case l == LayoutCHW && len(s) == 3:
+		return append([]int{1}, s...)
+	}
+	return s
+}
+
+// front turns the graph's [N,C,H,W] input into the model's layout.
+func (l Layout) front(x *graph.Node) (*graph.Node, error) {
+	switch l {
+	case LayoutNHWC:
+		return graph.Transpose(x, []int{0, 2, 3, 1})
+	case LayoutCHW:
+		s := x.Shape()
+		if s[0] != 1 {
+			return nil, fmt.Errorf("an unbatched model takes one image, not %d", s[0])
+		}
+		return graph.Reshape(x, s[1:])
+	}
+	return x, nil
+}

@@ -150,7 +150,7 @@ func (m *Model) InputShape() ([]int, error) {
 	for i, d := range in.Dims {
 		if in.Params[i] != "" {
 			if i > 0 {
-				return nil, fmt.Errorf("%s: input %q has symbolic dimension %s at axis %d; give the input shape explicitly", m.where(), in.Name, in.Params[i], i)
+				return nil, fmt.Errorf("%s: input %q has symbolic dimension %s at axis %d; give the size (--size WxH, or --input-shape)", m.where(), in.Name, in.Params[i], i)
 			}
 			d = 1
 		}
@@ -304,7 +304,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 			outs, err = ops[n.OpType](b, n, ins)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v: %w", m.where(), n, err)
+			return nil, fmt.Errorf("%s: %v: %w%s", m.where(), n, err, m.sizeNote(shape, opts.Front != nil))
 		}
 		for k, o := range outs {
 			if o.f == nil || k >= len(n.Outputs) {
@@ -337,6 +337,17 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		net.Outputs[o] = v.f
 	}
 	return net, nil
+}
+
+// sizeNote says, under an error met while building for another input size
+// than the model declares, that the model fixes its size: its shape
+// arithmetic may hold that size (a Reshape to it, say).
+func (m *Model) sizeNote(shape []int, behindFront bool) string {
+	w, h, ok := m.FixedSize()
+	if !ok || behindFront || len(shape) != 4 || (shape[2] == h && shape[3] == w) {
+		return ""
+	}
+	return fmt.Sprintf(" (the model fixes its input at %dx%d, and was asked for %dx%d: it may only work at its own size)", w, h, shape[3], shape[2])
 }
 
 func (m *Model) checkInputShape(shape []int) error {

@@ -121,3 +121,48 @@ func (l Layout) front(x *graph.Node) (*graph.Node, error) {
 	}
 	return x, nil
 }
+
+// ImageShape is the graph input for one image of w×h pixels: [1,C,h,w]
+// in the model's layout's terms (Layout), its channels as declared. w or
+// h 0 takes the declared size; a symbolic size must then be given.
+func (m *Model) ImageShape(w, h int) ([]int, error) {
+	if len(m.Inputs) == 0 {
+		return nil, fmt.Errorf("%s: the model has no graph input", m.where())
+	}
+	in := m.Inputs[0]
+	declared := make([]int, len(in.Dims))
+	for i, d := range in.Dims {
+		declared[i] = int(d)
+		if in.Params[i] != "" {
+			declared[i] = 0
+		}
+	}
+	s := m.Layout.fromModel(declared)
+	if len(s) != 4 {
+		return nil, fmt.Errorf("%s: input %q is declared %v, not an image", m.where(), in.Name, in)
+	}
+	if s[1] == 0 {
+		return nil, fmt.Errorf("%s: input %q has a symbolic channel count (%v)", m.where(), in.Name, in)
+	}
+	out := []int{1, s[1], s[2], s[3]}
+	if h > 0 {
+		out[2] = h
+	}
+	if w > 0 {
+		out[3] = w
+	}
+	if out[2] == 0 || out[3] == 0 {
+		return nil, fmt.Errorf("%s: input %q has a symbolic height or width (%v); give the size (--size WxH)", m.where(), in.Name, in)
+	}
+	return out, nil
+}
+
+// FixedSize says whether the model declares its input's height and width
+// (its own size), and which.
+func (m *Model) FixedSize() (w, h int, ok bool) {
+	s, err := m.ImageShape(0, 0)
+	if err != nil {
+		return 0, 0, false
+	}
+	return s[3], s[2], true
+}

@@ -17,6 +17,7 @@ func runLayers(args []string, out io.Writer) error {
 	mf := addModelFlags(fs, false)
 	mf.structure = true
 	shapeFlag := fs.String("input-shape", "", "input shape N,C,H,W (default: as declared, batch 1)")
+	size := fs.String("size", "", "an image model's input width and height, N or WxH: fixes symbolic sizes (and tries another size on a fixed one)")
 	all := fs.Bool("all", false, "also list nodes computed from constants alone (weights, shape arithmetic)")
 	rfFlag := fs.Bool("rf", false, "add each layer's receptive field (pixels of the input one output sees, and the stride between outputs; 'global' past global pools and fully connected layers)")
 	modules := fs.Bool("modules", false, "list the exporter's modules (PyTorch paths such as features.5, from the node names), each with its output and shape: names --layer accepts")
@@ -33,6 +34,21 @@ func runLayers(args []string, out io.Writer) error {
 	m, err := mf.open()
 	if err != nil {
 		return err
+	}
+	if *size != "" {
+		if shape != nil {
+			return usagef("give --size or --input-shape, not both")
+		}
+		w, h, err := parseSize(*size)
+		if err != nil {
+			return err
+		}
+		if err := mf.imageLayout(m); err != nil {
+			return err
+		}
+		if shape, err = m.ImageShape(w, h); err != nil {
+			return err
+		}
 	}
 	net, err := mf.build(m, shape, nil, nil)
 	if err != nil {

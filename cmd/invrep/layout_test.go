@@ -106,3 +106,46 @@ func TestInputLayouts(t *testing.T) {
 		t.Errorf("--layout nhwc: %s", r.stderr)
 	}
 }
+
+// TestSizes: a model with symbolic height and width (as Paddle2ONNX
+// writes them) takes --size in layers and invert; one without it is told
+// to give it; a model whose shape arithmetic fixes its size, asked for
+// another, fails naming the node and the size it fixes.
+func TestSizes(t *testing.T) {
+	dir := t.TempDir()
+	img := tinyImage(t, dir)
+	w := &onnxload.Tensor{Dims: []int64{4, 3, 3, 3}}
+	for i := 0; i < 108; i++ {
+		w.Float = append(w.Float, float32(math.Cos(float64(i))))
+	}
+	conv := onnxload.Node{Name: "conv", OpType: "Conv", Inputs: []string{"x", "w"}, Outputs: []string{"conv_out"}, Attrs: map[string]any{"pads": []int64{1, 1, 1, 1}}}
+	symbolic := writeModel(t, dir, "symbolic.onnx", &onnxload.Model{Opset: 13, Initializers: map[string]*onnxload.Tensor{"w": w},
+		Inputs: []onnxload.ValueInfo{{Name: "x", Dims: []int64{0, 3, 0, 0},
+			Params: []string{"p2o.DynamicDimension.0", "", "p2o.DynamicDimension.1", "p2o.DynamicDimension.2"}, ElemType: 1}},
+		Nodes: []onnxload.Node{conv}, Outputs: []string{"conv_out"}})
+	r := invrep(t, "layers", "--model", symbolic)
+	if r.code == 0 || !strings.Contains(r.stderr, "--size") {
+		t.Errorf("layers of a symbolic model without --size: exit %d, %s", r.code, r.stderr)
+	}
+	r = invrep(t, "layers", "--model", symbolic, "--size", "192x48")
+	if r.code != 0 || !strings.Contains(r.stdout, "1,4,48,192") {
+		t.Errorf("layers --size 192x48: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = invrep(t, "invert", "--model", symbolic, "--layer", "conv_out", "--size", "192x48", "--image", img, "--out", filepath.Join(dir, "s.png"), "--iters", "3", "--quiet")
+	if r.code != 0 {
+		t.Errorf("invert --size 192x48: %s", r.stderr)
+	}
+	fixed := writeModel(t, dir, "fixed.onnx", &onnxload.Model{Opset: 13,
+		Initializers: map[string]*onnxload.Tensor{"w": w, "shape": {Dims: []int64{2}, Int: []int64{1, 256}, IsInt: true}},
+		Inputs:       []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
+		Nodes: []onnxload.Node{conv, {Name: "flatten", OpType: "Reshape", Inputs: []string{"conv_out", "shape"}, Outputs: []string{"flat"}}},
+		Outputs: []string{"flat"}})
+	r = invrep(t, "invert", "--model", fixed, "--layer", "conv_out", "--size", "16", "--image", img, "--out", filepath.Join(dir, "f.png"), "--iters", "3", "--quiet")
+	if r.code != 0 {
+		t.Errorf("a fixed-size model's convolution at another size: %s", r.stderr)
+	}
+	r = invrep(t, "layers", "--model", fixed, "--size", "16")
+	if r.code == 0 || !strings.Contains(r.stderr, `node "flatten" (Reshape)`) || !strings.Contains(r.stderr, "fixes its input at 8x8") {
+		t.Errorf("a fixed-size model's Reshape at another size: exit %d, %s", r.code, r.stderr)
+	}
+}

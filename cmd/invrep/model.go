@@ -88,11 +88,17 @@ func (f *modelFlags) openImageModel(size string) (m *onnxload.Model, norm graph.
 	if err = f.imageLayout(m); err != nil {
 		return
 	}
-	declared, err := m.InputShape()
+	var sw, sh int
+	if size != "" {
+		if sw, sh, err = parseSize(size); err != nil {
+			return
+		}
+	}
+	declared, err := m.ImageShape(sw, sh)
 	if err != nil {
 		return
 	}
-	if len(declared) != 4 || declared[1] != 3 {
+	if declared[1] != 3 {
 		err = fmt.Errorf("model %s: input %v is not an RGB image [N,3,H,W]: photos are inverted through RGB models only (a model of grey or other inputs runs on arrays: 'invrep features --input X.npy')", f.model, m.Inputs[0])
 		return
 	}
@@ -101,9 +107,6 @@ func (f *modelFlags) openImageModel(size string) (m *onnxload.Model, norm graph.
 		return
 	}
 	w, h = declared[3], declared[2]
-	if size != "" {
-		w, h, err = parseSize(size)
-	}
 	return
 }
 

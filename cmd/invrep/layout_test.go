@@ -138,8 +138,8 @@ func TestSizes(t *testing.T) {
 	fixed := writeModel(t, dir, "fixed.onnx", &onnxload.Model{Opset: 13,
 		Initializers: map[string]*onnxload.Tensor{"w": w, "shape": {Dims: []int64{2}, Int: []int64{1, 256}, IsInt: true}},
 		Inputs:       []onnxload.ValueInfo{{Name: "x", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1}},
-		Nodes: []onnxload.Node{conv, {Name: "flatten", OpType: "Reshape", Inputs: []string{"conv_out", "shape"}, Outputs: []string{"flat"}}},
-		Outputs: []string{"flat"}})
+		Nodes:        []onnxload.Node{conv, {Name: "flatten", OpType: "Reshape", Inputs: []string{"conv_out", "shape"}, Outputs: []string{"flat"}}},
+		Outputs:      []string{"flat"}})
 	r = invrep(t, "invert", "--model", fixed, "--layer", "conv_out", "--size", "16", "--image", img, "--out", filepath.Join(dir, "f.png"), "--iters", "3", "--quiet")
 	if r.code != 0 {
 		t.Errorf("a fixed-size model's convolution at another size: %s", r.stderr)

@@ -529,7 +529,13 @@ func (m *Model) unsupported(need []bool) error {
 	}
 	var parts []string
 	for _, t := range types {
-		parts = append(parts, fmt.Sprintf("%s (e.g. at %v)", t, first[t]))
+		// A domain-qualified type (the decoder writes the domain first)
+		// is named with its domain: that op belongs to another runtime.
+		name := t
+		if i := strings.LastIndexByte(t, '.'); i > 0 {
+			name = fmt.Sprintf("%s of domain %s", t[i+1:], t[:i])
+		}
+		parts = append(parts, fmt.Sprintf("%s (e.g. at %v)", name, first[t]))
 	}
 	word := "op"
 	if len(types) > 1 {

@@ -14,12 +14,34 @@ import (
 
 // TestQuantFixtures: the quantised fixtures of testdata/quant.py (QDQ at
 // opsets 10, 13 and 21 with 8- and 16-bit activations, and the dynamic
-// form), every node output against onnxruntime's (testdata/quant_ort.sh):
+// form), every node output against onnxruntime's (testdata/ort_nodes.sh):
 // integer tensors exactly equal, float ones within 1e-5 of max|ort|.
 func TestQuantFixtures(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join("..", "testdata", "quant", "*"))
-	if len(dirs) < 4 {
-		t.Fatalf("%d quantised fixtures, want 4", len(dirs))
+	checkNodeFixtures(t, "quant", 5, true)
+}
+
+// TestOptimizedFixtures: the families' exports as onnxruntime's offline
+// optimiser writes them (testdata/optimize.sh: FusedConv, FusedMatMul,
+// Gelu, SkipLayerNormalization), every node within 1e-5 of max|ort|.
+func TestOptimizedFixtures(t *testing.T) {
+	checkNodeFixtures(t, "optimized", 5, false)
+}
+
+// TestContribFixtures: onnxruntime's contrib ops that its optimiser and
+// transformer tools write beyond testdata/optimize.sh's (testdata/
+// contrib.py), every node within 1e-5 of max|ort|.
+func TestContribFixtures(t *testing.T) {
+	checkNodeFixtures(t, "contrib", 2, false)
+}
+
+// checkNodeFixtures compares every node output of each fixture folder of
+// testdata/<kind> with onnxruntime's (testdata/ort_nodes.sh): integer
+// tensors exactly, float ones within 1e-5 of max|ort|; wantIntegers says
+// the fixtures must hold some integer tensors.
+func checkNodeFixtures(t *testing.T, kind string, want int, wantIntegers bool) {
+	dirs, _ := filepath.Glob(filepath.Join("..", "testdata", kind, "*"))
+	if len(dirs) < want {
+		t.Fatalf("%d fixtures in testdata/%s, want %d", len(dirs), kind, want)
 	}
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
@@ -46,7 +68,7 @@ func TestQuantFixtures(t *testing.T) {
 				names = append(names, k)
 			}
 			sort.Strings(names)
-			net, err := m.Build(Options{Outputs: names})
+			net, err := m.Build(Options{Outputs: names, InputShape: x.Shape})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +113,7 @@ func TestQuantFixtures(t *testing.T) {
 					}
 				}
 			}
-			if integers == 0 {
+			if wantIntegers && integers == 0 {
 				t.Fatal("no integer tensor compared")
 			}
 		})
@@ -330,4 +352,59 @@ func dynamicFloat(t *testing.T, m *Model, x *graph.Tensor) []float32 {
 		out[k] = float32(s)
 	}
 	return out
+}
+
+// TestContribByHand: NhwcConv and BiasAdd, which onnxruntime runs only on
+// GPUs (no CPU reference), equal the standard ops they stand for; an op
+// of an unknown domain is refused naming the op, its domain and its node.
+func TestContribByHand(t *testing.T) {
+	w := &Tensor{Dims: []int64{4, 3, 3, 3}}
+	bias := &Tensor{Dims: []int64{4}, Float: []float32{0.1, -0.2, 0.3, 0}}
+	for i := 0; i < 108; i++ {
+		w.Float = append(w.Float, float32(math.Sin(float64(i))))
+	}
+	in := []ValueInfo{{Name: "x", Dims: []int64{1, 3, 6, 6}, Params: []string{"", "", "", ""}, ElemType: 1}}
+	toNHWC := Node{Name: "t", OpType: "Transpose", Inputs: []string{"x"}, Outputs: []string{"xh"}, Attrs: map[string]any{"perm": []int64{0, 2, 3, 1}}}
+	contrib := &Model{Opset: 13, Inputs: in, Initializers: map[string]*Tensor{"w": w, "b": bias}, Outputs: []string{"y"},
+		Nodes: []Node{toNHWC,
+			{Name: "c", OpType: msDomain + "NhwcConv", Inputs: []string{"xh", "w", "b"}, Outputs: []string{"ch"}, Attrs: map[string]any{"pads": []int64{1, 1, 1, 1}}},
+			{Name: "ba", OpType: msDomain + "BiasAdd", Inputs: []string{"ch", "b", "ch"}, Outputs: []string{"y"}}}}
+	standard := &Model{Opset: 13, Inputs: in, Initializers: map[string]*Tensor{"w": w, "b": bias}, Outputs: []string{"y"},
+		Nodes: []Node{
+			{Name: "c", OpType: "Conv", Inputs: []string{"x", "w", "b"}, Outputs: []string{"c"}, Attrs: map[string]any{"pads": []int64{1, 1, 1, 1}}},
+			{Name: "t", OpType: "Transpose", Inputs: []string{"c"}, Outputs: []string{"ch"}, Attrs: map[string]any{"perm": []int64{0, 2, 3, 1}}},
+			{Name: "a1", OpType: "Add", Inputs: []string{"ch", "b"}, Outputs: []string{"s"}},
+			{Name: "a2", OpType: "Add", Inputs: []string{"s", "ch"}, Outputs: []string{"y"}}}}
+	x := graph.NewTensor(1, 3, 6, 6)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Cos(float64(i) * 0.3))
+	}
+	out := func(m *Model) []float32 {
+		net, err := m.Build(Options{Outputs: []string{"y"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := net.Graph.Compile(nil, net.Outputs["y"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if err := p.Run(x); err != nil {
+			t.Fatal(err)
+		}
+		y, _ := p.Output(0)
+		return y.Data
+	}
+	a, b := out(contrib), out(standard)
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > 1e-5 {
+			t.Fatalf("NhwcConv + BiasAdd [%d] = %g, standard ops %g", i, a[i], b[i])
+		}
+	}
+	odd := &Model{Opset: 13, Inputs: in, Outputs: []string{"y"},
+		Nodes: []Node{{Name: "mystery", OpType: "com.example.vision.Warp", Inputs: []string{"x"}, Outputs: []string{"y"}}}}
+	_, err := odd.Build(Options{})
+	if err == nil || !strings.Contains(err.Error(), `Warp of domain com.example.vision (e.g. at node "mystery"`) {
+		t.Fatalf("an unknown domain's op: %v", err)
+	}
 }

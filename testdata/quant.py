@@ -5,7 +5,7 @@ per-channel weights, uint8/int8/int16/uint16 activations, int32 biases)
 and dynamic (DynamicQuantizeLinear, ConvInteger, MatMulInteger). Scales
 are calibrated on a few inputs with a float forward pass, as the
 quantiser does. Writes testdata/quant/<case>/{model.onnx,input.npy};
-testdata/quant_ort.sh then records onnxruntime's outputs.
+testdata/ort_nodes.sh then records onnxruntime's outputs.
 
     /usr/bin/python3 testdata/quant.py
 """

@@ -1,9 +1,9 @@
-// onnxruntime references for testdata/quant/<case>: runs dump.onnx (the
+// onnxruntime references for a fixture folder: runs dump.onnx (the
 // model with every node output made a graph output) on input.npy and
 // writes each output as float32 .npy (integer tensors converted, exactly
 // for the 8-, 16- and small 32-bit values these models hold) into outdir,
 // with types.txt listing "name element-type".
-//   NODE_PATH=<dir>/node_modules node testdata/quant_ort.js dump.onnx input.npy outdir
+//   NODE_PATH=<dir>/node_modules node testdata/ort_nodes.js dump.onnx input.npy outdir
 const ort = require('onnxruntime-node'); const fs = require('fs'); const path = require('path');
 function readNpy(p) {
   const b = fs.readFileSync(p); const major = b[6]; const hl = major >= 2 ? b.readUInt32LE(8) : b.readUInt16LE(8);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# onnxruntime references for testdata/quant.py's models: every node output
+# onnxruntime references for a fixture folder (model.onnx, input.npy): every node output
 # (integer ones too), packed as DIR/refs.npz, with DIR/types.txt giving
 # each output's element type (integers are checked for equality).
-#   ORT=/path/with/node_modules/onnxruntime-node bash testdata/quant_ort.sh testdata/quant/*/
+#   ORT=/path/with/node_modules/onnxruntime-node bash testdata/ort_nodes.sh testdata/quant/*/ testdata/optimized/*/
 set -euo pipefail
 ORT=${ORT:?set ORT to the folder holding node_modules/onnxruntime-node}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +19,7 @@ for n in m.graph.node:
             m.graph.output.append(onnx.ValueInfoProto(name=o))
 onnx.save(m, f"{t}/dump.onnx")
 PY
-  NODE_PATH=$ORT/node_modules node "$here/quant_ort.js" "$T/dump.onnx" "$d/input.npy" "$T/out"
+  NODE_PATH=$ORT/node_modules node "$here/ort_nodes.js" "$T/dump.onnx" "$d/input.npy" "$T/out"
   /usr/bin/python3 - "$d" "$T" <<'PY'
 import sys, numpy as np
 d, t = sys.argv[1], sys.argv[2]

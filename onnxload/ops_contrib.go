@@ -21,7 +21,7 @@ var contribOps = map[string]opFunc{
 	msDomain + "BiasAdd": opBiasAdd, msDomain + "LayerNormalization": opLayerNorm,
 	msDomain + "SkipLayerNormalization": opSkipNorm(false), msDomain + "SkipSimplifiedLayerNormalization": opSkipNorm(true),
 	msDomain + "SimplifiedLayerNormalization": opSimplifiedLayerNorm, "SimplifiedLayerNormalization": opSimplifiedLayerNorm,
-	msDomain + "NhwcConv": opNhwcConv,
+	msDomain + "NhwcConv": opNhwcConv, msDomain + "Attention": opAttention, msDomain + "MultiHeadAttention": opMultiHeadAttention,
 }
 
 // activation applies a fused op's activation attribute: Relu, Tanh,
@@ -316,4 +316,184 @@ func opNhwcConv(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, err
 	}
 	return one(graph.Transpose(y[0].f, []int{0, 2, 3, 1}))
+}
+
+// heads reshapes [B,S,N·D] to [B,N,S,D].
+func heads(x *graph.Node, n int) (*graph.Node, error) {
+	s := x.Shape()
+	if len(s) != 3 || s[2]%n != 0 {
+		return nil, fmt.Errorf("%v is not [batch, sequence, hidden] with hidden a multiple of %d heads", s, n)
+	}
+	r, err := graph.Reshape(x, []int{s[0], s[1], n, s[2] / n})
+	if err != nil {
+		return nil, err
+	}
+	return graph.Transpose(r, []int{0, 2, 1, 3})
+}
+
+// attend is softmax(q·kᵀ·scale)·v over heads: q, k, v [B,S,N·D] (k and v
+// of length L), out [B,S,N·D]; scale 0 means 1/√D.
+func attend(q, k, v *graph.Node, n int, scale float32) (*graph.Node, error) {
+	var err error
+	if q, err = heads(q, n); err != nil {
+		return nil, err
+	}
+	if k, err = heads(k, n); err != nil {
+		return nil, err
+	}
+	if v, err = heads(v, n); err != nil {
+		return nil, err
+	}
+	d := q.Shape()[3]
+	if scale == 0 {
+		scale = float32(1 / math.Sqrt(float64(d)))
+	}
+	kt, err := graph.Transpose(k, []int{0, 1, 3, 2})
+	if err != nil {
+		return nil, err
+	}
+	s, err := graph.BatchMatMul(q, kt)
+	if err != nil {
+		return nil, err
+	}
+	c := q.Graph().Const(&graph.Tensor{Shape: []int{}, Data: []float32{scale}})
+	if s, err = graph.Mul(s, c); err != nil {
+		return nil, err
+	}
+	if s, err = graph.Softmax(s, -1); err != nil {
+		return nil, err
+	}
+	o, err := graph.BatchMatMul(s, v)
+	if err != nil {
+		return nil, err
+	}
+	if o, err = graph.Transpose(o, []int{0, 2, 1, 3}); err != nil {
+		return nil, err
+	}
+	sh := o.Shape()
+	return graph.Reshape(o, []int{sh[0], sh[1], sh[2] * sh[3]})
+}
+
+// attentionAttrs reads num_heads and scale, and refuses what invrep does
+// not build: masks, past state, unidirectional (causal) attention.
+func attentionAttrs(n *Node, in []value, from int) (heads int, scale float32, err error) {
+	a := attrs{n: n}
+	nh, sc := a.int("num_heads", 0), a.float("scale", 0)
+	if a.int("unidirectional", 0) != 0 {
+		return 0, 0, errors.New("unidirectional (causal) attention is not supported")
+	}
+	if a.err != nil {
+		return 0, 0, a.err
+	}
+	if nh <= 0 {
+		return 0, 0, fmt.Errorf("num_heads = %d must be positive", nh)
+	}
+	for k := from; k < len(in); k++ {
+		if present(in, k) {
+			return 0, 0, fmt.Errorf("input %d (a mask, past state or attention bias) is not supported", k)
+		}
+	}
+	return int(nh), sc, nil
+}
+
+// opAttention is onnxruntime's packed self-attention: q, k, v = input·W
+// + bias, split by qkv_hidden_sizes (equal thirds by default), then
+// multi-head scaled dot-product attention.
+func opAttention(b *builder, n *Node, in []value) ([]value, error) {
+	nh, scale, err := attentionAttrs(n, in, 3)
+	if err != nil {
+		return nil, err
+	}
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	wt, ok := host(in[1])
+	if !present(in, 1) || !ok || len(wt.Dims) != 2 {
+		return nil, errors.New("the weights (input 1) must be a constant [input hidden, 3·hidden]")
+	}
+	in0, total := int(wt.Dims[0]), int(wt.Dims[1])
+	sizes := []int{total / 3, total / 3, total / 3}
+	if hs, ok, err := attrInts(n, "qkv_hidden_sizes"); err != nil {
+		return nil, err
+	} else if ok {
+		if len(hs) != 3 || hs[0]+hs[1]+hs[2] != int64(total) {
+			return nil, fmt.Errorf("qkv_hidden_sizes %v do not add up to the weights' %d columns", hs, total)
+		}
+		sizes = []int{int(hs[0]), int(hs[1]), int(hs[2])}
+	}
+	var bias *Tensor
+	if present(in, 2) {
+		if bias, ok = host(in[2]); !ok || bias.Numel() != int64(total) {
+			return nil, fmt.Errorf("the bias (input 2) must be a constant of %d values", total)
+		}
+	}
+	s := x.Shape()
+	if len(s) != 3 || s[2] != in0 {
+		return nil, fmt.Errorf("input %v is not [batch, sequence, %d]", s, in0)
+	}
+	flat, err := graph.Reshape(x, []int{s[0] * s[1], s[2]})
+	if err != nil {
+		return nil, err
+	}
+	var qkv [3]*graph.Node
+	col := 0
+	for i, size := range sizes {
+		w := graph.NewTensor(in0, size)
+		for r := 0; r < in0; r++ {
+			for c := 0; c < size; c++ {
+				w.Data[r*size+c] = float32(wt.at(r*total + col + c))
+			}
+		}
+		y, err := graph.MatMul(flat, b.g.Const(w), false, false, 1)
+		if err != nil {
+			return nil, err
+		}
+		if bias != nil {
+			bt := graph.NewTensor(size)
+			for c := range size {
+				bt.Data[c] = float32(bias.at(col + c))
+			}
+			if y, err = graph.Add(y, b.g.Const(bt)); err != nil {
+				return nil, err
+			}
+		}
+		if qkv[i], err = graph.Reshape(y, []int{s[0], s[1], size}); err != nil {
+			return nil, err
+		}
+		col += size
+	}
+	return one(attend(qkv[0], qkv[1], qkv[2], nh, scale))
+}
+
+// opMultiHeadAttention takes q, k and v already projected (the bias,
+// input 3, added where given).
+func opMultiHeadAttention(b *builder, n *Node, in []value) ([]value, error) {
+	nh, scale, err := attentionAttrs(n, in, 4)
+	if err != nil {
+		return nil, err
+	}
+	var qkv [3]*graph.Node
+	for k := range qkv {
+		if qkv[k], err = b.float(n, in, k); err != nil {
+			return nil, fmt.Errorf("input %d: %w (packed q, k and v are not supported)", k, err)
+		}
+	}
+	if present(in, 3) {
+		bias, ok := host(in[3])
+		hidden := qkv[0].Shape()[len(qkv[0].Shape())-1]
+		if !ok || bias.Numel() != int64(3*hidden) {
+			return nil, fmt.Errorf("the bias (input 3) must be a constant of %d values", 3*hidden)
+		}
+		for k := range qkv {
+			bt := graph.NewTensor(hidden)
+			for c := range hidden {
+				bt.Data[c] = float32(bias.at(k*hidden + c))
+			}
+			if qkv[k], err = graph.Add(qkv[k], b.g.Const(bt)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return one(attend(qkv[0], qkv[1], qkv[2], nh, scale))
 }

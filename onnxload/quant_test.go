@@ -31,7 +31,7 @@ func TestOptimizedFixtures(t *testing.T) {
 // transformer tools write beyond testdata/optimize.sh's (testdata/
 // contrib.py), every node within 1e-5 of max|ort|.
 func TestContribFixtures(t *testing.T) {
-	checkNodeFixtures(t, "contrib", 2, false)
+	checkNodeFixtures(t, "contrib", 3, false)
 }
 
 // checkNodeFixtures compares every node output of each fixture folder of

@@ -83,6 +83,21 @@ def token_block():
     save("token-ops", nodes, inits, [1, 5, d], "out", [1, 5, d])
 
 
+def attention_block():
+    """ViT-style attention as onnxruntime's transformer optimiser writes it:
+    Attention (packed weights [8, 24] and bias, 2 heads), then
+    MultiHeadAttention on separate q, k, v with a packed bias."""
+    d = 8
+    inits = [init("wqkv", rng.normal(scale=0.5, size=(d, 3 * d))), init("bqkv", rng.normal(scale=0.2, size=3 * d)),
+             init("bmha", rng.normal(scale=0.2, size=3 * d))]
+    nodes = [
+        h.make_node("Attention", ["input", "wqkv", "bqkv"], ["att"], name="attention", domain=MS, num_heads=2),
+        h.make_node("MultiHeadAttention", ["att", "input", "att", "bmha"], ["out"], name="mha", domain=MS, num_heads=2),
+    ]
+    save("attention-ops", nodes, inits, [1, 5, d], "out", [1, 5, d])
+
+
 if __name__ == "__main__":
     conv_block()
     token_block()
+    attention_block()

@@ -166,3 +166,21 @@ func (m *Model) FixedSize() (w, h int, ok bool) {
 	}
 	return s[3], s[2], true
 }
+
+// Precision names the half-precision type the file stores its weights or
+// input in ("float16", "bfloat16"), or "" for a float32 (or double) file.
+// invrep computes every model in float32: the input is fed as float32 and
+// half-precision weights are widened exactly.
+func (m *Model) Precision() string {
+	for _, in := range m.Inputs {
+		if in.ElemType == dtFloat16 || in.ElemType == dtBfloat16 {
+			return elemTypeName(int64(in.ElemType))
+		}
+	}
+	for _, t := range m.Initializers {
+		if t.DataType == dtFloat16 || t.DataType == dtBfloat16 {
+			return elemTypeName(int64(t.DataType))
+		}
+	}
+	return ""
+}

@@ -3,7 +3,8 @@
 optimiser and transformer tools write and testdata/optimize.sh's files do
 not hold: FusedConv with a sum input and each activation, FusedGemm,
 FastGelu, BiasGelu, QuickGelu, the skip and simplified layer
-norms (their sum output used). Writes testdata/contrib/<case>/{model.onnx,input.npy}; then
+norms (their sum output used), Attention and MultiHeadAttention; and a
+float16 model with its float32 twin (testdata/half). Writes testdata/contrib/<case>/{model.onnx,input.npy}; then
 testdata/ort_nodes.sh testdata/contrib/*/ records onnxruntime's outputs.
 
     /usr/bin/python3 testdata/contrib.py
@@ -97,7 +98,27 @@ def attention_block():
     save("attention-ops", nodes, inits, [1, 5, d], "out", [1, 5, d])
 
 
+def half_precision():
+    """A conv block stored in float16, inputs and outputs included
+    (keep_io_types=False), and its float32 twin with the same (rounded)
+    weights: invrep computes both in float32, so they must agree."""
+    w = rng.normal(scale=0.3, size=(4, 3, 3, 3)).astype(np.float16)
+    b = rng.normal(scale=0.1, size=4).astype(np.float16)
+    for name, dt, npdt in (("half-fp16", T.FLOAT16, np.float16), ("half-fp32", T.FLOAT, np.float32)):
+        nodes = [h.make_node("Conv", ["input", "w", "b"], ["conv"], name="conv", pads=[1, 1, 1, 1]),
+                 h.make_node("Relu", ["conv"], ["out"], name="relu")]
+        graph = h.make_graph(nodes, name, [h.make_tensor_value_info("input", dt, [1, 3, 8, 8])],
+                             [h.make_tensor_value_info("out", dt, [1, 4, 8, 8])],
+                             [nh.from_array(w.astype(npdt), "w"), nh.from_array(b.astype(npdt), "b")])
+        m = h.make_model(graph, opset_imports=[h.make_opsetid("", 13)], ir_version=8)
+        d = os.path.join(os.path.dirname(OUT), "half", name)
+        os.makedirs(d, exist_ok=True)
+        onnx.save(m, os.path.join(d, "model.onnx"))
+        print(name)
+
+
 if __name__ == "__main__":
     conv_block()
     token_block()
     attention_block()
+    half_precision()

@@ -158,7 +158,7 @@ func runInvert(args []string, out io.Writer) error {
 	}
 	tv := f.paperTV(invert.DefaultTV(depth))
 	settings := map[string]any{
-		"model": mf.model, "layer": *layer, "random_weights": mf.randomSeed, "dequantize": mf.dequantize, "image": *imagePath, "size": []int{w, h},
+		"model": mf.model, "layer": *layer, "random_weights": mf.randomSeed, "dequantize": mf.dequantize, "file_precision": filePrecision(m), "image": *imagePath, "size": []int{w, h},
 		"mean": norm.Mean, "std": norm.Std, "relative_depth": depth,
 		"neigh": *neigh, "channels": *channels, "tokens": *tokens, "mask": *maskPath,
 	}
@@ -550,4 +550,13 @@ func (f *invertFlags) reportJSON(res *invert.Result, tv float64, settings map[st
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// filePrecision is the precision the model file stores (float32 unless it
+// is half precision), for reports.
+func filePrecision(m interface{ Precision() string }) string {
+	if p := m.Precision(); p != "" {
+		return p
+	}
+	return "float32"
 }

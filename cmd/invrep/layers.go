@@ -112,6 +112,9 @@ func runLayers(args []string, out io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if p := m.Precision(); p != "" {
+		fmt.Fprintf(out, "note: the file is half precision (%s); invrep computes it in float32, the input fed as float32\n", p)
+	}
 	switch l, err := m.DetectLayout(); {
 	case err != nil:
 		fmt.Fprintf(out, "note: %v\n", err)

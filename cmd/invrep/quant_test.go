@@ -54,3 +54,36 @@ func TestQuantizedModels(t *testing.T) {
 		t.Errorf("--dequantize on a float model: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// TestHalfPrecision: a model stored in float16, inputs and outputs too,
+// loads, says so in layers and in the invert report, and computes what
+// its float32 twin (the same rounded weights) computes.
+func TestHalfPrecision(t *testing.T) {
+	dir := t.TempDir()
+	img := tinyImage(t, dir)
+	half := filepath.Join("..", "..", "testdata", "half", "half-fp16", "model.onnx")
+	twin := filepath.Join("..", "..", "testdata", "half", "half-fp32", "model.onnx")
+	r := invrep(t, "layers", "--model", half)
+	if r.code != 0 || !strings.Contains(r.stdout, "half precision (float16)") {
+		t.Fatalf("layers: %s %s", r.stdout, r.stderr)
+	}
+	var feats [2][]byte
+	for i, m := range []string{half, twin} {
+		out := filepath.Join(dir, "f.npy")
+		if r := invrep(t, "features", "--model", m, "--layer", "out", "--image", img, "--out", out); r.code != 0 {
+			t.Fatalf("features of %s: %s", m, r.stderr)
+		}
+		feats[i], _ = os.ReadFile(out)
+	}
+	if string(feats[0]) != string(feats[1]) {
+		t.Error("the float16 file's features differ from its float32 twin's")
+	}
+	rep := filepath.Join(dir, "r.json")
+	if r := invrep(t, "invert", "--model", half, "--layer", "out", "--image", img, "--out", filepath.Join(dir, "h.png"), "--report", rep, "--iters", "3", "--quiet"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	raw, _ := os.ReadFile(rep)
+	if !strings.Contains(string(raw), `"file_precision": "float16"`) {
+		t.Errorf("the report does not say the file was float16: %.300s", raw)
+	}
+}

@@ -31,6 +31,11 @@ type Options struct {
 	// InputShape, e.g. a jitter canvas) and the model, which reads
 	// Front(input) (before Normalization).
 	Front func(x *graph.Node) (*graph.Node, error)
+	// Tolerant builds what can be built: a node whose op is unsupported or
+	// fails, and every node that needs it, is left out and listed in
+	// Net.Skipped with the reason, instead of failing the build ('invrep
+	// layers' on a detector whose head holds NonMaxSuppression).
+	Tolerant bool
 }
 
 // DefaultMaxMemory is half of the machine's memory (8 GiB where it cannot
@@ -58,6 +63,8 @@ type Net struct {
 	Outputs map[string]*graph.Node
 	// Layers lists every built node output in graph order.
 	Layers []Layer
+	// Skipped maps each node output a tolerant build left out to why.
+	Skipped map[string]string
 }
 
 // Layer describes one node output.
@@ -225,7 +232,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		need[i] = true
 		stack = append(stack, m.Nodes[i].Inputs...)
 	}
-	if err := m.unsupported(need); err != nil {
+	if err := m.unsupported(need); err != nil && !opts.Tolerant {
 		return nil, err
 	}
 	if err := m.finiteWeights(need); err != nil {
@@ -251,7 +258,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.where(), err)
 	}
-	net = &Net{Graph: b.g, Input: x, Outputs: map[string]*graph.Node{}}
+	net = &Net{Graph: b.g, Input: x, Outputs: map[string]*graph.Node{}, Skipped: map[string]string{}}
 	first := x
 	if opts.Front != nil {
 		if first, err = opts.Front(x); err != nil {
@@ -286,6 +293,16 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		if b.fuse.absorbed[n] {
 			continue
 		}
+		if opts.Tolerant {
+			if why := b.skipReason(n, net.Skipped); why != "" {
+				for _, o := range n.Outputs {
+					if o != "" {
+						net.Skipped[o] = why
+					}
+				}
+				continue
+			}
+		}
 		var outs []value
 		if c := b.fuse.chains[n]; c != nil {
 			outs, err = b.buildChain(c)
@@ -302,6 +319,14 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 				ins[k] = v
 			}
 			outs, err = ops[n.OpType](b, n, ins)
+		}
+		if err != nil && opts.Tolerant {
+			for _, o := range n.Outputs {
+				if o != "" {
+					net.Skipped[o] = err.Error()
+				}
+			}
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v: %w%s", m.where(), n, err, m.sizeNote(shape, opts.Front != nil))
@@ -328,6 +353,9 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 	}
 	for _, o := range outputs {
 		v, ok := b.vals[o]
+		if _, skipped := net.Skipped[o]; skipped && opts.Tolerant {
+			continue
+		}
 		if !ok {
 			return nil, fmt.Errorf("%s: value %q was not produced (an optional output that is not supported)", m.where(), o)
 		}
@@ -337,6 +365,24 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		net.Outputs[o] = v.f
 	}
 	return net, nil
+}
+
+// skipReason says why a tolerant build leaves a node out: its op is not
+// supported, or it reads a value left out before it.
+func (b *builder) skipReason(n *Node, skipped map[string]string) string {
+	if ops[n.OpType] == nil && b.fuse.chains[n] == nil {
+		name := n.OpType
+		if i := strings.LastIndexByte(name, '.'); i > 0 {
+			name = fmt.Sprintf("%s of domain %s", name[i+1:], name[:i])
+		}
+		return "unsupported op " + name
+	}
+	for _, in := range n.Inputs {
+		if _, ok := skipped[in]; ok {
+			return fmt.Sprintf("needs %q, not built", in)
+		}
+	}
+	return ""
 }
 
 // sizeNote says, under an error met while building for another input size

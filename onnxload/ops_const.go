@@ -22,6 +22,47 @@ var constOps = map[string]opFunc{
 	"GreaterOrEqual": opCompare(func(a, b float64) bool { return a >= b }),
 	"And":            opCompare(func(a, b float64) bool { return a != 0 && b != 0 }), "Or": opCompare(func(a, b float64) bool { return a != 0 || b != 0 }),
 	"Xor": opCompare(func(a, b float64) bool { return (a != 0) != (b != 0) }), "Not": opNot,
+	"Floor": opRounding(math.Floor), "Ceil": opRounding(math.Ceil), "Round": opRounding(math.RoundToEven), "Sign": opRounding(sign),
+}
+
+func sign(v float64) float64 {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return v // 0, −0 and NaN as they are
+}
+
+// opRounding is Floor, Ceil, Round (half to even) or Sign on a value
+// computed from constants: the size arithmetic of detection transforms
+// (a scale factor's floor). On values that depend on the input their
+// gradient is 0 almost everywhere, which would stop the inversion dead, so
+// they are refused there.
+func opRounding(f func(float64) float64) opFunc {
+	return func(b *builder, n *Node, in []value) ([]value, error) {
+		if !present(in, 0) {
+			return nil, errors.New("input 0 is missing")
+		}
+		t, ok := host(in[0])
+		if !ok {
+			return nil, fmt.Errorf("%s of a value that depends on the graph input has no gradient", n.OpType)
+		}
+		out := &Tensor{Dims: t.Dims, IsInt: t.IsInt, DataType: t.DataType}
+		if t.IsInt {
+			out.Int = make([]int64, len(t.Int))
+			for i, v := range t.Int {
+				out.Int[i] = int64(f(float64(v)))
+			}
+		} else {
+			out.Float = make([]float32, len(t.Float))
+			for i, v := range t.Float {
+				out.Float[i] = float32(f(float64(v)))
+			}
+		}
+		return constValue(b, out)
+	}
 }
 
 func opConstant(b *builder, n *Node, in []value) ([]value, error) {

@@ -408,3 +408,72 @@ func TestContribByHand(t *testing.T) {
 		t.Fatalf("an unknown domain's op: %v", err)
 	}
 }
+
+// TestRoundingOnConstants: Floor, Ceil, Round (half to even) and Sign of
+// size arithmetic computed from constants, as detection transforms write
+// it, give the right sizes; on a value that depends on the input they are
+// refused by name.
+func TestRoundingOnConstants(t *testing.T) {
+	vals := []float32{-1.5, -0.5, 0.5, 1.5, 2.5, 2.7}
+	want := map[string][]float32{
+		"Floor": {-2, -1, 0, 1, 2, 2}, "Ceil": {-1, -0, 1, 2, 3, 3},
+		"Round": {-2, -0, 0, 2, 2, 3}, "Sign": {-1, -1, 1, 1, 1, 1},
+	}
+	in := []ValueInfo{{Name: "x", Dims: []int64{1, 6}, Params: []string{"", ""}, ElemType: 1}}
+	for op, w := range want {
+		m := &Model{Opset: 13, Inputs: in, Outputs: []string{"y"},
+			Initializers: map[string]*Tensor{"c": {Dims: []int64{1, 6}, Float: vals}},
+			Nodes: []Node{{Name: "r", OpType: op, Inputs: []string{"c"}, Outputs: []string{"rc"}},
+				{Name: "add", OpType: "Add", Inputs: []string{"x", "rc"}, Outputs: []string{"y"}}}}
+		net, err := m.Build(Options{Outputs: []string{"y"}})
+		if err != nil {
+			t.Fatalf("%s: %v", op, err)
+		}
+		p, err := net.Graph.Compile(nil, net.Outputs["y"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Run(graph.NewTensor(1, 6)); err != nil {
+			t.Fatal(err)
+		}
+		y, _ := p.Output(0)
+		for i := range w {
+			if y.Data[i] != w[i] {
+				t.Errorf("%s(%g) = %g, want %g", op, vals[i], y.Data[i], w[i])
+			}
+		}
+		p.Close()
+		live := &Model{Opset: 13, Inputs: in, Outputs: []string{"y"},
+			Nodes: []Node{{Name: "r", OpType: op, Inputs: []string{"x"}, Outputs: []string{"y"}}}}
+		if _, err := live.Build(Options{}); err == nil || !strings.Contains(err.Error(), "no gradient") || !strings.Contains(err.Error(), `node "r"`) {
+			t.Errorf("%s of the input: %v", op, err)
+		}
+	}
+}
+
+// TestTolerantBuild: a model whose head holds ops invrep does not build
+// (NonMaxSuppression) lists its backbone built and the head left out with
+// why, and a backbone node still builds and runs.
+func TestTolerantBuild(t *testing.T) {
+	in := []ValueInfo{{Name: "x", Dims: []int64{1, 3, 4, 4}, Params: []string{"", "", "", ""}, ElemType: 1}}
+	m := &Model{Opset: 13, Inputs: in, Outputs: []string{"boxes"},
+		Nodes: []Node{{Name: "relu", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"feat"}},
+			{Name: "nms", OpType: "NonMaxSuppression", Inputs: []string{"feat", "feat"}, Outputs: []string{"sel"}},
+			{Name: "gather", OpType: "Gather", Inputs: []string{"feat", "sel"}, Outputs: []string{"boxes"}}}}
+	if _, err := m.Build(Options{}); err == nil {
+		t.Fatal("a strict build of the head succeeded")
+	}
+	net, err := m.Build(Options{Tolerant: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(net.Layers) != 1 || net.Layers[0].Name != "feat" {
+		t.Fatalf("built %v", net.Layers)
+	}
+	if !strings.Contains(net.Skipped["sel"], "unsupported op NonMaxSuppression") || !strings.Contains(net.Skipped["boxes"], `needs "sel"`) {
+		t.Fatalf("skipped %v", net.Skipped)
+	}
+	if _, err := m.Build(Options{Outputs: []string{"feat"}}); err != nil {
+		t.Fatalf("the backbone alone: %v", err)
+	}
+}

@@ -50,7 +50,13 @@ func runLayers(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	net, err := mf.build(m, shape, nil, nil)
+	limit, err := mf.memoryLimit()
+	if err != nil {
+		return err
+	}
+	// Tolerant: a detector's head (NonMaxSuppression, TopK, If) is listed
+	// as not built, with why, and the backbone and neck as usual.
+	net, err := m.Build(onnxload.Options{InputShape: shape, MaxMemory: limit, Tolerant: true})
 	if err != nil {
 		return err
 	}
@@ -108,6 +114,13 @@ func runLayers(args []string, out io.Writer) error {
 			continue
 		}
 		row(l.Name, l.OpType, l.Shape)
+	}
+	for _, n := range m.Nodes {
+		for _, o := range n.Outputs {
+			if why, ok := net.Skipped[o]; ok {
+				fmt.Fprintf(tw, "%s\t%s\t-\t[not built: %s]\n", o, n.OpType, why)
+			}
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -149,3 +149,32 @@ func TestSizes(t *testing.T) {
 		t.Errorf("a fixed-size model's Reshape at another size: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// TestLayersOfADetector: an unbatched model whose head holds an op invrep
+// does not build lists every node, the head marked not built with why,
+// and its backbone inverts from a photo.
+func TestLayersOfADetector(t *testing.T) {
+	dir := t.TempDir()
+	img := tinyImage(t, dir)
+	w := &onnxload.Tensor{Dims: []int64{4, 3, 3, 3}}
+	for i := 0; i < 108; i++ {
+		w.Float = append(w.Float, float32(math.Sin(float64(i)*0.9)))
+	}
+	model := writeModel(t, dir, "detector.onnx", &onnxload.Model{Opset: 13,
+		Initializers: map[string]*onnxload.Tensor{"w": w, "axes": {Dims: []int64{1}, Int: []int64{0}, IsInt: true}},
+		Inputs:       []onnxload.ValueInfo{{Name: "image", Dims: []int64{3, 16, 16}, Params: []string{"", "", ""}, ElemType: 1}},
+		Nodes: []onnxload.Node{
+			{Name: "batch", OpType: "Unsqueeze", Inputs: []string{"image", "axes"}, Outputs: []string{"x"}},
+			{Name: "backbone", OpType: "Conv", Inputs: []string{"x", "w"}, Outputs: []string{"feat"}, Attrs: map[string]any{"pads": []int64{1, 1, 1, 1}}},
+			{Name: "nms", OpType: "NonMaxSuppression", Inputs: []string{"feat", "feat"}, Outputs: []string{"selected"}},
+		},
+		Outputs: []string{"selected"}})
+	r := invrep(t, "layers", "--model", model)
+	if r.code != 0 || !strings.Contains(r.stdout, "feat") || !strings.Contains(r.stdout, "[not built: unsupported op NonMaxSuppression]") || !strings.Contains(r.stdout, "unbatched") {
+		t.Fatalf("layers: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = invrep(t, "invert", "--model", model, "--layer", "feat", "--image", img, "--out", filepath.Join(dir, "d.png"), "--iters", "3", "--quiet")
+	if r.code != 0 {
+		t.Fatalf("invert the backbone: %s", r.stderr)
+	}
+}

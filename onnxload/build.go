@@ -184,7 +184,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		for _, in := range m.Inputs {
 			names = append(names, in.Name)
 		}
-		return nil, fmt.Errorf("%s: models with several inputs (%s) are not supported", m.where(), strings.Join(names, ", "))
+		return nil, fmt.Errorf("%s: the model has several inputs (%s): feed all but the image (--feed NAME=FILE.npy, Model.Feed)", m.where(), strings.Join(names, ", "))
 	}
 	in := m.Inputs[0]
 	// Any float input is computed in float32 (a float16 or double model

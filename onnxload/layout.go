@@ -184,3 +184,35 @@ func (m *Model) Precision() string {
 	}
 	return ""
 }
+
+// Feed gives a graph input other than the image its value, as a constant:
+// a model with a second input (an image size, a mask, a prompt) then
+// builds with the image as its only input. The value must fit the
+// input's declared shape where it is fixed.
+func (m *Model) Feed(name string, t *graph.Tensor) error {
+	for i, in := range m.Inputs {
+		if in.Name != name {
+			continue
+		}
+		if len(in.Dims) > 0 && len(in.Dims) != len(t.Shape) {
+			return fmt.Errorf("%s: input %q is declared %v; the value fed is %v", m.where(), name, in, t.Shape)
+		}
+		for k, d := range in.Dims {
+			if in.Params[k] == "" && int(d) != t.Shape[k] {
+				return fmt.Errorf("%s: input %q is declared %v; the value fed is %v", m.where(), name, in, t.Shape)
+			}
+		}
+		dims := make([]int64, len(t.Shape))
+		for k, d := range t.Shape {
+			dims[k] = int64(d)
+		}
+		m.Initializers[name] = &Tensor{Dims: dims, Float: append([]float32(nil), t.Data...)}
+		m.Inputs = append(m.Inputs[:i:i], m.Inputs[i+1:]...)
+		return nil
+	}
+	var names []string
+	for _, in := range m.Inputs {
+		names = append(names, in.Name)
+	}
+	return fmt.Errorf("%s: no graph input named %q to feed (inputs: %s)", m.where(), name, strings.Join(names, ", "))
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/onnxload"
 )
 
@@ -176,5 +178,45 @@ func TestLayersOfADetector(t *testing.T) {
 	r = invrep(t, "invert", "--model", model, "--layer", "feat", "--image", img, "--out", filepath.Join(dir, "d.png"), "--iters", "3", "--quiet")
 	if r.code != 0 {
 		t.Fatalf("invert the backbone: %s", r.stderr)
+	}
+}
+
+// TestFeeds: a model with a second input (here a per-channel offset) is
+// refused, listing its inputs, until --feed gives the second; fed, it
+// inverts, and the offset reaches the features.
+func TestFeeds(t *testing.T) {
+	dir := t.TempDir()
+	img := tinyImage(t, dir)
+	w := &onnxload.Tensor{Dims: []int64{4, 3, 1, 1}}
+	for i := 0; i < 12; i++ {
+		w.Float = append(w.Float, float32(i%5)-2)
+	}
+	model := writeModel(t, dir, "two.onnx", &onnxload.Model{Opset: 13,
+		Initializers: map[string]*onnxload.Tensor{"w": w},
+		Inputs: []onnxload.ValueInfo{{Name: "image", Dims: []int64{1, 3, 8, 8}, Params: []string{"", "", "", ""}, ElemType: 1},
+			{Name: "offset", Dims: []int64{1, 4, 1, 1}, Params: []string{"", "", "", ""}, ElemType: 1}},
+		Nodes: []onnxload.Node{{Name: "conv", OpType: "Conv", Inputs: []string{"image", "w"}, Outputs: []string{"c"}},
+			{Name: "add", OpType: "Add", Inputs: []string{"c", "offset"}, Outputs: []string{"y"}}},
+		Outputs: []string{"y"}})
+	r := invrep(t, "invert", "--model", model, "--layer", "y", "--image", img, "--out", filepath.Join(dir, "y.png"), "--iters", "3", "--quiet")
+	if r.code == 0 || !strings.Contains(r.stderr, "image, offset") || !strings.Contains(r.stderr, "--feed") {
+		t.Fatalf("a second input not fed: exit %d, %s", r.code, r.stderr)
+	}
+	off := graph.NewTensor(1, 4, 1, 1)
+	off.Data = []float32{100, 200, 300, 400}
+	npy.Save(filepath.Join(dir, "offset.npy"), off)
+	r = invrep(t, "invert", "--model", model, "--feed", "offset="+filepath.Join(dir, "offset.npy"), "--layer", "y", "--image", img, "--out", filepath.Join(dir, "y.png"), "--iters", "3", "--quiet")
+	if r.code != 0 {
+		t.Fatalf("fed: %s", r.stderr)
+	}
+	out := filepath.Join(dir, "f.npy")
+	r = invrep(t, "features", "--model", model, "--feed", "offset="+filepath.Join(dir, "offset.npy"), "--layer", "y", "--image", img, "--out", out)
+	f, err := npy.Load(out)
+	if r.code != 0 || err != nil || f.Data[3*64] < 300 {
+		t.Fatalf("features with the offset fed: %s %v", r.stderr, err)
+	}
+	r = invrep(t, "layers", "--model", model, "--feed", "nope="+filepath.Join(dir, "offset.npy"))
+	if r.code != 2 || !strings.Contains(r.stderr, `no graph input named "nope" to feed (inputs: image, offset)`) {
+		t.Errorf("a feed of no input: exit %d, %s", r.code, r.stderr)
 	}
 }

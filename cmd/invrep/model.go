@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/onnxload"
 	"github.com/invrep/invrep/zoo"
 	"github.com/spf13/pflag"
@@ -29,6 +30,8 @@ type modelFlags struct {
 	// layout is --layout: how the model's image input is laid out
 	// (empty: inferred).
 	layout string
+	// feeds are --feed NAME=FILE.npy: values of inputs other than the image.
+	feeds []string
 }
 
 func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
@@ -36,6 +39,7 @@ func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
 	fs.StringVar(&f.model, "model", "", "ONNX model file, or a zoo name ('invrep zoo list'), which brings its preprocessing")
 	fs.StringVar(&f.dir, "models-dir", "", "where zoo models are looked up (default $INVREP_MODELS, else ../shared/models)")
 	fs.Int64Var(&f.randomSeed, "random-weights", -1, "replace constant (architecture-only) weights with seeded He-initialised random ones")
+	fs.StringArrayVar(&f.feeds, "feed", nil, "NAME=FILE.npy: the value of a model input other than the image (an image size, a mask); repeat for several")
 	fs.StringVar(&f.layout, "layout", "", "the image input's layout, nchw, nhwc (channels last) or chw (unbatched), where it cannot be inferred from the model")
 	fs.BoolVar(&f.dequantize, "dequantize", false, "build a quantised model's float twin: dequantised weights, quantisers taken out (compare what the integer model and its float twin keep)")
 	fs.StringVar(&f.maxMemory, "max-memory", "", "refuse models that would need more memory than this, e.g. 4G or 500M (default half of the machine's memory)")
@@ -64,6 +68,19 @@ func (f *modelFlags) open() (*onnxload.Model, error) {
 	r, err := open(f.model, f.dir, f.randomSeed)
 	if err != nil {
 		return nil, err
+	}
+	for _, feed := range f.feeds {
+		name, path, ok := strings.Cut(feed, "=")
+		if !ok || name == "" || path == "" {
+			return nil, usagef("--feed %q: want NAME=FILE.npy", feed)
+		}
+		t, err := npy.Load(path)
+		if err != nil {
+			return nil, fmt.Errorf("--feed %s: %w", feed, err)
+		}
+		if err := r.Model.Feed(name, t); err != nil {
+			return nil, usageError{msg: "--feed: " + err.Error()}
+		}
 	}
 	if f.dequantize {
 		if r.Model.Quantizers() == 0 {

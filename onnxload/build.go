@@ -323,7 +323,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		if err != nil && opts.Tolerant {
 			for _, o := range n.Outputs {
 				if o != "" {
-					net.Skipped[o] = err.Error()
+					net.Skipped[o] = err.Error() + m.sizeNote(shape, opts.Front != nil)
 				}
 			}
 			continue

@@ -131,7 +131,9 @@ func TestBadInput(t *testing.T) {
 		{"unreadable file", []string{"layers", "--model", filepath.Join(dir, "folder.onnx")}, 1, "folder.onnx"},
 		{"not an ONNX file", []string{"layers", "--model", filepath.Join(dir, "text.onnx")}, 1, "text.onnx"},
 		{"truncated ONNX file", []string{"layers", "--model", filepath.Join(dir, "truncated.onnx")}, 1, "truncated.onnx"},
-		{"unsupported op", []string{"layers", "--model", erf}, 1, `unsupported op Einsum (e.g. at node "mystery"`},
+		{"unsupported op", []string{"features", "--model", erf, "--layer", "y", "--input", filepath.Join(dir, "good.npy"), "--out", out}, 1, `unsupported op Einsum (e.g. at node "mystery"`},
+		// layers lists such a model, marking what is not built and why.
+		{"unsupported op, listed", []string{"layers", "--model", erf}, 0, `[not built: unsupported op Einsum]`},
 		{"unknown layer", feat("--input", filepath.Join(dir, "good.npy"), "--layer", "relux"), 2, "closest: relu ("},
 		{"undecodable image", inv("--image", filepath.Join(dir, "broken.png")), 1, "broken.png"},
 		{"tensor shape", feat("--input", filepath.Join(dir, "wrongshape.npy")), 1, "wrongshape.npy"},
@@ -158,7 +160,8 @@ func TestBadInput(t *testing.T) {
 		{"NaN in the mask", inv("--mask", filepath.Join(dir, "nanmask.npy")), 1, "nanmask.npy holds NaN at index 5"},
 		{"1 GB that is not ONNX", []string{"layers", "--model", filepath.Join(dir, "big.onnx")}, 1, "does not begin like one"},
 		{"initializer of the wrong size", []string{"layers", "--model", short}, 1, `initializer "w": raw_data holds 8 bytes, dims [3]`},
-		{"group 0", []string{"layers", "--model", groupZero}, 1, `node "g0" (Conv): attribute group = 0 must be positive`},
+		{"group 0", []string{"features", "--model", groupZero, "--layer", "y", "--input", filepath.Join(dir, "good.npy"), "--out", out}, 1, `node "g0" (Conv): attribute group = 0 must be positive`},
+		{"group 0, listed", []string{"layers", "--model", groupZero}, 0, `[not built: attribute group = 0 must be positive]`},
 		{"integer input", []string{"layers", "--model", intInput}, 1, `input "x" holds int64 values`},
 		{"zero dimension", []string{"layers", "--model", zeroDim}, 1, `input "x": shape [1 3 0 8] has a non-positive dimension`},
 		{"empty --model", []string{"layers", "--model", ""}, 2, "--model is empty"},
@@ -170,7 +173,7 @@ func TestBadInput(t *testing.T) {
 		{"two producers", []string{"layers", "--model", twice}, 1, `node "one" (Relu) and node "two" (Sigmoid) both produce "y"`},
 	} {
 		r := invrep(t, c.args...)
-		if r.code != c.code || !strings.Contains(r.stderr, c.culprit) {
+		if r.code != c.code || !strings.Contains(r.stderr+r.stdout, c.culprit) {
 			t.Errorf("%s: exit %d (want %d), stderr %q should name %q", c.class, r.code, c.code, r.stderr, c.culprit)
 		}
 		if st, err := os.Stat(img); err != nil || st.Size() == 0 {

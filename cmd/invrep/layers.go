@@ -125,6 +125,9 @@ func runLayers(args []string, out io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(net.Skipped) > 0 {
+		fmt.Fprintf(out, "note: %d node output(s) not built (marked above, with why); the nodes before them invert as usual\n", len(net.Skipped))
+	}
 	if p := m.Precision(); p != "" {
 		fmt.Fprintf(out, "note: the file is half precision (%s); invrep computes it in float32, the input fed as float32\n", p)
 	}

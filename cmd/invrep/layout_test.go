@@ -146,9 +146,13 @@ func TestSizes(t *testing.T) {
 	if r.code != 0 {
 		t.Errorf("a fixed-size model's convolution at another size: %s", r.stderr)
 	}
-	r = invrep(t, "layers", "--model", fixed, "--size", "16")
+	r = invrep(t, "features", "--model", fixed, "--layer", "flat", "--size", "16", "--image", img, "--out", filepath.Join(dir, "f.npy"))
 	if r.code == 0 || !strings.Contains(r.stderr, `node "flatten" (Reshape)`) || !strings.Contains(r.stderr, "fixes its input at 8x8") {
 		t.Errorf("a fixed-size model's Reshape at another size: exit %d, %s", r.code, r.stderr)
+	}
+	r = invrep(t, "layers", "--model", fixed, "--size", "16")
+	if r.code != 0 || !strings.Contains(r.stdout, "flat") || !strings.Contains(r.stdout, "[not built:") || !strings.Contains(r.stdout, "fixes its input at 8x8") {
+		t.Errorf("layers of a fixed-size model at another size: exit %d, %s", r.code, r.stdout)
 	}
 }
 

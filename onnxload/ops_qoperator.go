@@ -180,27 +180,38 @@ func perTensor(ps ...qparam) error {
 	return nil
 }
 
-func opQLinearConv(b *builder, n *Node, in []value) ([]value, error) {
+// qlinearOperands reads QLinearConv's and QLinearMatMul's inputs (x,
+// its scale and zero point, w, its scale and zero point, y's scale and
+// zero point): x and w less their zero points, w's per index of wAxis
+// (−1: w's last axis), with the three parameter pairs.
+func (b *builder) qlinearOperands(n *Node, in []value, wAxis int) (x, w *graph.Node, xp, wp, yp qparam, err error) {
 	ps, err := b.params(in, dtUint8, 1, 4, 6)
 	if err != nil {
-		return nil, err
+		return
 	}
-	xp, wp, yp := ps[0], ps[1], ps[2]
-	if err := perTensor(xp, yp); err != nil {
-		return nil, err
+	xp, wp, yp = ps[0], ps[1], ps[2]
+	if err = perTensor(xp, yp); err != nil {
+		return
 	}
-	x, err := b.float(n, in, 0)
-	if err != nil {
-		return nil, err
+	if x, err = b.float(n, in, 0); err != nil {
+		return
 	}
 	if x, err = b.shift(x, xp, -1); err != nil {
-		return nil, err
+		return
 	}
-	w, err := b.float(n, in, 3)
+	if w, err = b.float(n, in, 3); err != nil {
+		return
+	}
+	if wAxis < 0 {
+		wAxis = len(w.Shape()) - 1
+	}
+	w, err = b.shift(w, wp, wAxis)
+	return
+}
+
+func opQLinearConv(b *builder, n *Node, in []value) ([]value, error) {
+	x, w, xp, wp, yp, err := b.qlinearOperands(n, in, 0)
 	if err != nil {
-		return nil, err
-	}
-	if w, err = b.shift(w, wp, 0); err != nil {
 		return nil, err
 	}
 	conv := []value{{f: x}, {f: w}}
@@ -215,27 +226,8 @@ func opQLinearConv(b *builder, n *Node, in []value) ([]value, error) {
 }
 
 func opQLinearMatMul(b *builder, n *Node, in []value) ([]value, error) {
-	ps, err := b.params(in, dtUint8, 1, 4, 6)
+	a, w, ap, bp, yp, err := b.qlinearOperands(n, in, -1)
 	if err != nil {
-		return nil, err
-	}
-	ap, bp, yp := ps[0], ps[1], ps[2]
-	if err := perTensor(ap, yp); err != nil {
-		return nil, err
-	}
-	a, err := b.float(n, in, 0)
-	if err != nil {
-		return nil, err
-	}
-	if a, err = b.shift(a, ap, -1); err != nil {
-		return nil, err
-	}
-	w, err := b.float(n, in, 3)
-	if err != nil {
-		return nil, err
-	}
-	last := len(w.Shape()) - 1
-	if w, err = b.shift(w, bp, last); err != nil {
 		return nil, err
 	}
 	acc, err := opMatMul(b, n, []value{{f: a}, {f: w}})

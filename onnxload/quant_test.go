@@ -257,22 +257,7 @@ func TestDequantized(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		run := func(m *Model, out string) []float32 {
-			net, err := m.Build(Options{Outputs: []string{out}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := net.Graph.Compile(nil, net.Outputs[out])
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			if err := p.Run(x); err != nil {
-				t.Fatal(err)
-			}
-			y, _ := p.Output(0)
-			return y.Data
-		}
+		run := func(m *Model, out string) []float32 { return forward(t, m, out, x) }
 		quant, err := Load(filepath.Join(dir, "model.onnx"))
 		if err != nil {
 			t.Fatal(err)
@@ -385,22 +370,7 @@ func TestContribByHand(t *testing.T) {
 	for i := range x.Data {
 		x.Data[i] = float32(math.Cos(float64(i) * 0.3))
 	}
-	out := func(m *Model) []float32 {
-		net, err := m.Build(Options{Outputs: []string{"y"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := net.Graph.Compile(nil, net.Outputs["y"])
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		if err := p.Run(x); err != nil {
-			t.Fatal(err)
-		}
-		y, _ := p.Output(0)
-		return y.Data
-	}
+	out := func(m *Model) []float32 { return forward(t, m, "y", x) }
 	a, b := out(contrib), out(standard)
 	for i := range a {
 		if math.Abs(float64(a[i]-b[i])) > 1e-5 {
@@ -482,4 +452,26 @@ func TestTolerantBuild(t *testing.T) {
 	if _, err := m.Build(Options{Outputs: []string{"feat"}}); err != nil {
 		t.Fatalf("the backbone alone: %v", err)
 	}
+}
+
+// forward builds m up to out and runs it on x.
+func forward(t *testing.T, m *Model, out string, x *graph.Tensor) []float32 {
+	t.Helper()
+	net, err := m.Build(Options{Outputs: []string{out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := net.Graph.Compile(nil, net.Outputs[out])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Run(x); err != nil {
+		t.Fatal(err)
+	}
+	y, err := p.Output(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y.Data
 }

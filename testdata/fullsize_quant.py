@@ -47,6 +47,18 @@ def act_uint8(lo, hi):
     return np.float32(s), np.uint8(z)
 
 
+def replace(m, nodes, inits):
+    """m with these nodes, and the initializers they read plus the new."""
+    g = m.graph
+    used = {i for n in nodes for i in n.input}
+    keep = [i for i in g.initializer if i.name in used]
+    del g.node[:]
+    g.node.extend(nodes)
+    del g.initializer[:]
+    g.initializer.extend(keep + inits)
+    return m
+
+
 def qdq(m, ranges):
     g = m.graph
     inits = {i.name: i for i in g.initializer}
@@ -73,13 +85,7 @@ def qdq(m, ranges):
             if x in done:
                 n.input[0] = done[x]
         new_nodes.append(n)
-    used = {i for n in new_nodes for i in n.input}
-    keep = [i for i in g.initializer if i.name in used]
-    del g.node[:]
-    g.node.extend(new_nodes)
-    del g.initializer[:]
-    g.initializer.extend(keep + new_inits)
-    return m
+    return replace(m, new_nodes, new_inits)
 
 
 def dynamic(m):
@@ -124,13 +130,7 @@ def dynamic(m):
             new_inits.append(nh.from_array(np.array(shape, np.int64), b + "_bshape"))
             new_nodes += [h.make_node("Reshape", [bias, b + "_bshape"], [b + "_bias"], name=b + "_biasshape"),
                           h.make_node("Add", [b + "_y", b + "_bias"], [out], name=b + "_addbias")]
-    used = {i for n in new_nodes for i in n.input}
-    keep = [i for i in g.initializer if i.name in used]
-    del g.node[:]
-    g.node.extend(new_nodes)
-    del g.initializer[:]
-    g.initializer.extend(keep + new_inits)
-    return m
+    return replace(m, new_nodes, new_inits)
 
 
 if __name__ == "__main__":

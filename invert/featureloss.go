@@ -50,6 +50,9 @@ func (m *matched) placeholder(phi *graph.Node) error {
 	return nil
 }
 
+// minNormaliser is the least ‖M⊙Φ0‖² an inversion accepts.
+const minNormaliser = 1e-30
+
 // normalise computes the normaliser ‖M⊙Φ0‖² from target and mask.
 func (m *matched) normalise() error {
 	if m.mask != nil && len(m.mask.Data) != len(m.target.Data) {
@@ -65,6 +68,12 @@ func (m *matched) normalise() error {
 	}
 	if den == 0 {
 		return fmt.Errorf("the target features are all zero (under the mask): the normalised loss is undefined")
+	}
+	// Below this the loss's gradient, scaled by 1/‖Φ0‖², overflows float32
+	// within a few layers of the backward pass (a random detector's last
+	// 1×1 block gives values of 1e-25): numerically, nothing is left.
+	if den < minNormaliser {
+		return fmt.Errorf("the target features are numerically zero (‖Φ0‖² = %.3g under the mask, largest |value| %.3g): the layer keeps nothing of the photo that float32 can carry, and the normalised loss is undefined", den, m.target.MaxAbs())
 	}
 	m.den = den
 	return nil

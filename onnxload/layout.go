@@ -216,3 +216,81 @@ func (m *Model) Feed(name string, t *graph.Tensor) error {
 	}
 	return fmt.Errorf("%s: no graph input named %q to feed (inputs: %s)", m.where(), name, strings.Join(names, ", "))
 }
+
+// NodeLayouts infers the layout of every 4-D node output from the ops
+// between it and the input: convolutions, pools and normalisations over
+// channels give channels first; a Transpose permutes its input's axes
+// (Swin's patch embedding, permuted to [N,H,W,C]); elementwise ops,
+// LayerNorm, MatMul by a weight (a Linear on channels last) and the like
+// keep their input's. Reshapes and everything else lose it (no entry).
+// The values are LayoutNCHW or LayoutNHWC.
+func (m *Model) NodeLayouts() map[string]Layout {
+	axes := map[string]string{} // value → axis labels, "NCHW" or a permutation
+	if len(m.Inputs) > 0 {
+		switch m.Layout {
+		case LayoutNHWC:
+			axes[m.Inputs[0].Name] = "NHWC"
+		case LayoutCHW:
+		default:
+			if len(m.Inputs[0].Dims) == 4 {
+				axes[m.Inputs[0].Name] = "NCHW"
+			}
+		}
+	}
+	channelsFirst := map[string]bool{"Conv": true, "ConvTranspose": true, "MaxPool": true, "AveragePool": true,
+		"GlobalAveragePool": true, "GlobalMaxPool": true, "BatchNormalization": true, "InstanceNormalization": true,
+		"LRN": true, "Resize": true, "Upsample": true, "DepthToSpace": true, "SpaceToDepth": true, "GroupNormalization": true,
+		msDomain + "FusedConv": true, "QLinearConv": true, "ConvInteger": true}
+	keeps := map[string]bool{"Relu": true, "LeakyRelu": true, "Clip": true, "Sigmoid": true, "Tanh": true, "Gelu": true,
+		"Add": true, "Sub": true, "Mul": true, "Div": true, "Pow": true, "Sqrt": true, "Erf": true, "HardSigmoid": true,
+		"HardSwish": true, "Identity": true, "Dropout": true, "Cast": true, "LayerNormalization": true, "Softmax": true,
+		"MatMul": true, "Neg": true, "Exp": true, "Abs": true, "Max": true, "Min": true, "Where": true, "Pad": true,
+		"Slice": true, "Concat": true, msDomain + "Gelu": true, msDomain + "FusedMatMul": true, msDomain + "SkipLayerNormalization": true,
+		"QuantizeLinear": true, "DequantizeLinear": true}
+	out := map[string]Layout{}
+	for i := range m.Nodes {
+		n := &m.Nodes[i]
+		if len(n.Outputs) == 0 {
+			continue
+		}
+		var in string
+		for _, v := range n.Inputs {
+			if a, ok := axes[v]; ok {
+				in = a
+				break
+			}
+		}
+		var got string
+		switch {
+		case channelsFirst[n.OpType]:
+			got = "NCHW"
+		case n.OpType == "Transpose" && in != "":
+			p, _, err := attrInts(n, "perm")
+			if err != nil || len(p) != 4 {
+				continue
+			}
+			b := make([]byte, 4)
+			for k, j := range p {
+				if j < 0 || j > 3 {
+					b = nil
+					break
+				}
+				b[k] = in[j]
+			}
+			got = string(b)
+		case keeps[n.OpType]:
+			got = in
+		}
+		if got == "" {
+			continue
+		}
+		axes[n.Outputs[0]] = got
+		switch got {
+		case "NCHW":
+			out[n.Outputs[0]] = LayoutNCHW
+		case "NHWC":
+			out[n.Outputs[0]] = LayoutNHWC
+		}
+	}
+	return out
+}

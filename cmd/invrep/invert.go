@@ -23,6 +23,7 @@ import (
 	"github.com/invrep/invrep/graph/pixels"
 	"github.com/invrep/invrep/handcrafted"
 	"github.com/invrep/invrep/invert"
+	"github.com/invrep/invrep/onnxload"
 	"github.com/invrep/invrep/zoo"
 )
 
@@ -151,6 +152,7 @@ func runInvert(args []string, out io.Writer) error {
 		return err
 	}
 	m, norm, w, h, depth := lm.Model, lm.norm, lm.w, lm.h, lm.depth
+	masks.channelsLast = m.NodeLayouts()[lm.layer] == onnxload.LayoutNHWC
 	*layer = lm.layer
 	im, err := pixels.Load(*imagePath)
 	if err != nil {
@@ -272,6 +274,9 @@ type maskFlags struct {
 	neigh            int
 	channels, tokens span
 	path             string
+	// channelsLast: the layer is [N,H,W,C] (Model.NodeLayouts), so
+	// --channels and --neigh take its last axis and its middle two.
+	channelsLast bool
 }
 
 func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
@@ -284,14 +289,18 @@ func (f maskFlags) build(shape []int) (*graph.Tensor, error) {
 		mask, err = invert.Intersect(mask, m)
 		return err
 	}
+	neighMask, channelMask := invert.NeighMask, invert.ChannelMask
+	if f.channelsLast {
+		neighMask, channelMask = invert.NeighMaskLast, invert.ChannelMaskLast
+	}
 	if f.neigh > 0 {
-		m, err := invert.NeighMask(shape, f.neigh)
+		m, err := neighMask(shape, f.neigh)
 		if err := add("neigh", m, err); err != nil {
 			return nil, err
 		}
 	}
 	if f.channels.set {
-		m, err := invert.ChannelMask(shape, f.channels.a, f.channels.b)
+		m, err := channelMask(shape, f.channels.a, f.channels.b)
 		if err := add("channels", m, err); err != nil {
 			return nil, err
 		}

@@ -89,6 +89,7 @@ func runLayers(args []string, out io.Writer) error {
 		}
 	}
 	quant := m.QuantNotes()
+	nodeLayouts := m.NodeLayouts()
 	row := func(name, op string, shape []int) {
 		fmt.Fprintf(tw, "%s\t%s\t%s", name, op, shapeOrScalar(shape))
 		if q, ok := quant[name]; ok {
@@ -101,6 +102,9 @@ func runLayers(args []string, out io.Writer) error {
 		}
 		if r, ok := rf[name]; ok && name != m.Inputs[0].Name {
 			fmt.Fprintf(tw, "\trf %s", r)
+		}
+		if nodeLayouts[name] == onnxload.LayoutNHWC {
+			fmt.Fprint(tw, "\t[channels last]")
 		}
 		if a := aliases[name]; len(a) > 0 {
 			sort.Strings(a)

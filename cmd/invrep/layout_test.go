@@ -224,3 +224,50 @@ func TestFeeds(t *testing.T) {
 		t.Errorf("a feed of no input: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// TestChannelsLastNodes: Swin's stages are [N,H,W,C]; layers marks them,
+// and --channels and --neigh there take the last axis and the middle two:
+// the same inversion as the equivalent --mask built by hand.
+func TestChannelsLastNodes(t *testing.T) {
+	dir := t.TempDir()
+	img := tinyImage(t, dir)
+	model := filepath.Join("..", "..", "testdata", "families", "swin-opset17", "model.onnx")
+	layer := "/features/features.3/features.3.1/Add_1_output_0" // [1,4,4,16]
+	r := invrep(t, "layers", "--model", model)
+	if r.code != 0 || !strings.Contains(r.stdout, "[channels last]") {
+		t.Fatalf("layers: %s %s", r.stdout, r.stderr)
+	}
+	// Channels 4:10 of 16 within the central 2×2 window, channels last.
+	mask := graph.NewTensor(1, 4, 4, 16)
+	for y := 1; y < 3; y++ {
+		for x := 1; x < 3; x++ {
+			for c := 4; c < 10; c++ {
+				mask.Data[(y*4+x)*16+c] = 1
+			}
+		}
+	}
+	npy.Save(filepath.Join(dir, "mask.npy"), mask)
+	final := func(extra ...string) float64 {
+		rep := filepath.Join(dir, "r.json")
+		args := append([]string{"invert", "--model", model, "--layer", layer, "--image", img, "--out", filepath.Join(dir, "x.png"),
+			"--report", rep, "--iters", "20", "--seed", "2", "--quiet"}, extra...)
+		if r := invrep(t, args...); r.code != 0 {
+			t.Fatalf("%v: %s", extra, r.stderr)
+		}
+		var report struct {
+			Final []float64 `json:"final_relative_error"`
+		}
+		raw, _ := os.ReadFile(rep)
+		if err := json.Unmarshal(raw, &report); err != nil || len(report.Final) != 1 {
+			t.Fatal(err)
+		}
+		return report.Final[0]
+	}
+	flags, byHand := final("--channels", "4:10", "--neigh", "2"), final("--mask", filepath.Join(dir, "mask.npy"))
+	if flags != byHand {
+		t.Errorf("--channels 4:10 --neigh 2 on a channels-last stage: error %g; the same mask by hand: %g", flags, byHand)
+	}
+	if r := invrep(t, "invert", "--model", model, "--layer", layer, "--image", img, "--out", filepath.Join(dir, "x.png"), "--channels", "0:17", "--iters", "3", "--quiet"); r.code != 2 || !strings.Contains(r.stderr, "16 channels") {
+		t.Errorf("--channels beyond a channels-last layer's 16: exit %d, %s", r.code, r.stderr)
+	}
+}

@@ -538,10 +538,22 @@ func (t Truncated) Build(shape []int) (*graph.Graph, *graph.Node, error) {
 // none): the graph's input has the given shape and the model reads
 // front(input). It makes Truncated an invert.Layered (feature
 // visualisation reads several layers; Layer is not used).
+//
+// A channels-last layer ([N,H,W,C], Model.NodeLayouts) is given
+// transposed to channels first, so that the objectives' channels are its
+// last axis.
 func (t Truncated) BuildLayers(shape []int, front func(*graph.Node) (*graph.Node, error), layers []string) (*graph.Graph, map[string]*graph.Node, error) {
 	net, err := t.Model.Build(Options{InputShape: shape, Outputs: layers, Normalization: t.Normalization, MaxMemory: t.MaxMemory, Front: front})
 	if err != nil {
 		return nil, nil, err
+	}
+	layouts := t.Model.NodeLayouts()
+	for name, n := range net.Outputs {
+		if layouts[name] == LayoutNHWC && len(n.Shape()) == 4 {
+			if net.Outputs[name], err = graph.Transpose(n, []int{0, 3, 1, 2}); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	return net.Graph, net.Outputs, nil
 }

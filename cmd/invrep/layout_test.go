@@ -270,4 +270,12 @@ func TestChannelsLastNodes(t *testing.T) {
 	if r := invrep(t, "invert", "--model", model, "--layer", layer, "--image", img, "--out", filepath.Join(dir, "x.png"), "--channels", "0:17", "--iters", "3", "--quiet"); r.code != 2 || !strings.Contains(r.stderr, "16 channels") {
 		t.Errorf("--channels beyond a channels-last layer's 16: exit %d, %s", r.code, r.stderr)
 	}
+	// The visualisation objectives read its channels from the last axis
+	// too: channel 10 of 16 (the first axis after the batch has 4).
+	if r := invrep(t, "visualize", "--model", model, "--objective", layer+":10", "--out", filepath.Join(dir, "v.png"), "--steps", "3", "--quiet"); r.code != 0 {
+		t.Errorf("visualize channel 10 of a channels-last stage: %s", r.stderr)
+	}
+	if r := invrep(t, "visualize", "--model", model, "--objective", layer+":16", "--out", filepath.Join(dir, "v.png"), "--steps", "3", "--quiet"); r.code == 0 || !strings.Contains(r.stderr, "has 16") {
+		t.Errorf("visualize channel 16 of 16: exit %d, %s", r.code, r.stderr)
+	}
 }

@@ -408,8 +408,11 @@ func opAttention(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !present(in, 1) {
+		return nil, errors.New("the weights (input 1) are missing")
+	}
 	wt, ok := host(in[1])
-	if !present(in, 1) || !ok || len(wt.Dims) != 2 {
+	if !ok || len(wt.Dims) != 2 {
 		return nil, errors.New("the weights (input 1) must be a constant [input hidden, 3·hidden]")
 	}
 	in0, total := int(wt.Dims[0]), int(wt.Dims[1])

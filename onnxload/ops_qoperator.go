@@ -48,8 +48,11 @@ type qparam struct {
 
 func (b *builder) qparamAt(in []value, k int, dflt int64) (qparam, error) {
 	var p qparam
+	if !present(in, k) {
+		return p, fmt.Errorf("input %d (a scale) is missing", k)
+	}
 	st, ok := host(in[k])
-	if !present(in, k) || !ok {
+	if !ok {
 		return p, fmt.Errorf("input %d (a scale) must be a constant", k)
 	}
 	for i := range st.Numel() {

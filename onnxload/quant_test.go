@@ -475,3 +475,44 @@ func forward(t *testing.T, m *Model, out string, x *graph.Tensor) []float32 {
 	}
 	return y.Data
 }
+
+// TestNewOpsMalformed: the quantised and contrib ops given too few
+// inputs, inputs of the wrong kind or attributes out of range fail with
+// an error naming the node, never a recovered panic ("building graph:").
+func TestNewOpsMalformed(t *testing.T) {
+	in := []ValueInfo{{Name: "x", Dims: []int64{1, 3, 4, 4}, Params: []string{"", "", "", ""}, ElemType: 1}}
+	inits := map[string]*Tensor{
+		"s": {Float: []float32{0.1}}, "z": {Int: []int64{3}, IsInt: true, DataType: dtUint8},
+		"s3": {Dims: []int64{3}, Float: []float32{0.1, 0.2, 0.3}}, "w": {Dims: []int64{2, 3, 1, 1}, Float: make([]float32, 6)},
+		"wi": {Dims: []int64{2, 3, 1, 1}, Int: make([]int64, 6), IsInt: true, DataType: dtInt8},
+	}
+	for _, n := range []Node{
+		{OpType: "QuantizeLinear", Inputs: []string{"x"}},
+		{OpType: "QuantizeLinear", Inputs: []string{"x", "s3", "z"}, Attrs: map[string]any{"axis": int64(7)}},
+		{OpType: "DequantizeLinear", Inputs: []string{"x", "s3"}, Attrs: map[string]any{"axis": int64(-9)}},
+		{OpType: "QLinearConv", Inputs: []string{"x", "s", "z"}},
+		{OpType: "QLinearConv", Inputs: []string{"x", "x", "z", "wi", "s", "z", "s", "z"}},
+		{OpType: "QLinearMatMul", Inputs: []string{"x"}},
+		{OpType: "ConvInteger", Inputs: []string{"x"}},
+		{OpType: "MatMulInteger", Inputs: []string{"x", "w", "z", "s3"}},
+		{OpType: msDomain + "QLinearAdd", Inputs: []string{"x", "s", "z"}},
+		{OpType: msDomain + "QLinearConcat", Inputs: []string{"s", "z", "x"}},
+		{OpType: msDomain + "QGemm", Inputs: []string{"x", "s", "z"}},
+		{OpType: msDomain + "FusedMatMul", Inputs: []string{"x"}, Attrs: map[string]any{"transBatchA": int64(1)}},
+		{OpType: msDomain + "FusedConv", Inputs: []string{"x", "w"}, Attrs: map[string]any{"activation": "Swish"}},
+		{OpType: msDomain + "Attention", Inputs: []string{"x", "x"}, Attrs: map[string]any{"num_heads": int64(2)}},
+		{OpType: msDomain + "Attention", Inputs: []string{"x"}, Attrs: map[string]any{"num_heads": int64(2)}},
+		{OpType: msDomain + "Attention", Inputs: []string{"x", "w"}, Attrs: map[string]any{"num_heads": int64(0)}},
+		{OpType: msDomain + "MultiHeadAttention", Inputs: []string{"x", "x", "x"}, Attrs: map[string]any{"num_heads": int64(5)}},
+		{OpType: msDomain + "SkipLayerNormalization", Inputs: []string{"x"}},
+		{OpType: msDomain + "NhwcConv", Inputs: []string{"s", "w"}},
+		{OpType: "Floor", Inputs: []string{"x"}},
+	} {
+		n.Name, n.Outputs = "bad", []string{"y"}
+		m := &Model{Opset: 13, Inputs: in, Initializers: inits, Nodes: []Node{n}, Outputs: []string{"y"}}
+		_, err := m.Build(Options{})
+		if err == nil || strings.Contains(err.Error(), "building graph:") || !strings.Contains(err.Error(), `node "bad"`) {
+			t.Errorf("%s %v: %v", n.OpType, n.Inputs, err)
+		}
+	}
+}

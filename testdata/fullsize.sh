@@ -6,7 +6,8 @@
 # ('extended'); each file's logits from invrep against onnxruntime's on a
 # photo (top-1 and max|diff|/max|ort|), and an inversion at a middle
 # layer. Needs python3-torch, python3-torchvision, python3-onnx and
-# onnxruntime-node; prints one table row per file.
+# onnxruntime-node; prints one table row per file. MODELS names others
+# (vit_b_16).
 #   ORT=<dir with node_modules/onnxruntime-node> bash testdata/fullsize.sh OUTDIR
 set -euo pipefail
 ORT=${ORT:?set ORT to the folder holding node_modules/onnxruntime-node}
@@ -15,7 +16,8 @@ S=${SHARED:-$(cd "$here/../.." && pwd)/shared}
 out=${1:?OUTDIR}
 mkdir -p "$out"
 invrep=${INVREP:-invrep}
-/usr/bin/python3 "$here/tv_export.py" "$out" --opset 14 --arch resnet50 mobilenet_v3_large efficientnet_b0 >/dev/null
+models=${MODELS:-resnet50 mobilenet_v3_large efficientnet_b0}
+/usr/bin/python3 "$here/tv_export.py" "$out" --opset 14 --arch $models >/dev/null
 /usr/bin/python3 - "$out" "$S/images/chelsea.png" <<'PY'
 import sys, numpy as np, torch
 out, photo = sys.argv[1], sys.argv[2]
@@ -27,8 +29,8 @@ g = np.random.default_rng(3)
 for i in range(2):
     np.save(f"{out}/noise{i}.npy", g.normal(size=(1, 3, 224, 224)).astype(np.float32))
 PY
-layer() { case $1 in resnet50) echo layer2;; mobilenet_v3_large) echo features.7;; efficientnet_b0) echo features.4;; esac; }
-for name in resnet50 mobilenet_v3_large efficientnet_b0; do
+layer() { case $1 in resnet50) echo layer2;; mobilenet_v3_large) echo features.7;; efficientnet_b0) echo features.4;; vit_b_16) echo encoder.layers.encoder_layer_6;; esac; }
+for name in $models; do
   m="$out/$name-opset14.onnx"
   /usr/bin/python3 -c '
 import onnx, sys

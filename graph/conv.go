@@ -17,6 +17,10 @@ type ConvParams struct {
 	Pads      [4]int // top, left, bottom, right (ONNX order: H begin, W begin, H end, W end)
 	Dilations [2]int
 	Group     int
+	// Exact asks for a result exact on integer operands (a quantised
+	// model's accumulator, exact while its sums stay below 2^24): the
+	// Winograd path, whose transforms round, is not taken.
+	Exact bool
 }
 
 // onesForZeros sets unset (zero) strides and dilations to ONNX's default 1.

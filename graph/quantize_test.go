@@ -62,3 +62,31 @@ func TestDynamicQuantParams(t *testing.T) {
 		}
 	}
 }
+
+// TestQLinearAdd: onnxruntime's arithmetic (zero points folded into one
+// constant, fused multiply-adds, rounding half to even, clamp) and the
+// straight-through gradient, ra for a and rb for b, 0 where clipped.
+func TestQLinearAdd(t *testing.T) {
+	k := qadd{ra: 0.5, rb: 0.25, fixed: 10 - (0.5*4 + 0.25*8), lo: 0, hi: 255}
+	a := &Tensor{Shape: []int{4}, Data: []float32{4, 5, 255, 0}}
+	b := &Tensor{Shape: []int{4}, Data: []float32{8, 8, 255, 0}}
+	out := NewTensor(4)
+	k.Forward([]*Tensor{a, b}, out)
+	// (a−4)·0.5 + (b−8)·0.25 + 10: 10, 10.5 → 10 (even), 10 + 125.5 + 61.75 = 197.25 → 197, 10 − 2 − 2 = 6.
+	for i, w := range []float32{10, 10, 197, 6} {
+		if out.Data[i] != w {
+			t.Fatalf("c[%d] = %g, want %g", i, out.Data[i], w)
+		}
+	}
+	clip := qadd{ra: 4, rb: 4, lo: 0, hi: 255}
+	g := &Tensor{Shape: []int{4}, Data: []float32{1, 1, 1, 1}}
+	for i, want := range [][]float32{{4, 4, 0, 4}, {4, 4, 0, 4}} {
+		gin := NewTensor(4)
+		clip.Backward(i, []*Tensor{a, b}, out, g, gin)
+		for j := range want {
+			if gin.Data[j] != want[j] {
+				t.Fatalf("gradient %d [%d] = %g, want %g", i, j, gin.Data[j], want[j])
+			}
+		}
+	}
+}

@@ -90,7 +90,7 @@ func blockOffset(b int) (int, int) { return 2 * (b / 2), 2 * (b % 2) }
 // and a packed product of six-row panels (vec.WinoInput6 writes them), and
 // enough channels that the 16 products are not thin.
 func (c conv) winoUsable(q convGeom) bool {
-	if panelRows != 6 || c.packs == nil || q.kh != q.kw || (q.kh != 3 && q.kh != 5) || c.p.Strides != [2]int{1, 1} || c.p.Dilations != [2]int{1, 1} {
+	if c.p.Exact || panelRows != 6 || c.packs == nil || q.kh != q.kw || (q.kh != 3 && q.kh != 5) || c.p.Strides != [2]int{1, 1} || c.p.Dilations != [2]int{1, 1} {
 		return false
 	}
 	for _, p := range c.p.Pads {

@@ -102,6 +102,9 @@ type builder struct {
 	total  int64 // MaxMemory
 	// fuse says which chains of nodes are built as one op (fuse.go).
 	fuse fusionPlan
+	// exact is set while an integer convolution is built (ConvInteger,
+	// QLinearConv): its accumulator must come out exact.
+	exact bool
 }
 
 // spend charges n float32 values (times copies) against the memory budget.

@@ -100,10 +100,19 @@ func opConv(b *builder, n *Node, in []value) ([]value, error) {
 	if p.Strides, p.Dilations, p.Pads, err = window(n, x.Shape(), [2]int{ws[2], ws[3]}); err != nil {
 		return nil, err
 	}
+	p.Exact = b.exact
 	if b.fuse.convRelu[n] {
 		return one(graph.ConvRelu(x, w, bias, p))
 	}
 	return one(graph.Conv(x, w, bias, p))
+}
+
+// exactConv is opConv on integer operands, built so that the accumulator
+// is exact (no Winograd).
+func exactConv(b *builder, n *Node, in []value) ([]value, error) {
+	b.exact = true
+	defer func() { b.exact = false }()
+	return opConv(b, n, in)
 }
 
 // opRelu passes its input through where the Conv or BatchNormalization

@@ -221,7 +221,7 @@ func opQLinearConv(b *builder, n *Node, in []value) ([]value, error) {
 	if present(in, 8) {
 		conv = append(conv, in[8])
 	}
-	acc, err := opConv(b, n, conv)
+	acc, err := exactConv(b, n, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -345,6 +345,19 @@ func opQLinearBinary(mul bool) opFunc {
 			}
 			return one(b.requant(v, []float32{ap.scale[0] * bp.scale[0] / cp.scale[0]}, cp, -1))
 		}
+		if xs, ys := x.Shape(), y.Shape(); !b.m.Dequantized && len(xs) == len(ys) && graph.Numel(xs) == graph.Numel(ys) && fmt.Sprint(xs) == fmt.Sprint(ys) {
+			lo, hi, err := quantRange(cp.dt)
+			if err != nil {
+				return nil, err
+			}
+			// Unshifted operands: onnxruntime's kernel folds the zero
+			// points into one constant.
+			xa, _ := b.float(n, in, 0)
+			yb, _ := b.float(n, in, 3)
+			return one(graph.QLinearAdd(xa, yb, ap.scale[0], ap.zero[0], bp.scale[0], bp.zero[0], cp.scale[0], cp.zero[0], lo, hi))
+		}
+		// Broadcast operands (and the float twin): the same sum in separate
+		// steps.
 		if x, err = graph.Mul(x, b.vec([]float32{ap.scale[0] / cp.scale[0]})); err != nil {
 			return nil, err
 		}

@@ -260,7 +260,7 @@ func opConvInteger(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return opConv(b, n, []value{{f: x}, {f: w}})
+	return exactConv(b, n, []value{{f: x}, {f: w}})
 }
 
 // opMatMulInteger is MatMul of the shifted operands: a's zero point is one

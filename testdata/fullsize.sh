@@ -2,7 +2,8 @@
 # docs/models.md's full-size table: torchvision ResNet-50, MobileNetV3-
 # Large and EfficientNet-B0 (random, calibrated weights) exported, then
 # written in the QDQ and dynamic forms (testdata/fullsize_quant.py,
-# calibrated with onnxruntime) and optimised by onnxruntime-node
+# calibrated with onnxruntime), ResNet-50 in the QOperator form too
+# (testdata/fullsize_qoperator.py), and optimised by onnxruntime-node
 # ('extended'); each file's logits from invrep against onnxruntime's on a
 # photo (top-1 and max|diff|/max|ort|), and an inversion at a middle
 # layer. Needs python3-torch, python3-torchvision, python3-onnx and
@@ -43,10 +44,15 @@ for n in m.graph.node:
 onnx.save(m, sys.argv[2])' "$m" "$out/dump.onnx"
   NODE_PATH=$ORT/node_modules node "$here/ort_ranges.js" "$out/dump.onnx" "$out/$name-ranges.json" "$out/photo.npy" "$out/noise0.npy" "$out/noise1.npy"
   /usr/bin/python3 "$here/fullsize_quant.py" "$out" "$m" "$out/$name-ranges.json" >/dev/null
+  forms="float qdq dynamic optimized"
+  if [ "$name" = resnet50 ]; then  # the QOperator writer knows ResNet's ops
+    /usr/bin/python3 "$here/fullsize_qoperator.py" "$out" "$m" "$out/$name-ranges.json" >/dev/null
+    forms="$forms qoperator"
+  fi
   NODE_PATH=$ORT/node_modules node -e '
 require("onnxruntime-node").InferenceSession.create(process.argv[1], { graphOptimizationLevel: "extended", optimizedModelFilePath: process.argv[2], executionProviders: ["cpu"] })
   .catch(e => { console.error(e.message); process.exit(1); });' "$m" "$out/$name-optimized.onnx"
-  for form in float qdq dynamic optimized; do
+  for form in $forms; do
     case $form in
       float) f="$m";;
       optimized) f="$out/$name-optimized.onnx";;

@@ -6,7 +6,8 @@
 # (testdata/fullsize_qoperator.py), and optimised by onnxruntime-node
 # ('extended'); each file's logits from invrep against onnxruntime's on a
 # photo (top-1 and max|diff|/max|ort|), and an inversion at a middle
-# layer. Needs python3-torch, python3-torchvision, python3-onnx and
+# layer; a float16 file (inputs and outputs too, testdata/fullsize_half.py)
+# against onnxruntime on its float32 twin. Needs python3-torch, python3-torchvision, python3-onnx and
 # onnxruntime-node; prints one table row per file. MODELS names others
 # (vit_b_16).
 #   ORT=<dir with node_modules/onnxruntime-node> bash testdata/fullsize.sh OUTDIR
@@ -44,7 +45,8 @@ for n in m.graph.node:
 onnx.save(m, sys.argv[2])' "$m" "$out/dump.onnx"
   NODE_PATH=$ORT/node_modules node "$here/ort_ranges.js" "$out/dump.onnx" "$out/$name-ranges.json" "$out/photo.npy" "$out/noise0.npy" "$out/noise1.npy"
   /usr/bin/python3 "$here/fullsize_quant.py" "$out" "$m" "$out/$name-ranges.json" >/dev/null
-  forms="float qdq dynamic optimized"
+  /usr/bin/python3 "$here/fullsize_half.py" "$m" >/dev/null
+  forms="float qdq dynamic optimized float16"
   if [ "$name" = resnet50 ]; then  # the QOperator writer knows ResNet's ops
     /usr/bin/python3 "$here/fullsize_qoperator.py" "$out" "$m" "$out/$name-ranges.json" >/dev/null
     forms="$forms qoperator"
@@ -55,11 +57,16 @@ require("onnxruntime-node").InferenceSession.create(process.argv[1], { graphOpti
   for form in $forms; do
     case $form in
       float) f="$m";;
+      float16) f="$out/$name-opset14-fp16.onnx";;
       optimized) f="$out/$name-optimized.onnx";;
       *) f="$out/$name-opset14-$form.onnx";;
     esac
+    # A float16 file is compared with onnxruntime on its float32 twin (the
+    # same rounded weights): invrep computes half-precision files in float32.
+    ref="$f"
+    [ "$form" = float16 ] && ref="$out/$name-opset14-fp16twin.onnx"
     rm -rf "$out/ort"
-    NODE_PATH=$ORT/node_modules node "$S/peers/run_ort.js" "$f" input ref "$out/ort" --opt=disabled "$out/photo.npy" >/dev/null
+    NODE_PATH=$ORT/node_modules node "$S/peers/run_ort.js" "$ref" input ref "$out/ort" --opt=disabled "$out/photo.npy" >/dev/null
     "$invrep" features --model "$f" --layer logits --input "$out/photo.npy" --out "$out/go.npy" >/dev/null
     cmp=$(/usr/bin/python3 -c '
 import numpy as np, sys

@@ -1,6 +1,9 @@
 package graph
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestQuantizeKnown: rounding half to even, the zero point added after
 // rounding, saturation at the type's range, one scale per channel of an
@@ -87,6 +90,47 @@ func TestQLinearAdd(t *testing.T) {
 			if gin.Data[j] != want[j] {
 				t.Fatalf("gradient %d [%d] = %g, want %g", i, j, gin.Data[j], want[j])
 			}
+		}
+	}
+}
+
+// TestQLinearSoftmaxGradient: the straight-through gradient is the float
+// softmax's of xs·x over the last axis, divided by ys: finite differences
+// of that softmax agree.
+func TestQLinearSoftmaxGradient(t *testing.T) {
+	q := &qsoftmax{xs: 0.1, ys: 1.0 / 256}
+	x := &Tensor{Shape: []int{1, 4}, Data: []float32{100, 140, 120, 90}}
+	g := &Tensor{Shape: []int{1, 4}, Data: []float32{1, -2, 0.5, 3}}
+	gin := NewTensor(1, 4)
+	q.Backward(0, []*Tensor{x}, nil, g, gin)
+	soft := func(v []float64) []float64 {
+		m, s := -1e300, 0.0
+		for _, u := range v {
+			m = math.Max(m, u)
+		}
+		out := make([]float64, len(v))
+		for i, u := range v {
+			out[i] = math.Exp(0.1 * (u - m))
+			s += out[i]
+		}
+		for i := range out {
+			out[i] /= s * (1.0 / 256)
+		}
+		return out
+	}
+	for j := range x.Data {
+		v := []float64{100, 140, 120, 90}
+		const h = 1e-4
+		v[j] += h
+		p := soft(v)
+		v[j] -= 2 * h
+		m := soft(v)
+		fd := 0.0
+		for i := range p {
+			fd += float64(g.Data[i]) * (p[i] - m[i]) / (2 * h)
+		}
+		if math.Abs(fd-float64(gin.Data[j])) > 1e-3*math.Max(1, math.Abs(fd)) {
+			t.Fatalf("gradient[%d] = %g, finite difference %g", j, gin.Data[j], fd)
 		}
 	}
 }

@@ -31,7 +31,7 @@ var qoperatorOps = map[string]opFunc{
 		return graph.LeakyRelu(x, alpha)
 	}),
 	msDomain + "QLinearAveragePool": opQLinearAveragePool, msDomain + "QLinearGlobalAveragePool": opQLinearGlobalAveragePool,
-	msDomain + "QLinearConcat": opQLinearConcat, msDomain + "QGemm": opQGemm,
+	msDomain + "QLinearConcat": opQLinearConcat, msDomain + "QGemm": opQGemm, msDomain + "QLinearSoftmax": opQLinearSoftmax,
 }
 
 // msDomain prefixes the op types of onnxruntime's contrib ops (the
@@ -501,4 +501,82 @@ func opQLinearConcat(b *builder, n *Node, in []value) ([]value, error) {
 		parts = append(parts, value{f: x})
 	}
 	return opConcat(b, n, parts)
+}
+
+// opQLinearSoftmax is onnxruntime's quantised softmax (uint8): along axis
+// (opset attribute 13: that axis alone, moved last and back; below 13:
+// every axis from it, flattened), graph.QLinearSoftmax.
+func opQLinearSoftmax(b *builder, n *Node, in []value) ([]value, error) {
+	ps, err := b.params(in, dtUint8, 1, 3)
+	if err != nil {
+		return nil, err
+	}
+	if err := perTensor(ps...); err != nil {
+		return nil, err
+	}
+	if ps[0].dt != dtUint8 || ps[1].dt != dtUint8 {
+		return nil, errors.New("only uint8 QLinearSoftmax is supported")
+	}
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	opset, err := attrInt(n, "opset", 0)
+	if err != nil || opset == 0 {
+		return nil, errors.New("attribute opset is required")
+	}
+	dflt := int64(-1)
+	if opset < 13 {
+		dflt = 1
+	}
+	axis, err := attrInt(n, "axis", dflt)
+	if err != nil {
+		return nil, err
+	}
+	s := x.Shape()
+	ax, err := normAxis(axis, len(s))
+	if err != nil {
+		return nil, err
+	}
+	soft := func(v *graph.Node) (*graph.Node, error) {
+		if b.m.Dequantized {
+			d, err := b.dequant(v, ps[0], -1)
+			if err != nil {
+				return nil, err
+			}
+			if d, err = graph.Softmax(d, -1); err != nil {
+				return nil, err
+			}
+			return b.quant(d, ps[1])
+		}
+		return graph.QLinearSoftmax(v, ps[0].scale[0], ps[1].scale[0], ps[1].zero[0])
+	}
+	if opset < 13 {
+		flat, err := graph.Reshape(x, []int{graph.Numel(s[:ax]), graph.Numel(s[ax:])})
+		if err != nil {
+			return nil, err
+		}
+		y, err := soft(flat)
+		if err != nil {
+			return nil, err
+		}
+		return one(graph.Reshape(y, s))
+	}
+	if ax == len(s)-1 {
+		return one(soft(x))
+	}
+	perm := make([]int, len(s))
+	for i := range perm {
+		perm[i] = i
+	}
+	perm[ax], perm[len(s)-1] = len(s)-1, ax
+	t, err := graph.Transpose(x, perm)
+	if err != nil {
+		return nil, err
+	}
+	y, err := soft(t)
+	if err != nil {
+		return nil, err
+	}
+	return one(graph.Transpose(y, perm))
 }

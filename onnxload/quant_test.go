@@ -17,7 +17,7 @@ import (
 // form), every node output against onnxruntime's (testdata/ort_nodes.sh):
 // integer tensors exactly equal, float ones within 1e-5 of max|ort|.
 func TestQuantFixtures(t *testing.T) {
-	checkNodeFixtures(t, "quant", 5, true)
+	checkNodeFixtures(t, "quant", 6, true)
 }
 
 // TestOptimizedFixtures: the families' exports as onnxruntime's offline

@@ -215,9 +215,30 @@ def qoperator():
     return m, x
 
 
+def qsoftmax():
+    """QLinearSoftmax (com.microsoft, uint8) in onnxruntime's two forms:
+    opset 13 along a middle axis, and the old form over every axis from 1."""
+    ms = "com.microsoft"
+    x = rng.normal(scale=2, size=(2, 5, 7)).astype(np.float32)
+    inits = [init("s_in", np.float32(8 / 255)), init("z_in", np.uint8(128)),
+             init("s_y", np.float32(1 / 256)), init("z_y", np.uint8(0)), init("s_o", np.float32(1 / 200)), init("z_o", np.uint8(3))]
+    nodes = [
+        h.make_node("QuantizeLinear", ["input", "s_in", "z_in"], ["xq"], name="q_in"),
+        h.make_node("QLinearSoftmax", ["xq", "s_in", "z_in", "s_y", "z_y"], ["sm13"], name="softmax13", domain=ms, axis=1, opset=13),
+        h.make_node("QLinearSoftmax", ["xq", "s_in", "z_in", "s_o", "z_o"], ["sm11"], name="softmax11", domain=ms, axis=1, opset=11),
+        h.make_node("DequantizeLinear", ["sm13", "s_y", "z_y"], ["p13"], name="dq13"),
+        h.make_node("DequantizeLinear", ["sm11", "s_o", "z_o"], ["p11"], name="dq11"),
+        h.make_node("Add", ["p13", "p11"], ["logits"], name="both"),
+    ]
+    graph = h.make_graph(nodes, "qsoftmax", [h.make_tensor_value_info("input", T.FLOAT, [2, 5, 7])],
+                         [h.make_tensor_value_info("logits", T.FLOAT, [2, 5, 7])], inits)
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", 13), h.make_opsetid(ms, 1)], ir_version=8), x
+
+
 if __name__ == "__main__":
     save("qdq-opset13", *qdq(13))
     save("qdq-opset10", *qdq(10, per_channel=False))
     save("qdq-opset21-16bit", *qdq(21, act=np.uint16, act2=np.int16))
     save("dynamic-opset13", *dynamic())
     save("qoperator-opset13", *qoperator())
+    save("qsoftmax-opset13", *qsoftmax())

@@ -22,6 +22,7 @@ var contribOps = map[string]opFunc{
 	msDomain + "SkipLayerNormalization": opSkipNorm(false), msDomain + "SkipSimplifiedLayerNormalization": opSkipNorm(true),
 	msDomain + "SimplifiedLayerNormalization": opSimplifiedLayerNorm, "SimplifiedLayerNormalization": opSimplifiedLayerNorm,
 	msDomain + "NhwcConv": opNhwcConv, msDomain + "Attention": opAttention, msDomain + "MultiHeadAttention": opMultiHeadAttention,
+	msDomain + "GroupNorm": opMSGroupNorm,
 }
 
 // activation applies a fused op's activation attribute: Relu, Tanh,
@@ -499,4 +500,53 @@ func opMultiHeadAttention(b *builder, n *Node, in []value) ([]value, error) {
 		}
 	}
 	return one(attend(qkv[0], qkv[1], qkv[2], nh, scale))
+}
+
+// opMSGroupNorm is onnxruntime's GroupNorm (the diffusion models' form):
+// channels last by default (channels_last), gamma and beta per channel,
+// then SiLU where activation is 1.
+func opMSGroupNorm(b *builder, n *Node, in []value) ([]value, error) {
+	a := attrs{n: n}
+	groups, eps := a.int("groups", 0), a.float("epsilon", 1e-5)
+	act, last := a.int("activation", 0), a.int("channels_last", 1)
+	if a.err != nil {
+		return nil, a.err
+	}
+	if act != 0 && act != 1 {
+		return nil, fmt.Errorf("activation = %d (want 0, none, or 1, SiLU)", act)
+	}
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(x.Shape()) != 4 {
+		return nil, fmt.Errorf("input %v is not 4-D", x.Shape())
+	}
+	if last != 0 {
+		if x, err = graph.Transpose(x, []int{0, 3, 1, 2}); err != nil {
+			return nil, err
+		}
+	}
+	c := x.Shape()[1]
+	gamma, err := b.weightsOf(n, in, 1, []int{c})
+	if err != nil {
+		return nil, err
+	}
+	beta, err := b.weightsOf(n, in, 2, []int{c})
+	if err != nil {
+		return nil, err
+	}
+	y, err := graph.GroupNorm(x, int(groups), gamma, beta, float64(eps))
+	if err != nil {
+		return nil, err
+	}
+	if act == 1 {
+		if y, err = graph.Math(y, graph.FnSiLU, 0, 0); err != nil {
+			return nil, err
+		}
+	}
+	if last != 0 {
+		return one(graph.Transpose(y, []int{0, 2, 3, 1}))
+	}
+	return one(y, nil)
 }

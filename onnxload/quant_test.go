@@ -516,3 +516,40 @@ func TestNewOpsMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestMSGroupNorm: onnxruntime's GroupNorm (channels last, SiLU), which it
+// runs on GPUs only, against a float64 group norm and x·σ(x).
+func TestMSGroupNorm(t *testing.T) {
+	in := []ValueInfo{{Name: "x", Dims: []int64{1, 5, 5, 4}, Params: []string{"", "", "", ""}, ElemType: 1}}
+	gamma := &Tensor{Dims: []int64{4}, Float: []float32{1, 0.5, 2, -1}}
+	beta := &Tensor{Dims: []int64{4}, Float: []float32{0, 0.1, -0.2, 0.3}}
+	contrib := &Model{Opset: 18, Inputs: in, Initializers: map[string]*Tensor{"g": gamma, "b": beta}, Outputs: []string{"y"},
+		Nodes: []Node{{Name: "gn", OpType: msDomain + "GroupNorm", Inputs: []string{"x", "g", "b"}, Outputs: []string{"y"},
+			Attrs: map[string]any{"groups": int64(2), "activation": int64(1), "epsilon": float32(1e-5)}}}}
+	// The reference in float64: per image, groups of 2 channels over H·W.
+	x := graph.NewTensor(1, 5, 5, 4)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Sin(float64(i)*0.37)) * 3
+	}
+	got := forward(t, contrib, "y", x)
+	for g := 0; g < 2; g++ {
+		mean, sq, n := 0.0, 0.0, 0.0
+		for p := 0; p < 25; p++ {
+			for c := 2 * g; c < 2*g+2; c++ {
+				v := float64(x.Data[p*4+c])
+				mean, sq, n = mean+v, sq+v*v, n+1
+			}
+		}
+		mean /= n
+		std := math.Sqrt(sq/n - mean*mean + 1e-5)
+		for p := 0; p < 25; p++ {
+			for c := 2 * g; c < 2*g+2; c++ {
+				v := (float64(x.Data[p*4+c])-mean)/std*float64(gamma.Float[c]) + float64(beta.Float[c])
+				want := v / (1 + math.Exp(-v))
+				if d := math.Abs(float64(got[p*4+c]) - want); d > 1e-4 {
+					t.Fatalf("GroupNorm [%d,%d] = %g, want %g", p, c, got[p*4+c], want)
+				}
+			}
+		}
+	}
+}

@@ -165,7 +165,7 @@ func opDequantizeLinear(b *builder, n *Node, in []value) ([]value, error) {
 		dflt = int64(in[0].i.DataType)
 	}
 	if v, err := attrInt(n, "block_size", 0); err == nil && v != 0 {
-		return nil, errors.New("blocked quantisation (block_size) is not supported")
+		return dequantizeBlocked(b, n, in, v)
 	}
 	if in[0].i != nil && in[0].i.DataType == dtInt32 {
 		// int32 biases: any zero point is 0, the range that of int32.
@@ -353,4 +353,63 @@ func (m *Model) QuantNotes() map[string]string {
 func isQLinear(op string) bool {
 	op = strings.TrimPrefix(op, msDomain)
 	return strings.HasPrefix(op, "QLinear") || op == "QGemm"
+}
+
+// dequantizeBlocked is DequantizeLinear with opset 21's block_size on a
+// constant (quantised weights): the scale and zero point have x's shape
+// but for axis, which holds ⌈x[axis]/block⌉ blocks; element i of that
+// axis takes block ⌊i/block⌋'s. Computed on the host, it is a constant.
+func dequantizeBlocked(b *builder, n *Node, in []value, block int64) ([]value, error) {
+	x, ok := host(in[0])
+	if !ok {
+		return nil, errors.New("blocked dequantisation of values that depend on the input is not supported")
+	}
+	if !present(in, 1) {
+		return nil, errors.New("the scale (input 1) is missing")
+	}
+	st, ok := host(in[1])
+	if !ok {
+		return nil, errors.New("the scale (input 1) must be a constant")
+	}
+	rank := len(x.Dims)
+	axis := attrAxis(n, rank)
+	if axis < 0 || axis >= rank || len(st.Dims) != rank || block <= 0 {
+		return nil, fmt.Errorf("block_size %d: scale %v does not block input %v along axis %d", block, st.Dims, x.Dims, axis)
+	}
+	for k := range x.Dims {
+		want := x.Dims[k]
+		if k == axis {
+			want = (x.Dims[k] + block - 1) / block
+		}
+		if st.Dims[k] != want {
+			return nil, fmt.Errorf("block_size %d: scale %v does not block input %v along axis %d", block, st.Dims, x.Dims, axis)
+		}
+	}
+	var zt *Tensor
+	if present(in, 2) {
+		if zt, ok = host(in[2]); !ok || zt.Numel() != st.Numel() {
+			return nil, errors.New("the zero point (input 2) must be a constant shaped as the scale")
+		}
+	}
+	inner := int64(1)
+	for _, d := range x.Dims[axis+1:] {
+		inner *= d
+	}
+	span, blocks := x.Dims[axis], st.Dims[axis]
+	out := graph.NewTensor(intShape(x)...)
+	for i := range out.Data {
+		k := int64(i)
+		o, a, r := k/(span*inner), (k/inner)%span, k%inner
+		j := int((o*blocks+a/block)*inner + r)
+		s := st.at(j)
+		if !(s > 0) || math.IsInf(s, 0) {
+			return nil, fmt.Errorf("scale %g at index %d: scales must be positive and finite", s, j)
+		}
+		z := 0.0
+		if zt != nil {
+			z = zt.at(j)
+		}
+		out.Data[i] = float32((x.at(i) - z) * s)
+	}
+	return one(b.g.Const(out), nil)
 }

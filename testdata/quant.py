@@ -235,6 +235,24 @@ def qsoftmax():
     return h.make_model(graph, opset_imports=[h.make_opsetid("", 13), h.make_opsetid(ms, 1)], ir_version=8), x
 
 
+def blocked():
+    """Opset 21's blocked quantisation of weights, as 4-bit model files use
+    it: int8 weights [6, 10] in blocks of 4 along axis 1 (the last block
+    short), one scale and zero point per block, feeding a MatMul."""
+    x = rng.normal(size=(3, 6)).astype(np.float32)
+    wq = rng.integers(-100, 100, size=(6, 10)).astype(np.int8)
+    ws = rng.uniform(0.01, 0.05, size=(6, 3)).astype(np.float32)
+    wz = rng.integers(-5, 5, size=(6, 3)).astype(np.int8)
+    inits = [init("wq", wq), init("ws", ws), init("wz", wz)]
+    nodes = [
+        h.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], name="dq_w", axis=1, block_size=4),
+        h.make_node("MatMul", ["input", "w"], ["logits"], name="mm"),
+    ]
+    graph = h.make_graph(nodes, "blocked", [h.make_tensor_value_info("input", T.FLOAT, [3, 6])],
+                         [h.make_tensor_value_info("logits", T.FLOAT, [3, 10])], inits)
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", 21)], ir_version=10), x
+
+
 if __name__ == "__main__":
     save("qdq-opset13", *qdq(13))
     save("qdq-opset10", *qdq(10, per_channel=False))
@@ -242,3 +260,4 @@ if __name__ == "__main__":
     save("dynamic-opset13", *dynamic())
     save("qoperator-opset13", *qoperator())
     save("qsoftmax-opset13", *qsoftmax())
+    save("blocked-opset21", *blocked())

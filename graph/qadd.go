@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // qadd is onnxruntime's QLinearAdd on integers held in float32, computed
@@ -18,22 +19,10 @@ type qadd struct {
 func (q qadd) String() string { return fmt.Sprintf("QLinearAdd(%g, %g, %g)", q.ra, q.rb, q.fixed) }
 
 func (qadd) OutShape(in [][]int) ([]int, error) {
-	if len(in) != 2 || !sameShape(in[0], in[1]) {
+	if len(in) != 2 || !slices.Equal(in[0], in[1]) {
 		return nil, fmt.Errorf("want two operands of one shape, got %v", in)
 	}
 	return append([]int(nil), in[0]...), nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func (qadd) Diffable(int) bool { return true }

@@ -14,6 +14,7 @@ package onnxload
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/invrep/invrep/graph"
 )
@@ -332,6 +333,15 @@ func opQLinearBinary(mul bool) opFunc {
 		if err != nil {
 			return nil, err
 		}
+		if !mul && !b.m.Dequantized && slices.Equal(x.Shape(), y.Shape()) {
+			lo, hi, err := quantRange(cp.dt)
+			if err != nil {
+				return nil, err
+			}
+			// onnxruntime's kernel takes the operands unshifted and folds
+			// the zero points into one constant.
+			return one(graph.QLinearAdd(x, y, ap.scale[0], ap.zero[0], bp.scale[0], bp.zero[0], cp.scale[0], cp.zero[0], lo, hi))
+		}
 		if x, err = b.shift(x, ap, -1); err != nil {
 			return nil, err
 		}
@@ -344,17 +354,6 @@ func opQLinearBinary(mul bool) opFunc {
 				return nil, err
 			}
 			return one(b.requant(v, []float32{ap.scale[0] * bp.scale[0] / cp.scale[0]}, cp, -1))
-		}
-		if xs, ys := x.Shape(), y.Shape(); !b.m.Dequantized && len(xs) == len(ys) && graph.Numel(xs) == graph.Numel(ys) && fmt.Sprint(xs) == fmt.Sprint(ys) {
-			lo, hi, err := quantRange(cp.dt)
-			if err != nil {
-				return nil, err
-			}
-			// Unshifted operands: onnxruntime's kernel folds the zero
-			// points into one constant.
-			xa, _ := b.float(n, in, 0)
-			yb, _ := b.float(n, in, 3)
-			return one(graph.QLinearAdd(xa, yb, ap.scale[0], ap.zero[0], bp.scale[0], bp.zero[0], cp.scale[0], cp.zero[0], lo, hi))
 		}
 		// Broadcast operands (and the float twin): the same sum in separate
 		// steps.
@@ -398,18 +397,25 @@ func opQLinearUnary(f func(*graph.Node, *Node) (*graph.Node, error)) opFunc {
 	}
 }
 
-func opQLinearAveragePool(b *builder, n *Node, in []value) ([]value, error) {
+// qpoolInput reads a quantised pooling's input and its (input, output)
+// parameters, per tensor, channels first.
+func (b *builder) qpoolInput(n *Node, in []value) (*graph.Node, []qparam, error) {
 	ps, err := b.params(in, dtUint8, 1, 3)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := perTensor(ps...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cl, _ := attrInt(n, "channels_last", 0); cl != 0 {
-		return nil, errors.New("channels_last pooling is not supported")
+		return nil, nil, errors.New("channels_last pooling is not supported")
 	}
 	x, err := b.float(n, in, 0)
+	return x, ps, err
+}
+
+func opQLinearAveragePool(b *builder, n *Node, in []value) ([]value, error) {
+	x, ps, err := b.qpoolInput(n, in)
 	if err != nil {
 		return nil, err
 	}
@@ -433,17 +439,7 @@ func opQLinearAveragePool(b *builder, n *Node, in []value) ([]value, error) {
 // opQLinearGlobalAveragePool sums each plane's integers, then requantises
 // by xs/(ys·count), onnxruntime's arithmetic.
 func opQLinearGlobalAveragePool(b *builder, n *Node, in []value) ([]value, error) {
-	ps, err := b.params(in, dtUint8, 1, 3)
-	if err != nil {
-		return nil, err
-	}
-	if err := perTensor(ps...); err != nil {
-		return nil, err
-	}
-	if cl, _ := attrInt(n, "channels_last", 0); cl != 0 {
-		return nil, errors.New("channels_last pooling is not supported")
-	}
-	x, err := b.float(n, in, 0)
+	x, ps, err := b.qpoolInput(n, in)
 	if err != nil {
 		return nil, err
 	}

@@ -16,8 +16,7 @@ import (
 // left, on stdout when it is a terminal and --quiet is not set; it returns
 // nil otherwise.
 func progressBar(out io.Writer, quiet bool, total int, what string) *progressbar.ProgressBar {
-	f, ok := out.(*os.File)
-	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+	if quiet || !isTerminal(out) {
 		return nil
 	}
 	return progressbar.NewOptions(total,
@@ -39,4 +38,10 @@ func describe(p invert.Progress) string {
 		fmt.Fprintf(&b, " %s %.3g", n, p.Terms[i])
 	}
 	return b.String()
+}
+
+// isTerminal says whether out is a terminal (where progress is drawn).
+func isTerminal(out io.Writer) bool {
+	f, ok := out.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -189,7 +189,3 @@ func runZooClasses(args []string, out io.Writer) error {
 	}
 	return nil
 }
-
-func isTerminal(out io.Writer) bool {
-	return progressBar(out, false, 1, "") != nil
-}

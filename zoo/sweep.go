@@ -347,10 +347,10 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 		Image: key, TV: r.TV, Iters: c.Iters, Seed: c.Seed, RelError: res.RelErr[0], SqError: res.SquaredError(),
 		C: r.C, TopOriginal: tops[0], TopPreimage: tops[1], Method: map[bool]string{true: "ijcv"}[r.C > 0],
 		MsPerIter: res.MsPerIter,
-		PNG:      filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__%s.png", pngStem(key), r.fileTag(c.Iters, c.Seed)))),
-		Target:   filepath.ToSlash(filepath.Join("targets", layerDir, safeName(key)+".npy")),
-		Original: filepath.ToSlash(filepath.Join("originals", safeName(c.Model), pngStem(key)+".png")),
-		Shard:    fmt.Sprintf("%d/%d", c.Shard, max(c.Shards, 1)),
+		PNG:       filepath.ToSlash(filepath.Join("png", layerDir, fmt.Sprintf("%s__%s.png", pngStem(key), r.fileTag(c.Iters, c.Seed)))),
+		Target:    filepath.ToSlash(filepath.Join("targets", layerDir, safeName(key)+".npy")),
+		Original:  filepath.ToSlash(filepath.Join("originals", safeName(c.Model), pngStem(key)+".png")),
+		Shard:     fmt.Sprintf("%d/%d", c.Shard, max(c.Shards, 1)),
 	}
 	if r.Repeats > 1 {
 		out.Repeats = r.Repeats

@@ -36,6 +36,10 @@ type Options struct {
 	// Net.Skipped with the reason, instead of failing the build ('invrep
 	// layers' on a detector whose head holds NonMaxSuppression).
 	Tolerant bool
+	// Forward says the graph will only be run forward ('invrep features',
+	// 'invrep layers'): each value is charged once against MaxMemory, not
+	// twice for a gradient that will never be computed.
+	Forward bool
 }
 
 // DefaultMaxMemory is half of the machine's memory (8 GiB where it cannot
@@ -296,8 +300,12 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		if b.fuse.absorbed[n] {
 			continue
 		}
+		built := n // the node as written, or the QOperator node of its QDQ group
+		if q := b.fuse.qlinear[n]; q != nil {
+			built = q
+		}
 		if opts.Tolerant {
-			if why := b.skipReason(n, net.Skipped); why != "" {
+			if why := b.skipReason(built, net.Skipped); why != "" {
 				for _, o := range n.Outputs {
 					if o != "" {
 						net.Skipped[o] = why
@@ -310,8 +318,8 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		if c := b.fuse.chains[n]; c != nil {
 			outs, err = b.buildChain(c)
 		} else {
-			ins := make([]value, len(n.Inputs))
-			for k, name := range n.Inputs {
+			ins := make([]value, len(built.Inputs))
+			for k, name := range built.Inputs {
 				if name == "" {
 					continue
 				}
@@ -321,7 +329,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 				}
 				ins[k] = v
 			}
-			outs, err = ops[n.OpType](b, n, ins)
+			outs, err = ops[built.OpType](b, built, ins)
 		}
 		if err != nil && opts.Tolerant {
 			for _, o := range n.Outputs {
@@ -339,7 +347,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 				continue
 			}
 			copies := int64(1)
-			if o.f.Live() {
+			if o.f.Live() && !opts.Forward {
 				copies = 2 // the value and its gradient
 			}
 			if err := b.spend(int64(graph.Numel(o.f.Shape())), copies, fmt.Sprintf("output %q %v", n.Outputs[k], o.f.Shape())); err != nil {
@@ -351,7 +359,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 				continue
 			}
 			b.vals[o] = outs[k]
-			net.Layers = append(net.Layers, Layer{Name: o, OpType: n.OpType, Shape: outs[k].shape(), Constant: outs[k].f == nil || !outs[k].f.Live()})
+			net.Layers = append(net.Layers, Layer{Name: o, OpType: built.OpType, Shape: outs[k].shape(), Constant: outs[k].f == nil || !outs[k].f.Live()})
 		}
 	}
 	for _, o := range outputs {

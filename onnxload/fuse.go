@@ -31,6 +31,9 @@ type fusionPlan struct {
 	convRelu map[*Node]bool
 	absorbed map[*Node]bool
 	chains   map[*Node]*chain
+	// qlinear maps the last node of each QDQ group onnxruntime fuses to
+	// the QOperator node built in the group's place (qdqfuse.go).
+	qlinear map[*Node]*Node
 }
 
 // graphView answers the planner's questions about the needed nodes.
@@ -138,7 +141,7 @@ func (v *graphView) lastAxis(n *Node) bool {
 
 func planFusion(m *Model, need []bool, outputs []string) fusionPlan {
 	v := newView(m, need, outputs)
-	p := fusionPlan{convRelu: map[*Node]bool{}, absorbed: map[*Node]bool{}, chains: map[*Node]*chain{}}
+	p := fusionPlan{convRelu: map[*Node]bool{}, absorbed: map[*Node]bool{}, chains: map[*Node]*chain{}, qlinear: map[*Node]*Node{}}
 	for i := range m.Nodes {
 		if !need[i] {
 			continue
@@ -180,6 +183,7 @@ func planFusion(m *Model, need []bool, outputs []string) fusionPlan {
 			}
 		}
 	}
+	v.planQDQ(p)
 	return p
 }
 

@@ -6,9 +6,11 @@ itself (onnxruntime's Python package) is not at hand here, so the graphs
 are rewritten as it rewrites them:
 
 - QDQ: every Conv, Gemm and MatMul weight int8, symmetric, one scale per
-  output channel (DequantizeLinear, axis 0, or 1 for MatMul's [K,N]); every
-  activation such an op reads uint8, asymmetric, its range calibrated on
-  the model's own inputs (QuantizeLinear then DequantizeLinear).
+  output channel (DequantizeLinear, axis 0, or 1 for MatMul's [K,N]), its
+  bias int32; every activation the quantiser's default ops read or write
+  uint8, asymmetric, its range calibrated on the model's own inputs
+  (QuantizeLinear then DequantizeLinear, read by every reader); a Relu or
+  Clip after an op dropped (see qdq below).
 - dynamic: every MatMul and Gemm as DynamicQuantizeLinear →
   MatMulInteger (int8 weights, one scale) → Cast → ·scales (+ bias);
   every Conv as ConvInteger (uint8 weights, one zero point: onnxruntime's
@@ -59,33 +61,142 @@ def replace(m, nodes, inits):
     return m
 
 
+# The ops onnxruntime's quantiser quantises by default, by how: "direct"
+# ops pass integers through, so their output shares the input's scale and
+# zero point; "removable" activations are dropped where the op before them
+# alone feeds them (the quantiser's clamp at the output's range is the
+# activation); every other op gets its float inputs and its output
+# quantised with ranges of their own.
+DIRECT = {"Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "MaxPool", "Resize"}
+REMOVABLE = {"Relu", "Clip"}
+OWN = {"Conv", "Gemm", "MatMul", "Add", "Mul", "Sigmoid", "LeakyRelu", "GlobalAveragePool",
+       "AveragePool", "Concat", "Softmax", "LayerNormalization"}
+
+
 def qdq(m, ranges):
+    """The QDQ form as onnxruntime's quantize_static writes it (QuantFormat.QDQ,
+    per_channel, uint8 activations, int8 weights): every activation an op
+    above reads or writes gets one QuantizeLinear → DequantizeLinear pair,
+    which every reader of the value then reads; weights are stored int8 with
+    one scale per output channel behind a DequantizeLinear, biases int32 at
+    scale x_scale·w_scale; Relu and Clip after an op are dropped."""
     g = m.graph
-    inits = {i.name: i for i in g.initializer}
-    new_nodes, new_inits, done = [], [], {}
+    inits = {i.name: nh.to_array(i) for i in g.initializer}
+    const = set(inits) | {o for n in g.node if n.op_type == "Constant" for o in n.output}
+    readers = {}
     for n in g.node:
-        if n.op_type in ("Conv", "Gemm", "MatMul") and len(n.input) > 1 and n.input[1] in inits:
-            x = n.input[0]
-            if x not in done and x in ranges:
-                s, z = act_uint8(*ranges[x])
-                base = x.replace("/", "_").strip("_")
-                new_inits += [nh.from_array(s, base + "_s"), nh.from_array(z, base + "_z")]
-                new_nodes += [h.make_node("QuantizeLinear", [x, base + "_s", base + "_z"], [base + "_q"], name=base + "_quant"),
-                              h.make_node("DequantizeLinear", [base + "_q", base + "_s", base + "_z"], [base + "_dq"], name=base + "_dequant")]
-                done[x] = base + "_dq"
-            w = nh.to_array(inits[n.input[1]])
+        for i in n.input:
+            readers[i] = readers.get(i, 0) + 1
+    outputs = {o.name for o in g.output}
+    producer = {o: n for n in g.node for o in n.output}
+
+    # Drop removable activations: the op before writes the activation's
+    # output name, whose calibrated range starts at 0 (Relu) or ends at 6.
+    nodes = []
+    for n in g.node:
+        if n.op_type in REMOVABLE and n.input[0] in producer and readers[n.input[0]] == 1 \
+                and n.input[0] not in outputs and producer[n.input[0]].op_type in OWN:
+            up = producer[n.input[0]]
+            up.output[0] = n.output[0]
+            producer[n.output[0]] = up
+            continue
+        nodes.append(n)
+
+    params = {}  # activation → (scale name, zero name, float scale)
+    new_inits = []
+
+    def own(value):
+        if value not in params:
+            s, z = act_uint8(*ranges[value])
+            b = value.replace("/", "_").replace(".", "_").strip("_")
+            new_inits.extend([nh.from_array(s, b + "_scale"), nh.from_array(z, b + "_zero_point")])
+            params[value] = (b + "_scale", b + "_zero_point", float(s))
+        return params[value]
+
+    # Which values are quantised, and with whose parameters.
+    for n in nodes:
+        float_ins = [i for i in n.input[:1 if n.op_type in DIRECT else None] if i and i not in const]
+        if n.op_type in DIRECT and float_ins and float_ins[0] in params:
+            own(float_ins[0])
+            params.setdefault(n.output[0], params[float_ins[0]])
+        elif n.op_type in OWN:
+            for i in float_ins:
+                if i in ranges:
+                    own(i)
+            if n.op_type == "Softmax":  # the quantiser fixes its range at [0, 1]
+                b = n.output[0].replace("/", "_").strip("_")
+                new_inits += [nh.from_array(np.float32(1 / 256), b + "_scale"), nh.from_array(np.uint8(0), b + "_zero_point")]
+                params[n.output[0]] = (b + "_scale", b + "_zero_point", 1 / 256)
+            elif n.output[0] in ranges:
+                own(n.output[0])
+
+    out_nodes, renamed = [], {}
+
+    def pair(value):
+        """Q → DQ after value; readers read the DQ's output (a graph output
+        keeps its name on the DQ)."""
+        s, z, _ = params[value]
+        b = value.replace("/", "_").replace(".", "_").strip("_")
+        src, dst = value, value + "_DequantizeLinear_Output"
+        if value in outputs:
+            src = value + "_QuantizeLinear_Input"
+            dst = value
+        out_nodes.append(h.make_node("QuantizeLinear", [src, s, z], [b + "_QuantizeLinear_Output"], name=b + "_QuantizeLinear"))
+        out_nodes.append(h.make_node("DequantizeLinear", [b + "_QuantizeLinear_Output", s, z], [dst], name=b + "_DequantizeLinear"))
+        renamed[value] = dst
+        return src
+
+    def weight(name, axis, per_channel=True):
+        w = inits[name]
+        if per_channel:
+            q, sc = weight_int8(w, axis)
+        else:
+            q, sc = weight_int8(w.reshape(1, -1), 0)
+            q, sc = q.reshape(w.shape), sc.reshape(())
+        b = name.replace("/", "_").replace(".", "_").strip("_")
+        new_inits.extend([nh.from_array(q, b + "_quantized"), nh.from_array(sc, b + "_scale"),
+                          nh.from_array(np.zeros(sc.shape, np.int8), b + "_zero_point")])
+        attrs = {"axis": axis} if per_channel else {}
+        out_nodes.append(h.make_node("DequantizeLinear", [b + "_quantized", b + "_scale", b + "_zero_point"], [b + "_DequantizeLinear_Output"], name=b + "_DequantizeLinear", **attrs))
+        return b + "_DequantizeLinear_Output", sc
+
+    def bias(name, xs, ws):
+        bs = (np.float32(xs) * ws.astype(np.float32)).astype(np.float32).reshape(-1)
+        q = np.clip(np.round(inits[name].reshape(-1) / bs), -2**31, 2**31 - 1).astype(np.int32)
+        b = name.replace("/", "_").replace(".", "_").strip("_")
+        new_inits.extend([nh.from_array(q, b + "_quantized"), nh.from_array(bs, b + "_scale"),
+                          nh.from_array(np.zeros(bs.shape, np.int32), b + "_zero_point")])
+        out_nodes.append(h.make_node("DequantizeLinear", [b + "_quantized", b + "_scale", b + "_zero_point"], [b + "_DequantizeLinear_Output"], name=b + "_DequantizeLinear", axis=0))
+        return b + "_DequantizeLinear_Output"
+
+    inp = g.input[0].name
+    if inp in params:
+        pair(inp)
+    for n in nodes:
+        ins = list(n.input)
+        for k, i in enumerate(ins):
+            ins[k] = renamed.get(i, i)
+        if n.op_type in ("Conv", "Gemm", "MatMul") and len(ins) > 1 and n.input[1] in inits:
             axis = 0
             if n.op_type == "MatMul" or (n.op_type == "Gemm" and not any(a.name == "transB" and a.i for a in n.attribute)):
-                axis = w.ndim - 1
-            q, s = weight_int8(w, axis)
-            wn = n.input[1].replace("/", "_").strip("_")
-            new_inits += [nh.from_array(q, wn + "_q"), nh.from_array(s, wn + "_s"), nh.from_array(np.zeros(len(s), np.int8), wn + "_z")]
-            new_nodes.append(h.make_node("DequantizeLinear", [wn + "_q", wn + "_s", wn + "_z"], [wn + "_dq"], name=wn + "_dequant", axis=axis))
-            n.input[1] = wn + "_dq"
-            if x in done:
-                n.input[0] = done[x]
-        new_nodes.append(n)
-    return replace(m, new_nodes, new_inits)
+                axis = inits[n.input[1]].ndim - 1
+            ins[1], ws = weight(n.input[1], axis)
+            if len(ins) > 2 and n.input[2] in inits and n.input[0] in params:
+                ins[2] = bias(n.input[2], params[n.input[0]][2], ws)
+        elif n.op_type in ("Add", "Mul") and any(i in inits for i in n.input):
+            for k, i in enumerate(n.input):  # a constant operand: one scale, int8
+                if i in inits:
+                    ins[k], _ = weight(i, 0, per_channel=False)
+        del n.input[:]
+        n.input.extend(ins)
+        quantised_outs = [o for o in n.output if o in params]
+        for o in quantised_outs:
+            if o in outputs:
+                n.output[list(n.output).index(o)] = o + "_QuantizeLinear_Input"
+        out_nodes.append(n)
+        for o in quantised_outs:
+            pair(o)
+    return replace(m, out_nodes, new_inits)
 
 
 def dynamic(m):

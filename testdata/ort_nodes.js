@@ -21,7 +21,7 @@ function writeNpy(p, dims, data) {
 }
 (async () => {
   const [model, input, outdir] = process.argv.slice(2); fs.mkdirSync(outdir, { recursive: true });
-  const s = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
+  const s = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: process.env.ORT_LEVEL || 'disabled' });
   const x = readNpy(input); const feeds = {}; feeds[s.inputNames[0]] = new ort.Tensor('float32', x.data, x.shape);
   const r = await s.run(feeds); const types = [];
   s.outputNames.forEach((k, i) => {

@@ -1,6 +1,7 @@
 // Calibration for testdata/fullsize_quant.py: runs dump.onnx (every node
 // output a graph output) on each float32 .npy input and writes the
-// min and max of every float output over all of them as JSON.
+// min and max of the input and of every float output over all of them
+// as JSON.
 //   NODE_PATH=<dir>/node_modules node testdata/ort_ranges.js dump.onnx out.json in1.npy [in2.npy ...]
 const ort = require('onnxruntime-node'); const fs = require('fs');
 function readNpy(p) {
@@ -15,8 +16,8 @@ function readNpy(p) {
   const ranges = {};
   for (const p of inputs) {
     const x = readNpy(p); const feeds = {}; feeds[s.inputNames[0]] = new ort.Tensor('float32', x.data, x.shape);
-    const r = await s.run(feeds);
-    for (const k of s.outputNames) {
+    const r = Object.assign({ [s.inputNames[0]]: feeds[s.inputNames[0]] }, await s.run(feeds));
+    for (const k of [s.inputNames[0], ...s.outputNames]) {
       if (!(r[k].data instanceof Float32Array)) continue;
       let lo = Infinity, hi = -Infinity;
       for (const v of r[k].data) { if (v < lo) lo = v; if (v > hi) hi = v; }

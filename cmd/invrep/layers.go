@@ -56,7 +56,7 @@ func runLayers(args []string, out io.Writer) error {
 	}
 	// Tolerant: a detector's head (NonMaxSuppression, TopK, If) is listed
 	// as not built, with why, and the backbone and neck as usual.
-	net, err := m.Build(onnxload.Options{InputShape: shape, MaxMemory: limit, Tolerant: true})
+	net, err := m.Build(onnxload.Options{InputShape: shape, MaxMemory: limit, Tolerant: true, Forward: true})
 	if err != nil {
 		return err
 	}

@@ -201,13 +201,14 @@ func (f *modelFlags) memoryLimit() (int64, error) {
 	return int64(n * float64(mult)), nil
 }
 
-// build builds the model for shape (nil: declared) up to outputs.
+// build builds the model for shape (nil: declared) up to outputs, to be
+// run forward only.
 func (f *modelFlags) build(m *onnxload.Model, shape []int, outputs []string, norm *graph.Normalization) (*onnxload.Net, error) {
 	limit, err := f.memoryLimit()
 	if err != nil {
 		return nil, err
 	}
-	return m.Build(onnxload.Options{InputShape: shape, Outputs: outputs, Normalization: norm, MaxMemory: limit})
+	return m.Build(onnxload.Options{InputShape: shape, Outputs: outputs, Normalization: norm, MaxMemory: limit, Forward: true})
 }
 
 // truncated is the model cut at layer, as a representation.

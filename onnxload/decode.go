@@ -2,12 +2,13 @@ package onnxload
 
 import (
 	"bytes"
+	"github.com/invrep/invrep/graph/regfile"
 	"io"
+	"slices"
 	"strings"
 
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -29,11 +30,14 @@ func Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := decode(data, tensorSource{dir: filepath.Dir(path)})
+	var files []string
+	m, err := decode(data, tensorSource{dir: filepath.Dir(path), files: &files})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m.Path = path
+	slices.Sort(files)
+	m.ExternalFiles = slices.Compact(files)
 	return m, nil
 }
 
@@ -41,7 +45,7 @@ func Load(path string) (*Model, error) {
 var modelFields = map[protowire.Number]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 7: true, 8: true, 14: true, 20: true, 21: true, 25: true}
 
 func readModelFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -49,9 +53,6 @@ func readModelFile(path string, limit int64) ([]byte, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	if st.Size() > limit {
 		return nil, fmt.Errorf("%s: %s, more than the memory limit (%s) allows to read", path, bytesString(st.Size()), bytesString(limit))
@@ -80,7 +81,9 @@ func readModelFile(path string, limit int64) ([]byte, error) {
 // plain attributes, is decoded by onnx-go into invrep's own backend.
 // data is copied: the weights are used where they lie in the bytes
 // decoded (see decodeRaw), which Load reads for itself.
-func Decode(data []byte) (*Model, error) { return decode(bytes.Clone(data), tensorSource{}) }
+func Decode(data []byte) (*Model, error) {
+	return decode(bytes.Clone(data), tensorSource{files: new([]string)})
+}
 
 func decode(data []byte, src tensorSource) (m *Model, err error) {
 	if len(data) == 0 {

@@ -23,6 +23,9 @@ type Model struct {
 	// the weights are the dequantised ones and the activations float
 	// (what --dequantize compares the quantised model with).
 	Dequantized bool
+	// ExternalFiles lists the side files the weights were read from
+	// (external data), resolved: inputs no output may overwrite.
+	ExternalFiles []string
 	// Layout, when set to other than NCHW, makes the graph input an image
 	// [N,C,H,W] laid out for the model before its first node (layout.go):
 	// InputShape, Build's InputShape and the graph's input are then in

@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/invrep/invrep/graph/regfile"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"unsafe"
@@ -66,7 +66,28 @@ func isFloatType(dt int64) bool {
 
 // tensorSource says where external data may be read from: the folder of the
 // model file. An empty dir refuses external data (a model decoded from bytes).
-type tensorSource struct{ dir string }
+type tensorSource struct {
+	dir   string
+	files *[]string // the side files read, for Model.ExternalFiles
+}
+
+// inside resolves an external-data location against the model's folder,
+// following symlinks, and refuses one that leads outside it: a side file
+// that is a link to /etc/passwd would otherwise come out as features.
+func (src tensorSource) inside(loc string) (string, error) {
+	dir, err := filepath.EvalSymlinks(src.dir)
+	if err != nil {
+		return "", fmt.Errorf("external data %q: %w", loc, err)
+	}
+	path, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(loc)))
+	if err != nil {
+		return "", fmt.Errorf("external data: %w", err)
+	}
+	if rel, err := filepath.Rel(dir, path); err != nil || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("external data location %q leads to %s, outside the model's folder %s", loc, path, dir)
+	}
+	return path, nil
+}
 
 // readTensor decodes a TensorProto into a Tensor: float types as float32,
 // integer and bool types as int64.
@@ -324,11 +345,15 @@ func (src tensorSource) external(kv map[string]string, want int64) ([]byte, erro
 	if length != want {
 		return nil, fmt.Errorf("external data %q: length %d, the tensor's dims need %d bytes", loc, length, want)
 	}
-	path := filepath.Join(src.dir, filepath.FromSlash(loc))
-	f, err := os.Open(path)
+	path, err := src.inside(loc)
+	if err != nil {
+		return nil, err
+	}
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("external data: %w", err)
 	}
+	*src.files = append(*src.files, path)
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -209,7 +210,34 @@ func TestExternalData(t *testing.T) {
 			t.Fatalf("external weight %d: %g, want %g", i, y.Data[i]/x.Data[i], w)
 		}
 	}
+	if want, _ := filepath.EvalSymlinks(filepath.Join(dir, "weights.bin")); len(m.ExternalFiles) != 1 || m.ExternalFiles[0] != want {
+		t.Errorf("ExternalFiles = %v, want [%s]", m.ExternalFiles, want)
+	}
+	// A link inside the folder to a file inside it is read; a link to a
+	// file outside (the password database, say), a FIFO (which would block
+	// the open) and a folder are refused.
+	outside := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(outside, side, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{"inner.bin": "weights.bin", "escape.bin": outside} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.bin"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub.bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(write("inner.bin", "8")); err != nil {
+		t.Errorf("a link inside the folder: %v", err)
+	}
 	for _, c := range []struct{ loc, off, want string }{
+		{"escape.bin", "8", "outside the model's folder"},
+		{"fifo.bin", "8", "not a regular file (a FIFO)"},
+		{"sub.bin", "8", "not a regular file (a folder)"},
 		{"../weights.bin", "8", "outside the model's folder"},
 		{filepath.Join(dir, "weights.bin"), "8", "outside the model's folder"},
 		{"weights.bin", "12", "past the end"},

@@ -5,7 +5,9 @@
 # calibrated with onnxruntime), ResNet-50 in the QOperator form too
 # (testdata/fullsize_qoperator.py), and optimised by onnxruntime-node
 # ('extended'); each file's logits from invrep against onnxruntime's on a
-# photo (top-1 and max|diff|/max|ort|), and an inversion at a middle
+# photo (top-1 and max|diff|/max|ort|, onnxruntime with its default graph
+# optimisations; then how far onnxruntime itself moves with them off),
+# and an inversion at a middle
 # layer; a float16 file (inputs and outputs too, testdata/fullsize_half.py)
 # against onnxruntime on its float32 twin. Needs python3-torch, python3-torchvision, python3-onnx and
 # onnxruntime-node; prints one table row per file. MODELS names others
@@ -51,9 +53,16 @@ onnx.save(m, sys.argv[2])' "$m" "$out/dump.onnx"
     /usr/bin/python3 "$here/fullsize_qoperator.py" "$out" "$m" "$out/$name-ranges.json" >/dev/null
     forms="$forms qoperator"
   fi
-  NODE_PATH=$ORT/node_modules node -e '
+  optimise() {
+    NODE_PATH=$ORT/node_modules node -e '
 require("onnxruntime-node").InferenceSession.create(process.argv[1], { graphOptimizationLevel: "extended", optimizedModelFilePath: process.argv[2], executionProviders: ["cpu"] })
-  .catch(e => { console.error(e.message); process.exit(1); });' "$m" "$out/$name-optimized.onnx"
+  .catch(e => { console.error(e.message); process.exit(1); });' "$1" "$2"
+  }
+  optimise "$m" "$out/$name-optimized.onnx"
+  # The QDQ file as onnxruntime's optimiser rewrites it: the QOperator form
+  # (QLinearConv, QLinearAdd, QLinearMatMul …) written by onnxruntime itself.
+  optimise "$out/$name-opset14-qdq.onnx" "$out/$name-opset14-qdqopt.onnx"
+  forms="$forms qdqopt"
   for form in $forms; do
     case $form in
       float) f="$m";;
@@ -65,14 +74,17 @@ require("onnxruntime-node").InferenceSession.create(process.argv[1], { graphOpti
     # same rounded weights): invrep computes half-precision files in float32.
     ref="$f"
     [ "$form" = float16 ] && ref="$out/$name-opset14-fp16twin.onnx"
-    rm -rf "$out/ort"
-    NODE_PATH=$ORT/node_modules node "$S/peers/run_ort.js" "$ref" input ref "$out/ort" --opt=disabled "$out/photo.npy" >/dev/null
+    # onnxruntime as users run it (its graph optimiser on, the default),
+    # and with the optimiser off, to show how far it moves on its own.
+    rm -rf "$out/ort" "$out/ort-off"
+    NODE_PATH=$ORT/node_modules node "$S/peers/run_ort.js" "$ref" input ref "$out/ort" --opt=all "$out/photo.npy" >/dev/null
+    NODE_PATH=$ORT/node_modules node "$S/peers/run_ort.js" "$ref" input ref "$out/ort-off" --opt=disabled "$out/photo.npy" >/dev/null
     "$invrep" features --model "$f" --layer logits --input "$out/photo.npy" --out "$out/go.npy" >/dev/null
     cmp=$(/usr/bin/python3 -c '
 import numpy as np, sys
-o, g = np.load(sys.argv[1]).ravel(), np.load(sys.argv[2]).ravel()
+o, off, g = (np.load(p).ravel() for p in sys.argv[1:4])
 same = "equal" if o.argmax() == g.argmax() else "DIFFERENT"
-print(f"top-1 {same} ({o.argmax()}) | {np.abs(o-g).max()/np.abs(o).max():.1e}")' "$out/ort/photo__ref__logits.npy" "$out/go.npy")
+print(f"top-1 {same} ({o.argmax()}) | {np.abs(o-g).max()/np.abs(o).max():.1e} | {np.abs(o-off).max()/np.abs(o).max():.1e}")' "$out/ort/photo__ref__logits.npy" "$out/ort-off/photo__ref__logits.npy" "$out/go.npy")
     inv=$("$invrep" invert --model "$f" --layer "$(layer $name)" --image "$S/images/chelsea.png" --out "$out/$name-$form.png" --iters 40 --quiet 2>&1 || true)
     echo "| $name | $form | $(du -m "$f" | cut -f1) MB | $cmp | $(layer $name): ${inv#wrote * }|"
   done

@@ -8,9 +8,9 @@ import (
 	le "encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/invrep/invrep/graph/regfile"
 	"io"
 	"math"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -120,7 +120,7 @@ func Read(r io.Reader) (*graph.Tensor, error) {
 
 // Load reads a .npy file.
 func Load(path string) (*graph.Tensor, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -5,13 +5,13 @@ package pixels
 import (
 	"errors"
 	"fmt"
+	"github.com/invrep/invrep/graph/regfile"
 	"image"
 	"image/color"
 	_ "image/jpeg" // decoders for Load
 	"image/png"
 	"io"
 	"math"
-	"os"
 
 	"github.com/invrep/invrep/graph"
 	"github.com/invrep/invrep/graph/atomicfile"
@@ -84,7 +84,7 @@ func Decode(r io.ReadSeeker) (*RGB, error) {
 
 // Load reads a PNG or JPEG file.
 func Load(path string) (*RGB, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -301,6 +301,17 @@ func share(mine, other float32, isMax bool) float32 {
 	return 0
 }
 
+// term is g·∂(x op y)/∂in_i, zero where g is: an output that receives no
+// gradient passes none back, even where the partial is infinite (x/0 whose
+// quotient a quantiser clipped, in a quantised LayerNorm whose variance
+// rounded to zero), rather than 0·∞ = NaN.
+func (b binary) term(i int, g, x, y float32) float32 {
+	if g == 0 {
+		return 0
+	}
+	return g * b.partial(i, x, y)
+}
+
 // partial returns ∂(x op y)/∂x (i = 0) or ∂/∂y (i = 1).
 func (b binary) partial(i int, x, y float32) float32 {
 	switch {
@@ -414,7 +425,7 @@ func (b binary) sameGrad(i int, x, y, g, d []float32) {
 		default:
 			xs, ys := x[lo:hi], y[lo:hi]
 			for k, v := range gs {
-				ds[k] = v * b.partial(i, xs[k], ys[k])
+				ds[k] = b.term(i, v, xs[k], ys[k])
 			}
 		}
 	})
@@ -437,7 +448,7 @@ func (b binary) gradRow(i int, d []float32, s int, x []float32, sa int, y []floa
 		default:
 			acc := float32(0)
 			for k := range g {
-				acc += g[k] * b.partial(i, x[k*sa], y[k*sb])
+				acc += b.term(i, g[k], x[k*sa], y[k*sb])
 			}
 			d[0] += acc
 		}
@@ -459,7 +470,7 @@ func (b binary) gradRow(i int, d []float32, s int, x []float32, sa int, y []floa
 		vec.AddMul(d, g, x[:len(g)])
 	default:
 		for k := range g {
-			d[k] += g[k] * b.partial(i, x[k*sa], y[k*sb])
+			d[k] += b.term(i, g[k], x[k*sa], y[k*sb])
 		}
 	}
 }

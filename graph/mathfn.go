@@ -305,6 +305,10 @@ func (k mathFn) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 	}
 	chunked(len(d), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if g[i] == 0 { // no gradient in, none out: not 0·∞ (√ at 0)
+				d[i] = 0
+				continue
+			}
 			d[i] = float32(float64(g[i]) * k.slope(float64(x[i]), float64(y[i])))
 		}
 	})

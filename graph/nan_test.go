@@ -40,3 +40,35 @@ func TestNaNSemantics(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroGradientThroughPoles: where no gradient comes in, none goes
+// out, even at a pole: x/0 and √0 (a quantised LayerNorm whose variance
+// rounded to zero, its quotient then clipped by a quantiser) give 0, not
+// 0·∞ = NaN; where a gradient does come in, the pole's ∞ stays.
+func TestZeroGradientThroughPoles(t *testing.T) {
+	x := &Tensor{Shape: []int{2}, Data: []float32{1.5, 2}}
+	den := &Tensor{Shape: []int{2}, Data: []float32{0, 4}}
+	q := NewTensor(2)
+	div := binary{kind: kindDiv}
+	div.Forward([]*Tensor{x, den}, q)
+	g := &Tensor{Shape: []int{2}, Data: []float32{0, 1}}
+	for i := range 2 {
+		d := NewTensor(2)
+		div.Backward(i, []*Tensor{x, den}, q, g, d)
+		if d.Data[0] != 0 {
+			t.Errorf("Div ∂/∂in%d where no gradient came in: %g, want 0", i, d.Data[0])
+		}
+		if want := []float32{0.25, -2.0 / 16}[i]; d.Data[1] != want {
+			t.Errorf("Div ∂/∂in%d = %g, want %g", i, d.Data[1], want)
+		}
+	}
+	v := &Tensor{Shape: []int{2}, Data: []float32{0, 0}}
+	s := NewTensor(2)
+	sq := mathFn{fn: FnSqrt}
+	sq.Forward([]*Tensor{v}, s)
+	d := NewTensor(2)
+	sq.Backward(0, []*Tensor{v}, s, g, d)
+	if d.Data[0] != 0 || !math.IsInf(float64(d.Data[1]), 1) {
+		t.Errorf("√ at 0: gradients %v for incoming %v, want [0 +Inf]", d.Data, g.Data)
+	}
+}

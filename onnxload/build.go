@@ -40,6 +40,10 @@ type Options struct {
 	// 'invrep layers'): each value is charged once against MaxMemory, not
 	// twice for a gradient that will never be computed.
 	Forward bool
+	// Dequantize gives an output that holds a quantiser's integers as the
+	// values they stand for, (q − zero)·scale (Model.integerCode): the
+	// features an inversion compares.
+	Dequantize bool
 }
 
 // DefaultMaxMemory is half of the machine's memory (8 GiB where it cannot
@@ -373,6 +377,20 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		if v.f == nil {
 			return nil, fmt.Errorf("%s: value %q is an integer tensor, not a feature map", m.where(), o)
 		}
+		if opts.Dequantize {
+			if q, s, z, ok := m.integerCode(o); ok {
+				in := []value{v, b.vals[q.Inputs[s]], {}}
+				if z < len(q.Inputs) && q.Inputs[z] != "" {
+					in[2] = b.vals[q.Inputs[z]]
+				}
+				dq := &Node{Name: o + " (dequantised)", OpType: "DequantizeLinear", Inputs: []string{o, q.Inputs[s], ""}, Outputs: []string{o}}
+				outs, err := opDequantizeLinear(b, dq, in)
+				if err != nil {
+					return nil, fmt.Errorf("%s: dequantising %q for its features: %w", m.where(), o, err)
+				}
+				v = outs[0]
+			}
+		}
 		net.Outputs[o] = v.f
 	}
 	return net, nil
@@ -554,7 +572,7 @@ func (t Truncated) Build(shape []int) (*graph.Graph, *graph.Node, error) {
 // transposed to channels first, so that the objectives' channels are its
 // last axis.
 func (t Truncated) BuildLayers(shape []int, front func(*graph.Node) (*graph.Node, error), layers []string) (*graph.Graph, map[string]*graph.Node, error) {
-	net, err := t.Model.Build(Options{InputShape: shape, Outputs: layers, Normalization: t.Normalization, MaxMemory: t.MaxMemory, Front: front})
+	net, err := t.Model.Build(Options{InputShape: shape, Outputs: layers, Normalization: t.Normalization, MaxMemory: t.MaxMemory, Front: front, Dequantize: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -573,7 +591,7 @@ func (t Truncated) BuildLayers(shape []int, front func(*graph.Node) (*graph.Node
 // has the given shape (a jitter canvas, say) and the model reads
 // front(input). It makes Truncated an invert.Behind.
 func (t Truncated) BuildBehind(shape []int, front func(*graph.Node) (*graph.Node, error)) (*graph.Graph, *graph.Node, error) {
-	net, err := t.Model.Build(Options{InputShape: shape, Outputs: []string{t.Layer}, Normalization: t.Normalization, MaxMemory: t.MaxMemory, Front: front})
+	net, err := t.Model.Build(Options{InputShape: shape, Outputs: []string{t.Layer}, Normalization: t.Normalization, MaxMemory: t.MaxMemory, Front: front, Dequantize: true})
 	if err != nil {
 		return nil, nil, err
 	}

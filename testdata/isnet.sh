@@ -71,3 +71,11 @@ for v in "small" "small --dequantize" "medium"; do
   set -- $v
   echo "$v: $("$invrep" invert --model "$1.onnx" ${2:-} --layer $L --image "$S/images/chelsea.png" --mean 0.5,0.5,0.5 --std 1,1,1 --out "isnet-$1${2:-}.png" --iters 60 --seed 1 --quiet 2>&1)"
 done
+# The figure of docs/models.md: the three reconstructions, 256² each.
+/usr/bin/python3 -c '
+from PIL import Image
+ims = [Image.open(f).convert("RGB").resize((256, 256), Image.BILINEAR) for f in ("isnet-small.png", "isnet-small--dequantize.png", "isnet-medium.png")]
+w = Image.new("RGB", (256 * 3 + 16, 256), "white")
+for i, im in enumerate(ims):
+    w.paste(im, (i * 264, 0))
+w.save("isnet.png", optimize=True)'

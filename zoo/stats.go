@@ -78,8 +78,9 @@ type statsFile struct {
 // CachedChannelMaxima is ChannelMaxima over the photos of dir, cached: in
 // a .invrep-stats folder beside the model where its folder's mode lets the
 // owner write, else in the user's cache folder; the key is the model file, the layer, the
-// input size and the photos (names, sizes and times).
-func CachedChannelMaxima(modelPath, layer string, rep invert.Representation, dir string, in Input) ([]float64, string, error) {
+// input size, the photos (names, sizes and times) and variant, what else
+// changes the model's values (its --random-weights seed, --dequantize).
+func CachedChannelMaxima(modelPath, layer, variant string, rep invert.Representation, dir string, in Input) ([]float64, string, error) {
 	photos, err := Photos(dir)
 	if err != nil {
 		return nil, "", err
@@ -95,7 +96,7 @@ func CachedChannelMaxima(modelPath, layer string, rep invert.Representation, dir
 		}
 		fmt.Fprintf(h, "%s %d %d\n", filepath.Base(f), st.Size(), st.ModTime().UnixNano())
 	}
-	fmt.Fprintf(h, "%s %d %d %v %v", layer, in.W, in.H, in.Norm.Mean, in.Norm.Std)
+	fmt.Fprintf(h, "%s %d %d %v %v %q", layer, in.W, in.H, in.Norm.Mean, in.Norm.Std, variant)
 	name := safeName(layer) + "-" + hex.EncodeToString(h.Sum(nil))[:16] + ".json"
 	var places []string
 	// Beside the model where its folder is meant to be written: its mode

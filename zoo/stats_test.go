@@ -47,8 +47,9 @@ func TestChannelMaxima(t *testing.T) {
 		model := filepath.Join(dir, "m.onnx")
 		os.WriteFile(model, []byte("model"), 0o644)
 		os.Chmod(dir, c.mode)
+		var first string
 		for round := 0; round < 2; round++ {
-			got, path, err := CachedChannelMaxima(model, "conv", rep, photos, in)
+			got, path, err := CachedChannelMaxima(model, "conv", "seed 1", rep, photos, in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,6 +61,16 @@ func TestChannelMaxima(t *testing.T) {
 					t.Fatalf("round %d: maxima %v, want %v", round, got, want)
 				}
 			}
+			if round == 0 {
+				first = path
+			} else if path != first {
+				t.Errorf("the second round read %s, not the cache %s", path, first)
+			}
+		}
+		// Another variant of the model (--random-weights 2) is another
+		// cache entry, not seed 1's maxima.
+		if _, path, err := CachedChannelMaxima(model, "conv", "seed 2", rep, photos, in); err != nil || path == first {
+			t.Errorf("another variant read the cache %s (%v)", path, err)
 		}
 		os.Chmod(dir, 0o755)
 	}

@@ -35,6 +35,7 @@ func runCaricature(args []string, out io.Writer) error {
 	if err := f.check(false, false, [2]string{"model", mf.model}, [2]string{"image", *imagePath}); err != nil {
 		return err
 	}
+	mf.writes = f.outputs()
 	lm, err := mf.openLayer(*size, *layer, true)
 	if err != nil {
 		return err

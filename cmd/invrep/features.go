@@ -51,6 +51,7 @@ func runFeatures(args []string, out io.Writer) error {
 	if err := distinctOutputs([][2]string{{"out", *outPath}}, [][2]string{{"input", *inputPath}, {"image", *imagePath}, {"model", mf.model}}); err != nil {
 		return err
 	}
+	mf.writes = [][2]string{{"out", *outPath}}
 	m, err := mf.open()
 	if err != nil {
 		return err

@@ -128,6 +128,7 @@ func runInvert(args []string, out io.Writer) error {
 	if err := f.check(fs.Changed("tv"), fs.Changed("tv-code"), [2]string{"image", *imagePath}, [2]string{"mask", *maskPath}, [2]string{"model", mf.model}); err != nil {
 		return err
 	}
+	mf.writes = f.outputs()
 	// The schedule's checks before the model is read: a usage error costs
 	// nothing.
 	var sched invert.Schedule
@@ -224,11 +225,16 @@ func (f *invertFlags) check(tvSet, tvCodeSet bool, inputs ...[2]string) error {
 	if !strings.HasSuffix(strings.ToLower(f.out), ".png") {
 		return usagef("--out %q: want a .png file", f.out)
 	}
-	outputs := [][2]string{{"out", f.out}, {"report", f.report}}
+	outputs := f.outputs()
 	if err := distinctOutputs(outputs, inputs); err != nil {
 		return err
 	}
 	return writableDirs(outputs)
+}
+
+// outputs are the files an inversion writes.
+func (f *invertFlags) outputs() [][2]string {
+	return [][2]string{{"out", f.out}, {"report", f.report}, {"cpuprofile", f.cpuProfile}, {"memprofile", f.memProfile}}
 }
 
 func (f *invertFlags) paperTV(def float64) float64 {

@@ -54,6 +54,20 @@ func runMaximize(args []string, out io.Writer) error {
 	if err := f.check(false, false, [2]string{"model", mf.model}, [2]string{"stats", *stats}); err != nil {
 		return err
 	}
+	mf.writes = f.outputs()
+	if *stats != "" { // the photos it reads, which no output may replace
+		photos, err := zoo.Photos(*stats)
+		if err != nil {
+			return fmt.Errorf("--stats %s: %w", *stats, err)
+		}
+		var ins [][2]string
+		for _, p := range photos {
+			ins = append(ins, [2]string{"stats", p})
+		}
+		if err := distinctOutputs(mf.writes, ins); err != nil {
+			return err
+		}
+	}
 	span, err := parseSpan("channels", *channels)
 	if err != nil {
 		return err
@@ -94,7 +108,7 @@ func runMaximize(args []string, out io.Writer) error {
 	var maxima []float64
 	statsFrom := "built-in sample"
 	if *stats != "" {
-		if maxima, statsFrom, err = zoo.CachedChannelMaxima(mf.resolved.Path, *layer, rep, *stats, in); err != nil {
+		if maxima, statsFrom, err = zoo.CachedChannelMaxima(mf.resolved.Path, *layer, mf.variant(), rep, *stats, in); err != nil {
 			return fmt.Errorf("--stats %s: %w", *stats, err)
 		}
 	} else {

@@ -32,6 +32,15 @@ type modelFlags struct {
 	layout string
 	// feeds are --feed NAME=FILE.npy: values of inputs other than the image.
 	feeds []string
+	// writes are the files the command will write (flag, path): the
+	// model's side files and the --feed files must not be among them.
+	writes [][2]string
+}
+
+// variant says what, besides the file, changes the model's values: a
+// cache keyed on the file alone would mix seeds or the float twin.
+func (f *modelFlags) variant() string {
+	return fmt.Sprintf("random-weights %d, dequantize %v", f.randomSeed, f.dequantize)
 }
 
 func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
@@ -69,10 +78,20 @@ func (f *modelFlags) open() (*onnxload.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	var side [][2]string
+	for _, p := range r.Model.ExternalFiles {
+		side = append(side, [2]string{"model", p})
+	}
+	if err := distinctOutputs(f.writes, side); err != nil {
+		return nil, fmt.Errorf("%w (a side file of the model's external data)", err)
+	}
 	for _, feed := range f.feeds {
 		name, path, ok := strings.Cut(feed, "=")
 		if !ok || name == "" || path == "" {
 			return nil, usagef("--feed %q: want NAME=FILE.npy", feed)
+		}
+		if err := distinctOutputs(f.writes, [][2]string{{"feed", path}}); err != nil {
+			return nil, err
 		}
 		t, err := npy.Load(path)
 		if err != nil {

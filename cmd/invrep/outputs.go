@@ -24,6 +24,9 @@ func distinctOutputs(outputs, inputs [][2]string) error {
 		if o[1] == "" {
 			continue
 		}
+		if st, err := os.Stat(o[1]); err == nil && st.IsDir() {
+			return usagef("--%s %s is a folder: want a file name", o[0], o[1])
+		}
 		for _, in := range inputs {
 			if in[1] != "" && same(o[1], in[1]) {
 				return usagef("--%s %s is the same file as --%s: it would be overwritten", o[0], o[1], in[0])

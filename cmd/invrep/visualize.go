@@ -45,6 +45,7 @@ func runVisualize(args []string, out io.Writer) error {
 	if err := f.check(false, false, [2]string{"model", mf.model}); err != nil {
 		return err
 	}
+	mf.writes = f.outputs()
 	m, norm, w, h, err := mf.openImageModel(*size)
 	if err != nil {
 		return err
@@ -52,6 +53,9 @@ func runVisualize(args []string, out io.Writer) error {
 	obj, err := invert.ParseObjective(*expr, invert.ExprEnv{
 		Layer: func(name string) (string, error) { return m.Resolve(mf.layer(name)) },
 		Direction: func(path string) ([]float32, error) {
+			if err := distinctOutputs(f.outputs(), [][2]string{{"objective", path}}); err != nil {
+				return nil, err
+			}
 			t, err := npy.Load(path)
 			if err != nil {
 				return nil, err

@@ -325,6 +325,30 @@ func (k warpKernel) Backward(_ int, in []*graph.Tensor, _, gout, gin *graph.Tens
 	})
 }
 
+// maxScale bounds scale=A:B: a warp to ten times the image is already a
+// canvas a hundred times its size.
+const maxScale = 10
+
+// Largest is the most values one image takes on its way through the
+// augmentations from shape [N,C,H,W] (per batch, all images): what their
+// canvases cost, to be charged against a memory limit before building.
+func (a Augmentations) Largest(shape []int) int64 {
+	n := int64(1)
+	for _, d := range shape {
+		n *= int64(d)
+	}
+	most := n
+	for _, t := range a {
+		shape = t.Out(shape)
+		n = 1
+		for _, d := range shape {
+			n *= int64(d)
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
 // ParseAugmentations reads a list of augmentations for images of h×w
 // pixels, comma-separated, in order: pad=N, jitter=N, scale (0.90–1.10),
 // rotate (±10°), scale=A:B (from A to B in 11 steps), rotate=D (±D°); a
@@ -346,9 +370,16 @@ func ParseAugmentations(list string, h, w int) (Augmentations, error) {
 		var a Augmentation
 		switch name {
 		case "pad", "jitter":
+			// Bounded by the image so that a canvas of a huge pad is
+			// refused here, not allocated: padding past the image's side
+			// adds nothing, and a jitter must leave an image.
+			limit, what := max(h, w), "the image's larger side"
+			if name == "jitter" {
+				limit, what = min(size[2], size[3])-1, "the image less one pixel"
+			}
 			n, err := strconv.Atoi(arg)
-			if !hasArg || err != nil || n < 0 {
-				return nil, fmt.Errorf("%q: want %s=N pixels", item, name)
+			if !hasArg || err != nil || n < 0 || n > limit {
+				return nil, fmt.Errorf("%q: want %s=N pixels, 0 ≤ N ≤ %d (%s)", item, name, limit, what)
 			}
 			if name == "pad" {
 				a = Pad{N: n}
@@ -361,8 +392,8 @@ func ParseAugmentations(list string, h, w int) (Augmentations, error) {
 				lo, hi, ok := strings.Cut(arg, ":")
 				l, err1 := strconv.ParseFloat(lo, 64)
 				u, err2 := strconv.ParseFloat(hi, 64)
-				if !ok || err1 != nil || err2 != nil || !(l > 0) || u < l {
-					return nil, fmt.Errorf("%q: want scale=A:B with 0 < A ≤ B", item)
+				if !ok || err1 != nil || err2 != nil || !(l > 0) || !(u >= l) || u > maxScale {
+					return nil, fmt.Errorf("%q: want scale=A:B with 0 < A ≤ B ≤ %g", item, float64(maxScale))
 				}
 				s.Scales = nil
 				for i := 0; i <= 10; i++ {
@@ -374,8 +405,8 @@ func ParseAugmentations(list string, h, w int) (Augmentations, error) {
 			r := &Warp{Angles: stdWarp.Angles}
 			if hasArg {
 				d, err := strconv.Atoi(arg)
-				if err != nil || d < 0 {
-					return nil, fmt.Errorf("%q: want rotate=D degrees", item)
+				if err != nil || d < 0 || d > 180 {
+					return nil, fmt.Errorf("%q: want rotate=D degrees, 0 ≤ D ≤ 180", item)
 				}
 				r.Angles = nil
 				for x := -d; x <= d; x++ {

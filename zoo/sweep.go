@@ -240,9 +240,11 @@ func Sweep(ctx context.Context, c SweepConfig) (done, skipped int, err error) {
 	for _, r := range have {
 		finished[r.Key] = true
 	}
-	sched, err := invert.CNNSchedule.Scaled(c.Iters)
-	if err != nil {
-		return 0, 0, err
+	var sched invert.Schedule // a visualisation sweep takes Adam steps instead
+	if c.Visualize == nil {
+		if sched, err = invert.CNNSchedule.Scaled(c.Iters); err != nil {
+			return 0, 0, err
+		}
 	}
 	f, err := os.OpenFile(results, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {

@@ -32,6 +32,8 @@ type invertFlags struct {
 	iters      int
 	tv, tvCode float64
 	repeats    int
+	// repeatsFlag names the flag that sets repeats (visualize's --batch).
+	repeatsFlag string
 	seed       int64
 	quiet      bool
 	noGuard    bool
@@ -153,6 +155,10 @@ func runInvert(args []string, out io.Writer) error {
 		return err
 	}
 	m, norm, w, h, depth := lm.Model, lm.norm, lm.w, lm.h, lm.depth
+	// All starts are one batch: charge it before the model is built for it.
+	if err := mf.charge(fmt.Sprintf("--repeats %d (%d images of %d×%d)", f.repeats, f.repeats, w, h), int64(f.repeats)*int64(w)*int64(h)*3, 2); err != nil {
+		return err
+	}
 	masks.channelsLast = m.NodeLayouts()[lm.layer] == onnxload.LayoutNHWC
 	*layer = lm.layer
 	im, err := pixels.Load(*imagePath)
@@ -172,6 +178,9 @@ func runInvert(args []string, out io.Writer) error {
 		// The code's 300 and 50 iterations, in that proportion.
 		m := invert.IJCV{C: *c, Beta: *beta, Jitter: invert.JitterFromStride(rf.Stride), Iters: invert.IJCVStages(f.iters)}
 		if *jitter > 0 {
+			if *jitter >= min(w, h) {
+				return usagef("--jitter %d: want fewer positions than the image's %d×%d pixels", *jitter, w, h)
+			}
 			m.Jitter = *jitter
 		}
 		j.Method, j.Options.TV = m, 0
@@ -206,7 +215,11 @@ func (f *invertFlags) check(tvSet, tvCodeSet bool, inputs ...[2]string) error {
 		return usagef("--iters %d: want a positive number of iterations", f.iters)
 	}
 	if f.repeats <= 0 {
-		return usagef("--repeats %d: want at least 1", f.repeats)
+		name := f.repeatsFlag
+		if name == "" {
+			name = "repeats"
+		}
+		return usagef("--%s %d: want at least 1", name, f.repeats)
 	}
 	if tvSet && tvCodeSet {
 		return usagef("give --tv or --tv-code, not both")

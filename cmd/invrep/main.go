@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/invrep/invrep/onnxload"
@@ -201,7 +203,35 @@ func parse(fs *pflag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", strings.Join(fs.Args(), " "))
 	}
-	return nil
+	return finiteFlags(fs)
+}
+
+// finiteFlags refuses NaN and ±Inf in every number flag given: no weight,
+// rate or exponent means anything infinite, and one let through would
+// run to the end and fail there (JSON cannot hold +Inf).
+func finiteFlags(fs *pflag.FlagSet) error {
+	var bad error
+	fs.Visit(func(f *pflag.Flag) {
+		if bad != nil {
+			return
+		}
+		var vals []string
+		switch f.Value.Type() {
+		case "float64", "float32":
+			vals = []string{f.Value.String()}
+		case "float64Slice", "float32Slice":
+			vals = strings.Split(strings.Trim(f.Value.String(), "[]"), ",")
+		default:
+			return
+		}
+		for _, v := range vals {
+			if x, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && (math.IsNaN(x) || math.IsInf(x, 0)) {
+				bad = usagef("--%s %s: want a finite number", f.Name, v)
+				return
+			}
+		}
+	})
+	return bad
 }
 
 func required(fs *pflag.FlagSet, names ...string) error {

@@ -78,31 +78,6 @@ func runMaximize(args []string, out io.Writer) error {
 	}
 	m, norm, w, h, rf := lm.Model, lm.norm, lm.w, lm.h, lm.rf
 	*layer = lm.layer
-	var chans []int
-	var labels []string
-	switch {
-	case fs.Changed("channel"):
-		if *channel < 0 {
-			return usagef("--channel %d: want a channel ≥ 0", *channel)
-		}
-		chans, labels = []int{*channel}, []string{fmt.Sprintf("channel %d", *channel)}
-	case span.set:
-		for c := span.a; c < span.b; c++ {
-			chans, labels = append(chans, c), append(labels, strconv.Itoa(c))
-		}
-	default:
-		names, err := classLabels(mf)
-		if err != nil {
-			return fmt.Errorf("--class: %w", err)
-		}
-		for _, name := range *classes {
-			c, err := names.Class(name)
-			if err != nil {
-				return fmt.Errorf("--class: %w", err)
-			}
-			chans, labels = append(chans, c), append(labels, names.Names[c])
-		}
-	}
 	rep := mf.truncated(m, *layer, &norm)
 	in := zoo.Input{W: w, H: h, Norm: norm}
 	var maxima []float64
@@ -118,6 +93,39 @@ func runMaximize(args []string, out io.Writer) error {
 		}
 		if maxima, err = zoo.ChannelMaxima(rep, []*pixels.RGB{sample}, in); err != nil {
 			return err
+		}
+	}
+	var chans []int
+	var labels []string
+	switch {
+	case fs.Changed("channel"):
+		if *channel < 0 {
+			return usagef("--channel %d: want a channel ≥ 0", *channel)
+		}
+		chans, labels = []int{*channel}, []string{fmt.Sprintf("channel %d", *channel)}
+	case span.set:
+		// Checked against the layer's width before the list is made: a
+		// span of a billion channels is a usage error, not an allocation.
+		if span.b > len(maxima) {
+			return usagef("--channels %s: layer %s has %d channels (0 to %d)", *channels, *layer, len(maxima), len(maxima)-1)
+		}
+		for c := span.a; c < span.b; c++ {
+			chans, labels = append(chans, c), append(labels, strconv.Itoa(c))
+		}
+	default:
+		names, err := classLabels(mf)
+		if err != nil {
+			return fmt.Errorf("--class: %w", err)
+		}
+		if len(names.Names) != len(maxima) {
+			return usagef("--class: layer %s has %d channels, not the model's %d classes: --class names units of the class-score layer (give it as --layer), --channel a channel of any layer", *layer, len(maxima), len(names.Names))
+		}
+		for _, name := range *classes {
+			c, err := names.Class(name)
+			if err != nil {
+				return fmt.Errorf("--class: %w", err)
+			}
+			chans, labels = append(chans, c), append(labels, names.Names[c])
 		}
 	}
 	for _, c := range chans {

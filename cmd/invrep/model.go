@@ -143,7 +143,34 @@ func (f *modelFlags) openImageModel(size string) (m *onnxload.Model, norm graph.
 		return
 	}
 	w, h = declared[3], declared[2]
+	// The photo is resized to w×h before the model is built: charge it
+	// (and its gradient) now, so that --size 65536 is refused, not
+	// allocated.
+	err = f.charge(fmt.Sprintf("a %d×%d input image", w, h), int64(w)*int64(h)*3, 2)
 	return
+}
+
+// charge refuses, before it is allocated, a buffer of n float32 values
+// (times copies) that would not fit under --max-memory.
+func (f *modelFlags) charge(what string, n, copies int64) error {
+	limit, err := f.memoryLimit()
+	if err != nil {
+		return err
+	}
+	if limit <= 0 {
+		limit = onnxload.DefaultMaxMemory()
+	}
+	if n < 0 || copies <= 0 || n > limit/4/copies {
+		return fmt.Errorf("%s would need %s, beyond the memory limit (%s) (raise it with --max-memory)", what, gib(float64(n)*4*float64(copies)), gib(float64(limit)))
+	}
+	return nil
+}
+
+func gib(b float64) string {
+	if b >= 1<<30 {
+		return fmt.Sprintf("%.1f GiB", b/(1<<30))
+	}
+	return fmt.Sprintf("%.1f MiB", b/(1<<20))
 }
 
 // imageLayout sets how photos enter the model: --layout, else the layout

@@ -93,9 +93,12 @@ func runSweep(args []string, out io.Writer) error {
 	if *iters <= 0 {
 		return usagef("--iters %d: want a positive number of iterations", *iters)
 	}
-	// The schedule's own check too, before the model is read.
-	if _, err := invert.CNNSchedule.Scaled(*iters); err != nil {
-		return usagef("--iters %d: %v", *iters, err)
+	// The schedule's own check too, before the model is read (a
+	// visualisation sweep takes Adam steps, not the schedule's stages).
+	if !vis.set {
+		if _, err := invert.CNNSchedule.Scaled(*iters); err != nil {
+			return usagef("--iters %d: %v", *iters, err)
+		}
 	}
 	if *workers <= 0 {
 		return usagef("--workers %d: want at least 1", *workers)
@@ -129,6 +132,21 @@ func runSweep(args []string, out io.Writer) error {
 	layers, err := sweepLayers(m, []int{1, 3, h, w}, mf, *layersFlag)
 	if err != nil {
 		return err
+	}
+	if vis.set { // the span against each layer's width, before any batch is made
+		var names []string
+		for _, l := range layers {
+			names = append(names, l.Name)
+		}
+		net, err := mf.build(m, []int{1, 3, h, w}, names, nil)
+		if err != nil {
+			return err
+		}
+		for _, l := range layers {
+			if s := net.Outputs[l.Name].Shape(); len(s) < 2 || vis.b > s[1] {
+				return usagef("--visualize %s: layer %s has shape %v, %d channels", *visualize, l.Name, s, s[min(1, len(s)-1)])
+			}
+		}
 	}
 	var images []string
 	if !vis.set {

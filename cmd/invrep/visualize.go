@@ -22,6 +22,7 @@ func runVisualize(args []string, out io.Writer) error {
 	decorrelate := fs.Bool("decorrelate", false, "mix the colours by ImageNet's decorrelating matrix (Lucid's)")
 	transforms := fs.String("transforms", "standard", "standard (pad 12, jitter 8, scale 0.9–1.1, rotate ±10°, jitter 4, crop back), none, or a list: pad=N,jitter=N,scale[=A:B],rotate[=D] (a crop back to the model's size is added)")
 	fs.IntVar(&f.repeats, "batch", 1, "images optimised together, side by side in OUT.png")
+	f.repeatsFlag = "batch"
 	fs.IntVar(&f.iters, "steps", 512, "optimisation steps (Adam)")
 	lr := fs.Float64("lr", 0.05, "Adam's learning rate")
 	fs.Int64Var(&f.seed, "seed", 1, "seed of the start and of the transforms")
@@ -71,6 +72,10 @@ func runVisualize(args []string, out io.Writer) error {
 		FFT: *param == "fft", Batch: f.repeats, Steps: f.iters, LR: *lr}
 	if job.Augment, err = invert.ParseAugmentations(*transforms, h, w); err != nil {
 		return usagef("--transforms: %v", err)
+	}
+	// The canvases the transforms make, each with its gradient, for the batch.
+	if err := mf.charge("--transforms "+*transforms, job.Augment.Largest([]int{f.repeats, 3, h, w}), 2); err != nil {
+		return err
 	}
 	settings := map[string]any{"method": "visualize", "model": mf.model, "objective_expr": *expr, "param": *param,
 		"decorrelate": *decorrelate, "transforms": *transforms, "batch": f.repeats, "lr": *lr, "size": []int{w, h},

@@ -100,6 +100,19 @@ func (k concat) Backward(i int, in []*Tensor, _, gout, gin *Tensor) {
 	c.run()
 }
 
+// ConcatShape is the shape Concat(axis, xs...) would have, or why they do
+// not join.
+func ConcatShape(axis int, xs ...*Node) ([]int, error) {
+	if len(xs) == 0 {
+		return nil, fmt.Errorf("Concat: no inputs")
+	}
+	shapes := make([][]int, len(xs))
+	for i, x := range xs {
+		shapes[i] = x.shape
+	}
+	return concat{axis}.OutShape(shapes)
+}
+
 // Concat joins xs along axis (negative counts from the end).
 func Concat(axis int, xs ...*Node) (*Node, error) {
 	if len(xs) == 0 {

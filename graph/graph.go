@@ -24,7 +24,15 @@ type Graph struct {
 	input *Node
 	names map[string]int
 	prof  *profile
+	// foldCheck, when set, is asked before an op on constants is folded
+	// into a new constant (SetFoldCheck).
+	foldCheck func(shape []int) error
 }
+
+// SetFoldCheck makes every op applied to constants alone ask check before
+// its result is allocated and computed: a model whose constants multiply
+// into 14 GB is refused by check (a memory limit), not allocated first.
+func (g *Graph) SetFoldCheck(check func(shape []int) error) { g.foldCheck = check }
 
 // Node is a value in a Graph: either a build-time constant or a gorgonia node
 // that depends on the input.
@@ -184,6 +192,11 @@ func Apply(k Kernel, inputs ...*Node) (*Node, error) {
 		return nil, fmt.Errorf("%v: %w", k, err)
 	}
 	if !anyLive {
+		if g.foldCheck != nil {
+			if err := g.foldCheck(shape); err != nil {
+				return nil, fmt.Errorf("%v: %w", k, err)
+			}
+		}
 		ts := make([]*Tensor, len(inputs))
 		for i, in := range inputs {
 			ts[i] = in.c

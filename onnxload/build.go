@@ -145,6 +145,23 @@ func (b *builder) reserve(shape []int, what string) error {
 	return b.spend(n, 3, fmt.Sprintf("%s of shape %v", what, shape))
 }
 
+// reserveFolded charges a constant an op folds from constants, once, as
+// it is made (its value only: constants take no gradient).
+func (b *builder) reserveFolded(shape []int) error {
+	n := 1.0 // in float64: a product of hostile dims must not wrap
+	for _, d := range shape {
+		if d < 0 {
+			return fmt.Errorf("negative dimension in %v", shape)
+		}
+		n *= float64(d)
+	}
+	what := fmt.Sprintf("a constant of shape %v", shape)
+	if n*4 > float64(b.budget) {
+		return &LimitError{fmt.Sprintf("%s would need %s more, beyond the memory limit (%s)", what, bytesString(int64(min(n*4, 1<<62))), bytesString(b.maxMemory()))}
+	}
+	return b.spend(int64(n), 1, what)
+}
+
 func bytesString(n int64) string {
 	switch {
 	case n < 0:
@@ -255,6 +272,8 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		limit = DefaultMaxMemory()
 	}
 	b := &builder{m: m, g: graph.New(), vals: map[string]value{}, budget: limit, total: limit, fuse: planFusion(m, need, outputs)}
+	// An op folded on constants is charged before its result is made.
+	b.g.SetFoldCheck(func(shape []int) error { return b.reserveFolded(shape) })
 	inputElems := int64(1)
 	for _, d := range shape {
 		inputElems *= int64(d)

@@ -136,6 +136,9 @@ func opConstantOfShape(b *builder, n *Node, in []value) ([]value, error) {
 	if v, ok := n.Attrs["value"].(*Tensor); ok {
 		fill = v
 	}
+	if fill.Numel() != 1 || len(fill.Int)+len(fill.Float) != 1 {
+		return nil, fmt.Errorf("value holds %d elements, want one", len(fill.Int)+len(fill.Float))
+	}
 	if fill.IsInt {
 		t.IsInt = true
 		t.Int = make([]int64, count)
@@ -238,8 +241,11 @@ func opRange(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, err
 	}
 	for _, t := range ts {
-		if t.Numel() != 1 {
+		if t.Numel() != 1 || len(t.Int)+len(t.Float) != 1 {
 			return nil, errors.New("start, limit and delta must be scalars")
+		}
+		if t.IsInt != ts[0].IsInt {
+			return nil, errors.New("start, limit and delta must be of one type (ONNX's Range takes one T for all three)")
 		}
 	}
 	start, limit, delta := ts[0].at(0), ts[1].at(0), ts[2].at(0)

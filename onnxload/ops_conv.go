@@ -222,6 +222,9 @@ func opConvTranspose(b *builder, n *Node, in []value) ([]value, error) {
 		}
 		switch {
 		case hasShape && len(shape) >= 2:
+			if v := shape[len(shape)-2+d]; v <= 0 {
+				return nil, fmt.Errorf("output_shape %v: sizes must be positive", shape)
+			}
 			out[d] = int(shape[len(shape)-2+d])
 			total := full - out[d]
 			if total < 0 {

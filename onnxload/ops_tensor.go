@@ -59,7 +59,21 @@ func opConcat(b *builder, n *Node, in []value) ([]value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return one(graph.Concat(a, xs...))
+	// A part of zero size adds nothing (a valid model may hold one, from a
+	// Split with an empty part): it is left out, once its shape is checked.
+	if _, err := graph.ConcatShape(a, xs...); err != nil {
+		return nil, err
+	}
+	parts := xs[:0:0]
+	for _, x := range xs {
+		if graph.Numel(x.Shape()) > 0 {
+			parts = append(parts, x)
+		}
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("every input is empty (%v)", xs[0].Shape())
+	}
+	return one(graph.Concat(a, parts...))
 }
 
 func opFlatten(b *builder, n *Node, in []value) ([]value, error) {
@@ -102,7 +116,14 @@ func reshapeTarget(from []int, to []int64, allowZero bool) ([]int, error) {
 		case d < 0:
 			return nil, fmt.Errorf("shape %v has a negative entry", to)
 		default:
+			if d > maxConstElems {
+				return nil, fmt.Errorf("shape %v: dimension %d is too large", to, d)
+			}
 			out[i] = int(d)
+		}
+		// Checked, so that [2^62+1, 8192] cannot wrap around to 8192.
+		if out[i] != 0 && known > maxConstElems/out[i] {
+			return nil, fmt.Errorf("shape %v is too large (more than %d elements)", to, int64(maxConstElems))
 		}
 		known *= out[i]
 	}
@@ -682,7 +703,9 @@ func opDepthToSpace(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, a.err
 	}
 	s := x.Shape()
-	if len(s) != 4 || bs <= 0 || s[1]%(bs*bs) != 0 {
+	// bs is checked against the channels before it is squared, which
+	// could wrap to 0.
+	if len(s) != 4 || bs <= 0 || bs > s[1] || s[1]%(bs*bs) != 0 {
 		return nil, fmt.Errorf("blocksize %d does not fit input %v", bs, s)
 	}
 	c := s[1] / (bs * bs)

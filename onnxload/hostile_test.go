@@ -31,7 +31,7 @@ func TestHostileModels(t *testing.T) {
 			return f.node("ConvTranspose", []string{"x", f.weight(3, 4, 3, 3)}, map[string]any{"output_shape": []int64{-5, -5}})
 		}, "output_shape", nil},
 		{"Expand of an input larger than its target", func(f *fixture) string {
-			big := f.node("ConstantOfShape", []string{f.ints(1 << 20, 1 << 10)}, nil)
+			big := f.node("ConstantOfShape", []string{f.ints(1<<20, 1<<10)}, nil)
 			e := f.node("Expand", []string{big, f.ints(1)}, nil)
 			return f.node("Add", []string{"x", f.node("ReduceSum", []string{e}, map[string]any{"keepdims": int64(0)})}, nil)
 		}, "memory limit", nil},

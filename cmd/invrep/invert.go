@@ -34,15 +34,15 @@ type invertFlags struct {
 	repeats    int
 	// repeatsFlag names the flag that sets repeats (visualize's --batch).
 	repeatsFlag string
-	seed       int64
-	quiet      bool
-	noGuard    bool
-	profile    bool
-	cpuProfile string
-	memProfile string
-	report     string
-	out        string
-	withOrig   bool
+	seed        int64
+	quiet       bool
+	noGuard     bool
+	profile     bool
+	cpuProfile  string
+	memProfile  string
+	report      string
+	out         string
+	withOrig    bool
 }
 
 func runInvert(args []string, out io.Writer) error {

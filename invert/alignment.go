@@ -1,6 +1,7 @@
 package invert
 
 import (
+	"fmt"
 	"github.com/invrep/invrep/graph"
 )
 
@@ -28,6 +29,9 @@ func (a Alignment) BuildLayers(_ *graph.Node, nodes map[string]*graph.Node) (*gr
 	phi, l, err := layoutOf(a.Layer, nodes)
 	if err != nil {
 		return nil, err
+	}
+	if l.n < 2 { // with one image the loss is identically 0
+		return nil, fmt.Errorf("align needs a batch of 2 or more images, got %d", l.n)
 	}
 	decay := a.Decay
 	if decay == 0 {

@@ -2,6 +2,7 @@ package invert
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -12,6 +13,34 @@ import (
 type ExprEnv struct {
 	Layer     func(name string) (string, error)
 	Direction func(path string) ([]float32, error)
+}
+
+// MaxTerms bounds an objective's terms: each builds an op the size of its
+// layer, and the graph library's type inference over a sum grows faster
+// than its length (1,000 terms took 7 s, 10,000 over 15 minutes).
+const MaxTerms = 100
+
+// cached resolves each layer name once: a module path is looked up by
+// walking the model, which took seconds a term on deep models.
+func (e ExprEnv) cached() ExprEnv {
+	if e.Layer == nil {
+		return e
+	}
+	type answer struct {
+		name string
+		err  error
+	}
+	seen := map[string]answer{}
+	layer := e.Layer
+	e.Layer = func(name string) (string, error) {
+		if a, ok := seen[name]; ok {
+			return a.name, a.err
+		}
+		n, err := layer(name)
+		seen[name] = answer{n, err}
+		return n, err
+	}
+	return e
 }
 
 // ExprError is a mistake in an objective expression, at a column.
@@ -52,6 +81,10 @@ func ParseObjective(expr string, env ExprEnv) (Objective, error) {
 	if len(fields) == 0 {
 		return nil, &ExprError{expr, 0, "empty objective"}
 	}
+	if terms := (len(fields) + 1) / 2; terms > MaxTerms {
+		return nil, &ExprError{expr, 0, fmt.Sprintf("%d terms, more than the %d an objective takes (each is a layer-sized op; for many channels use --channels or a direction file)", terms, MaxTerms)}
+	}
+	env = env.cached()
 	for _, f := range fields {
 		col = strings.Index(expr[col:], f) + col
 		switch {
@@ -96,6 +129,9 @@ func parseTerm(f string, env ExprEnv) (float64, Term, *termError) {
 		v, err := strconv.ParseFloat(f[off:off+i], 64)
 		if err != nil {
 			return 0, nil, &termError{off, fmt.Sprintf("%q is not a number", f[off:off+i])}
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, nil, &termError{off, fmt.Sprintf("weight %q is not a finite number", f[off:off+i])}
 		}
 		w *= v
 		off += i + 1
@@ -143,6 +179,9 @@ func parseTerm(f string, env ExprEnv) (float64, Term, *termError) {
 		if err != nil {
 			return 0, nil, &termError{at + 4, err.Error()}
 		}
+		if msg := directionFault(v); msg != "" {
+			return 0, nil, &termError{at + 4, fmt.Sprintf("%s: %s", file, msg)}
+		}
 		if hasPos {
 			if what[:3] == "cos" {
 				return 0, nil, &termError{at, "a direction at one position is a dot product: use dir=FILE@x,y"}
@@ -168,6 +207,23 @@ func parseTerm(f string, env ExprEnv) (float64, Term, *termError) {
 		return 0, nil, &termError{at + len(ch) + 1, perr}
 	}
 	return w, Neuron{Layer: name, C: c, X: x, Y: y}, nil
+}
+
+// directionFault says what makes a direction vector unusable: a NaN or
+// infinite value, or no length (all zeros: its cosine is undefined and its
+// dot product constant).
+func directionFault(v []float32) string {
+	norm := 0.0
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Sprintf("value %d is %g", i, x)
+		}
+		norm += float64(x) * float64(x)
+	}
+	if norm == 0 {
+		return "every value is 0: a direction needs a length"
+	}
+	return ""
 }
 
 // parsePos reads x,y (0-based) or c (the centre: −1, −1).

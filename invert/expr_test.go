@@ -3,6 +3,7 @@ package invert
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -15,10 +16,17 @@ var testEnv = ExprEnv{
 		return "node/" + name, nil
 	},
 	Direction: func(path string) ([]float32, error) {
-		if path != "d.npy" {
-			return nil, fmt.Errorf("%s: no such file", path)
+		switch path {
+		case "d.npy":
+			return []float32{1, 2}, nil
+		case "nan.npy":
+			return []float32{1, float32(math.NaN())}, nil
+		case "inf.npy":
+			return []float32{float32(math.Inf(1)), 2}, nil
+		case "zero.npy":
+			return []float32{0, 0}, nil
 		}
-		return []float32{1, 2}, nil
+		return nil, fmt.Errorf("%s: no such file", path)
 	},
 }
 
@@ -67,11 +75,33 @@ func TestParseObjective(t *testing.T) {
 		{"banana", 0, "want layer:channel"},
 		{"p:1~q:x", 6, "not a channel"},
 		{"m:cos=d.npy@c", 2, "dot product"},
+		// Faults named before the run, not found as a divergence at its
+		// first iteration.
+		{"NaN*fire7:1", 0, "not a finite number"},
+		{"fire7:1 - Inf*fire7:2", 10, "not a finite number"},
+		{"m:dir=nan.npy", 6, "value 1 is NaN"},
+		{"m:cos=inf.npy", 6, "value 0 is +Inf"},
+		{"m:dir=zero.npy", 6, "every value is 0"},
+		{strings.TrimSuffix(strings.Repeat("f:1 + ", MaxTerms+1), " + "), 0, "more than the 100"},
 	} {
 		_, err := ParseObjective(c.expr, testEnv)
 		var e *ExprError
 		if !errors.As(err, &e) || e.Col != c.col || !strings.Contains(e.Msg, c.msg) {
 			t.Errorf("%q: %v (want column %d, %q)", c.expr, err, c.col+1, c.msg)
 		}
+	}
+}
+
+// TestLayersResolvedOnce: a layer named by many terms is looked up once
+// (a module path walks the model: seconds a term on deep models).
+func TestLayersResolvedOnce(t *testing.T) {
+	calls := 0
+	env := testEnv
+	env.Layer = func(name string) (string, error) { calls++; return "node/" + name, nil }
+	if _, err := ParseObjective(strings.TrimSuffix(strings.Repeat("features.10:1 + ", 50), " + "), env); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Errorf("the layer was resolved %d times for 50 terms", calls)
 	}
 }

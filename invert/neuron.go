@@ -48,6 +48,9 @@ func (n Neuron) BuildLayers(_ *graph.Node, nodes map[string]*graph.Node) (*graph
 // vector [N, C] has one position, 0.
 func position(layer string, s []int, x, y int) (int, error) {
 	if len(s) != 4 {
+		if x >= 0 || y >= 0 { // a position the layer does not have
+			return 0, fmt.Errorf("position %d,%d: layer %s (shape %v) has no positions: give %s:C", x, y, layer, s, layer)
+		}
 		return 0, nil
 	}
 	if x < 0 {

@@ -325,6 +325,14 @@ func newInversion(rep Representation, target, x0 *graph.Tensor, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
+	if s := phi.Shape(); len(s) > 0 && s[0] != n {
+		if phi, err = batchFirst(phi, n); err != nil {
+			return nil, err
+		}
+		if target != nil && len(target.Data) == graph.Numel(phi.Shape()) {
+			target = &graph.Tensor{Shape: phi.Shape(), Data: target.Data}
+		}
+	}
 	x := g.InputNode()
 	if x == nil {
 		return nil, errors.New("representation graph has no input")

@@ -117,15 +117,15 @@ func runMaximize(args []string, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("--class: %w", err)
 		}
-		if len(names.Names) != len(maxima) {
-			return usagef("--class: layer %s has %d channels, not the model's %d classes: --class names units of the class-score layer (give it as --layer), --channel a channel of any layer", *layer, len(maxima), len(names.Names))
-		}
 		for _, name := range *classes {
 			c, err := names.Class(name)
 			if err != nil {
 				return fmt.Errorf("--class: %w", err)
 			}
 			chans, labels = append(chans, c), append(labels, names.Names[c])
+		}
+		if len(names.Names) != len(maxima) {
+			return usagef("--class: layer %s has %d channels, not the model's %d classes: --class names units of the class-score layer (give it as --layer), --channel a channel of any layer", *layer, len(maxima), len(names.Names))
 		}
 	}
 	for _, c := range chans {

@@ -142,7 +142,11 @@ func (b *builder) reserve(shape []int, what string) error {
 			return fmt.Errorf("%s: shape %v is too large", what, shape)
 		}
 	}
-	return b.spend(n, 3, fmt.Sprintf("%s of shape %v", what, shape))
+	desc := fmt.Sprintf("%s of shape %v", what, shape)
+	if strings.Contains(what, "[") { // the op named its own shape
+		desc = what
+	}
+	return b.spend(n, 3, desc)
 }
 
 // reserveFolded charges a constant an op folds from constants, once, as
@@ -178,7 +182,7 @@ func bytesString(n int64) string {
 // symbolic dimensions taken as 1.
 func (m *Model) InputShape() ([]int, error) {
 	if len(m.Inputs) == 0 {
-		return nil, fmt.Errorf("%s: the model has no graph input", m.where())
+		return nil, m.noInput()
 	}
 	in := m.Inputs[0]
 	shape := make([]int, len(in.Dims))
@@ -205,7 +209,7 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 		}
 	}()
 	if len(m.Inputs) == 0 {
-		return nil, fmt.Errorf("%s: the model has no graph input", m.where())
+		return nil, m.noInput()
 	}
 	if len(m.Inputs) > 1 {
 		var names []string

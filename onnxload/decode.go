@@ -99,8 +99,11 @@ func decode(data []byte, src tensorSource) (m *Model, err error) {
 		}
 		return nil, fmt.Errorf("malformed ONNX model: %w", err)
 	}
-	if !h.hasGraph || len(h.nodes) == 0 {
-		return nil, errors.New("not an ONNX model: no graph with nodes")
+	if !h.hasGraph {
+		return nil, errors.New("not an ONNX model: no graph")
+	}
+	if len(h.nodes) == 0 {
+		return nil, errors.New("the model's graph has no nodes (its outputs are its inputs or constants): there is nothing to compute or invert")
 	}
 	if h.opset < 0 {
 		return nil, errors.New("ONNX model declares no ai.onnx opset")
@@ -157,6 +160,8 @@ func decode(data []byte, src tensorSource) (m *Model, err error) {
 	for _, in := range h.inputs {
 		if h.initializers[in.Name] == nil {
 			m.Inputs = append(m.Inputs, in)
+		} else {
+			m.initializerInputs = append(m.initializerInputs, in.Name)
 		}
 	}
 	return m, nil

@@ -97,3 +97,33 @@ func TestHostileModels(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileMessages: the messages say what is wrong with the model, not
+// what went wrong inside invrep: a model whose only input has an
+// initializer, a model without nodes, and a Resize past the memory limit
+// named by its output shape (not the index table's).
+func TestHostileMessages(t *testing.T) {
+	f := newFixture(13, 1, 3, 4, 4)
+	w := f.weight(1, 3, 4, 4)
+	out := f.node("Relu", []string{w}, nil)
+	f.m.Inputs = []ValueInfo{{Name: w, Dims: []int64{1, 3, 4, 4}, Params: []string{"", "", "", ""}, ElemType: dtFloat}}
+	m, err := f.model(out)
+	if err == nil {
+		_, err = m.Build(Options{Outputs: []string{out}})
+	}
+	if err == nil || !strings.Contains(err.Error(), "all have initializers") || !strings.Contains(err.Error(), w) {
+		t.Errorf("an input with an initializer: %v", err)
+	}
+	if _, err := newFixture(13, 1, 3, 4, 4).model("x"); err == nil || !strings.Contains(err.Error(), "no nodes") || strings.Contains(err.Error(), "not an ONNX model") {
+		t.Errorf("a model whose output is its input: %v", err)
+	}
+	h := newFixture(13, 1, 3, 4, 4)
+	r := h.node("Resize", []string{"x", "", h.floats([]int64{4}, 1, 1, 200, 200)}, map[string]any{"mode": "linear"})
+	m, err = h.model(r)
+	if err == nil {
+		_, err = m.Build(Options{Outputs: []string{r}, MaxMemory: 1 << 20})
+	}
+	if err == nil || !strings.Contains(err.Error(), "Resize to [1 3 800 800]") {
+		t.Errorf("a Resize past the limit: %v", err)
+	}
+}

@@ -40,7 +40,7 @@ func ParseLayout(s string) (Layout, error) {
 // could be channels too, is ambiguous: an error asks for --layout.
 func (m *Model) DetectLayout() (Layout, error) {
 	if len(m.Inputs) == 0 {
-		return "", fmt.Errorf("%s: the model has no graph input", m.where())
+		return "", m.noInput()
 	}
 	in := m.Inputs[0]
 	d := in.Dims
@@ -127,7 +127,7 @@ func (l Layout) front(x *graph.Node) (*graph.Node, error) {
 // h 0 takes the declared size; a symbolic size must then be given.
 func (m *Model) ImageShape(w, h int) ([]int, error) {
 	if len(m.Inputs) == 0 {
-		return nil, fmt.Errorf("%s: the model has no graph input", m.where())
+		return nil, m.noInput()
 	}
 	in := m.Inputs[0]
 	declared := make([]int, len(in.Dims))

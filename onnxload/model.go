@@ -5,6 +5,7 @@ package onnxload
 
 import (
 	"fmt"
+	"strings"
 )
 
 // Model is an ONNX graph as invrep sees it: nodes in graph order, the
@@ -26,6 +27,9 @@ type Model struct {
 	// ExternalFiles lists the side files the weights were read from
 	// (external data), resolved: inputs no output may overwrite.
 	ExternalFiles []string
+	// initializerInputs are graph inputs that have initializers: constants
+	// with defaults (as IR < 4 lists every weight), not inputs to feed.
+	initializerInputs []string
 	// Layout, when set to other than NCHW, makes the graph input an image
 	// [N,C,H,W] laid out for the model before its first node (layout.go):
 	// InputShape, Build's InputShape and the graph's input are then in
@@ -188,3 +192,12 @@ func (e *NameError) Error() string { return e.msg }
 type LimitError struct{ msg string }
 
 func (e *LimitError) Error() string { return e.msg }
+
+// noInput says why the model has no input to feed: none is declared, or
+// every declared one has an initializer.
+func (m *Model) noInput() error {
+	if len(m.initializerInputs) > 0 {
+		return fmt.Errorf("%s: the model has no graph input to feed: its inputs (%s) all have initializers, so they are constants", m.where(), strings.Join(m.initializerInputs, ", "))
+	}
+	return fmt.Errorf("%s: the model has no graph input", m.where())
+}

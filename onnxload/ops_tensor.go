@@ -846,7 +846,7 @@ func opResize(b *builder, n *Node, in []value) ([]value, error) {
 	taps := make([]int, len(p.Out))
 	copy(taps, p.Out)
 	taps[0] *= 8 // up to 2³ taps of linear interpolation in the index table
-	if err := b.reserve(taps, "Resize"); err != nil {
+	if err := b.reserve(taps, fmt.Sprintf("Resize to %v", p.Out)); err != nil {
 		return nil, err
 	}
 	return one(graph.Resize(x, p))

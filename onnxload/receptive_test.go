@@ -18,7 +18,14 @@ func TestReceptiveFieldsFixture(t *testing.T) {
 	b := f.node("Conv", []string{p, f.weight(4, 4, 1, 1)}, nil)
 	cat := f.node("Concat", []string{d, b}, map[string]any{"axis": int64(1)})
 	fl := f.node("Flatten", []string{cat}, nil)
-	m, err := f.model(fl)
+	// A transposed convolution (3×3, stride 2) reads ⌈3/2⌉ = 2 inputs, at
+	// half the stride; a Resize by 2 stored in the file, 2 input steps; a
+	// Gather and a Resize by computed sizes rearrange positions.
+	ct := f.node("ConvTranspose", []string{cat, f.weight(8, 4, 3, 3)}, map[string]any{"strides": []int64{2, 2}})
+	rs := f.node("Resize", []string{cat, "", f.floats([]int64{4}, 1, 1, 2, 2)}, map[string]any{"mode": "linear"})
+	ga := f.node("Gather", []string{cat, f.ints(0, 1)}, map[string]any{"axis": int64(2)})
+	tr := f.node("Transpose", []string{cat}, map[string]any{"perm": []int64{0, 2, 3, 1}})
+	m, err := f.model(fl, ct, rs, ga, tr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +39,11 @@ func TestReceptiveFieldsFixture(t *testing.T) {
 		d:   {Size: 7 + 2*(3-1)*4, Stride: 4}, // 23: dilation 2
 		b:   {Size: 7, Stride: 4},
 		cat: {Size: 23, Stride: 4},
-		fl:  {Size: 23, Stride: 4, Global: true},
+		fl:  {Size: 23, Stride: 4, Global: true, Unknown: true},
+		ct:  {Size: 23 + 1*4, Stride: 2},
+		rs:  {Size: 23 + 2*4, Stride: 2},
+		ga:  {Size: 23, Stride: 4, Global: true, Unknown: true},
+		tr:  {Size: 23, Stride: 4},
 	} {
 		if rf[name] != want {
 			t.Errorf("%s: %v, want %v", name, rf[name], want)
@@ -52,11 +63,11 @@ func TestReceptiveFieldsShared(t *testing.T) {
 		want map[string]RF
 	}{
 		// conv1 11/4, pool1 3/2, conv2 5, pool2 3/2, conv3–5 3, pool5 3/2.
-		{"arch/bvlc_alexnet.onnx", map[string]RF{"r0": {11, 4, false}, "r3": {19, 8, false}, "r4": {51, 8, false}, "r7": {67, 16, false},
-			"r12": {163, 16, false}, "r14": {195, 32, false}, "r16": {195, 32, true}}},
+		{"arch/bvlc_alexnet.onnx", map[string]RF{"r0": {11, 4, false, false}, "r3": {19, 8, false, false}, "r4": {51, 8, false, false}, "r7": {67, 16, false, false},
+			"r12": {163, 16, false, false}, "r14": {195, 32, false, false}, "r16": {195, 32, true, true}}},
 		// conv 3/2, pool 3/2, fires (3×3 expand) and pools 3/2.
-		{"squeezenet1.1.onnx", map[string]RF{"conv0_relu": {3, 2, false}, "pool0": {7, 4, false}, "fire0": {15, 4, false}, "fire1": {23, 4, false},
-			"pool1": {31, 8, false}, "fire3": {63, 8, false}, "pool2": {79, 16, false}, "fire7": {207, 16, false}, "logits": {207, 16, true}}},
+		{"squeezenet1.1.onnx", map[string]RF{"conv0_relu": {3, 2, false, false}, "pool0": {7, 4, false, false}, "fire0": {15, 4, false, false}, "fire1": {23, 4, false, false},
+			"pool1": {31, 8, false, false}, "fire3": {63, 8, false, false}, "pool2": {79, 16, false, false}, "fire7": {207, 16, false, false}, "logits": {207, 16, true, false}}},
 	} {
 		m, err := Load(filepath.Join(dir, c.file))
 		if err != nil {

@@ -53,7 +53,7 @@ func runCaricature(args []string, out io.Writer) error {
 	j := zoo.Job{Rep: mf.truncated(m, *layer, &norm), Photo: im, Input: zoo.Input{W: w, H: h, Norm: norm}, Method: method}
 	settings := map[string]any{"method": "ijcv-caricature", "model": mf.model, "layer": *layer, "image": name, "size": []int{w, h},
 		"beta": *beta, "jitter": method.Jitter, "mean": norm.Mean, "std": norm.Std,
-		"receptive_field": map[string]any{"size": rf.Size, "stride": rf.Stride, "global": rf.Global}}
+		"receptive_field": map[string]any{"size": rf.Size, "stride": rf.Stride, "global": rf.Global && !rf.Unknown, "unknown": rf.Unknown}}
 	t := f.jobTask(j, settings)
 	t.verb = "exaggerating"
 	t.summary = func(o *zoo.Outcome) string {

@@ -186,7 +186,7 @@ func runInvert(args []string, out io.Writer) error {
 		j.Method, j.Options.TV = m, 0
 		delete(settings, "relative_depth")
 		settings["method"], settings["c"], settings["beta"], settings["jitter"], settings["stages"] = "ijcv", m.C, m.Beta, m.Jitter, m.Iters
-		settings["receptive_field"] = map[string]any{"size": rf.Size, "stride": rf.Stride, "global": rf.Global}
+		settings["receptive_field"] = map[string]any{"size": rf.Size, "stride": rf.Stride, "global": rf.Global && !rf.Unknown, "unknown": rf.Unknown}
 	}
 	return f.run(out, f.jobTask(j, settings))
 }

@@ -19,7 +19,7 @@ func runLayers(args []string, out io.Writer) error {
 	shapeFlag := fs.String("input-shape", "", "input shape N,C,H,W (default: as declared, batch 1)")
 	size := fs.String("size", "", "an image model's input width and height, N or WxH: fixes symbolic sizes (and tries another size on a fixed one)")
 	all := fs.Bool("all", false, "also list nodes computed from constants alone (weights, shape arithmetic)")
-	rfFlag := fs.Bool("rf", false, "add each layer's receptive field (pixels of the input one output sees, and the stride between outputs; 'global' past global pools and fully connected layers)")
+	rfFlag := fs.Bool("rf", false, "add each layer's receptive field (pixels of the input one output sees, and the stride between outputs; 'global' past global pools and fully connected layers, 'unknown' past ops that rearrange positions: Reshape, Gather, a Resize by computed sizes)")
 	modules := fs.Bool("modules", false, "list the exporter's modules (PyTorch paths such as features.5, from the node names), each with its output and shape: names --layer accepts")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -142,7 +142,7 @@ func runMaximize(args []string, out io.Writer) error {
 		cols = 5
 	}
 	settings := map[string]any{"method": "ijcv-maximize", "model": mf.model, "layer": *layer, "channels": chans, "labels": labels,
-		"side": job.Side(), "beta": *beta, "receptive_field": map[string]any{"size": rf.Size, "stride": rf.Stride, "global": rf.Global},
+		"side": job.Side(), "beta": *beta, "receptive_field": map[string]any{"size": rf.Size, "stride": rf.Stride, "global": rf.Global && !rf.Unknown, "unknown": rf.Unknown},
 		"stats": statsFrom, "mean": norm.Mean, "std": norm.Std}
 	return f.run(out, task{
 		verb: "maximizing",

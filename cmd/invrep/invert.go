@@ -257,10 +257,44 @@ func (f *invertFlags) paperTV(def float64) float64 {
 	return f.tv
 }
 
-// signalContext is cancelled by SIGINT or SIGTERM, so a run stops cleanly.
+// signalContext is cancelled by SIGINT or SIGTERM, so a run stops cleanly
+// between iterations, keeping what it has. A phase that does not look at
+// the context (building a large graph, the graph library's type
+// inference) would otherwise hold the signal off: if the command has not
+// returned interruptGrace after the signal, or a second signal comes, it
+// exits at once with 130 (its files are written whole or not at all, so
+// nothing half-written is left).
 func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		cancel()
+		select {
+		case <-sigs:
+		case <-time.After(interruptGrace):
+		case <-done:
+			return
+		}
+		fmt.Fprintln(os.Stderr, "invrep: interrupted")
+		os.Exit(130)
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
+
+// interruptGrace is how long a signalled command may take to stop by
+// itself.
+const interruptGrace = 3 * time.Second
 
 // span is a range A:B given on the command line (--channels, --tokens).
 type span struct {

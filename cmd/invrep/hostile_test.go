@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/invrep/invrep/graph"
+	"github.com/invrep/invrep/graph/npy"
 	"github.com/invrep/invrep/graph/testenv"
+	"github.com/invrep/invrep/onnxload"
 )
 
 // hostileCase is one hostile command line: the exit status and the words
@@ -101,4 +104,71 @@ func TestHostileFlags(t *testing.T) {
 	// schedule's 3 stages").
 	runHostile(t, []hostileCase{{"sweep --visualize --iters 2",
 		[]string{"sweep", "--model", sq, "--layers", "fire2", "--out", filepath.Join(dir, "sw2"), "--visualize", "0:2", "--iters", "2", "--quiet"}, 0, nil}})
+}
+
+// TestHostileModelsCLI: issue 26's hostile models through the binary under
+// the 2 GB limit: refused with a message naming the node (exit 1), or, for
+// the valid ones, computed (exit 0); none ends in a runtime trace.
+func TestHostileModelsCLI(t *testing.T) {
+	dir := t.TempDir()
+	in := func(name string, dims ...int64) onnxload.ValueInfo {
+		return onnxload.ValueInfo{Name: name, Dims: dims, Params: make([]string, len(dims)), ElemType: 1}
+	}
+	ints := func(v ...int64) *onnxload.Tensor {
+		return &onnxload.Tensor{Dims: []int64{int64(len(v))}, Int: v, IsInt: true, DataType: 7}
+	}
+	model := func(name string, input onnxload.ValueInfo, inits map[string]*onnxload.Tensor, out string, nodes ...onnxload.Node) string {
+		return writeModel(t, dir, name, &onnxload.Model{Opset: 13, Inputs: []onnxload.ValueInfo{input}, Initializers: inits, Nodes: nodes, Outputs: []string{out}})
+	}
+	node := func(op string, ins []string, out string, attrs map[string]any) onnxload.Node {
+		if attrs == nil {
+			attrs = map[string]any{}
+		}
+		return onnxload.Node{Name: out, OpType: op, Inputs: ins, Outputs: []string{out}, Attrs: attrs}
+	}
+	sum := func(x string) onnxload.Node {
+		return node("ReduceSum", []string{x}, "s", map[string]any{"keepdims": int64(0)})
+	}
+	wrap := model("wrap.onnx", in("x", 1, 2, 64, 64), map[string]*onnxload.Tensor{"shape": ints(1<<62+1, 8192)}, "r",
+		node("Reshape", []string{"x", "shape"}, "r", nil))
+	mm := model("matmul.onnx", in("x", 1, 3, 4, 4), map[string]*onnxload.Tensor{"a": ints(60000, 1), "b": ints(1, 60000)}, "y",
+		node("ConstantOfShape", []string{"a"}, "ca", nil), node("ConstantOfShape", []string{"b"}, "cb", nil),
+		node("MatMul", []string{"ca", "cb"}, "m", nil), sum("m"), node("Add", []string{"x", "s"}, "y", nil))
+	where := model("where.onnx", in("x", 1, 3, 4, 4), map[string]*onnxload.Tensor{"a": ints(50000, 1), "b": ints(1, 50000)}, "y",
+		node("ConstantOfShape", []string{"a"}, "ca", nil), node("Cast", []string{"ca"}, "cond", map[string]any{"to": int64(9)}),
+		node("ConstantOfShape", []string{"b"}, "cb", nil), node("Where", []string{"cond", "cb", "cb"}, "w", nil), sum("w"),
+		node("Add", []string{"x", "s"}, "y", nil))
+	w := &onnxload.Tensor{Dims: []int64{3, 4, 3, 3}, Float: make([]float32, 108)}
+	for i := range w.Float {
+		w.Float[i] = float32(i%7) - 3
+	}
+	ct := model("convt.onnx", in("x", 1, 3, 4, 4), map[string]*onnxload.Tensor{"w": w}, "y",
+		node("ConvTranspose", []string{"x", "w"}, "y", map[string]any{"output_shape": []int64{-5, -5}}))
+	zero := model("zero.onnx", in("x", 1, 3, 4, 4), map[string]*onnxload.Tensor{"split": ints(0, 3)}, "y",
+		onnxload.Node{Name: "sp", OpType: "Split", Inputs: []string{"x", "split"}, Outputs: []string{"e", "f"}, Attrs: map[string]any{"axis": int64(1)}},
+		node("Concat", []string{"e", "x"}, "y", map[string]any{"axis": int64(1)}))
+	npyOut := filepath.Join(dir, "f.npy")
+	x := filepath.Join(dir, "x.npy")
+	writeNpy(t, x, 1, 3, 4, 4)
+	x64 := filepath.Join(dir, "x64.npy")
+	writeNpy(t, x64, 1, 2, 64, 64)
+	runHostile(t, []hostileCase{
+		{"Reshape to [2^62+1, 8192]", []string{"features", "--model", wrap, "--layer", "r", "--input", x64, "--out", npyOut}, 1, []string{`"r"`, "too large"}},
+		{"MatMul of constants, 14 GB", []string{"layers", "--model", mm}, 0, []string{"not built", "memory limit"}},
+		{"layers --max-memory 1G on a 9.3 GiB constant Where", []string{"layers", "--model", where, "--max-memory", "1G"}, 0, []string{"not built", "memory limit"}},
+		{"ConvTranspose output_shape [-5,-5]", []string{"features", "--model", ct, "--layer", "y", "--input", x, "--out", npyOut}, 1, []string{"output_shape", "positive"}},
+		{"Concat with a zero-size input (valid)", []string{"features", "--model", zero, "--layer", "y", "--input", x, "--out", npyOut}, 0, []string{"1,3,4,4"}},
+	})
+}
+
+// writeNpy writes a float32 .npy of ones with the given shape.
+func writeNpy(t *testing.T, path string, shape ...int) {
+	t.Helper()
+	x := graph.NewTensor(shape...)
+	for i := range x.Data {
+		x.Data[i] = 1
+	}
+	if err := npy.Save(path, x); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -51,7 +51,22 @@ type ExprError struct {
 }
 
 func (e *ExprError) Error() string {
-	return fmt.Sprintf("%s at column %d\n  %s\n  %s^", e.Msg, e.Col+1, e.Expr, strings.Repeat(" ", e.Col))
+	// A long expression is shown around the column only: the message of
+	// an 8,000-term objective should not be the objective.
+	expr, col := e.Expr, e.Col
+	const span = 60
+	if len(expr) > 2*span {
+		lo, hi := max(col-span, 0), min(col+span, len(expr))
+		pre, post := "", ""
+		if lo > 0 {
+			pre = "…"
+		}
+		if hi < len(expr) {
+			post = "…"
+		}
+		expr, col = pre+expr[lo:hi]+post, col-lo+len([]rune(pre))
+	}
+	return fmt.Sprintf("%s at column %d\n  %s\n  %s^", e.Msg, e.Col+1, expr, strings.Repeat(" ", col))
 }
 
 // ParseObjective reads an objective expression, an energy to minimise:

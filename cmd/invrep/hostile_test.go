@@ -75,6 +75,10 @@ func TestHostileFlags(t *testing.T) {
 	vis := func(extra ...string) []string {
 		return append([]string{"visualize", "--model", sq, "--objective", "fire7:1", "--out", out, "--steps", "2", "--quiet"}, extra...)
 	}
+	zeroDir := filepath.Join(dir, "zero.npy")
+	if err := npy.Save(zeroDir, graph.NewTensor(384)); err != nil {
+		t.Fatal(err)
+	}
 	inv := func(extra ...string) []string {
 		return append([]string{"invert", "--model", sq, "--layer", "fire2", "--image", img, "--out", out, "--iters", "3", "--quiet"}, extra...)
 	}
@@ -95,6 +99,11 @@ func TestHostileFlags(t *testing.T) {
 		{"invert --repeats 100000", inv("--repeats", "100000"), 1, []string{"--repeats 100000", "memory limit"}},
 		{"ijcv --jitter 100000", inv("--method", "ijcv", "--jitter", "100000"), 2, []string{"--jitter 100000"}},
 		{"ijcv --beta Inf", inv("--method", "ijcv", "--beta", "Inf"), 2, []string{"--beta", "finite"}},
+		{"an objective of 8,000 terms", vis8000(sq, out), 2, []string{"8000 terms, more than the 100"}},
+		{"a NaN weight", []string{"visualize", "--model", sq, "--objective", "NaN*fire7:1", "--out", out, "--steps", "2"}, 2, []string{"weight \"NaN\" is not a finite number"}},
+		{"an all-zero direction file", []string{"visualize", "--model", sq, "--objective", "fire7:dir=" + zeroDir, "--out", out, "--steps", "2"}, 2, []string{"every value is 0"}},
+		{"a position on logits", []string{"visualize", "--model", sq, "--objective", "logits:5@100,100", "--out", out, "--steps", "2"}, 1, []string{"has no positions"}},
+		{"align on one image", []string{"visualize", "--model", sq, "--objective", "fire7:align", "--out", out, "--steps", "2"}, 1, []string{"batch of 2 or more"}},
 		{"sweep --visualize 0:1e9", []string{"sweep", "--model", sq, "--layers", "fire2", "--out", filepath.Join(dir, "sw"), "--visualize", "0:1000000000", "--iters", "2"}, 2, []string{"256 channels"}},
 	})
 	if _, err := os.Stat(out); err == nil {
@@ -171,4 +180,9 @@ func writeNpy(t *testing.T, path string, shape ...int) {
 	if err := npy.Save(path, x); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// vis8000 is a visualize command whose objective has 8,000 terms.
+func vis8000(model, out string) []string {
+	return []string{"visualize", "--model", model, "--objective", strings.TrimSuffix(strings.Repeat("fire7:1 + ", 8000), " + "), "--out", out, "--steps", "2"}
 }

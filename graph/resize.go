@@ -36,8 +36,12 @@ func (p ResizeParams) source(o, in, out int, scale float64) (float64, error) {
 		}
 		return 0, nil
 	case "align_corners":
-		if out > 1 {
-			return x * float64(in-1) / float64(out-1), nil
+		// The spec's resized length is in·scale, unrounded: downsampling
+		// 4 by 0.6 maps output 1 to 3/1.4 of the input, not to 3 (the
+		// suite's resize_downsample_scales_linear_align_corners). With
+		// sizes given, scale is out/in and this is out − 1.
+		if resized := float64(in) * scale; out > 1 && resized > 1 {
+			return x * float64(in-1) / (resized - 1), nil
 		}
 		return 0, nil
 	case "asymmetric":

@@ -4,6 +4,7 @@ package onnxload
 // GroupNormalization, InstanceNormalization.
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/invrep/invrep/graph"
@@ -33,6 +34,11 @@ func opBatchNorm(b *builder, n *Node, in []value) ([]value, error) {
 	eps, err := attrFloat(n, "epsilon", 1e-5)
 	if err != nil {
 		return nil, err
+	}
+	// Training mode normalises by the batch's own statistics (and updates
+	// the running ones): computed as inference it would be silently wrong.
+	if tm, err := attrInt(n, "training_mode", 0); err != nil || tm != 0 {
+		return nil, errors.New("training_mode=1 (normalising by the batch's own statistics) is not computed: invrep runs models in inference mode; export the model in eval mode (PyTorch's model.eval())")
 	}
 	return one(graph.BatchNorm(x, p[0], p[1], p[2], p[3], float64(eps), b.fuse.convRelu[n]))
 }

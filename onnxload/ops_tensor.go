@@ -13,7 +13,7 @@ import (
 
 var tensorOps = map[string]opFunc{
 	"Concat": opConcat, "Flatten": opFlatten, "Reshape": opReshape, "Transpose": opTranspose,
-	"Squeeze": opSqueeze, "Unsqueeze": opUnsqueeze, "Pad": opPad, "Dropout": opIdentity, "Identity": opIdentity,
+	"Squeeze": opSqueeze, "Unsqueeze": opUnsqueeze, "Pad": opPad, "Dropout": opDropout, "Identity": opIdentity,
 	"Gather": opGather, "Cast": opCast, "CastLike": opCastLike, "Slice": opSlice, "Expand": opExpand, "Tile": opTile,
 	"Split": opSplit, "DepthToSpace": opDepthToSpace, "SpaceToDepth": opSpaceToDepth,
 	"Resize": opResize, "Upsample": opResize,
@@ -24,6 +24,34 @@ func opIdentity(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, errors.New("input 0 is missing")
 	}
 	return []value{in[0]}, nil
+}
+
+// opDropout is the identity in inference mode; in training mode (opset
+// 12's training_mode input, true) it drops units at random, which an
+// inversion cannot mean, so it is refused rather than computed as the
+// identity.
+func opDropout(b *builder, n *Node, in []value) ([]value, error) {
+	if present(in, 2) {
+		t, ok := host(in[2])
+		if !ok {
+			return nil, errors.New("training_mode must be a constant")
+		}
+		if t.Numel() != 1 {
+			return nil, errors.New("training_mode must be a scalar")
+		}
+		if t.at(0) != 0 {
+			ratio := 0.5
+			if present(in, 1) {
+				if r, ok := host(in[1]); ok && r.Numel() == 1 {
+					ratio = r.at(0)
+				}
+			}
+			if ratio != 0 {
+				return nil, errors.New("training_mode=true (units dropped at random) is not computed: invrep runs models in inference mode; export the model in eval mode (PyTorch's model.eval())")
+			}
+		}
+	}
+	return opIdentity(b, n, in)
 }
 
 func normAxis(axis int64, rank int) (int, error) {

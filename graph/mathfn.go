@@ -35,10 +35,23 @@ const (
 	FnSin
 	FnCos
 	FnSiLU // x · σ(x) (Swish): EfficientNet's and MobileNetV3's gates
+	FnTan
+	FnAsin
+	FnAcos
+	FnAtan
+	FnSinh
+	FnCosh
+	FnAsinh
+	FnAcosh
+	FnAtanh
+	FnCelu            // max(0, x) + min(0, a·(e^{x/a} − 1))
+	FnShrink          // x < −a: x + b; x > a: x − b; else 0 (a = lambd, b = bias)
+	FnThresholdedRelu // x > a ? x : 0
 )
 
 var mathFnNames = [...]string{"Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Erf", "Gelu", "GeluTanh",
-	"HardSigmoid", "HardSwish", "Softplus", "Elu", "Selu", "Mish", "Pow", "Softsign", "Scale", "Sin", "Cos", "SiLU"}
+	"HardSigmoid", "HardSwish", "Softplus", "Elu", "Selu", "Mish", "Pow", "Softsign", "Scale", "Sin", "Cos", "SiLU",
+	"Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Celu", "Shrink", "ThresholdedRelu"}
 
 // mathFn is y = f(x) elementwise, computed in float64 per element (these
 // ops are memory-bound, and float64 keeps the transcendental functions
@@ -117,6 +130,39 @@ func (k mathFn) at(x float64) float64 {
 		return math.Sin(x)
 	case FnCos:
 		return math.Cos(x)
+	case FnTan:
+		return math.Tan(x)
+	case FnAsin:
+		return math.Asin(x)
+	case FnAcos:
+		return math.Acos(x)
+	case FnAtan:
+		return math.Atan(x)
+	case FnSinh:
+		return math.Sinh(x)
+	case FnCosh:
+		return math.Cosh(x)
+	case FnAsinh:
+		return math.Asinh(x)
+	case FnAcosh:
+		return math.Acosh(x)
+	case FnAtanh:
+		return math.Atanh(x)
+	case FnCelu:
+		return math.Max(0, x) + math.Min(0, k.a*math.Expm1(x/k.a))
+	case FnShrink:
+		switch {
+		case x < -k.a:
+			return x + k.b
+		case x > k.a:
+			return x - k.b
+		}
+		return 0
+	case FnThresholdedRelu:
+		if x > k.a {
+			return x
+		}
+		return 0
 	}
 	panic("unknown MathFn")
 }
@@ -226,6 +272,39 @@ func (k mathFn) slope(x, y float64) float64 {
 		return math.Cos(x)
 	case FnCos:
 		return -math.Sin(x)
+	case FnTan:
+		return 1 + y*y
+	case FnAsin:
+		return 1 / math.Sqrt(1-x*x)
+	case FnAcos:
+		return -1 / math.Sqrt(1-x*x)
+	case FnAtan:
+		return 1 / (1 + x*x)
+	case FnSinh:
+		return math.Cosh(x)
+	case FnCosh:
+		return math.Sinh(x)
+	case FnAsinh:
+		return 1 / math.Sqrt(x*x+1)
+	case FnAcosh:
+		return 1 / math.Sqrt(x*x-1)
+	case FnAtanh:
+		return 1 / (1 - x*x)
+	case FnCelu:
+		if x > 0 {
+			return 1
+		}
+		return math.Exp(x / k.a)
+	case FnShrink:
+		if x < -k.a || x > k.a {
+			return 1
+		}
+		return 0
+	case FnThresholdedRelu:
+		if x > k.a {
+			return 1
+		}
+		return 0
 	}
 	panic("unknown MathFn")
 }

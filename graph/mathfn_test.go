@@ -21,6 +21,18 @@ func TestMathFn(t *testing.T) {
 		}
 	}
 	hardSigmoid := func(v float64) float64 { return math.Max(0, math.Min(1, v/6+0.5)) }
+	// unit squeezes the inputs into (−0.9, 0.9), the domain of asin, acos
+	// and atanh with room for the finite differences.
+	unit := func(_ *rand.Rand, t *Tensor) {
+		for i, v := range t.Data {
+			t.Data[i] = float32(0.9 * math.Tanh(float64(v)))
+		}
+	}
+	aboveOne := func(_ *rand.Rand, t *Tensor) {
+		for i, v := range t.Data {
+			t.Data[i] = float32(math.Abs(float64(v))) + 1.2
+		}
+	}
 	sp := func(v float64) float64 { return math.Log(1 + math.Exp(v)) }
 	for _, c := range []struct {
 		fn    MathFn
@@ -54,6 +66,31 @@ func TestMathFn(t *testing.T) {
 		{fn: FnSin, ref: math.Sin},
 		{fn: FnCos, ref: math.Cos},
 		{fn: FnSiLU, ref: func(v float64) float64 { return v / (1 + math.Exp(-v)) }},
+		{fn: FnTan, ref: math.Tan, input: unit},
+		{fn: FnAsin, ref: math.Asin, input: unit},
+		{fn: FnAcos, ref: math.Acos, input: unit},
+		{fn: FnAtan, ref: math.Atan},
+		{fn: FnSinh, ref: math.Sinh},
+		{fn: FnCosh, ref: math.Cosh},
+		{fn: FnAsinh, ref: math.Asinh},
+		{fn: FnAcosh, ref: math.Acosh, input: aboveOne},
+		{fn: FnAtanh, ref: math.Atanh, input: unit},
+		{fn: FnCelu, a: 0.7, ref: func(v float64) float64 { return math.Max(0, v) + math.Min(0, 0.7*(math.Exp(v/0.7)-1)) }, input: awayFrom(0)},
+		{fn: FnShrink, a: 0.5, b: 0.2, ref: func(v float64) float64 {
+			switch {
+			case v < -0.5:
+				return v + 0.2
+			case v > 0.5:
+				return v - 0.2
+			}
+			return 0
+		}, input: awayFrom(-0.5, 0.5)},
+		{fn: FnThresholdedRelu, a: 0.3, ref: func(v float64) float64 {
+			if v > 0.3 {
+				return v
+			}
+			return 0
+		}, input: awayFrom(0.3)},
 	} {
 		k := mathFn{fn: c.fn, a: c.a, b: c.b}
 		runOpCase(t, opCase{name: k.String(), in: []int{3, 17}, ref: mapRef(c.ref), input: c.input,

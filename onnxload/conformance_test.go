@@ -68,7 +68,7 @@ func TestConformance(t *testing.T) {
 			failures = append(failures, fmt.Sprintf("%s (%s): %s: %s", name, op, resultNames[res], why))
 		}
 		if testing.Verbose() && res != passed && res != notFloat {
-			t.Logf("%s (%s): %s: %s", name, op, resultNames[res], why)
+			t.Logf("%s (%s): %s: %.200s", name, op, resultNames[res], why)
 		}
 	}
 	var ops []string

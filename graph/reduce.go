@@ -21,9 +21,10 @@ const (
 	ReduceL2
 	ReduceSumSquare
 	ReduceLogSumExp
+	ReduceProd
 )
 
-var reduceNames = [...]string{"Sum", "Mean", "Max", "Min", "L1", "L2", "SumSquare", "LogSumExp"}
+var reduceNames = [...]string{"Sum", "Mean", "Max", "Min", "L1", "L2", "SumSquare", "LogSumExp", "Prod"}
 
 // reduce folds the given axes (sorted, distinct) of its input. The output
 // keeps the reduced axes as 1s when keep is set and drops them otherwise;
@@ -163,6 +164,11 @@ func (k reduce) Forward(in []*Tensor, out *Tensor) {
 				s += math.Exp(at(r) - m)
 			}
 			s = m + math.Log(s)
+		case ReduceProd:
+			s = 1
+			for r := 0; r < n; r++ {
+				s *= at(r)
+			}
 		default:
 			for r := 0; r < n; r++ {
 				v := at(r)
@@ -245,6 +251,20 @@ func (k reduce) Backward(_ int, in []*Tensor, out, gout, gin *Tensor) {
 		case ReduceLogSumExp:
 			for r := 0; r < n; r++ {
 				d[idx(r)] = float32(g * math.Exp(float64(x[idx(r)])-y))
+			}
+		case ReduceProd:
+			// ∂/∂x_r is the product of the others: prefix times suffix
+			// products, so that a zero among them needs no division.
+			suffix := 1.0
+			pre := make([]float64, n)
+			p := 1.0
+			for r := 0; r < n; r++ {
+				pre[r] = p
+				p *= float64(x[idx(r)])
+			}
+			for r := n - 1; r >= 0; r-- {
+				d[idx(r)] = float32(g * pre[r] * suffix)
+				suffix *= float64(x[idx(r)])
 			}
 		}
 	})

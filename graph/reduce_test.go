@@ -74,6 +74,11 @@ func reduceRef(kind ReduceKind, s []int, axes []int) func([]float64) []float64 {
 					y[o] += math.Exp(v)
 				}
 				y[o] = math.Log(y[o])
+			case ReduceProd:
+				y[o] = 1
+				for _, v := range g {
+					y[o] *= v
+				}
 			}
 		}
 		return y
@@ -82,12 +87,19 @@ func reduceRef(kind ReduceKind, s []int, axes []int) func([]float64) []float64 {
 
 func TestReduce(t *testing.T) {
 	shape := []int{2, 3, 4, 5}
-	for kind := ReduceSum; kind <= ReduceLogSumExp; kind++ {
+	for kind := ReduceSum; kind <= ReduceProd; kind++ {
 		for _, axes := range [][]int{{3}, {2, 3}, {1}, {0, 2}, {1, 2, 3}, {0, 1, 2, 3}} {
 			for _, keep := range []bool{true, false} {
 				var input func(*rand.Rand, *Tensor)
-				if kind == ReduceL1 {
+				switch kind {
+				case ReduceL1:
 					input = awayFrom(0)
+				case ReduceProd: // near ±1, so that products of 120 stay finite
+					input = func(_ *rand.Rand, t *Tensor) {
+						for i, v := range t.Data {
+							t.Data[i] = 1 + 0.1*v
+						}
+					}
 				}
 				// Negative axes as exporters write them.
 				neg := make([]int, len(axes))
@@ -114,5 +126,20 @@ func TestReduce(t *testing.T) {
 	}
 	if _, err := Reduce(x, ReduceMean, []int{3}, true); err == nil {
 		t.Error("axis 3 of a rank-3 tensor was accepted")
+	}
+}
+
+// TestReduceProdZeros: the product's gradient at a zero is the product of
+// the others (prefix and suffix products), not a division by zero.
+func TestReduceProdZeros(t *testing.T) {
+	x := &Tensor{Shape: []int{1, 4}, Data: []float32{2, 0, 3, 5}}
+	out := NewTensor(1)
+	k := reduce{kind: ReduceProd, axes: []int{0, 1}}
+	k.Forward([]*Tensor{x}, out)
+	g := &Tensor{Shape: []int{1}, Data: []float32{1}}
+	d := NewTensor(1, 4)
+	k.Backward(0, []*Tensor{x}, out, g, d)
+	if want := []float32{0, 30, 0, 0}; out.Data[0] != 0 || !slices.Equal(d.Data, want) {
+		t.Errorf("prod %v, gradient %v, want 0 and %v", out.Data, d.Data, want)
 	}
 }

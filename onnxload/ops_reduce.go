@@ -85,8 +85,11 @@ func opReduceLogSum(b *builder, n *Node, in []value) ([]value, error) {
 }
 
 func opReduceProd(b *builder, n *Node, in []value) ([]value, error) {
+	if present(in, 0) && in[0].f != nil {
+		return opReduce(graph.ReduceProd)(b, n, in)
+	}
 	if !present(in, 0) || in[0].i == nil {
-		return nil, errors.New("ReduceProd is supported on integer (shape) tensors only")
+		return nil, errors.New("input 0 is missing")
 	}
 	axes, keep, noop, err := reduceAxes(b, n, in)
 	if err != nil {

@@ -47,11 +47,20 @@ const (
 	FnCelu            // max(0, x) + min(0, a·(e^{x/a} − 1))
 	FnShrink          // x < −a: x + b; x > a: x − b; else 0 (a = lambd, b = bias)
 	FnThresholdedRelu // x > a ? x : 0
+	// Rounding has no useful derivative: Floor, Ceil and Round pass the
+	// gradient straight through, as a quantiser's rounding does (their
+	// true derivative, 0 almost everywhere, would stop an inversion dead);
+	// Sign passes none.
+	FnFloor
+	FnCeil
+	FnRound // half to even
+	FnSign
 )
 
 var mathFnNames = [...]string{"Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Erf", "Gelu", "GeluTanh",
 	"HardSigmoid", "HardSwish", "Softplus", "Elu", "Selu", "Mish", "Pow", "Softsign", "Scale", "Sin", "Cos", "SiLU",
-	"Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Celu", "Shrink", "ThresholdedRelu"}
+	"Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Celu", "Shrink", "ThresholdedRelu",
+	"Floor", "Ceil", "Round", "Sign"}
 
 // mathFn is y = f(x) elementwise, computed in float64 per element (these
 // ops are memory-bound, and float64 keeps the transcendental functions
@@ -163,6 +172,20 @@ func (k mathFn) at(x float64) float64 {
 			return x
 		}
 		return 0
+	case FnFloor:
+		return math.Floor(x)
+	case FnCeil:
+		return math.Ceil(x)
+	case FnRound:
+		return math.RoundToEven(x)
+	case FnSign:
+		switch {
+		case x > 0:
+			return 1
+		case x < 0:
+			return -1
+		}
+		return x // 0, or NaN
 	}
 	panic("unknown MathFn")
 }
@@ -304,6 +327,10 @@ func (k mathFn) slope(x, y float64) float64 {
 		if x > k.a {
 			return 1
 		}
+		return 0
+	case FnFloor, FnCeil, FnRound:
+		return 1 // straight through
+	case FnSign:
 		return 0
 	}
 	panic("unknown MathFn")

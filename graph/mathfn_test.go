@@ -97,3 +97,27 @@ func TestMathFn(t *testing.T) {
 			build: func(x *Node) (*Node, error) { return Math(x, c.fn, c.a, c.b) }})
 	}
 }
+
+// TestRoundingStraightThrough: Floor, Ceil and Round pass the gradient
+// through unchanged (a quantiser's straight-through estimator), Sign passes
+// none; their values are the functions'.
+func TestRoundingStraightThrough(t *testing.T) {
+	x := &Tensor{Shape: []int{4}, Data: []float32{-1.5, 0.5, 2.5, 2.7}}
+	g := &Tensor{Shape: []int{4}, Data: []float32{1, -2, 3, 0.5}}
+	for fn, want := range map[MathFn][]float32{FnFloor: {-2, 0, 2, 2}, FnCeil: {-1, 1, 3, 3}, FnRound: {-2, 0, 2, 3}, FnSign: {-1, 1, 1, 1}} {
+		k := mathFn{fn: fn}
+		y, d := NewTensor(4), NewTensor(4)
+		k.Forward([]*Tensor{x}, y)
+		k.Backward(0, []*Tensor{x}, y, g, d)
+		wantGrad := g.Data
+		if fn == FnSign {
+			wantGrad = []float32{0, 0, 0, 0}
+		}
+		for i := range want {
+			if y.Data[i] != want[i] || d.Data[i] != wantGrad[i] {
+				t.Errorf("%v: values %v gradient %v, want %v and %v", k, y.Data, d.Data, want, wantGrad)
+				break
+			}
+		}
+	}
+}

@@ -35,11 +35,11 @@ func sign(v float64) float64 {
 	return v // 0, −0 and NaN as they are
 }
 
-// opRounding is Floor, Ceil, Round (half to even) or Sign on a value
-// computed from constants: the size arithmetic of detection transforms
-// (a scale factor's floor). On values that depend on the input their
-// gradient is 0 almost everywhere, which would stop the inversion dead, so
-// they are refused there.
+// opRounding is Floor, Ceil, Round (half to even) or Sign: on values
+// computed from constants (the size arithmetic of detection transforms, a
+// scale factor's floor), exactly, integers included; on values that depend
+// on the input, graph's rounding functions, whose gradient passes
+// straight through (Sign's is 0).
 func opRounding(f func(float64) float64) opFunc {
 	return func(b *builder, n *Node, in []value) ([]value, error) {
 		if !present(in, 0) {
@@ -47,7 +47,12 @@ func opRounding(f func(float64) float64) opFunc {
 		}
 		t, ok := host(in[0])
 		if !ok {
-			return nil, fmt.Errorf("%s of a value that depends on the graph input has no gradient", n.OpType)
+			fn := map[string]graph.MathFn{"Floor": graph.FnFloor, "Ceil": graph.FnCeil, "Round": graph.FnRound, "Sign": graph.FnSign}[n.OpType]
+			x, err := b.float(n, in, 0)
+			if err != nil {
+				return nil, err
+			}
+			return one(graph.Math(x, fn, 0, 0))
 		}
 		out := &Tensor{Dims: t.Dims, IsInt: t.IsInt, DataType: t.DataType}
 		if t.IsInt {

@@ -23,13 +23,13 @@ const conformanceDir = "/usr/share/libonnx-testdata/data/node"
 type conformanceResult int
 
 const (
-	passed   conformanceResult = iota
-	refused                    // an error naming what is not supported
-	wrong                      // computed, and not the reference
-	crashed                    // a recovered panic
-	hung                       // no answer in conformanceTimeout
-	notFloat                   // the first input or output is not float32
-	outOfScope                 // an op no image representation uses (docs/conformance.md)
+	passed     conformanceResult = iota
+	refused                      // an error naming what is not supported
+	wrong                        // computed, and not the reference
+	crashed                      // a recovered panic
+	hung                         // no answer in conformanceTimeout
+	notFloat                     // the first input or output is not float32
+	outOfScope                   // an op no image representation uses (docs/conformance.md)
 )
 
 var resultNames = [...]string{"passed", "refused", "wrong", "crashed", "hung", "not float", "out of scope"}

@@ -18,7 +18,7 @@ import (
 
 // MinOpset and MaxOpset bound the ai.onnx opsets whose semantics are implemented.
 const (
-	MinOpset = 7
+	MinOpset = 1
 	MaxOpset = 21
 )
 
@@ -163,6 +163,9 @@ func decode(data []byte, src tensorSource) (m *Model, err error) {
 		} else {
 			m.initializerInputs = append(m.initializerInputs, in.Name)
 		}
+	}
+	if err := m.upgradeLegacy(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

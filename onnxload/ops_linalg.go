@@ -9,7 +9,7 @@ import (
 )
 
 var linalgOps = map[string]opFunc{
-	"Gemm": opGemm, "MatMul": opMatMul, "Softmax": opSoftmax(false), "LogSoftmax": opSoftmax(true),
+	"Gemm": opGemm, "MatMul": opMatMul, "Softmax": opSoftmax(false), "LogSoftmax": opSoftmax(true), "Hardmax": opAlongAxis(graph.Hardmax),
 }
 
 func opGemm(b *builder, n *Node, in []value) ([]value, error) {
@@ -106,6 +106,12 @@ func opSoftmax(log bool) opFunc {
 	if log {
 		f = graph.LogSoftmax
 	}
+	return opAlongAxis(f)
+}
+
+// opAlongAxis is an op along one axis as Softmax reads it: the axis
+// attribute from opset 13, the input coerced to 2-D at the axis before.
+func opAlongAxis(f func(*graph.Node, int) (*graph.Node, error)) opFunc {
 	return func(b *builder, n *Node, in []value) ([]value, error) {
 		x, err := b.float(n, in, 0)
 		if err != nil {

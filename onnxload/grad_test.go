@@ -39,6 +39,18 @@ func TestFixtureNetGradients(t *testing.T) {
 			g := f.node("GlobalAveragePool", []string{a}, nil)
 			return f, f.node("MatMul", []string{f.node("Flatten", []string{g}, nil), f.weight(3, 4)}, nil)
 		},
+		// The ops the conformance suite brought: MeanVarianceNormalization,
+		// Celu, the trigonometric and hyperbolic family, ReduceProd.
+		"mvn-celu-trig-reduceprod": func() (*fixture, string) {
+			f := newFixture(13, 1, 3, 5, 5)
+			c := f.node("Conv", []string{"x", f.weight(4, 3, 3, 3)}, map[string]any{"pads": []int64{1, 1, 1, 1}})
+			m := f.node("MeanVarianceNormalization", []string{c}, nil)
+			e := f.node("Celu", []string{m}, map[string]any{"alpha": float32(0.8)})
+			a := f.node("Atan", []string{e}, nil)
+			s := f.node("Sinh", []string{a}, nil)
+			th := f.node("Tanh", []string{f.node("Asinh", []string{s}, nil)}, nil)
+			return f, f.node("ReduceProd", []string{f.node("Cosh", []string{th}, nil)}, map[string]any{"axes": []int64{1}})
+		},
 	}
 	for name, make := range nets {
 		t.Run(name, func(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 
 var normOps = map[string]opFunc{
 	"BatchNormalization": opBatchNorm, "LayerNormalization": opLayerNorm,
-	"GroupNormalization": opGroupNorm, "InstanceNormalization": opInstanceNorm,
+	"GroupNormalization": opGroupNorm, "InstanceNormalization": opInstanceNorm, "MeanVarianceNormalization": opMVN,
 }
 
 func opBatchNorm(b *builder, n *Node, in []value) ([]value, error) {
@@ -156,4 +156,51 @@ func opInstanceNorm(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, err
 	}
 	return one(graph.GroupNorm(x, xs[1], scale, bias, float64(eps)))
+}
+
+// opMVN is MeanVarianceNormalization: (x − E[x]) / (√E[(x − E[x])²] +
+// 1e-9) over axes (default 0, 2, 3: per channel), as ONNX's function body
+// computes it, from graph ops (so with their gradients).
+func opMVN(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	axes64, ok, err := attrInts(n, "axes")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		axes64 = []int64{0, 2, 3}
+	}
+	axes := make([]int, len(axes64))
+	for k, a := range axes64 {
+		if axes[k], err = normAxis(a, len(x.Shape())); err != nil {
+			return nil, err
+		}
+	}
+	mean, err := graph.Reduce(x, graph.ReduceMean, axes, true)
+	if err != nil {
+		return nil, err
+	}
+	d, err := graph.Sub(x, mean)
+	if err != nil {
+		return nil, err
+	}
+	sq, err := graph.Mul(d, d)
+	if err != nil {
+		return nil, err
+	}
+	v, err := graph.Reduce(sq, graph.ReduceMean, axes, true)
+	if err != nil {
+		return nil, err
+	}
+	sd, err := graph.Math(v, graph.FnSqrt, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	if sd, err = graph.Math(sd, graph.FnScale, 1, 1e-9); err != nil {
+		return nil, err
+	}
+	return one(graph.Div(d, sd))
 }

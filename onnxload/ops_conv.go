@@ -228,7 +228,12 @@ func opConvTranspose(b *builder, n *Node, in []value) ([]value, error) {
 			out[d] = int(shape[len(shape)-2+d])
 			total := full - out[d]
 			if total < 0 {
-				return nil, fmt.Errorf("output_shape %v is larger than the input allows", shape)
+				// Larger than the input covers: the spec's negative total
+				// padding, rows and columns past the input's reach (as
+				// output_padding adds); the transposed convolution leaves
+				// them at the bias.
+				p.Pads[d], p.Pads[d+2] = 0, 0
+				continue
 			}
 			if mode == "SAME_UPPER" {
 				p.Pads[d], p.Pads[d+2] = total/2, total-total/2

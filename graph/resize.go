@@ -21,6 +21,21 @@ type ResizeParams struct {
 	// Nearest is the nearest_mode: round_prefer_floor, round_prefer_ceil,
 	// floor, ceil.
 	Nearest string
+	// CubicA is cubic_coeff_a (−0.75 where zero), and ExcludeOutside
+	// exclude_outside: mode "cubic" (bicubic on two axes) weights four
+	// input pixels per axis by Keys' kernel with that coefficient; taps
+	// outside the input repeat its edge, or with ExcludeOutside weigh 0,
+	// the others renormalised.
+	CubicA         float64
+	ExcludeOutside bool
+}
+
+// cubicWeights are Keys' cubic-convolution weights of the four taps at
+// ⌊x⌋−1 … ⌊x⌋+2 for the fraction t of x, coefficient a.
+func cubicWeights(t, a float64) [4]float64 {
+	near := func(d float64) float64 { return ((a+2)*d-(a+3))*d*d + 1 }  // |d| ≤ 1
+	far := func(d float64) float64 { return ((a*d-5*a)*d+8*a)*d - 4*a } // 1 < |d| < 2
+	return [4]float64{far(t + 1), near(t), near(1 - t), far(2 - t)}
 }
 
 // source maps output index o of an axis (in → out, scale) to an input
@@ -106,8 +121,30 @@ func (p ResizeParams) axisTaps(in, out int, scale float64) (taps int, idx []int,
 			f := x - float64(i0)
 			idx, w = append(idx, i0, i1), append(w, 1-f, f)
 			taps = 2
+		case "cubic", "bicubic":
+			a := p.CubicA
+			if a == 0 {
+				a = -0.75
+			}
+			i0 := int(math.Floor(x))
+			cw := cubicWeights(x-float64(i0), a)
+			sum := 0.0
+			for k := 0; k < 4; k++ {
+				i := i0 - 1 + k
+				if p.ExcludeOutside && (i < 0 || i >= in) {
+					cw[k] = 0
+				}
+				sum += cw[k]
+			}
+			for k := 0; k < 4; k++ {
+				if p.ExcludeOutside && sum != 0 {
+					cw[k] /= sum
+				}
+				idx, w = append(idx, max(0, min(i0-1+k, in-1))), append(w, cw[k])
+			}
+			taps = 4
 		default:
-			return 0, nil, nil, fmt.Errorf("mode %q is not supported (nearest and linear are)", p.Mode)
+			return 0, nil, nil, fmt.Errorf("mode %q is not supported (nearest, linear and cubic are)", p.Mode)
 		}
 	}
 	return taps, idx, w, nil

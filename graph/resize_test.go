@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -68,5 +69,51 @@ func TestResizeGrad(t *testing.T) {
 		runOpCase(t, opCase{name: "Resize/linear", in: []int{1, 2, 3, 4}, ref: ref, build: func(x *Node) (*Node, error) {
 			return Resize(x, ResizeParams{Out: []int{1, 2, h, w}, Mode: "linear", Coord: "half_pixel"})
 		}})
+	}
+}
+
+// TestResizeCubic: bicubic resizing (Keys' kernel, a = −0.75, edges
+// repeated) against a direct sum over the 4×4 neighbourhood, with its
+// gradient checked by finite differences; its values against ONNX's
+// reference are the conformance suite's resize_*_cubic tests.
+func TestResizeCubic(t *testing.T) {
+	for _, out := range [][2]int{{5, 7}, {2, 3}} {
+		h, w := out[0], out[1]
+		ref := func(in []float64) []float64 {
+			at := func(c, i, j int) float64 { return in[c*12+max(0, min(i, 2))*4+max(0, min(j, 3))] }
+			src := func(o, n, m int) float64 { return (float64(o)+0.5)*float64(n)/float64(m) - 0.5 }
+			var y []float64
+			for c := 0; c < 2; c++ {
+				for oy := 0; oy < h; oy++ {
+					for ox := 0; ox < w; ox++ {
+						sy, sx := src(oy, 3, h), src(ox, 4, w)
+						iy, ix := int(math.Floor(sy)), int(math.Floor(sx))
+						wy, wx := cubicWeights(sy-float64(iy), -0.75), cubicWeights(sx-float64(ix), -0.75)
+						v := 0.0
+						for a := 0; a < 4; a++ {
+							for b := 0; b < 4; b++ {
+								v += wy[a] * wx[b] * at(c, iy-1+a, ix-1+b)
+							}
+						}
+						y = append(y, v)
+					}
+				}
+			}
+			return y
+		}
+		runOpCase(t, opCase{name: fmt.Sprintf("Resize/cubic/%dx%d", w, h), in: []int{1, 2, 3, 4}, ref: ref, build: func(x *Node) (*Node, error) {
+			return Resize(x, ResizeParams{Out: []int{1, 2, h, w}, Mode: "cubic", Coord: "half_pixel"})
+		}})
+	}
+	// Keys' kernel at a = −0.75: at t = 0 it interpolates (0, 1, 0, 0) and
+	// its weights always sum to 1.
+	if c := cubicWeights(0, -0.75); c != [4]float64{0, 1, 0, 0} {
+		t.Errorf("weights at 0: %v", c)
+	}
+	for _, f := range []float64{0.1, 0.5, 0.9} {
+		c := cubicWeights(f, -0.75)
+		if s := c[0] + c[1] + c[2] + c[3]; math.Abs(s-1) > 1e-12 {
+			t.Errorf("weights at %g sum to %g", f, s)
+		}
 	}
 }

@@ -805,6 +805,8 @@ func opResize(b *builder, n *Node, in []value) ([]value, error) {
 	if n.OpType == "Resize" && b.m.Opset >= 11 {
 		p.Coord = a.string("coordinate_transformation_mode", "half_pixel")
 		p.Nearest = a.string("nearest_mode", "round_prefer_floor")
+		p.CubicA = float64(a.float("cubic_coeff_a", -0.75))
+		p.ExcludeOutside = a.int("exclude_outside", 0) != 0
 	}
 	if n.OpType == "Resize" && b.m.Opset == 10 && p.Mode == "nearest" {
 		p.Nearest = "floor"
@@ -873,7 +875,13 @@ func opResize(b *builder, n *Node, in []value) ([]value, error) {
 	}
 	taps := make([]int, len(p.Out))
 	copy(taps, p.Out)
-	taps[0] *= 8 // up to 2³ taps of linear interpolation in the index table
+	// The index table holds up to 2³ taps of linear interpolation per
+	// output, 4³ of cubic.
+	if p.Mode == "cubic" {
+		taps[0] *= 64
+	} else {
+		taps[0] *= 8
+	}
 	if err := b.reserve(taps, fmt.Sprintf("Resize to %v", p.Out)); err != nil {
 		return nil, err
 	}

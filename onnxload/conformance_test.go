@@ -49,6 +49,8 @@ var scope = []struct{ prefixes, why string }{
 	{"DFT STFT HannWindow HammingWindow BlackmanWindow MelWeightMatrix dft stft hannwindow hammingwindow blackmanwindow melweightmatrix",
 		"signal transforms: audio front ends, not image representations"},
 	{"Unique unique", "Unique: its output size depends on the values, which no gradient can follow"},
+	{"training_dropout batchnorm_epsilon_training_mode batchnorm_example_training_mode",
+		"training mode (random units dropped, batch statistics): refused with a message; invrep runs models in inference mode"},
 }
 
 // scopeReason gives the reason invrep refuses a test's op by design, or "".

@@ -39,6 +39,14 @@ func TestFixtureNetGradients(t *testing.T) {
 			g := f.node("GlobalAveragePool", []string{a}, nil)
 			return f, f.node("MatMul", []string{f.node("Flatten", []string{g}, nil), f.weight(3, 4)}, nil)
 		},
+		// 1-D convolution, pooling and transposed convolution ([N, C, L]).
+		"conv1d-pool1d-convtranspose1d": func() (*fixture, string) {
+			f := newFixture(13, 1, 2, 11)
+			c := f.node("Conv", []string{"x", f.weight(3, 2, 3), f.weight(3)}, map[string]any{"pads": []int64{1, 1}, "strides": []int64{2}})
+			p := f.node("AveragePool", []string{f.node("Tanh", []string{c}, nil)}, map[string]any{"kernel_shape": []int64{2}, "strides": []int64{1}})
+			m := f.node("MaxPool", []string{p}, map[string]any{"kernel_shape": []int64{2}, "strides": []int64{2}})
+			return f, f.node("ConvTranspose", []string{m, f.weight(3, 2, 3)}, map[string]any{"strides": []int64{2}})
+		},
 		// The ops the conformance suite brought: MeanVarianceNormalization,
 		// Celu, the trigonometric and hyperbolic family, ReduceProd.
 		"mvn-celu-trig-reduceprod": func() (*fixture, string) {

@@ -10,7 +10,7 @@ import (
 )
 
 var convOps = map[string]opFunc{
-	"Conv": opConv, "ConvTranspose": opConvTranspose, "MaxPool": opPool(true), "AveragePool": opPool(false),
+	"Conv": oneD(opConv), "ConvTranspose": oneD(opConvTranspose), "MaxPool": oneD(opPool(true)), "AveragePool": oneD(opPool(false)),
 	"GlobalAveragePool": unaryOp(graph.GlobalAveragePool), "GlobalMaxPool": unaryOp(graph.GlobalMaxPool),
 	"LRN": opLRN,
 }
@@ -24,8 +24,11 @@ func spatial(n *Node, name string, def int) ([2]int, error) {
 	if !ok {
 		return [2]int{def, def}, nil
 	}
+	if len(v) == 1 { // a 1-D window, read as 1×k (oneD)
+		v = []int64{1, v[0]}
+	}
 	if len(v) != 2 {
-		return [2]int{}, fmt.Errorf("attribute %s = %v: only 2-D windows are supported", name, v)
+		return [2]int{}, fmt.Errorf("attribute %s = %v: only 1-D and 2-D windows are supported", name, v)
 	}
 	if v[0] <= 0 || v[1] <= 0 {
 		return [2]int{}, fmt.Errorf("attribute %s = %v must be positive", name, v)

@@ -1,6 +1,7 @@
 package onnxload
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"strings"
@@ -46,6 +47,23 @@ func TestFixtureNetGradients(t *testing.T) {
 			p := f.node("AveragePool", []string{f.node("Tanh", []string{c}, nil)}, map[string]any{"kernel_shape": []int64{2}, "strides": []int64{1}})
 			m := f.node("MaxPool", []string{p}, map[string]any{"kernel_shape": []int64{2}, "strides": []int64{2}})
 			return f, f.node("ConvTranspose", []string{m, f.weight(3, 2, 3)}, map[string]any{"strides": []int64{2}})
+		},
+		// Values moved by stored indices: GatherElements, ScatterElements
+		// (none and add), Compress.
+		"gatherelements-scatterelements-compress": func() (*fixture, string) {
+			f := newFixture(13, 2, 4)
+			idx := func(v ...int64) string {
+				f.n++
+				name := fmt.Sprintf("idx%d", f.n)
+				f.m.Initializers[name] = &Tensor{Dims: []int64{2, int64(len(v) / 2)}, Int: v, IsInt: true, DataType: 7}
+				return name
+			}
+			g := f.node("GatherElements", []string{"x", idx(3, 0, 1, 1, 2, 3)}, map[string]any{"axis": int64(1)})
+			sq := f.node("Mul", []string{g, g}, nil)
+			sc := f.node("ScatterElements", []string{"x", idx(1, 2, 0, 0, 0, 3), sq}, map[string]any{"axis": int64(1)})
+			sa := f.node("ScatterElements", []string{sc, idx(2, 2, 2, 1, 1, 1), sq}, map[string]any{"axis": int64(1), "reduction": "add"})
+			cond := f.floats([]int64{4}, 1, 0, 1, 1)
+			return f, f.node("Compress", []string{f.node("Tanh", []string{sa}, nil), cond}, map[string]any{"axis": int64(1)})
 		},
 		// The ops the conformance suite brought: MeanVarianceNormalization,
 		// Celu, the trigonometric and hyperbolic family, ReduceProd.

@@ -16,7 +16,7 @@ var ops map[string]opFunc
 
 func init() {
 	ops = map[string]opFunc{}
-	for _, family := range []map[string]opFunc{convOps, elementwiseOps, normOps, linalgOps, reduceOps, tensorOps, constOps, quantOps, qoperatorOps, contribOps} {
+	for _, family := range []map[string]opFunc{convOps, elementwiseOps, normOps, linalgOps, reduceOps, tensorOps, constOps, quantOps, qoperatorOps, contribOps, elementOps} {
 		for k, f := range family {
 			ops[k] = f
 		}

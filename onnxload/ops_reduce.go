@@ -16,7 +16,7 @@ var reduceOps = map[string]opFunc{
 	"ReduceMax": opReduce(graph.ReduceMax), "ReduceMin": opReduce(graph.ReduceMin),
 	"ReduceL1": opReduce(graph.ReduceL1), "ReduceL2": opReduce(graph.ReduceL2),
 	"ReduceSumSquare": opReduce(graph.ReduceSumSquare), "ReduceLogSumExp": opReduce(graph.ReduceLogSumExp),
-	"ReduceLogSum": opReduceLogSum, "ReduceProd": opReduceProd,
+	"ReduceLogSum": opReduceLogSum, "ReduceProd": opReduceProd, "TopK": opTopK,
 }
 
 // reduceAxes reads a reduction's axes: an attribute up to opset 17 (12
@@ -159,4 +159,44 @@ func reduceInts(t *Tensor, axes []int, keep bool, op string) ([]value, error) {
 		out = keepShape
 	}
 	return []value{intValue(out, data)}, nil
+}
+
+// opTopK is TopK's values (its first output), the k largest or smallest
+// along axis, sorted; k a constant (the K input, or before opset 10 the k
+// attribute). The indices (second output) depend on the values and are
+// not built.
+func opTopK(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	a := attrs{n: n}
+	axis, largest, sorted := a.int("axis", -1), a.int("largest", 1), a.int("sorted", 1)
+	k := a.int("k", 0)
+	if a.err != nil {
+		return nil, a.err
+	}
+	if present(in, 1) {
+		ks, err := constInts(in, 1)
+		if err != nil || len(ks) != 1 {
+			return nil, fmt.Errorf("K must be one constant integer (%v)", err)
+		}
+		k = ks[0]
+	}
+	if sorted == 0 {
+		// Unsorted order is the runtime's choice; sorted is one of them.
+		sorted = 1
+	}
+	ax, err := normAxis(axis, len(x.Shape()))
+	if err != nil {
+		return nil, err
+	}
+	if k < 1 || k > int64(x.Shape()[ax]) {
+		return nil, fmt.Errorf("K = %d: axis %d of %v has %d values", k, ax, x.Shape(), x.Shape()[ax])
+	}
+	v, err := graph.TopK(x, ax, int(k), largest != 0)
+	if err != nil {
+		return nil, err
+	}
+	return []value{{f: v}}, nil
 }

@@ -15,7 +15,7 @@ var tensorOps = map[string]opFunc{
 	"Concat": opConcat, "Flatten": opFlatten, "Reshape": opReshape, "Transpose": opTranspose,
 	"Squeeze": opSqueeze, "Unsqueeze": opUnsqueeze, "Pad": opPad, "Dropout": opDropout, "Identity": opIdentity,
 	"Gather": opGather, "Cast": opCast, "CastLike": opCastLike, "Slice": opSlice, "Expand": opExpand, "Tile": opTile,
-	"Split": opSplit, "DepthToSpace": opDepthToSpace, "SpaceToDepth": opSpaceToDepth,
+	"Split": opSplit, "DepthToSpace": opDepthToSpace, "SpaceToDepth": opSpaceToDepth, "GridSample": opGridSample,
 	"Resize": opResize, "Upsample": opResize,
 }
 
@@ -905,4 +905,32 @@ func floatsOf(in []value, k int) ([]float32, error) {
 		return nil, nil
 	}
 	return out, nil
+}
+
+// opGridSample is GridSample on 2-D images (opset 16's mode names, and
+// opset 20's linear and cubic for them).
+func opGridSample(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	grid, err := b.float(n, in, 1)
+	if err != nil {
+		return nil, err
+	}
+	a := attrs{n: n}
+	p := graph.GridSampleParams{Mode: a.string("mode", "bilinear"), Padding: a.string("padding_mode", "zeros"), AlignCorners: a.int("align_corners", 0) != 0}
+	if a.err != nil {
+		return nil, a.err
+	}
+	switch p.Mode {
+	case "linear":
+		p.Mode = "bilinear"
+	case "cubic":
+		p.Mode = "bicubic"
+	}
+	if len(x.Shape()) != 4 {
+		return nil, fmt.Errorf("only 2-D sampling is supported (input %v)", x.Shape())
+	}
+	return one(graph.GridSample(x, grid, p))
 }

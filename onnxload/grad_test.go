@@ -65,6 +65,22 @@ func TestFixtureNetGradients(t *testing.T) {
 			cond := f.floats([]int64{4}, 1, 0, 1, 1)
 			return f, f.node("Compress", []string{f.node("Tanh", []string{sa}, nil), cond}, map[string]any{"axis": int64(1)})
 		},
+		// GatherND, ScatterND (add), MaxUnpool, ReverseSequence, Det.
+		"gathernd-scatternd-maxunpool-reversesequence-det": func() (*fixture, string) {
+			f := newFixture(13, 1, 1, 2, 2)
+			ints := func(dims []int64, v ...int64) string {
+				f.n++
+				name := fmt.Sprintf("ints%d", f.n)
+				f.m.Initializers[name] = &Tensor{Dims: dims, Int: v, IsInt: true, DataType: 7}
+				return name
+			}
+			u := f.node("MaxUnpool", []string{"x", ints([]int64{1, 1, 2, 2}, 0, 3, 9, 14)}, map[string]any{"kernel_shape": []int64{2, 2}, "strides": []int64{2, 2}})
+			r := f.node("Reshape", []string{f.node("Tanh", []string{u}, nil), ints([]int64{2}, 4, 4)}, nil)
+			rs := f.node("ReverseSequence", []string{r, ints([]int64{4}, 4, 3, 2, 1)}, map[string]any{"time_axis": int64(1), "batch_axis": int64(0)})
+			sc := f.node("ScatterND", []string{rs, ints([]int64{2, 1}, 1, 1), f.node("GatherND", []string{rs, ints([]int64{2, 1}, 0, 3)}, nil)}, map[string]any{"reduction": "add"})
+			e := f.node("Add", []string{sc, f.floats([]int64{4, 4}, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1)}, nil)
+			return f, f.node("Det", []string{e}, nil)
+		},
 		// The ops the conformance suite brought: MeanVarianceNormalization,
 		// Celu, the trigonometric and hyperbolic family, ReduceProd.
 		"mvn-celu-trig-reduceprod": func() (*fixture, string) {

@@ -324,15 +324,18 @@ func opMod(b *builder, n *Node, in []value) ([]value, error) {
 // opScatterND writes updates into a copy of data at the index tuples of
 // indices (reduction none, add, mul, max, min).
 func opScatterND(b *builder, n *Node, in []value) ([]value, error) {
+	red, err := attrString(n, "reduction", "none")
+	if err != nil {
+		return nil, err
+	}
+	if (present(in, 0) && in[0].f != nil && in[0].f.Live()) || (present(in, 2) && in[2].f != nil && in[2].f.Live()) {
+		return scatterNDLive(b, n, in, red)
+	}
 	ts, err := constants(in, 0, 1, 2)
 	if err != nil {
 		return nil, err
 	}
 	data, idx, upd := ts[0], ts[1], ts[2]
-	red, err := attrString(n, "reduction", "none")
-	if err != nil {
-		return nil, err
-	}
 	if !idx.IsInt || len(idx.Dims) == 0 {
 		return nil, errors.New("indices must be an integer tensor of rank ≥ 1")
 	}

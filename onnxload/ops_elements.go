@@ -15,7 +15,14 @@ import (
 
 var elementOps = map[string]opFunc{
 	"GatherElements": opGatherElements, "ScatterElements": opScatterElements, "Scatter": opScatterElements,
-	"Compress": opCompress,
+	"Compress": opCompress, "GatherND": opGatherND, "MaxUnpool": opMaxUnpool, "ReverseSequence": opReverseSequence,
+	"Det": func(b *builder, n *Node, in []value) ([]value, error) {
+		x, err := b.float(n, in, 0)
+		if err != nil {
+			return nil, err
+		}
+		return one(graph.Det(x))
+	},
 }
 
 // elementIndex maps the position pos of an indices tensor shaped s, with
@@ -130,31 +137,138 @@ func opScatterElements(b *builder, n *Node, in []value) ([]value, error) {
 			writes[off] = append(writes[off], p)
 		}
 	}
+	return one(scatterLinear(x, u, ds, writes, reduction == "add", n.OpType))
+}
+
+// scatterLinear is data with updates written at writes[o] (the update
+// offsets landing on output o): replaced (the last write wins), or added.
+// out = keep ⊙ data + Σ updates, each a linear map, so both inputs keep
+// their gradients.
+func scatterLinear(x, u *graph.Node, ds []int, writes [][]int, add bool, name string) (*graph.Node, error) {
+	total := graph.Numel(ds)
 	taps := 1
 	for _, w := range writes {
 		taps = max(taps, len(w))
 	}
-	// out = keep ⊙ data + Σ updates written, each as a linear map.
 	keepIdx, keepW := make([]int32, total), make([]float32, total)
 	upIdx, upW := make([]int32, total*taps), make([]float32, total*taps)
 	for o := range total {
 		keepIdx[o] = int32(o)
-		if reduction == "add" || len(writes[o]) == 0 {
+		if add || len(writes[o]) == 0 {
 			keepW[o] = 1
 		}
 		for t, p := range writes[o] {
 			upIdx[o*taps+t], upW[o*taps+t] = int32(p), 1
 		}
 	}
-	kept, err := graph.LinearMap(x, "ScatterElements(data)", ds, 1, keepIdx, keepW)
+	kept, err := graph.LinearMap(x, name+"(data)", ds, 1, keepIdx, keepW)
 	if err != nil {
 		return nil, err
 	}
-	placed, err := graph.LinearMap(u, "ScatterElements(updates)", ds, taps, upIdx, upW)
+	placed, err := graph.LinearMap(u, name+"(updates)", ds, taps, upIdx, upW)
 	if err != nil {
 		return nil, err
 	}
-	return one(graph.Add(kept, placed))
+	return graph.Add(kept, placed)
+}
+
+// ndTuples reads GatherND's and ScatterND's indices (integer constants,
+// the last axis a tuple of k indices into data shaped ds): each tuple's
+// flat offset in units of the inner block it names, and that block's size.
+func ndTuples(idx *Tensor, ds []int) (offs []int, inner int, err error) {
+	if !idx.IsInt || len(idx.Dims) == 0 {
+		return nil, 0, errors.New("indices must be an integer tensor of rank ≥ 1")
+	}
+	k := int(idx.Dims[len(idx.Dims)-1])
+	if k > len(ds) {
+		return nil, 0, fmt.Errorf("index tuples of %d for data of rank %d", k, len(ds))
+	}
+	inner = graph.Numel(ds[k:])
+	tuples := graph.Numel(intShape(idx)[:len(idx.Dims)-1])
+	for t := 0; t < tuples; t++ {
+		off := 0
+		for j := 0; j < k; j++ {
+			v := idx.Int[t*k+j]
+			if v < 0 {
+				v += int64(ds[j])
+			}
+			if v < 0 || v >= int64(ds[j]) {
+				return nil, 0, fmt.Errorf("index %d out of range for axis %d of %v", idx.Int[t*k+j], j, ds)
+			}
+			off = off*ds[j] + int(v)
+		}
+		offs = append(offs, off)
+	}
+	return offs, inner, nil
+}
+
+// opGatherND gathers the blocks data[tuple] (batch_dims 0).
+func opGatherND(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	if bd, err := attrInt(n, "batch_dims", 0); err != nil || bd != 0 {
+		return nil, errors.New("batch_dims ≠ 0 is not supported")
+	}
+	idx, ok := host(in[1])
+	if !present(in, 1) || !ok {
+		return nil, errors.New("input 1 (the indices) must be integer constants")
+	}
+	ds := x.Shape()
+	offs, inner, err := ndTuples(idx, ds)
+	if err != nil {
+		return nil, err
+	}
+	is := intShape(idx)
+	out := append(append([]int(nil), is[:len(is)-1]...), ds[is[len(is)-1]:]...)
+	flat := make([]int32, 0, len(offs)*inner)
+	for _, off := range offs {
+		for r := 0; r < inner; r++ {
+			flat = append(flat, int32(off*inner+r))
+		}
+	}
+	return one(graph.Gather(x, "GatherND", out, flat))
+}
+
+// scatterNDLive is ScatterND when data or updates depend on the input
+// (reduction none or add; the constant case folds every reduction).
+func scatterNDLive(b *builder, n *Node, in []value, reduction string) ([]value, error) {
+	if reduction != "none" && reduction != "add" {
+		return nil, fmt.Errorf("reduction %q on values that depend on the input is not supported (none and add are)", reduction)
+	}
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	u, err := b.float(n, in, 2)
+	if err != nil {
+		return nil, err
+	}
+	idx, ok := host(in[1])
+	if !present(in, 1) || !ok {
+		return nil, errors.New("input 1 (the indices) must be integer constants")
+	}
+	ds := x.Shape()
+	offs, inner, err := ndTuples(idx, ds)
+	if err != nil {
+		return nil, err
+	}
+	if graph.Numel(u.Shape()) != len(offs)*inner {
+		return nil, fmt.Errorf("updates %v do not fill %d blocks of %d", u.Shape(), len(offs), inner)
+	}
+	writes := make([][]int, graph.Numel(ds))
+	for t, off := range offs {
+		for r := 0; r < inner; r++ {
+			o := off*inner + r
+			if reduction == "none" {
+				writes[o] = []int{t*inner + r}
+			} else {
+				writes[o] = append(writes[o], t*inner+r)
+			}
+		}
+	}
+	return one(scatterLinear(x, u, ds, writes, reduction == "add", "ScatterND"))
 }
 
 // opCompress keeps the slices along axis (or of the flattened input)
@@ -202,4 +316,110 @@ func opCompress(b *builder, n *Node, in []value) ([]value, error) {
 		}
 	}
 	return one(graph.Gather(x, "Compress", out, flat))
+}
+
+// opMaxUnpool places each value of X at the flat offset I gives it in an
+// output of zeros (MaxPool's indices undone); the output shape is
+// output_shape's, or (in − 1)·stride + kernel − pads.
+func opMaxUnpool(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	idx, ok := host(in[1])
+	if !present(in, 1) || !ok || !idx.IsInt {
+		return nil, errors.New("input 1 (the indices) must be integer constants")
+	}
+	xs := x.Shape()
+	if len(xs) != 4 || int(idx.Numel()) != graph.Numel(xs) {
+		return nil, fmt.Errorf("want X [N,C,H,W] and indices of its shape, got %v and %v", xs, idx.Dims)
+	}
+	// The indices are offsets in the shape the pooling had (from kernel,
+	// strides and pads); output_shape may be larger, the values then
+	// keeping their rows and columns.
+	k, err := spatial(n, "kernel_shape", 0)
+	if err != nil {
+		return nil, err
+	}
+	s, err := spatial(n, "strides", 1)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pads4(n)
+	if err != nil {
+		return nil, err
+	}
+	pooled := []int{xs[0], xs[1], 0, 0}
+	for d := range 2 {
+		pooled[2+d] = (xs[2+d]-1)*s[d] + k[d] - p[d] - p[d+2]
+	}
+	out := pooled
+	if present(in, 2) {
+		sh, err := constInts(in, 2)
+		if err != nil || len(sh) != 4 {
+			return nil, fmt.Errorf("output_shape must be 4 constant integers (%v)", err)
+		}
+		out = []int{int(sh[0]), int(sh[1]), int(sh[2]), int(sh[3])}
+	}
+	if out[0] != xs[0] || out[1] != xs[1] || pooled[2] <= 0 || pooled[3] <= 0 || out[2] < pooled[2] || out[3] < pooled[3] {
+		return nil, fmt.Errorf("output shape %v for input %v (pooled from %v)", out, xs, pooled)
+	}
+	total, plane := graph.Numel(out), pooled[2]*pooled[3]
+	flat, w := make([]int32, total), make([]float32, total)
+	for j, v := range idx.Int {
+		if v < 0 || v >= int64(graph.Numel(pooled)) {
+			return nil, fmt.Errorf("index %d out of range for the pooled shape %v", v, pooled)
+		}
+		nc, r := int(v)/plane, int(v)%plane
+		o := (nc*out[2]+r/pooled[3])*out[3] + r%pooled[3]
+		flat[o], w[o] = int32(j), 1
+	}
+	return one(graph.LinearMap(x, "MaxUnpool", out, 1, flat, w))
+}
+
+// opReverseSequence reverses, for each batch entry, the first
+// sequence_lens of its values along the time axis.
+func opReverseSequence(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	lens, err := constInts(in, 1)
+	if err != nil {
+		return nil, fmt.Errorf("sequence_lens: %w", err)
+	}
+	a := attrs{n: n}
+	ta, ba := int(a.int("time_axis", 0)), int(a.int("batch_axis", 1))
+	if a.err != nil {
+		return nil, a.err
+	}
+	s := x.Shape()
+	if len(s) < 2 || ta < 0 || ba < 0 || ta >= len(s) || ba >= len(s) || ta == ba || len(lens) != s[ba] {
+		return nil, fmt.Errorf("time_axis %d, batch_axis %d, %d lengths for %v", ta, ba, len(lens), s)
+	}
+	st := make([]int, len(s))
+	acc := 1
+	for d := len(s) - 1; d >= 0; d-- {
+		st[d], acc = acc, acc*s[d]
+	}
+	flat := make([]int32, acc)
+	for o := range flat {
+		rem, t, bi := o, 0, 0
+		for d := range s {
+			c := rem / st[d]
+			rem %= st[d]
+			if d == ta {
+				t = c
+			}
+			if d == ba {
+				bi = c
+			}
+		}
+		src := o
+		if l := int(lens[bi]); t < l {
+			src += (l - 1 - 2*t) * st[ta]
+		}
+		flat[o] = int32(src)
+	}
+	return one(graph.Gather(x, "ReverseSequence", s, flat))
 }

@@ -286,15 +286,15 @@ func TestSymbolicBatch(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	f := newFixture(13, 1, 2, 4, 4)
-	a := f.node("Det", []string{"x"}, nil)
+	a := f.node("Unique", []string{"x"}, nil)
 	r := f.node("Relu", []string{f.node("Einsum", []string{a}, nil)}, nil)
-	out := f.node("Add", []string{r, f.node("Det", []string{r}, nil)}, nil)
+	out := f.node("Add", []string{r, f.node("Unique", []string{r}, nil)}, nil)
 	m, err := f.model(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = m.Build(Options{})
-	if err == nil || !strings.Contains(err.Error(), "unsupported ops Det (e.g. at node \"n1\"") || !strings.Contains(err.Error(), "Einsum (e.g. at node \"n2\"") || !strings.Contains(err.Error(), "Conv") {
+	if err == nil || !strings.Contains(err.Error(), "unsupported ops Unique (e.g. at node \"n1\"") || !strings.Contains(err.Error(), "Einsum (e.g. at node \"n2\"") || !strings.Contains(err.Error(), "Conv") {
 		t.Fatalf("unsupported op error %q should name every unsupported op, a node of each and the supported set", err)
 	}
 	// Truncation: a layer before the unsupported op builds.

@@ -81,6 +81,15 @@ func TestFixtureNetGradients(t *testing.T) {
 			e := f.node("Add", []string{sc, f.floats([]int64{4, 4}, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1)}, nil)
 			return f, f.node("Det", []string{e}, nil)
 		},
+		// RoiAlign (avg) on fixed regions.
+		"roialign": func() (*fixture, string) {
+			f := newFixture(16, 1, 2, 6, 6)
+			rois := f.floats([]int64{2, 4}, 0.5, 0.5, 4.5, 3.2, 1, 2, 5.5, 5.5)
+			f.n++
+			bi := fmt.Sprintf("bi%d", f.n)
+			f.m.Initializers[bi] = &Tensor{Dims: []int64{2}, Int: []int64{0, 0}, IsInt: true, DataType: 7}
+			return f, f.node("RoiAlign", []string{f.node("Tanh", []string{"x"}, nil), rois, bi}, map[string]any{"output_height": int64(2), "output_width": int64(3), "sampling_ratio": int64(2)})
+		},
 		// The ops the conformance suite brought: MeanVarianceNormalization,
 		// Celu, the trigonometric and hyperbolic family, ReduceProd.
 		"mvn-celu-trig-reduceprod": func() (*fixture, string) {

@@ -3,6 +3,7 @@ package onnxload
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/invrep/invrep/graph"
 )
@@ -15,7 +16,7 @@ import (
 
 var elementOps = map[string]opFunc{
 	"GatherElements": opGatherElements, "ScatterElements": opScatterElements, "Scatter": opScatterElements,
-	"Compress": opCompress, "GatherND": opGatherND, "MaxUnpool": opMaxUnpool, "ReverseSequence": opReverseSequence,
+	"Compress": opCompress, "GatherND": opGatherND, "MaxUnpool": opMaxUnpool, "ReverseSequence": opReverseSequence, "RoiAlign": opRoiAlign,
 	"Det": func(b *builder, n *Node, in []value) ([]value, error) {
 		x, err := b.float(n, in, 0)
 		if err != nil {
@@ -422,4 +423,116 @@ func opReverseSequence(b *builder, n *Node, in []value) ([]value, error) {
 		flat[o] = int32(src)
 	}
 	return one(graph.Gather(x, "ReverseSequence", s, flat))
+}
+
+// opRoiAlign pools each region of interest (rois and batch_indices
+// constants, as a detector's proposals are not: a model whose rois are
+// computed is refused) to output_height × output_width bins, averaging
+// bilinear samples (mode avg): a linear map of X, so X keeps its gradient.
+func opRoiAlign(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	rois, ok1 := host(in[1])
+	bidx, ok2 := host(in[2])
+	if !present(in, 1) || !present(in, 2) || !ok1 || !ok2 {
+		return nil, errors.New("rois and batch_indices must be constants (regions computed from the image, as a detector's proposals, have no gradient here)")
+	}
+	a := attrs{n: n}
+	mode := a.string("mode", "avg")
+	oh, ow := int(a.int("output_height", 1)), int(a.int("output_width", 1))
+	ratio := int(a.int("sampling_ratio", 0))
+	scale := float64(a.float("spatial_scale", 1))
+	coord := "output_half_pixel" // opset 10's only behaviour
+	if b.m.Opset >= 16 {
+		coord = a.string("coordinate_transformation_mode", "half_pixel")
+	}
+	if a.err != nil {
+		return nil, a.err
+	}
+	if mode != "avg" {
+		return nil, fmt.Errorf("mode %q is not supported (avg is)", mode)
+	}
+	xs := x.Shape()
+	if len(xs) != 4 || oh <= 0 || ow <= 0 || ratio < 0 {
+		return nil, fmt.Errorf("input %v, output %d×%d, sampling_ratio %d", xs, ow, oh, ratio)
+	}
+	R := int(bidx.Numel())
+	if int(rois.Numel()) != 4*R {
+		return nil, fmt.Errorf("%d rois and %d batch indices", rois.Numel()/4, R)
+	}
+	C, H, W := xs[1], xs[2], xs[3]
+	type tap struct {
+		off int
+		w   float64
+	}
+	per := make([][]tap, R*oh*ow) // the taps of each (roi, bin), over all channels alike
+	taps := 1
+	off := 0.0
+	if coord == "half_pixel" {
+		off = 0.5
+	}
+	for r := 0; r < R; r++ {
+		bi := int(bidx.at(r))
+		if bi < 0 || bi >= xs[0] {
+			return nil, fmt.Errorf("batch index %d out of range for %v", bi, xs)
+		}
+		x1, y1 := rois.at(4*r)*scale-off, rois.at(4*r+1)*scale-off
+		x2, y2 := rois.at(4*r+2)*scale-off, rois.at(4*r+3)*scale-off
+		rw, rh := x2-x1, y2-y1
+		if coord != "half_pixel" {
+			rw, rh = math.Max(rw, 1), math.Max(rh, 1)
+		}
+		bh, bw := rh/float64(oh), rw/float64(ow)
+		gh, gw := ratio, ratio
+		if ratio == 0 {
+			gh, gw = int(math.Ceil(rh/float64(oh))), int(math.Ceil(rw/float64(ow)))
+		}
+		gh, gw = max(gh, 1), max(gw, 1)
+		count := float64(gh * gw)
+		for py := 0; py < oh; py++ {
+			for px := 0; px < ow; px++ {
+				var ts []tap
+				for iy := 0; iy < gh; iy++ {
+					y := y1 + float64(py)*bh + (float64(iy)+0.5)*bh/float64(gh)
+					for ix := 0; ix < gw; ix++ {
+						xx := x1 + float64(px)*bw + (float64(ix)+0.5)*bw/float64(gw)
+						if y < -1 || y > float64(H) || xx < -1 || xx > float64(W) {
+							continue
+						}
+						yy, xc := math.Max(y, 0), math.Max(xx, 0)
+						yl, xl := int(yy), int(xc)
+						yhi, xhi := yl+1, xl+1
+						if yl >= H-1 {
+							yl, yhi, yy = H-1, H-1, float64(H-1)
+						}
+						if xl >= W-1 {
+							xl, xhi, xc = W-1, W-1, float64(W-1)
+						}
+						ly, lx := yy-float64(yl), xc-float64(xl)
+						hy, hx := 1-ly, 1-lx
+						base := bi * C * H * W
+						ts = append(ts, tap{base + yl*W + xl, hy * hx / count}, tap{base + yl*W + xhi, hy * lx / count},
+							tap{base + yhi*W + xl, ly * hx / count}, tap{base + yhi*W + xhi, ly * lx / count})
+					}
+				}
+				per[(r*oh+py)*ow+px] = ts
+				taps = max(taps, len(ts))
+			}
+		}
+	}
+	out := []int{R, C, oh, ow}
+	flat, w := make([]int32, graph.Numel(out)*taps), make([]float32, graph.Numel(out)*taps)
+	for r := 0; r < R; r++ {
+		for c := 0; c < C; c++ {
+			for bin := 0; bin < oh*ow; bin++ {
+				o := (r*C+c)*oh*ow + bin
+				for t, tp := range per[r*oh*ow+bin] {
+					flat[o*taps+t], w[o*taps+t] = int32(tp.off+c*H*W), float32(tp.w)
+				}
+			}
+		}
+	}
+	return one(graph.LinearMap(x, "RoiAlign", out, taps, flat, w))
 }

@@ -20,6 +20,7 @@ const (
 	kindMax
 	kindMin
 	kindPRelu
+	kindFmod // C's fmod: the remainder with the dividend's sign
 )
 
 // binary is an elementwise arithmetic op with numpy broadcasting. same
@@ -55,7 +56,7 @@ func (b binary) PassesGrad(i int) bool {
 }
 
 func (b binary) String() string {
-	return [...]string{"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu"}[b.kind]
+	return [...]string{"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu", "Fmod"}[b.kind]
 }
 
 // BroadcastShape returns the numpy broadcast of two shapes.
@@ -282,6 +283,8 @@ func (b binary) at(x, y float32) float32 {
 		return max(x, y)
 	case kindMin:
 		return min(x, y)
+	case kindFmod:
+		return float32(math.Mod(float64(x), float64(y)))
 	}
 	if x < 0 { // PRelu
 		return x * y
@@ -336,6 +339,10 @@ func (b binary) partial(i int, x, y float32) float32 {
 			return float32(math.Pow(float64(x), float64(y)) * math.Log(float64(x)))
 		}
 		return 0
+	case b.kind == kindFmod && i == 0: // x − y·trunc(x/y): 1 between the jumps
+		return 1
+	case b.kind == kindFmod:
+		return -float32(math.Trunc(float64(x) / float64(y)))
 	case b.kind == kindMax || b.kind == kindMin:
 		if i == 0 {
 			return share(x, y, b.kind == kindMax)
@@ -483,6 +490,10 @@ func Sub(a, b *Node) (*Node, error) { return applyBinary(kindSub, a, b) }
 
 // Mul is a ⊙ b with numpy broadcasting.
 func Mul(a, b *Node) (*Node, error) { return applyBinary(kindMul, a, b) }
+
+// Fmod is C's fmod(a, b) with numpy broadcasting: a − b·trunc(a/b), the
+// sign of a (ONNX's Mod with fmod = 1).
+func Fmod(a, b *Node) (*Node, error) { return applyBinary(kindFmod, a, b) }
 
 // Div is a ⊘ b with numpy broadcasting.
 func Div(a, b *Node) (*Node, error) { return applyBinary(kindDiv, a, b) }

@@ -32,6 +32,7 @@ func TestBinaryBroadcast(t *testing.T) {
 		}, func(a, b float64) float64 { return math.Pow(a*a+2, b) }},
 		{"Max", Max, math.Max},
 		{"Min", Min, math.Min},
+		{"Fmod", Fmod, math.Mod}, // values away from its jumps (|x| < divisor)
 		{"PRelu", PRelu, func(a, b float64) float64 {
 			if a < 0 {
 				return a * b

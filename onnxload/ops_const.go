@@ -282,11 +282,24 @@ func opRange(b *builder, n *Node, in []value) ([]value, error) {
 // opMod follows ONNX: with fmod 0 (integers only) the result takes the
 // divisor's sign, as Python's %; with fmod 1 the dividend's, as C's fmod.
 func opMod(b *builder, n *Node, in []value) ([]value, error) {
-	ts, err := constants(in, 0, 1)
+	fmodAttr, err := attrInt(n, "fmod", 0)
 	if err != nil {
 		return nil, err
 	}
-	fmodAttr, err := attrInt(n, "fmod", 0)
+	if (present(in, 0) && in[0].f != nil && in[0].f.Live()) || (present(in, 1) && in[1].f != nil && in[1].f.Live()) {
+		// On values that depend on the input: floats, where ONNX asks
+		// for fmod = 1 (C's fmod); its gradient is 1 for the dividend
+		// between the jumps and −trunc(a/b) for the divisor.
+		if fmodAttr != 1 {
+			return nil, errors.New("Mod of floats needs fmod = 1 (the spec's rule)")
+		}
+		x, y, err := b.floatPair(n, in, 0)
+		if err != nil {
+			return nil, err
+		}
+		return one(graph.Fmod(x, y))
+	}
+	ts, err := constants(in, 0, 1)
 	if err != nil {
 		return nil, err
 	}

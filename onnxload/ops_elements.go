@@ -16,7 +16,7 @@ import (
 
 var elementOps = map[string]opFunc{
 	"GatherElements": opGatherElements, "ScatterElements": opScatterElements, "Scatter": opScatterElements,
-	"Compress": opCompress, "GatherND": opGatherND, "MaxUnpool": opMaxUnpool, "ReverseSequence": opReverseSequence, "RoiAlign": opRoiAlign,
+	"Compress": opCompress, "GatherND": opGatherND, "MaxUnpool": opMaxUnpool, "ReverseSequence": opReverseSequence, "RoiAlign": opRoiAlign, "OneHot": opOneHot,
 	"Det": func(b *builder, n *Node, in []value) ([]value, error) {
 		x, err := b.float(n, in, 0)
 		if err != nil {
@@ -535,4 +535,37 @@ func opRoiAlign(b *builder, n *Node, in []value) ([]value, error) {
 		}
 	}
 	return one(graph.LinearMap(x, "RoiAlign", out, taps, flat, w))
+}
+
+// opOneHot is OneHot with depth and values constants; indices that depend
+// on the input give no gradient (graph.OneHot).
+func opOneHot(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	depth, ok1 := host(in[1])
+	vals, ok2 := host(in[2])
+	if !present(in, 1) || !present(in, 2) || !ok1 || !ok2 || depth.Numel() != 1 || vals.Numel() != 2 {
+		return nil, errors.New("depth (one value) and values (off, on) must be constants")
+	}
+	axis64, err := attrInt(n, "axis", -1)
+	if err != nil {
+		return nil, err
+	}
+	r := int64(len(x.Shape()) + 1)
+	if axis64 < 0 {
+		axis64 += r
+	}
+	if axis64 < 0 || axis64 >= r {
+		return nil, fmt.Errorf("axis %d out of range for rank %d", axis64, r)
+	}
+	d := depth.at(0)
+	if d < 1 || d > maxConstElems {
+		return nil, fmt.Errorf("depth %g", d)
+	}
+	if err := b.reserve(append(append([]int(nil), x.Shape()...), int(d)), "OneHot"); err != nil {
+		return nil, err
+	}
+	return one(graph.OneHot(x, int(axis64), int(d), float32(vals.at(0)), float32(vals.at(1))))
 }

@@ -81,6 +81,13 @@ func TestFixtureNetGradients(t *testing.T) {
 			e := f.node("Add", []string{sc, f.floats([]int64{4, 4}, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1)}, nil)
 			return f, f.node("Det", []string{e}, nil)
 		},
+		// 3-D pooling, built as two 2-D ones (few windows: a step of the
+		// finite differences that swaps a window's maximum would fail it).
+		"pool3d": func() (*fixture, string) {
+			f := newFixture(13, 1, 1, 4, 3, 4)
+			m := f.node("MaxPool", []string{"x"}, map[string]any{"kernel_shape": []int64{2, 2, 2}, "strides": []int64{2, 2, 2}, "pads": []int64{0, 1, 0, 0, 0, 0}})
+			return f, f.node("AveragePool", []string{f.node("Tanh", []string{m}, nil)}, map[string]any{"kernel_shape": []int64{2, 1, 2}, "count_include_pad": int64(1)})
+		},
 		// RoiAlign (avg) on fixed regions.
 		"roialign": func() (*fixture, string) {
 			f := newFixture(16, 1, 2, 6, 6)

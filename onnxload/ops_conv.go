@@ -10,7 +10,7 @@ import (
 )
 
 var convOps = map[string]opFunc{
-	"Conv": oneD(opConv), "ConvTranspose": oneD(opConvTranspose), "MaxPool": oneD(opPool(true)), "AveragePool": oneD(opPool(false)),
+	"Conv": oneD(opConv), "ConvTranspose": oneD(opConvTranspose), "MaxPool": oneD(threeD(opPool(true))), "AveragePool": oneD(threeD(opPool(false))),
 	"GlobalAveragePool": unaryOp(graph.GlobalAveragePool), "GlobalMaxPool": unaryOp(graph.GlobalMaxPool),
 	"LRN": opLRN,
 }

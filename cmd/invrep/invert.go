@@ -394,12 +394,16 @@ type task struct {
 	// fixedBatch tells, after a batch failed to build, whether one image
 	// builds: the model's export fixed its batch.
 	fixedBatch func() bool
+	// fidelity adds image-space metrics against the original (PSNR, SSIM)
+	// to the summary and the report: an inversion from a photo.
+	fidelity bool
 }
 
 // jobTask is an inversion from a photo (zoo.Job) as a task.
 func (f *invertFlags) jobTask(j zoo.Job, settings map[string]any) task {
 	return task{
-		verb: "inverting",
+		verb:     "inverting",
+		fidelity: true,
 		run: func(ctx context.Context, apply func(*invert.Options)) (*zoo.Outcome, error) {
 			apply(&j.Options)
 			return j.Run(ctx)
@@ -480,6 +484,14 @@ func (f *invertFlags) run(out io.Writer, t task) error {
 	summary := fmt.Sprintf("relative feature error %s", fmtErrs(res.RelErr))
 	if t.summary != nil {
 		summary = t.summary(res)
+	}
+	if t.fidelity {
+		if fid, err := res.Fidelity(); err == nil {
+			summary += fmt.Sprintf(", PSNR %.2f dB", fid.Mean.PSNR)
+			if len(fid.SSIM) > 0 {
+				summary += fmt.Sprintf(", SSIM %.3f", fid.Mean.SSIM)
+			}
+		}
 	}
 	fmt.Fprintf(out, "wrote %s: %s, %.1f ms/iteration, %d safeguard backtracks\n", f.out, summary, res.MsPerIter, res.Backtracks)
 	if f.profile {
@@ -562,7 +574,13 @@ func (f *invertFlags) write(res *zoo.Outcome, t task, took time.Duration) error 
 	// removed again if the report cannot be written: all outputs or none.
 	var report []byte
 	if f.report != "" {
-		if report, err = f.reportJSON(res.Result, t.tv, t.settings, took); err != nil {
+		var fid *zoo.Fidelity
+		if t.fidelity {
+			if fid, err = res.Fidelity(); err != nil {
+				return err
+			}
+		}
+		if report, err = f.reportJSON(res.Result, fid, t.tv, t.settings, took); err != nil {
 			return err
 		}
 	}
@@ -580,7 +598,7 @@ func (f *invertFlags) write(res *zoo.Outcome, t task, took time.Duration) error 
 }
 
 // reportJSON is the --report file's content.
-func (f *invertFlags) reportJSON(res *invert.Result, tv float64, settings map[string]any, took time.Duration) ([]byte, error) {
+func (f *invertFlags) reportJSON(res *invert.Result, fid *zoo.Fidelity, tv float64, settings map[string]any, took time.Duration) ([]byte, error) {
 	settings["iters"] = f.iters
 	if settings["method"] != "ijcv" {
 		settings["tv"] = tv
@@ -606,6 +624,10 @@ func (f *invertFlags) reportJSON(res *invert.Result, tv float64, settings map[st
 		"ms_per_iter":          res.MsPerIter,
 		"backtracks":           res.Backtracks,
 		"seconds":              took.Seconds(),
+	}
+	if fid != nil {
+		// In image space, against the original as the model saw it.
+		rep["image_metrics"] = fid
 	}
 	b, err := json.MarshalIndent(rep, "", " ")
 	if err != nil {

@@ -155,6 +155,9 @@ func ssimPlane(a, b []float64, h, w int, dataRange float64) (ssim, cs float64) {
 // msWeights are MS-SSIM's five scales' exponents (Wang et al. 2003).
 var msWeights = [...]float64{0.0448, 0.2856, 0.3001, 0.2363, 0.1333}
 
+// MinSSIMSide is the smallest side SSIM's window fits in.
+const MinSSIMSide = winSize
+
 // MinMSSSIMSide is the smallest side MS-SSIM's five scales allow: the
 // coarsest, a sixteenth of it, must hold an 11-pixel window.
 const MinMSSSIMSide = winSize * 16

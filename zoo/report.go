@@ -46,7 +46,52 @@ type LayerError struct {
 	// run's repeats, averaged over the runs that had several (NaN where
 	// none had).
 	Spread float64
-	Runs   []Result
+	// Image is the image-space fidelity over the row's images: each run's
+	// mean over its restarts, then their mean and standard deviation (NaN
+	// where no run measured it).
+	Image ImageStats
+	Runs  []Result
+}
+
+// ImageStats are a row's image metrics over its images.
+type ImageStats struct {
+	PSNR, PSNRStd, SSIM, SSIMStd, MSSSIM, RestartSSIM float64
+}
+
+// imageStats aggregates the runs' fidelity.
+func imageStats(runs []Result) ImageStats {
+	var psnr, ssim, ms, rs []float64
+	for _, r := range runs {
+		f := r.Fidelity
+		if f == nil {
+			continue
+		}
+		psnr = append(psnr, f.Mean.PSNR)
+		if len(f.SSIM) > 0 {
+			ssim = append(ssim, f.Mean.SSIM)
+		}
+		if len(f.MSSSIM) > 0 {
+			ms = append(ms, f.Mean.MSSSIM)
+		}
+		if len(f.SSIM) > 1 {
+			rs = append(rs, f.RestartSSIM)
+		}
+	}
+	nan := math.NaN()
+	s := ImageStats{nan, nan, nan, nan, nan, nan}
+	if len(psnr) > 0 {
+		s.PSNR, s.PSNRStd = meanStd(psnr)
+	}
+	if len(ssim) > 0 {
+		s.SSIM, s.SSIMStd = meanStd(ssim)
+	}
+	if len(ms) > 0 {
+		s.MSSSIM, _ = meanStd(ms)
+	}
+	if len(rs) > 0 {
+		s.RestartSSIM, _ = meanStd(rs)
+	}
+	return s
 }
 
 // repeatSpread is the mean over runs of the (N−1) standard deviation of
@@ -113,7 +158,7 @@ func LayerErrors(results []Result) ([]LayerError, error) {
 		n := len(runs)
 		le := LayerError{Model: k.model, Layer: k.layer, LayerIndex: runs[0].LayerIndex, Depth: runs[0].Depth, TV: k.tv, C: k.c,
 			Setting: k.setting, Images: n, Runs: runs, Mean: math.NaN(), Std: math.NaN()}
-		le.Spread = repeatSpread(runs)
+		le.Spread, le.Image = repeatSpread(runs), imageStats(runs)
 		for _, r := range runs {
 			if r.TopOriginal != nil && r.TopPreimage != nil {
 				le.Classified++
@@ -352,7 +397,10 @@ func TableMarkdown(errs []LayerError) string {
 func TableCSV(errs []LayerError) string {
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	w.Write([]string{"model", "layer", "layer_index", "relative_depth", "tv", "mean_error_pct", "std_error_pct", "images", "method", "c", "top1_kept", "classified", "repeat_spread", "iters", "seed", "repeats"})
+	// Columns are only ever added at the end, so that readers of older
+	// tables keep working.
+	w.Write([]string{"model", "layer", "layer_index", "relative_depth", "tv", "mean_error_pct", "std_error_pct", "images", "method", "c", "top1_kept", "classified", "repeat_spread", "iters", "seed", "repeats",
+		"mean_psnr_db", "std_psnr_db", "mean_ssim", "std_ssim", "mean_ms_ssim", "restart_ssim"})
 	for _, e := range errs {
 		method := "cvpr"
 		if e.C > 0 {
@@ -361,7 +409,9 @@ func TableCSV(errs []LayerError) string {
 		w.Write([]string{safeCell(e.Model), safeCell(e.Layer), fmt.Sprint(e.LayerIndex), fmt.Sprintf("%.4f", e.Depth),
 			fmt.Sprintf("%g", e.TV), fmt.Sprintf("%.4f", e.Mean), fmt.Sprintf("%.4f", e.Std), fmt.Sprint(e.Images),
 			method, fmt.Sprintf("%g", e.C), fmt.Sprint(e.Kept), fmt.Sprint(e.Classified), fmt.Sprintf("%.6f", e.Spread),
-			fmt.Sprint(e.Setting.Iters), fmt.Sprint(e.Setting.Seed), fmt.Sprint(e.Setting.Repeats)})
+			fmt.Sprint(e.Setting.Iters), fmt.Sprint(e.Setting.Seed), fmt.Sprint(e.Setting.Repeats),
+			fmt.Sprintf("%.4f", e.Image.PSNR), fmt.Sprintf("%.4f", e.Image.PSNRStd), fmt.Sprintf("%.4f", e.Image.SSIM),
+			fmt.Sprintf("%.4f", e.Image.SSIMStd), fmt.Sprintf("%.4f", e.Image.MSSSIM), fmt.Sprintf("%.4f", e.Image.RestartSSIM)})
 	}
 	w.Flush()
 	return b.String()

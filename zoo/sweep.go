@@ -159,6 +159,9 @@ type Result struct {
 	Target   string `json:"target"`
 	Original string `json:"original"`
 	Shard    string `json:"shard"`
+	// Fidelity is the run's image-space metrics against its original
+	// (absent in results written before they were measured).
+	Fidelity *Fidelity `json:"fidelity,omitempty"`
 	// Dir is the sweep folder a result was read from (not stored).
 	Dir string `json:"-"`
 }
@@ -356,6 +359,9 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	}
 	if r.Repeats > 1 {
 		out.Repeats = r.Repeats
+	}
+	if out.Fidelity, err = res.Fidelity(); err != nil {
+		return nil, err
 	}
 	for _, d := range []string{filepath.Join("png", layerDir), filepath.Join("targets", layerDir), filepath.Join("originals", safeName(c.Model))} {
 		if err := os.MkdirAll(filepath.Join(c.Out, d), 0o755); err != nil {

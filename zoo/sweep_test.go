@@ -417,8 +417,14 @@ func TestSweepSettingsKeptApart(t *testing.T) {
 		}
 	}
 	csvText, _ := os.ReadFile(filepath.Join(rep, "table.csv"))
-	if !strings.Contains(string(csvText), ",8,1,1\n") || !strings.Contains(string(csvText), ",6,2,1\n") {
+	if !strings.Contains(string(csvText), ",8,1,1,") || !strings.Contains(string(csvText), ",6,2,1,") {
 		t.Errorf("table.csv has no iters, seed and repeats columns:\n%s", csvText)
+	}
+	// The image metrics at the end of each row: a PSNR in dB, an SSIM.
+	for _, e := range errs {
+		if !(e.Image.PSNR > 0 && e.Image.PSNR < MaxPSNR) || !(e.Image.SSIM > -1 && e.Image.SSIM < 1) {
+			t.Errorf("row %s %s: PSNR %g, SSIM %g", e.Layer, e.weight(), e.Image.PSNR, e.Image.SSIM)
+		}
 	}
 	montages, _ := filepath.Glob(filepath.Join(rep, "montage__*.png"))
 	if len(montages) != 6 { // 2 photos × 3 settings

@@ -89,7 +89,7 @@ func TestRandomWeights(t *testing.T) {
 func TestTableEscaping(t *testing.T) {
 	errs := []LayerError{{Model: "=HYPERLINK(\"x\")", Layer: "a,b\n\"c\"|d`e", LayerIndex: 1, Depth: 0.5, TV: 5, Mean: 1, Std: 0.5, Images: 2}}
 	rows, err := csv.NewReader(strings.NewReader(TableCSV(errs))).ReadAll()
-	if err != nil || len(rows) != 2 || len(rows[1]) != 16 {
+	if err != nil || len(rows) != 2 || len(rows[1]) != 22 || rows[0][16] != "mean_psnr_db" {
 		t.Fatalf("CSV rows %q, %v", rows, err)
 	}
 	if rows[1][0] != "'=HYPERLINK(\"x\")" || rows[1][1] != "a,b\n\"c\"|d`e" {

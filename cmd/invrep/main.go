@@ -42,6 +42,7 @@ var commands = map[string]command{
 	"zoo":        {"the known models: list them (present? checksum?), fetch one into the models folder, list a classifier's classes", runZoo},
 	"sweep":      {"invert many layers × images (resumable, shardable), one JSON line per run", runSweep},
 	"report":     {"tables, a plot and montages of one or more sweeps, as one static HTML page", runReport},
+	"leak":       {"the leakage curve: how much of the photo each layer gives back (PSNR, SSIM, feature error) against depth, a sweep preset", runLeak},
 	"eval":       {"the paper's Table 1: inversion error of HOG, HOGb and DSIFT over a folder of photos", runEval},
 	"samples":    {"write the built-in photos (two, CC0) into a folder, to try the commands on", runSamples},
 }

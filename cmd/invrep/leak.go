@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/invrep/invrep/graph/atomicfile"
 	"github.com/invrep/invrep/zoo"
 )
@@ -34,6 +32,8 @@ func runLeak(args []string, out io.Writer) error {
 	seed := fs.Int64("seed", 1, "seed of the initial noise")
 	workers := fs.Int("workers", 1, "inversions run at once")
 	quiet := fs.Bool("quiet", false, "no progress bars")
+	mean := fs.String("mean", "0.485,0.456,0.406", "per-channel mean of the models' input normalisation, in 0..1 units (a zoo model's own by default)")
+	std := fs.String("std", "0.229,0.224,0.225", "per-channel std of the models' input normalisation, in 0..1 units (a zoo model's own by default)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func runLeak(args []string, out io.Writer) error {
 	}
 	var curves []*zoo.LeakCurve
 	for _, name := range models {
-		mf := &modelFlags{model: name, dir: *modelsDir, randomSeed: -1, fs: pflag.NewFlagSet("leak", pflag.ContinueOnError)}
+		mf := &modelFlags{model: name, dir: *modelsDir, randomSeed: -1, mean: *mean, std: *std, fs: fs}
 		m, err := mf.open()
 		if err != nil {
 			return fmt.Errorf("--model %s: %w", name, err)
@@ -71,6 +71,9 @@ func runLeak(args []string, out io.Writer) error {
 			"--repeats", strconv.Itoa(*repeats), "--method", *method, "--seed", strconv.FormatInt(*seed, 10), "--workers", strconv.Itoa(*workers)}
 		if *modelsDir != "" {
 			sweepArgs = append(sweepArgs, "--models-dir", *modelsDir)
+		}
+		if fs.Changed("mean") || fs.Changed("std") {
+			sweepArgs = append(sweepArgs, "--mean", *mean, "--std", *std)
 		}
 		if *quiet {
 			sweepArgs = append(sweepArgs, "--quiet")

@@ -24,7 +24,8 @@ func runLeak(args []string, out io.Writer) error {
 	modelsDir := fs.String("models-dir", "", "where zoo models are looked up (default $INVREP_MODELS, else the user cache)")
 	images := fs.String("images", "", "folder of PNG and JPEG photos")
 	outDir := fs.String("out", "", "leak folder: sweep/<model>/ (the runs), leak.csv, leak_psnr.png, leak_ssim.png, leak.html")
-	layers := fs.String("layers", "", "layers to invert, comma-separated (node names or zoo aliases; one list for every model)")
+	var layerLists []string
+	fs.StringArrayVar(&layerLists, "layers", nil, "layers to invert, comma-separated (node names or zoo aliases): one list for every model, or one per --model in the same order")
 	every := fs.Int("every", 0, "instead of --layers: every K-th computed layer of each model, and its last")
 	method := fs.String("method", "cvpr", "cvpr or ijcv")
 	repeats := fs.Int("repeats", 2, "restarts per photo and layer (the curve's bands include their spread)")
@@ -40,11 +41,14 @@ func runLeak(args []string, out io.Writer) error {
 	if err := required(fs, "model", "images", "out"); err != nil {
 		return err
 	}
-	if (*layers == "") == (*every <= 0) {
+	if (len(layerLists) == 0) == (*every <= 0) {
 		return usagef("give --layers A,B,… or --every K (K ≥ 1)")
 	}
+	if len(layerLists) > 1 && len(layerLists) != len(models) {
+		return usagef("%d --layers lists for %d models: give one for all, or one per --model", len(layerLists), len(models))
+	}
 	var curves []*zoo.LeakCurve
-	for _, name := range models {
+	for k, name := range models {
 		mf := &modelFlags{model: name, dir: *modelsDir, randomSeed: -1, mean: *mean, std: *std, fs: fs}
 		m, err := mf.open()
 		if err != nil {
@@ -54,7 +58,13 @@ func runLeak(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		list := *layers
+		var list string
+		switch {
+		case len(layerLists) == 1:
+			list = layerLists[0]
+		case len(layerLists) > 1:
+			list = layerLists[k]
+		}
 		if *every > 0 {
 			names := m.Computed()
 			var pick []string

@@ -212,7 +212,7 @@ func PlotLeak(curves []*LeakCurve, metric, path string) error {
 		line.Color, points.Color, points.Shape = col, col, plotutil.Shape(i)
 		p.Add(line, points)
 		p.Legend.Add(c.Model, line, points)
-		if bl, err := plotter.NewLine(blur); err == nil {
+		if bl, err := plotter.NewLine(blur); err == nil && !math.IsNaN(blur[0].Y) {
 			bl.Color = col
 			bl.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 			p.Add(bl)
@@ -222,7 +222,7 @@ func PlotLeak(curves []*LeakCurve, metric, path string) error {
 		if metric == "ssim" {
 			noise = c.NoiseSSIM
 		}
-		if nl, err := plotter.NewLine(plotter.XYs{{X: 0, Y: noise}, {X: 1, Y: noise}}); err == nil {
+		if nl, err := plotter.NewLine(plotter.XYs{{X: 0, Y: noise}, {X: 1, Y: noise}}); err == nil && !math.IsNaN(noise) {
 			nl.Color = col
 			nl.Dashes = []vg.Length{vg.Points(1), vg.Points(3)}
 			p.Add(nl)

@@ -261,6 +261,15 @@ func Report(inDirs []string, outDir string) (notes ReportNotes, err error) {
 			return nil, err
 		}
 	}
+	fidelityPlotted := false
+	if curves := fidelityCurves(errs); len(curves) > 0 {
+		for _, metric := range []string{"psnr", "ssim"} {
+			if err := PlotLeak(curves, metric, filepath.Join(stage, metric+"_vs_depth.png")); err != nil {
+				return nil, err
+			}
+		}
+		fidelityPlotted = true
+	}
 	montages, err := writeMontages(results, stage)
 	if err != nil {
 		return nil, err
@@ -269,7 +278,7 @@ func Report(inDirs []string, outDir string) (notes ReportNotes, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := write("index.html", reportHTML(errs, montages, mosaics, notes, plotted)); err != nil {
+	if err := write("index.html", reportHTML(errs, montages, mosaics, notes, plotted, fidelityPlotted)); err != nil {
 		return nil, err
 	}
 	entries, err := os.ReadDir(stage)
@@ -301,7 +310,7 @@ func removeStale(outDir string, fresh []os.DirEntry) error {
 	}
 	for _, e := range old {
 		n := e.Name()
-		ours := n == "error_vs_depth.png" || ((strings.HasPrefix(n, "montage__") || strings.HasPrefix(n, "visualize__")) && strings.HasSuffix(n, ".png"))
+		ours := n == "error_vs_depth.png" || n == "psnr_vs_depth.png" || n == "ssim_vs_depth.png" || ((strings.HasPrefix(n, "montage__") || strings.HasPrefix(n, "visualize__")) && strings.HasSuffix(n, ".png"))
 		if ours && !keep[n] && e.Type().IsRegular() {
 			if err := os.Remove(filepath.Join(outDir, n)); err != nil {
 				return err
@@ -585,7 +594,7 @@ func copyVisualizations(visuals []Result, outDir string) ([]montage, error) {
 	return out, nil
 }
 
-func reportHTML(errs []LayerError, montages, mosaics []montage, notes ReportNotes, plotted bool) string {
+func reportHTML(errs []LayerError, montages, mosaics []montage, notes ReportNotes, plotted, fidelityPlotted bool) string {
 	var b strings.Builder
 	b.WriteString(`<!doctype html>
 <html><head><meta charset="utf-8"><title>invrep report</title>
@@ -619,6 +628,12 @@ func reportHTML(errs []LayerError, montages, mosaics []montage, notes ReportNote
 	if plotted {
 		b.WriteString(`<h2>Error against depth</h2>
 <img src="error_vs_depth.png" alt="error against relative depth">
+`)
+	}
+	if fidelityPlotted {
+		b.WriteString(`<h2>Image fidelity against depth</h2>
+<p>PSNR and SSIM of each reconstruction against the original as the model saw it (mean ± one standard deviation over the photos; table.csv has the numbers).</p>
+<img src="psnr_vs_depth.png" alt="PSNR against relative depth"><img src="ssim_vs_depth.png" alt="SSIM against relative depth">
 `)
 	}
 	if len(montages) > 0 {
@@ -665,4 +680,29 @@ func groupBy[K comparable](results []Result, key func(Result) K) ([]K, map[K][]R
 		groups[k] = append(groups[k], r)
 	}
 	return order, groups
+}
+
+// fidelityCurves are the rows' image metrics as curves per model, for the
+// report's plots (no baselines: those are the leakage curve's).
+func fidelityCurves(errs []LayerError) []*LeakCurve {
+	var curves []*LeakCurve
+	byModel := map[string]*LeakCurve{}
+	for _, e := range errs {
+		if math.IsNaN(e.Image.PSNR) {
+			continue
+		}
+		c := byModel[e.Model]
+		if c == nil {
+			c = &LeakCurve{Model: e.Model, NoisePSNR: math.NaN(), NoiseSSIM: math.NaN()}
+			byModel[e.Model] = c
+			curves = append(curves, c)
+		}
+		c.Rows = append(c.Rows, LeakRow{Model: e.Model, Layer: e.Layer, Depth: e.Depth, Photos: e.Images,
+			PSNR: e.Image.PSNR, PSNRStd: e.Image.PSNRStd, SSIM: e.Image.SSIM, SSIMStd: e.Image.SSIMStd,
+			BlurPSNR: math.NaN(), BlurSSIM: math.NaN()})
+	}
+	for _, c := range curves {
+		sort.SliceStable(c.Rows, func(i, j int) bool { return c.Rows[i].Depth < c.Rows[j].Depth })
+	}
+	return curves
 }

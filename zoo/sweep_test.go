@@ -420,6 +420,11 @@ func TestSweepSettingsKeptApart(t *testing.T) {
 	if !strings.Contains(string(csvText), ",8,1,1,") || !strings.Contains(string(csvText), ",6,2,1,") {
 		t.Errorf("table.csv has no iters, seed and repeats columns:\n%s", csvText)
 	}
+	for _, f := range []string{"psnr_vs_depth.png", "ssim_vs_depth.png"} {
+		if st, err := os.Stat(filepath.Join(rep, f)); err != nil || st.Size() == 0 {
+			t.Errorf("the report has no %s: %v", f, err)
+		}
+	}
 	// The image metrics at the end of each row: a PSNR in dB, an SSIM.
 	for _, e := range errs {
 		if !(e.Image.PSNR > 0 && e.Image.PSNR < MaxPSNR) || !(e.Image.SSIM > -1 && e.Image.SSIM < 1) {

@@ -99,7 +99,7 @@ func TestTableEscaping(t *testing.T) {
 	if row := strings.Split(md, "\n")[2]; strings.Count(strings.ReplaceAll(row, `\|`, ""), "|") != 3 {
 		t.Errorf("a Markdown row with extra cells: %q", strings.Split(md, "\n")[2])
 	}
-	page := reportHTML(errs, []montage{{model: "m", image: "a#b?c%d.jpg", file: "montage__m__a#b?c%d.png"}}, nil, nil, true)
+	page := reportHTML(errs, []montage{{model: "m", image: "a#b?c%d.jpg", file: "montage__m__a#b?c%d.png"}}, nil, nil, true, false)
 	if !strings.Contains(page, `src="./montage__m__a%23b%3Fc%25d.png"`) {
 		t.Errorf("image URL not escaped:\n%s", page)
 	}

@@ -235,8 +235,11 @@ func opGatherND(b *builder, n *Node, in []value) ([]value, error) {
 // scatterNDLive is ScatterND when data or updates depend on the input
 // (reduction none or add; the constant case folds every reduction).
 func scatterNDLive(b *builder, n *Node, in []value, reduction string) ([]value, error) {
+	if reduction == "mul" {
+		return scatterNDMul(b, n, in)
+	}
 	if reduction != "none" && reduction != "add" {
-		return nil, fmt.Errorf("reduction %q on values that depend on the input is not supported (none and add are)", reduction)
+		return nil, fmt.Errorf("reduction %q on values that depend on the input is not supported (none, add, and mul by constant updates are)", reduction)
 	}
 	x, err := b.float(n, in, 0)
 	if err != nil {
@@ -568,4 +571,38 @@ func opOneHot(b *builder, n *Node, in []value) ([]value, error) {
 		return nil, err
 	}
 	return one(graph.OneHot(x, int(axis64), int(d), float32(vals.at(0)), float32(vals.at(1))))
+}
+
+// scatterNDMul is ScatterND with reduction mul where the updates are
+// constants: data times a constant tensor holding the product of the
+// updates landing on each position (1 elsewhere), so data keeps its
+// gradient.
+func scatterNDMul(b *builder, n *Node, in []value) ([]value, error) {
+	x, err := b.float(n, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	upd, ok1 := host(in[2])
+	idx, ok2 := host(in[1])
+	if !present(in, 2) || !present(in, 1) || !ok1 || !ok2 {
+		return nil, errors.New("reduction mul on values that depend on the input needs constant indices and updates")
+	}
+	ds := x.Shape()
+	offs, inner, err := ndTuples(idx, ds)
+	if err != nil {
+		return nil, err
+	}
+	if int(upd.Numel()) != len(offs)*inner {
+		return nil, fmt.Errorf("updates hold %d values, %d blocks of %d need %d", upd.Numel(), len(offs), inner, len(offs)*inner)
+	}
+	m := &graph.Tensor{Shape: ds, Data: make([]float32, graph.Numel(ds))}
+	for i := range m.Data {
+		m.Data[i] = 1
+	}
+	for t, off := range offs {
+		for r := 0; r < inner; r++ {
+			m.Data[off*inner+r] *= float32(upd.at(t*inner + r))
+		}
+	}
+	return one(graph.Mul(x, b.g.Const(m)))
 }

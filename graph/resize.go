@@ -28,6 +28,11 @@ type ResizeParams struct {
 	// the others renormalised.
 	CubicA         float64
 	ExcludeOutside bool
+	// ROI (start then end per axis, in 0..1 of the input) and
+	// Extrapolation serve Coord tf_crop_and_resize: the output samples
+	// the ROI, and a sample outside the input is Extrapolation.
+	ROI           []float64
+	Extrapolation float64
 }
 
 // cubicWeights are Keys' cubic-convolution weights of the four taps at
@@ -63,6 +68,8 @@ func (p ResizeParams) source(o, in, out int, scale float64) (float64, error) {
 		return x / scale, nil
 	case "tf_half_pixel_for_nn":
 		return (x + 0.5) / scale, nil
+	case "tf_crop_and_resize":
+		return 0, fmt.Errorf("tf_crop_and_resize needs the axis") // read by cropSource
 	case "half_pixel_symmetric": // opset 19: centred when the output size was rounded
 		adjust := float64(out) / (scale * float64(in))
 		center := float64(in) / 2
@@ -88,23 +95,48 @@ func (p ResizeParams) round(x float64) (int, error) {
 	return 0, fmt.Errorf("nearest_mode %q is not supported", p.Nearest)
 }
 
-// axisTaps returns, for each output index of one axis, its input indices
+// cropSource is tf_crop_and_resize's input coordinate of output o along
+// axis d: the ROI [start, end] of the input spread over the output.
+func (p ResizeParams) cropSource(d, o, in, out int) (float64, error) {
+	r := len(p.ROI) / 2
+	if len(p.ROI) == 0 || len(p.ROI)%2 != 0 || d >= r {
+		return 0, fmt.Errorf("tf_crop_and_resize needs an roi of start and end per axis (got %v)", p.ROI)
+	}
+	start, end := p.ROI[d], p.ROI[r+d]
+	if out > 1 {
+		return start*float64(in-1) + float64(o)*(end-start)*float64(in-1)/float64(out-1), nil
+	}
+	return 0.5 * (start + end) * float64(in-1), nil
+}
+
+// axisTapsAt returns, for each output index of axis d, its input indices
 // and weights (taps per output: 1 for nearest or an unchanged axis, 2 for
-// linear).
-func (p ResizeParams) axisTaps(in, out int, scale float64) (taps int, idx []int, w []float64, err error) {
+// linear, 4 for cubic). With tf_crop_and_resize, an output whose
+// coordinate falls outside the input weighs its taps 0 and is marked in
+// outside.
+func (p ResizeParams) axisTapsAt(d, in, out int, scale float64, outside []bool) (taps int, idx []int, w []float64, err error) {
 	if scale <= 0 {
 		scale = float64(out) / float64(in)
 	}
-	if in == out && scale == 1 {
+	if in == out && scale == 1 && p.Coord != "tf_crop_and_resize" {
 		for o := 0; o < out; o++ {
 			idx, w = append(idx, o), append(w, 1)
 		}
 		return 1, idx, w, nil
 	}
 	for o := 0; o < out; o++ {
-		x, err := p.source(o, in, out, scale)
+		var x float64
+		if p.Coord == "tf_crop_and_resize" {
+			x, err = p.cropSource(d, o, in, out)
+		} else {
+			x, err = p.source(o, in, out, scale)
+		}
 		if err != nil {
 			return 0, nil, nil, err
+		}
+		if p.Coord == "tf_crop_and_resize" && (x < 0 || x > float64(in-1)) {
+			outside[o] = true
+			x = 0 // any tap: its weight is set to 0 below
 		}
 		switch p.Mode {
 		case "nearest":
@@ -147,6 +179,13 @@ func (p ResizeParams) axisTaps(in, out int, scale float64) (taps int, idx []int,
 			return 0, nil, nil, fmt.Errorf("mode %q is not supported (nearest, linear and cubic are)", p.Mode)
 		}
 	}
+	for o, out := range outside {
+		if out {
+			for t := 0; t < taps; t++ {
+				w[o*taps+t] = 0
+			}
+		}
+	}
 	return taps, idx, w, nil
 }
 
@@ -159,6 +198,7 @@ func Resize(x *Node, p ResizeParams) (*Node, error) {
 	taps := make([]int, r)
 	idx := make([][]int, r)
 	wts := make([][]float64, r)
+	outside := make([][]bool, r)
 	total := 1
 	for d := 0; d < r; d++ {
 		if p.Out[d] <= 0 {
@@ -169,7 +209,8 @@ func Resize(x *Node, p ResizeParams) (*Node, error) {
 			scale = p.Scales[d]
 		}
 		var err error
-		if taps[d], idx[d], wts[d], err = p.axisTaps(x.shape[d], p.Out[d], scale); err != nil {
+		outside[d] = make([]bool, p.Out[d])
+		if taps[d], idx[d], wts[d], err = p.axisTapsAt(d, x.shape[d], p.Out[d], scale, outside[d]); err != nil {
 			return nil, fmt.Errorf("Resize: %w", err)
 		}
 		total *= taps[d]
@@ -198,5 +239,24 @@ func Resize(x *Node, p ResizeParams) (*Node, error) {
 			}
 		}
 	})
-	return LinearMap(x, fmt.Sprintf("Resize(%s,%s,%v)", p.Mode, p.Coord, p.Out), p.Out, total, flat, w)
+	y, err := LinearMap(x, fmt.Sprintf("Resize(%s,%s,%v)", p.Mode, p.Coord, p.Out), p.Out, total, flat, w)
+	if err != nil || p.Coord != "tf_crop_and_resize" || p.Extrapolation == 0 {
+		return y, err
+	}
+	// The samples outside the input are the extrapolation value: added as
+	// a constant where any axis fell outside (their taps weigh 0).
+	ext := NewTensor(p.Out...)
+	any := false
+	eachIndex(p.Out, func(o int, at []int) {
+		for d := range at {
+			if outside[d][at[d]] {
+				ext.Data[o], any = float32(p.Extrapolation), true
+				return
+			}
+		}
+	})
+	if !any {
+		return y, nil
+	}
+	return Add(y, x.graph.Const(ext))
 }

@@ -845,6 +845,19 @@ func opResize(b *builder, n *Node, in []value) ([]value, error) {
 			return nil, fmt.Errorf("scales: %w", err)
 		}
 	default: // Resize 11+: X, roi, scales, sizes
+		if p.Coord == "tf_crop_and_resize" {
+			roi, err := floatsOf(in, 1)
+			if err != nil {
+				return nil, fmt.Errorf("roi: %w", err)
+			}
+			for _, v := range roi {
+				p.ROI = append(p.ROI, float64(v))
+			}
+			p.Extrapolation = float64(a.float("extrapolation_value", 0))
+			if a.err != nil {
+				return nil, a.err
+			}
+		}
 		if present(in, 3) {
 			if sizes, err = constInts(in, 3); err != nil {
 				return nil, fmt.Errorf("sizes: %w", err)

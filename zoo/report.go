@@ -396,6 +396,30 @@ func TableMarkdown(errs []LayerError) string {
 		b.WriteString("\n")
 	}
 	b.WriteString("\nNormalised reconstruction error in % (mean ± std over images), ‖Φ(x*) − Φ(x_i)‖²/N_Φ with N_Φ the mean squared pairwise distance of the layer's targets.\n")
+	b.WriteString(fidelityMarkdown(errs))
+	return b.String()
+}
+
+// fidelityMarkdown is the rows' image metrics as a table (empty where no
+// run measured them).
+func fidelityMarkdown(errs []LayerError) string {
+	var b strings.Builder
+	for _, e := range errs {
+		if math.IsNaN(e.Image.PSNR) {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\n| model | layer | setting | PSNR (dB) | SSIM |\n|---|---|---|---|---|\n")
+		}
+		ssim := "–"
+		if !math.IsNaN(e.Image.SSIM) {
+			ssim = fmt.Sprintf("%.3f ± %.3f", e.Image.SSIM, e.Image.SSIMStd)
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %.2f ± %.2f | %s |\n", mdText(e.Model), mdText(e.Layer), mdText(e.weight()), e.Image.PSNR, e.Image.PSNRStd, ssim)
+	}
+	if b.Len() > 0 {
+		b.WriteString("\nImage fidelity of the reconstructions against the originals as the model saw them (each photo's mean over its restarts; mean ± std over photos).\n")
+	}
 	return b.String()
 }
 

@@ -31,10 +31,19 @@ func TestHostileModels(t *testing.T) {
 			return f.node("ConvTranspose", []string{"x", f.weight(3, 4, 3, 3)}, map[string]any{"output_shape": []int64{-5, -5}})
 		}, "output_shape", nil},
 		{"Expand of an input larger than its target", func(f *fixture) string {
-			big := f.node("ConstantOfShape", []string{f.ints(1<<20, 1<<10)}, nil)
-			e := f.node("Expand", []string{big, f.ints(1)}, nil)
+			// 64 MiB of input, expanded 16 times to the 1 GiB limit: only
+			// the result (the broadcast of both) tells.
+			big := f.node("ConstantOfShape", []string{f.ints(1<<14, 1<<10)}, nil)
+			e := f.node("Expand", []string{big, f.ints(16, 1, 1)}, nil)
 			return f.node("Add", []string{"x", f.node("ReduceSum", []string{e}, map[string]any{"keepdims": int64(0)})}, nil)
 		}, "memory limit", nil},
+		{"Expand of a live input larger than its target", func(f *fixture) string {
+			// [1,2,64,64] against [2^17,1,1,1]: the target is 512 KiB,
+			// the result 4 GiB; nothing is folded, so only Expand's own
+			// charge can refuse it.
+			e := f.node("Expand", []string{"x", f.ints(1<<17, 1, 1, 1)}, nil)
+			return f.node("ReduceSum", []string{e}, map[string]any{"keepdims": int64(0)})
+		}, "memory limit", []int{1, 2, 64, 64}},
 		{"MatMul of constants with a 14 GB result", func(f *fixture) string {
 			a := f.node("ConstantOfShape", []string{f.ints(60000, 1)}, nil)
 			b := f.node("ConstantOfShape", []string{f.ints(1, 60000)}, nil)

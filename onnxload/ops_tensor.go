@@ -594,17 +594,25 @@ func opExpand(b *builder, n *Node, in []value) ([]value, error) {
 	}
 	target := make([]int, len(shape))
 	for k, v := range shape {
+		if v < 0 || v > maxConstElems {
+			return nil, fmt.Errorf("shape %v has a dimension out of range", shape)
+		}
 		target[k] = int(v)
 	}
-	if err := b.reserve(target, "Expand"); err != nil {
+	if !present(in, 0) {
+		return nil, errors.New("input 0 is missing")
+	}
+	// What is charged is the result, the broadcast of the input and the
+	// target: an input larger than the target makes it larger too.
+	out, err := graph.BroadcastShape(in[0].shape(), target)
+	if err != nil {
 		return nil, err
 	}
-	if present(in, 0) && in[0].i != nil {
+	if err := b.reserve(out, "Expand"); err != nil {
+		return nil, err
+	}
+	if in[0].i != nil {
 		s := intShape(in[0].i)
-		out, err := graph.BroadcastShape(s, target)
-		if err != nil {
-			return nil, err
-		}
 		data := make([]int64, graph.Numel(out))
 		for o := range data {
 			data[o] = in[0].i.Int[bindex(o, out, s)]

@@ -187,8 +187,10 @@ func TestReportInChromium(t *testing.T) {
 	if m == nil {
 		t.Fatalf("the page did not report its images:\n%.500s", dom)
 	}
-	if m[1] != m[2] || m[2] != "3" { // the plot and one montage per image
-		t.Fatalf("images loaded: %s of %s, want 3 of 3", m[1], m[2])
+	// Three plots (feature error, PSNR, SSIM against depth) and one montage
+	// per photo.
+	if m[1] != m[2] || m[2] != "5" {
+		t.Fatalf("images loaded: %s of %s, want 5 of 5", m[1], m[2])
 	}
 	for _, name := range []string{"table.md", "table.csv", "error_vs_depth.png"} {
 		if _, err := os.Stat(filepath.Join(rep, name)); err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/invrep/invrep/invert"
@@ -24,7 +23,7 @@ func runSweep(args []string, out io.Writer) error {
 	tvFlag := fs.String("tv", "", "the paper's λ_Vβ values to try, comma-separated (default by depth)")
 	iters := fs.Int("iters", 400, "iterations per inversion")
 	seed := fs.Int64("seed", 1, "seed of the initial noise")
-	shardFlag := fs.String("shard", "0/1", "run every N-th run starting at I (0-based); I may be 'env' for $JOB_COMPLETION_INDEX")
+	shardFlag := fs.String("shard", "0/1", "run every N-th run starting at I (0-based); 'env/N' takes I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or $SLURM_ARRAY_TASK_ID, 'slurm' takes I and N from the Slurm job array")
 	workers := fs.Int("workers", 1, "inversions run at once")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	size := fs.String("size", "", "input size N or WxH (default: the model's)")
@@ -103,7 +102,7 @@ func runSweep(args []string, out io.Writer) error {
 	if *workers <= 0 {
 		return usagef("--workers %d: want at least 1", *workers)
 	}
-	shard, shards, err := parseShard(*shardFlag)
+	shard, shards, err := parseShard(*shardFlag, os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -206,32 +205,6 @@ func runSweep(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "%s: %d runs done, %d already done (shard %d/%d), results in %s\n", name, done, skipped, shard, shards, *outDir)
 	return nil
-}
-
-// parseShard reads I/N; I may be "env" for $JOB_COMPLETION_INDEX (a
-// Kubernetes Indexed Job's index).
-func parseShard(v string) (int, int, error) {
-	parts := strings.Split(v, "/")
-	if len(parts) != 2 {
-		return 0, 0, usagef("--shard %q: want I/N, e.g. 0/4", v)
-	}
-	fromEnv := parts[0] == "env"
-	if fromEnv {
-		parts[0] = os.Getenv("JOB_COMPLETION_INDEX")
-		if parts[0] == "" {
-			return 0, 0, usagef("--shard %q: $JOB_COMPLETION_INDEX is not set", v)
-		}
-	}
-	i, err1 := strconv.Atoi(parts[0])
-	n, err2 := strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		if fromEnv {
-			// The index comes from the Job, not the command line: show it.
-			return 0, 0, usagef("--shard %q: $JOB_COMPLETION_INDEX is %q; want 0 ≤ I < %s (the Job's completions and N differ?)", v, parts[0], parts[1])
-		}
-		return 0, 0, usagef("--shard %q: want I/N with 0 ≤ I < N", v)
-	}
-	return i, n, nil
 }
 
 // sweepLayers resolves --layers to nodes with their depth (from the node

@@ -69,7 +69,11 @@ type SweepConfig struct {
 	Out string
 	// Shard takes every Shards-th run starting at Shard (0-based).
 	Shard, Shards int
-	Workers       int
+	// Offset is the position of this configuration's first run in a
+	// sweep of several configurations (one per model) sharded as one: the
+	// shard of run i is (Offset+i) mod Shards.
+	Offset  int
+	Workers int
 	// Progress is called after every finished or skipped run.
 	Progress func(done, total int)
 }
@@ -173,6 +177,18 @@ func imageKey(path string) string { return filepath.Base(path) }
 // Runs lists the sweep's runs in a fixed order (layers, images, λ), this
 // shard's only.
 func (c SweepConfig) Runs() []Run {
+	shards := max(c.Shards, 1)
+	var mine []Run
+	for i, r := range c.AllRuns() {
+		if (c.Offset+i)%shards == c.Shard {
+			mine = append(mine, r)
+		}
+	}
+	return mine
+}
+
+// AllRuns lists every run of the sweep, of all shards, in Runs' order.
+func (c SweepConfig) AllRuns() []Run {
 	var all []Run
 	for _, l := range c.Layers {
 		if c.Visualize != nil {
@@ -199,14 +215,7 @@ func (c SweepConfig) Runs() []Run {
 			}
 		}
 	}
-	shards := max(c.Shards, 1)
-	var mine []Run
-	for i, r := range all {
-		if i%shards == c.Shard {
-			mine = append(mine, r)
-		}
-	}
-	return mine
+	return all
 }
 
 // ResultsFile is the name of a sweep's results.
@@ -218,7 +227,7 @@ const ResultsFile = "results.jsonl"
 // interrupted sweep loses only the runs in flight. It returns the number of
 // runs done now and skipped as already done.
 func Sweep(ctx context.Context, c SweepConfig) (done, skipped int, err error) {
-	if c.Iters <= 0 || c.Workers <= 0 || c.Shards < 0 || c.Shard < 0 || (c.Shards > 0 && c.Shard >= c.Shards) {
+	if c.Iters <= 0 || c.Workers <= 0 || c.Shards < 0 || c.Shard < 0 || c.Offset < 0 || (c.Shards > 0 && c.Shard >= c.Shards) {
 		return 0, 0, fmt.Errorf("bad sweep settings: iters %d, workers %d, shard %d/%d", c.Iters, c.Workers, c.Shard, c.Shards)
 	}
 	for _, d := range []string{"png", "targets", "originals"} {
@@ -326,12 +335,7 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	if err != nil {
 		return nil, err
 	}
-	job := Job{Rep: c.Rep(r.Layer.Name), Photo: im, Input: Input{W: c.Size[0], H: c.Size[1], Norm: c.Norm},
-		Options: invert.Options{Schedule: sched, TV: r.TV, Seed: c.Seed, Repeats: max(r.Repeats, 1)}}
-	if r.C > 0 {
-		job.Method = invert.IJCV{C: r.C, Beta: 2, Jitter: invert.JitterFromStride(r.Layer.Stride), Iters: invert.IJCVStages(c.Iters)}
-	}
-	res, err := job.Run(ctx)
+	res, err := c.job(r, im, sched, c.Iters).Run(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -391,9 +395,20 @@ func (c SweepConfig) run(ctx context.Context, r Run, sched invert.Schedule) (*Re
 	return out, nil
 }
 
-// visualize draws one layer's channels and writes the mosaic.
-func (c SweepConfig) visualize(ctx context.Context, r Run) (*Result, error) {
-	t0 := time.Now()
+// job is the inversion of run r on photo im, with the schedule (CVPR) or
+// the number of iterations (IJCV) given: the sweep's own, or a few for a
+// plan's timing.
+func (c SweepConfig) job(r Run, im *pixels.RGB, sched invert.Schedule, iters int) Job {
+	job := Job{Rep: c.Rep(r.Layer.Name), Photo: im, Input: Input{W: c.Size[0], H: c.Size[1], Norm: c.Norm},
+		Options: invert.Options{Schedule: sched, TV: r.TV, Seed: c.Seed, Repeats: max(r.Repeats, 1)}}
+	if r.C > 0 {
+		job.Method = invert.IJCV{C: r.C, Beta: 2, Jitter: invert.JitterFromStride(r.Layer.Stride), Iters: invert.IJCVStages(iters)}
+	}
+	return job
+}
+
+// visualizeJob is the visualisation of run r in steps of Adam.
+func (c SweepConfig) visualizeJob(r Run, steps int) (VisualizeJob, []string) {
 	v := c.Visualize
 	var cs []int
 	var labels []string
@@ -401,9 +416,16 @@ func (c SweepConfig) visualize(ctx context.Context, r Run) (*Result, error) {
 		cs, labels = append(cs, ch), append(labels, strconv.Itoa(ch))
 	}
 	in := Input{W: c.Size[0], H: c.Size[1], Norm: c.Norm}
-	job := VisualizeJob{Rep: v.Rep, Objective: invert.Scale(1, invert.Channels{Layer: r.Layer.Name, Cs: cs}), Input: in,
-		Decorrelate: v.Decorrelate, FFT: v.FFT, Augment: invert.Standard(in.H, in.W), Batch: len(cs), Steps: v.Steps, LR: v.LR,
-		Options: invert.Options{Seed: c.Seed}}
+	return VisualizeJob{Rep: v.Rep, Objective: invert.Scale(1, invert.Channels{Layer: r.Layer.Name, Cs: cs}), Input: in,
+		Decorrelate: v.Decorrelate, FFT: v.FFT, Augment: invert.Standard(in.H, in.W), Batch: len(cs), Steps: steps, LR: v.LR,
+		Options: invert.Options{Seed: c.Seed}}, labels
+}
+
+// visualize draws one layer's channels and writes the mosaic.
+func (c SweepConfig) visualize(ctx context.Context, r Run) (*Result, error) {
+	t0 := time.Now()
+	v := c.Visualize
+	job, labels := c.visualizeJob(r, v.Steps)
 	res, err := job.Run(ctx)
 	if err != nil {
 		return nil, err

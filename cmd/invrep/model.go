@@ -15,7 +15,9 @@ import (
 
 // modelFlags are the flags of every command that takes a model.
 type modelFlags struct {
-	model, dir  string
+	model, dir string
+	// models are the --model values of a command that takes several.
+	models      []string
 	maxMemory   string
 	randomSeed  int64
 	mean, std   string
@@ -46,6 +48,28 @@ func (f *modelFlags) variant() string {
 func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
 	f := &modelFlags{fs: fs}
 	fs.StringVar(&f.model, "model", "", "ONNX model file, or a zoo name ('invrep zoo list'), which brings its preprocessing")
+	f.addRest(withNorm)
+	return f
+}
+
+// addModelsFlags is addModelFlags for commands that take several models
+// (--model repeated), each opened in turn through forModel.
+func addModelsFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
+	f := &modelFlags{fs: fs}
+	fs.StringArrayVar(&f.models, "model", nil, "ONNX model file, or a zoo name ('invrep zoo list'), which brings its preprocessing; repeat for several models")
+	f.addRest(withNorm)
+	return f
+}
+
+// forModel is a copy of the flags for one of several models.
+func (f *modelFlags) forModel(name string) *modelFlags {
+	c := *f
+	c.model, c.resolved, c.models = name, nil, nil
+	return &c
+}
+
+func (f *modelFlags) addRest(withNorm bool) {
+	fs := f.fs
 	fs.StringVar(&f.dir, "models-dir", "", "where zoo models are looked up (default $INVREP_MODELS, else ../shared/models)")
 	fs.Int64Var(&f.randomSeed, "random-weights", -1, "replace constant (architecture-only) weights with seeded He-initialised random ones")
 	fs.StringArrayVar(&f.feeds, "feed", nil, "NAME=FILE.npy: the value of a model input other than the image (an image size, a mask); repeat for several")
@@ -56,7 +80,6 @@ func addModelFlags(fs *pflag.FlagSet, withNorm bool) *modelFlags {
 		fs.StringVar(&f.mean, "mean", "0.485,0.456,0.406", "per-channel mean of the model's input normalisation, in 0..1 units (a zoo model's own by default)")
 		fs.StringVar(&f.std, "std", "0.229,0.224,0.225", "per-channel std of the model's input normalisation, in 0..1 units (a zoo model's own by default)")
 	}
-	return f
 }
 
 // open loads --model (a path or a zoo name).

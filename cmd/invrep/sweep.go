@@ -16,8 +16,9 @@ import (
 
 func runSweep(args []string, out io.Writer) error {
 	fs := newFlags("sweep", "--model NAME --layers L1,L2,…|all --images DIR --out DIR [--tv …] [--method ijcv --c 1,100] [--repeats N] [--classify] [--visualize A:B [--param fft] [--decorrelate]] [--iters 400] [--shard I/N] [--workers K]", out)
-	mf := addModelFlags(fs, true)
-	layersFlag := fs.String("layers", "", "layers to invert (node names or zoo aliases), comma-separated, or all")
+	mf := addModelsFlags(fs, true)
+	var layerLists []string
+	fs.StringArrayVar(&layerLists, "layers", nil, "layers to invert (node names or zoo aliases), comma-separated, or all: one list for every model, or one per --model in the same order")
 	imagesDir := fs.String("images", "", "folder of PNG and JPEG photos")
 	outDir := fs.String("out", "", "sweep folder: results.jsonl, png/, targets/, originals/")
 	tvFlag := fs.String("tv", "", "the paper's λ_Vβ values to try, comma-separated (default by depth)")
@@ -34,6 +35,10 @@ func runSweep(args []string, out io.Writer) error {
 	vparam := fs.String("param", "pixel", "with --visualize: pixel or fft")
 	decorrelate := fs.Bool("decorrelate", false, "with --visualize: decorrelated colours")
 	lr := fs.Float64("lr", 0.05, "with --visualize: Adam's learning rate")
+	plan := fs.Bool("plan", false, "run nothing: time a few iterations of each (model, layer) and print the runs, core-hours, memory per run and the job-array size and #SBATCH lines for --within")
+	within := fs.Duration("within", 0, "with --plan: the wall-clock time the sweep should take, e.g. 2h (sizes the array)")
+	cpus := fs.Int("cpus-per-task", 0, "with --plan: the CPUs of one task, the threads the timing uses (default: this machine's)")
+	probeIters := fs.Int("probe-iters", 6, "with --plan: the iterations timed per (model, layer)")
 	classify := fs.Bool("classify", false, "record the top-1 class of each original and reconstruction (the model's output must be class scores): the report's classification consistency")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -86,8 +91,25 @@ func runSweep(args []string, out io.Writer) error {
 	} else if err := required(fs, "images"); err != nil {
 		return err
 	}
-	if err := required(fs, "model", "layers", "out"); err != nil {
+	if err := required(fs, "model", "layers"); err != nil {
 		return err
+	}
+	if !*plan {
+		if err := required(fs, "out"); err != nil {
+			return err
+		}
+		if fs.Changed("within") || fs.Changed("cpus-per-task") || fs.Changed("probe-iters") {
+			return usagef("--within, --cpus-per-task and --probe-iters apply to --plan")
+		}
+	}
+	if *within < 0 {
+		return usagef("--within %s: want a positive time, e.g. 2h", *within)
+	}
+	if *cpus < 0 || *cpus > 4096 {
+		return usagef("--cpus-per-task %d: want 1 to 4096", *cpus)
+	}
+	if *probeIters < 3 || *probeIters > 1000 {
+		return usagef("--probe-iters %d: want 3 to 1000 (the schedule has three stages)", *probeIters)
 	}
 	if *iters <= 0 {
 		return usagef("--iters %d: want a positive number of iterations", *iters)
@@ -124,28 +146,8 @@ func runSweep(args []string, out io.Writer) error {
 		}
 		tvs = distinct
 	}
-	m, norm, w, h, err := mf.openImageModel(*size)
-	if err != nil {
-		return err
-	}
-	layers, err := sweepLayers(m, []int{1, 3, h, w}, mf, *layersFlag)
-	if err != nil {
-		return err
-	}
-	if vis.set { // the span against each layer's width, before any batch is made
-		var names []string
-		for _, l := range layers {
-			names = append(names, l.Name)
-		}
-		net, err := mf.build(m, []int{1, 3, h, w}, names, nil)
-		if err != nil {
-			return err
-		}
-		for _, l := range layers {
-			if s := net.Outputs[l.Name].Shape(); len(s) < 2 || vis.b > s[1] {
-				return usagef("--visualize %s: layer %s has shape %v, %d channels", *visualize, l.Name, s, s[min(1, len(s)-1)])
-			}
-		}
+	if len(layerLists) > 1 && len(layerLists) != len(mf.models) {
+		return usagef("%d --layers lists for %d models: give one for all, or one per --model in the same order", len(layerLists), len(mf.models))
 	}
 	var images []string
 	if !vis.set {
@@ -156,6 +158,88 @@ func runSweep(args []string, out io.Writer) error {
 			return fmt.Errorf("--images %s: no PNG or JPEG photos", *imagesDir)
 		}
 	}
+	// One configuration per model, sharded as one sweep: run i of all
+	// the models' runs in order belongs to shard i mod N.
+	var cfgs []zoo.SweepConfig
+	offset := 0
+	for k, model := range mf.models {
+		list := layerLists[0]
+		if len(layerLists) > 1 {
+			list = layerLists[k]
+		}
+		cfg, err := sweepConfig(mf.forModel(model), list, *size, vis, *visualize, *classify)
+		if err != nil {
+			if len(mf.models) > 1 {
+				return fmt.Errorf("--model %s: %w", model, err)
+			}
+			return err
+		}
+		cfg.Images, cfg.TVs, cfg.Iters, cfg.Seed = images, tvs, *iters, *seed
+		cfg.Out, cfg.Shard, cfg.Shards, cfg.Offset, cfg.Workers = *outDir, shard, shards, offset, *workers
+		cfg.IJCV, cfg.Cs, cfg.Repeats = ijcv, cs, *repeats
+		if cfg.Visualize != nil {
+			cfg.Visualize.Steps, cfg.Visualize.LR = *iters, *lr
+			cfg.Visualize.FFT, cfg.Visualize.Decorrelate = *vparam == "fft", *decorrelate
+		}
+		offset += len(cfg.AllRuns())
+		cfgs = append(cfgs, cfg)
+	}
+	if *plan {
+		return printPlan(out, cfgs, planSettings{within: *within, cpus: *cpus, probe: *probeIters, shards: shards})
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	for _, cfg := range cfgs {
+		total := len(cfg.Runs())
+		bar := progressBar(out, *quiet, total, "sweep "+cfg.Model)
+		cfg.Progress = func(done, _ int) {
+			if bar != nil {
+				bar.Set(done)
+			}
+		}
+		done, skipped, err := zoo.Sweep(ctx, cfg)
+		if bar != nil {
+			bar.Finish()
+		}
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted: %d runs finished now, %d were already done, %d left; run the same command again to resume (nothing half-written was kept)", done, skipped, total-done-skipped)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: %d runs done, %d already done (shard %d/%d), results in %s\n", cfg.Model, done, skipped, shard, shards, *outDir)
+	}
+	return nil
+}
+
+// sweepConfig opens one model of a sweep and resolves its layers: the
+// configuration's model part (name, layers, size, normalisation,
+// representations, classifier).
+func sweepConfig(mf *modelFlags, layersFlag, size string, vis span, visualize string, classify bool) (zoo.SweepConfig, error) {
+	var cfg zoo.SweepConfig
+	m, norm, w, h, err := mf.openImageModel(size)
+	if err != nil {
+		return cfg, err
+	}
+	layers, err := sweepLayers(m, []int{1, 3, h, w}, mf, layersFlag)
+	if err != nil {
+		return cfg, err
+	}
+	if vis.set { // the span against each layer's width, before any batch is made
+		var names []string
+		for _, l := range layers {
+			names = append(names, l.Name)
+		}
+		net, err := mf.build(m, []int{1, 3, h, w}, names, nil)
+		if err != nil {
+			return cfg, err
+		}
+		for _, l := range layers {
+			if s := net.Outputs[l.Name].Shape(); len(s) < 2 || vis.b > s[1] {
+				return cfg, usagef("--visualize %s: layer %s has shape %v, %d channels", visualize, l.Name, s, s[min(1, len(s)-1)])
+			}
+		}
+	}
 	name := mf.model
 	if mf.randomSeed >= 0 {
 		name = fmt.Sprintf("%s+random%d", name, mf.randomSeed)
@@ -164,47 +248,24 @@ func runSweep(args []string, out io.Writer) error {
 		// The float twin is another model: its runs keep their own files.
 		name += "+dequantized"
 	}
-	cfg := zoo.SweepConfig{
-		Model: name, Layers: layers, Images: images, TVs: tvs, Iters: *iters, Seed: *seed,
-		Size: [2]int{w, h}, Norm: norm, Out: *outDir, Shard: shard, Shards: shards, Workers: *workers,
+	cfg = zoo.SweepConfig{
+		Model: name, Layers: layers, Size: [2]int{w, h}, Norm: norm,
 		Rep: func(layer string) invert.Representation {
 			return mf.truncated(m, layer, &norm)
 		},
-		IJCV: ijcv, Cs: cs, Repeats: *repeats,
 	}
 	if vis.set {
-		cfg.Visualize = &zoo.SweepVisualization{Rep: mf.truncated(m, "", &norm), From: vis.a, To: vis.b, Steps: *iters, LR: *lr,
-			FFT: *vparam == "fft", Decorrelate: *decorrelate}
+		cfg.Visualize = &zoo.SweepVisualization{Rep: mf.truncated(m, "", &norm), From: vis.a, To: vis.b}
 	}
-	if *classify {
+	if classify {
 		if len(m.Outputs) == 0 {
-			return fmt.Errorf("--classify: model %s declares no output", mf.model)
+			return cfg, fmt.Errorf("--classify: model %s declares no output", mf.model)
 		}
 		if cfg.Classify, err = zoo.NewClassifier(mf.truncated(m, m.Outputs[0], &norm), []int{1, 3, h, w}); err != nil {
-			return fmt.Errorf("--classify: %w", err)
+			return cfg, fmt.Errorf("--classify: %w", err)
 		}
 	}
-	total := len(cfg.Runs())
-	bar := progressBar(out, *quiet, total, "sweep")
-	cfg.Progress = func(done, _ int) {
-		if bar != nil {
-			bar.Set(done)
-		}
-	}
-	ctx, stop := signalContext()
-	defer stop()
-	done, skipped, err := zoo.Sweep(ctx, cfg)
-	if bar != nil {
-		bar.Finish()
-	}
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted: %d runs finished now, %d were already done, %d left; run the same command again to resume (nothing half-written was kept)", done, skipped, total-done-skipped)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "%s: %d runs done, %d already done (shard %d/%d), results in %s\n", name, done, skipped, shard, shards, *outDir)
-	return nil
+	return cfg, nil
 }
 
 // sweepLayers resolves --layers to nodes with their depth (from the node

@@ -230,6 +230,19 @@ func Report(inDirs []string, outDir string) (notes ReportNotes, err error) {
 		}
 		notes = append(notes, fmt.Sprintf("these results mix %d settings (%s): each has its own rows and montages, never averaged together", len(ss), strings.Join(names, "; ")))
 	}
+	unfinished, err := Unfinished(inDirs...)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, d := range inDirs {
+		for _, k := range unfinished[d] {
+			missing = append(missing, d+"\t"+k)
+		}
+	}
+	if len(missing) > 0 {
+		notes = append(notes, fmt.Sprintf("%d runs planned in these folders have no result (unfinished.txt lists them): a task stopped before it finished them; rerun it (its sweep resumes) and report again", len(missing)))
+	}
 	plotted := false
 	for _, e := range errs {
 		plotted = plotted || !math.IsNaN(e.Mean)
@@ -255,6 +268,11 @@ func Report(inDirs []string, outDir string) (notes ReportNotes, err error) {
 	}
 	if err := write("table.csv", TableCSV(errs)); err != nil {
 		return nil, err
+	}
+	if len(missing) > 0 {
+		if err := write("unfinished.txt", strings.Join(missing, "\n")+"\n"); err != nil {
+			return nil, err
+		}
 	}
 	if plotted {
 		if err := plotErrors(errs, filepath.Join(stage, "error_vs_depth.png")); err != nil {
@@ -310,7 +328,7 @@ func removeStale(outDir string, fresh []os.DirEntry) error {
 	}
 	for _, e := range old {
 		n := e.Name()
-		ours := n == "error_vs_depth.png" || n == "psnr_vs_depth.png" || n == "ssim_vs_depth.png" || ((strings.HasPrefix(n, "montage__") || strings.HasPrefix(n, "visualize__")) && strings.HasSuffix(n, ".png"))
+		ours := n == "error_vs_depth.png" || n == "unfinished.txt" || n == "psnr_vs_depth.png" || n == "ssim_vs_depth.png" || ((strings.HasPrefix(n, "montage__") || strings.HasPrefix(n, "visualize__")) && strings.HasSuffix(n, ".png"))
 		if ours && !keep[n] && e.Type().IsRegular() {
 			if err := os.Remove(filepath.Join(outDir, n)); err != nil {
 				return err

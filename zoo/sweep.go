@@ -221,6 +221,86 @@ func (c SweepConfig) AllRuns() []Run {
 // ResultsFile is the name of a sweep's results.
 const ResultsFile = "results.jsonl"
 
+// PlannedFile lists, one key a line, every run a sweep into the folder
+// set out to make (this shard's): what a merge of shards compares its
+// results with to say which runs never finished (a task that was
+// preempted and not requeued, or failed).
+const PlannedFile = "planned.txt"
+
+// recordPlanned adds this shard's runs to the folder's planned runs
+// (kept as a union: a folder rerun with other settings plans both).
+func (c SweepConfig) recordPlanned() error {
+	path := filepath.Join(c.Out, PlannedFile)
+	planned, err := readPlanned(c.Out)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, k := range planned {
+		seen[k] = true
+	}
+	n := len(planned)
+	for _, r := range c.Runs() {
+		if k := r.Key(c.Model, c.Iters, c.Seed); !seen[k] {
+			seen[k] = true
+			planned = append(planned, k)
+		}
+	}
+	if len(planned) == n && n > 0 {
+		return nil
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := io.WriteString(w, strings.Join(planned, "\n")+"\n")
+		return err
+	})
+}
+
+// readPlanned reads a folder's planned runs (none: an empty list).
+func readPlanned(dir string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, PlannedFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, k := range strings.Split(string(b), "\n") {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// Unfinished lists the runs the folders' sweeps planned that have no
+// result in any of them, by folder.
+func Unfinished(dirs ...string) (map[string][]string, error) {
+	done := map[string]bool{}
+	for _, d := range dirs {
+		rs, err := ReadResults(d)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			done[r.Key] = true
+		}
+	}
+	out := map[string][]string{}
+	for _, d := range dirs {
+		planned, err := readPlanned(d)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range planned {
+			if !done[k] {
+				out[d] = append(out[d], k)
+			}
+		}
+	}
+	return out, nil
+}
+
 // Sweep runs every run of the configuration not already in the folder's
 // results.jsonl, Workers at a time. Each finished run writes its PNG and
 // target atomically, then appends one line to results.jsonl, so an
@@ -251,6 +331,9 @@ func Sweep(ctx context.Context, c SweepConfig) (done, skipped int, err error) {
 	finished := map[string]bool{}
 	for _, r := range have {
 		finished[r.Key] = true
+	}
+	if err := c.recordPlanned(); err != nil {
+		return 0, 0, err
 	}
 	var sched invert.Schedule // a visualisation sweep takes Adam steps instead
 	if c.Visualize == nil {

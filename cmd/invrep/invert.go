@@ -276,9 +276,19 @@ func signalContext() (context.Context, context.CancelFunc) {
 			return
 		}
 		cancel()
+		first := time.Now()
+		grace := time.After(interruptGrace)
+	again:
 		select {
 		case <-sigs:
-		case <-time.After(interruptGrace):
+			// A signal within a second of the first is the same request:
+			// a scheduler signals every process of a job, and the job's
+			// script may pass it on too (Slurm's requeue, scancel,
+			// --signal). A person's second Ctrl-C comes later.
+			if time.Since(first) < time.Second {
+				goto again
+			}
+		case <-grace:
 		case <-done:
 			return
 		}

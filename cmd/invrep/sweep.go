@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/invrep/invrep/invert"
@@ -305,6 +306,7 @@ func runReport(args []string, out io.Writer) error {
 	fs := newFlags("report", "--in DIR[,DIR…] --out DIR", out)
 	in := fs.String("in", "", "sweep folders (or shards of one), comma-separated")
 	outDir := fs.String("out", "", "report folder: table.md, table.csv, error_vs_depth.png, montages, index.html")
+	complete := fs.Bool("complete", false, "fail (exit 1, after writing the report) when a run the sweeps planned has no result")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -326,5 +328,21 @@ func runReport(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "note: %s\n", n)
 	}
 	fmt.Fprintf(out, "report in %s (open index.html)\n", *outDir)
+	if *complete {
+		unfinished, err := zoo.Unfinished(dirs...)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, d := range dirs {
+			if k := len(unfinished[d]); k > 0 {
+				fmt.Fprintf(out, "unfinished: %s: %d runs\n", d, k)
+				n += k
+			}
+		}
+		if n > 0 {
+			return fmt.Errorf("--complete: %d planned runs have no result (%s)", n, filepath.Join(*outDir, "unfinished.txt"))
+		}
+	}
 	return nil
 }

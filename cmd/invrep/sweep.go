@@ -147,6 +147,13 @@ func runSweep(args []string, out io.Writer) error {
 		}
 		tvs = distinct
 	}
+	seenModel := map[string]bool{}
+	for _, m := range mf.models {
+		if seenModel[m] {
+			return usagef("--model %s is given twice", m)
+		}
+		seenModel[m] = true
+	}
 	if len(layerLists) > 1 && len(layerLists) != len(mf.models) {
 		return usagef("%d --layers lists for %d models: give one for all, or one per --model in the same order", len(layerLists), len(mf.models))
 	}

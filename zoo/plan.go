@@ -3,6 +3,8 @@ package zoo
 import (
 	"context"
 	"fmt"
+	"image/png"
+	"io"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -21,7 +23,8 @@ type Probe struct {
 	// shard); Iters the iterations of each.
 	Runs, Iters int
 	// MsPerIter is the median iteration; Setup the rest of a run (the
-	// photo, the target, the first iteration's warm-up), in seconds.
+	// photo, the target, the first iteration's warm-up, the image metrics
+	// and the pictures), in seconds.
 	MsPerIter, Setup float64
 	// PeakBytes is the process's peak resident memory during the run
 	// (0 where the system does not say): what one task of one worker
@@ -75,6 +78,20 @@ func (c SweepConfig) Probe(ctx context.Context, l SweepLayer, iters int) (Probe,
 			return p, err
 		}
 		ms = res.MsPerIter
+		// What a run does after its iterations costs too: the image
+		// metrics and the pictures (encoded, not written).
+		if _, err := res.Fidelity(); err != nil {
+			return p, err
+		}
+		tiles, err := res.Tiles(true)
+		if err != nil {
+			return p, err
+		}
+		for _, t := range tiles {
+			if err := png.Encode(io.Discard, t); err != nil {
+				return p, err
+			}
+		}
 	}
 	wall := time.Since(t0).Seconds()
 	p.MsPerIter = ms

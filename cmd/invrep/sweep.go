@@ -39,7 +39,7 @@ func runSweep(args []string, out io.Writer) error {
 	plan := fs.Bool("plan", false, "run nothing: time a few iterations of each (model, layer) and print the runs, core-hours, memory per run and the job-array size and #SBATCH lines for --within")
 	within := fs.Duration("within", 0, "with --plan: the wall-clock time the sweep should take, e.g. 2h (sizes the array)")
 	cpus := fs.Int("cpus-per-task", 0, "with --plan: the CPUs of one task, the threads the timing uses (default: this machine's)")
-	probeIters := fs.Int("probe-iters", 6, "with --plan: the iterations timed per (model, layer)")
+	probeIters := fs.Int("probe-iters", 12, "with --plan: the iterations timed per (model, layer)")
 	classify := fs.Bool("classify", false, "record the top-1 class of each original and reconstruction (the model's output must be class scores): the report's classification consistency")
 	if err := parse(fs, args); err != nil {
 		return err

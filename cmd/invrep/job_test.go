@@ -213,28 +213,5 @@ func TestSweepJobPlayed(t *testing.T) {
 	for i := 0; i < n; i++ {
 		dirs = append(dirs, filepath.Join(local["/results"], "shard-"+strconv.Itoa(i)))
 	}
-	merged, err := zoo.Merge(dirs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := zoo.ReadResults(filepath.Join(tmp, "whole"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := 0
-	for _, d := range dirs {
-		raw += lines(d)
-	}
-	if len(merged) != len(ref) || raw != len(ref) || len(ref) != 12 {
-		t.Fatalf("merged %d results (%d lines in the shards), unsharded %d, want 12 (6 layers × 2 photos)", len(merged), raw, len(ref))
-	}
-	want := map[string]float64{}
-	for _, r := range ref {
-		want[r.Key] = r.RelError
-	}
-	for _, r := range merged {
-		if e, ok := want[r.Key]; !ok || e != r.RelError {
-			t.Errorf("%s: merged error %g, unsharded %g (present %v)", r.Key, r.RelError, e, ok)
-		}
-	}
+	checkMerged(t, dirs, filepath.Join(tmp, "whole"), 12) // 6 layers × 2 photos
 }

@@ -220,55 +220,23 @@ func TestSlurmArraySweep(t *testing.T) {
 		t.Errorf("task 0's invrep did not stop cleanly on the requeue's SIGTERM:\n%s", log0)
 	}
 
-	// Every run exactly once across the shards; the merged report whole.
-	raw := 0
-	var dirs []string
-	for i := 0; i < 4; i++ {
-		raw += lines(shard(i))
-		dirs = append(dirs, shard(i))
-	}
-	merged, err := zoo.Merge(dirs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if raw != 12 || len(merged) != 12 {
-		t.Fatalf("%d result lines in the shards, %d runs merged; want 12 (3 layers × 4 photos), each once", raw, len(merged))
-	}
+	// The merged report whole; the shards equal to the same sweep run
+	// unsharded on one machine.
 	if _, err := os.Stat(filepath.Join(results, "report", "table.csv")); err != nil {
 		t.Errorf("the merge job wrote no report: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(results, "report", "unfinished.txt")); err == nil {
 		t.Error("the merged report lists unfinished runs")
 	}
-
-	// The same sweep on one machine, unsharded.
 	whole := filepath.Join(tmp, "whole")
 	if r := invrep(t, append([]string{"sweep", "--out", whole, "--quiet"}, sweepArgs...)...); r.code != 0 {
 		t.Fatalf("the unsharded sweep: %s", r.stderr)
 	}
-	ref, err := zoo.ReadResults(whole)
-	if err != nil {
-		t.Fatal(err)
+	var dirs []string
+	for i := 0; i < 4; i++ {
+		dirs = append(dirs, shard(i))
 	}
-	want := map[string]zoo.Result{}
-	for _, r := range ref {
-		want[r.Key] = r
-	}
-	for _, r := range merged {
-		w, ok := want[r.Key]
-		if !ok {
-			t.Errorf("%s: not in the unsharded sweep", r.Key)
-			continue
-		}
-		if r.RelError != w.RelError || fmt.Sprint(r.RelErrors) != fmt.Sprint(w.RelErrors) {
-			t.Errorf("%s: feature error %v %v on Slurm, %v %v on one machine", r.Key, r.RelError, r.RelErrors, w.RelError, w.RelErrors)
-		}
-		a, err1 := os.ReadFile(filepath.Join(r.Dir, r.PNG))
-		b, err2 := os.ReadFile(filepath.Join(whole, w.PNG))
-		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
-			t.Errorf("%s: the PNGs differ (%v, %v)", r.Key, err1, err2)
-		}
-	}
+	merged := checkMerged(t, dirs, whole, 12) // 3 layers × 4 photos
 	figures := fmt.Sprintf("slurm: 4 tasks, %d requeues, %d runs merged (each once, equal to the unsharded sweep), %.1f minutes", requeues, len(merged), time.Since(t0).Minutes())
 	t.Log(figures)
 	if f := os.Getenv("INVREP_CI_FIGURES"); f != "" {

@@ -189,8 +189,20 @@ func (p ResizeParams) axisTapsAt(d, in, out int, scale float64, outside []bool) 
 	return taps, idx, w, nil
 }
 
-// Resize interpolates x to p.Out, separably per axis, as one linear map.
+// Resize interpolates x to p.Out, separably per axis. Where only the last
+// two axes change (the images of a batch, every channel alike), it holds
+// a tap table per axis (resizePlanes); otherwise a table per output
+// element (LinearMap).
 func Resize(x *Node, p ResizeParams) (*Node, error) {
+	if y, ok, err := resizePlanesOf(x, p); ok || err != nil {
+		return y, err
+	}
+	return resizeByTable(x, p)
+}
+
+// resizeByTable is Resize as one LinearMap: an index and a weight per
+// output element and tap.
+func resizeByTable(x *Node, p ResizeParams) (*Node, error) {
 	r := len(x.shape)
 	if len(p.Out) != r || (p.Scales != nil && len(p.Scales) != r) {
 		return nil, fmt.Errorf("Resize: output %v and scales %v do not fit input %v", p.Out, p.Scales, x.shape)

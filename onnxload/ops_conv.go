@@ -187,8 +187,11 @@ func opConvTranspose(b *builder, n *Node, in []value) ([]value, error) {
 	}
 	x, w, bias := ops[0], ops[1], ops[2]
 	xs, ws := x.Shape(), w.Shape()
+	if len(xs) == 5 && len(ws) == 5 {
+		return opConvTranspose3D(n, x, w, bias)
+	}
 	if len(xs) != 4 || len(ws) != 4 {
-		return nil, fmt.Errorf("only 2-D transposed convolution is supported (input %v, weight %v)", xs, ws)
+		return nil, fmt.Errorf("only 1-D, 2-D and 3-D transposed convolutions are supported (input %v, weight %v)", xs, ws)
 	}
 	a := attrs{n: n}
 	p := graph.ConvParams{Group: int(a.int("group", 1))}

@@ -38,7 +38,7 @@ type convT3D struct {
 	inShape []int
 }
 
-func (k *convT3D) String() string    { return fmt.Sprintf("ConvTranspose3D(%v)", k.p.Out) }
+func (k *convT3D) String() string      { return fmt.Sprintf("ConvTranspose3D(%v)", k.p.Out) }
 func (k *convT3D) Diffable(i int) bool { return i == 0 }
 
 func (k *convT3D) OutShape(in [][]int) ([]int, error) {

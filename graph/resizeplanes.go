@@ -24,17 +24,29 @@ type resizePlanes struct {
 	wy, wx  []float64 // their weights
 }
 
+// ResizeByPlanes says whether Resize of an input of this shape holds a
+// tap table per axis (only the last two axes change; not
+// tf_crop_and_resize) rather than one per output element and tap, which
+// a caller charging memory must count.
+func ResizeByPlanes(shape []int, p ResizeParams) bool {
+	r := len(shape)
+	if r < 2 || len(p.Out) != r || (p.Scales != nil && len(p.Scales) != r) || p.Coord == "tf_crop_and_resize" {
+		return false
+	}
+	for d := 0; d < r-2; d++ {
+		if p.Out[d] != shape[d] || (p.Scales != nil && p.Scales[d] != 0 && p.Scales[d] != 1) {
+			return false
+		}
+	}
+	return true
+}
+
 // resizePlanesOf builds the plane kernel where p fits it (ok false
 // otherwise, for LinearMap to serve).
 func resizePlanesOf(x *Node, p ResizeParams) (*Node, bool, error) {
 	r := len(x.shape)
-	if r < 2 || len(p.Out) != r || (p.Scales != nil && len(p.Scales) != r) || p.Coord == "tf_crop_and_resize" {
+	if !ResizeByPlanes(x.shape, p) {
 		return nil, false, nil
-	}
-	for d := 0; d < r-2; d++ {
-		if p.Out[d] != x.shape[d] || (p.Scales != nil && p.Scales[d] != 0 && p.Scales[d] != 1) {
-			return nil, false, nil
-		}
 	}
 	k := &resizePlanes{name: fmt.Sprintf("Resize(%s,%s,%v)", p.Mode, p.Coord, p.Out), inShape: x.Shape(), shape: append([]int(nil), p.Out...)}
 	for i, d := range []int{r - 2, r - 1} {

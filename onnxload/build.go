@@ -149,6 +149,23 @@ func (b *builder) reserve(shape []int, what string) error {
 	return b.spend(n, 3, desc)
 }
 
+// fits checks, without charging, that a result of this shape (its value
+// and gradient) fits the budget left: for an op whose output is charged
+// later with the others, but whose message should name it.
+func (b *builder) fits(shape []int, what string) error {
+	n := 1.0
+	for _, d := range shape {
+		if d < 0 {
+			return fmt.Errorf("%s: negative dimension in %v", what, shape)
+		}
+		n *= float64(d)
+	}
+	if need := n * 4 * 2; need > float64(b.budget) {
+		return &LimitError{fmt.Sprintf("%s would need %s more, beyond the memory limit (%s)", what, bytesString(int64(min(need, 1<<62))), bytesString(b.maxMemory()))}
+	}
+	return nil
+}
+
 // reserveFolded charges a constant an op folds from constants, once, as
 // it is made (its value only: constants take no gradient).
 func (b *builder) reserveFolded(shape []int) error {
@@ -319,6 +336,25 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 			b.vals[name] = value{f: b.g.Const(ft)}
 		}
 	}
+	// A forward-only run gives each activation's buffer back after its
+	// last reader: charge what is live at once, not the sum. lastUse is
+	// each value's last reading node (the requested outputs: never);
+	// charged what each live value cost.
+	var lastUse map[string]int
+	charged := map[string]int64{}
+	if opts.Forward {
+		lastUse = map[string]int{}
+		for i := range m.Nodes {
+			if need[i] {
+				for _, in := range m.Nodes[i].Inputs {
+					lastUse[in] = i
+				}
+			}
+		}
+		for _, o := range outputs {
+			lastUse[o] = len(m.Nodes)
+		}
+	}
 	for i := range m.Nodes {
 		if !need[i] {
 			continue
@@ -379,6 +415,18 @@ func (m *Model) Build(opts Options) (net *Net, err error) {
 			}
 			if err := b.spend(int64(graph.Numel(o.f.Shape())), copies, fmt.Sprintf("output %q %v", n.Outputs[k], o.f.Shape())); err != nil {
 				return nil, fmt.Errorf("%s: %v: %w", m.where(), n, err)
+			}
+			if opts.Forward && o.f.Live() && n.Outputs[k] != "" {
+				charged[n.Outputs[k]] += int64(graph.Numel(o.f.Shape())) * 4 * copies
+			}
+		}
+		if opts.Forward {
+			// Inputs this node reads last, and outputs nothing reads.
+			for _, name := range append(append([]string(nil), n.Inputs...), n.Outputs...) {
+				if last, read := lastUse[name]; (!read || last == i) && charged[name] > 0 {
+					b.budget += charged[name]
+					delete(charged, name)
+				}
 			}
 		}
 		for k, o := range n.Outputs {

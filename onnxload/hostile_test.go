@@ -136,3 +136,42 @@ func TestHostileMessages(t *testing.T) {
 		t.Errorf("a Resize past the limit: %v", err)
 	}
 }
+
+// TestForwardChargesLiveness: a forward-only build charges the
+// activations alive at once (each buffer goes back after its last
+// reader), an inversion's every one (the tape keeps them): a chain of 24
+// maps of 32 KiB fits a 400 KiB limit forward, and is refused for an
+// inversion.
+func TestForwardChargesLiveness(t *testing.T) {
+	f := newFixture(13, 1, 2, 64, 64)
+	out := "x"
+	for k := 0; k < 24; k++ {
+		out = f.node("Neg", []string{out}, nil)
+	}
+	m, err := f.model(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Outputs: []string{out}, InputShape: []int{1, 2, 64, 64}, MaxMemory: 400 << 10, Forward: true}
+	net, err := m.Build(opts)
+	if err != nil {
+		t.Fatalf("forward: %v", err)
+	}
+	x := graph.NewTensor(1, 2, 64, 64)
+	for i := range x.Data {
+		x.Data[i] = float32(i%7) - 3
+	}
+	y, err := net.Graph.Evaluate(net.Outputs[out], x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range y.Data { // negated 24 times
+		if v != x.Data[i] {
+			t.Fatalf("y[%d] = %v, want %v", i, v, x.Data[i])
+		}
+	}
+	opts.Forward = false
+	if _, err := m.Build(opts); err == nil || !strings.Contains(err.Error(), "memory limit") {
+		t.Fatalf("an inversion's build: %v, want the memory limit", err)
+	}
+}

@@ -894,6 +894,14 @@ func opResize(b *builder, n *Node, in []value) ([]value, error) {
 			p.Out[ax] = int(math.Floor(float64(s[ax]) * float64(scales[k])))
 		}
 	}
+	if graph.ResizeByPlanes(s, p) {
+		// Tables per axis only: the output is charged as every output
+		// is; checked here first, so that the message names the Resize.
+		if err := b.fits(p.Out, fmt.Sprintf("Resize to %v", p.Out)); err != nil {
+			return nil, err
+		}
+		return one(graph.Resize(x, p))
+	}
 	taps := make([]int, len(p.Out))
 	copy(taps, p.Out)
 	// The index table holds up to 2³ taps of linear interpolation per

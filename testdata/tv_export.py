@@ -20,6 +20,9 @@ import numpy as np
 import torch
 import torchvision
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dense_models  # noqa: E402
+
 ARCHS = [
     "alexnet", "convnext_tiny", "densenet121", "efficientnet_b0", "googlenet",
     "inception_v3", "mnasnet1_0", "mobilenet_v2", "mobilenet_v3_large",
@@ -27,10 +30,16 @@ ARCHS = [
     "resnext50_32x4d", "shufflenet_v2_x1_0", "squeezenet1_1", "swin_t",
     "vgg11", "vit_b_16", "wide_resnet50_2", "efficientnet_v2_s", "regnet_x_400mf",
 ]
+# Dense prediction (testdata/dense_models.py): exported with --arch only,
+# not in the default list (their outputs are maps, not 1000 logits).
+DENSE = list(dense_models.SIZES)
 
 
 def build(name):
     torch.manual_seed(0)
+    if name in dense_models.SIZES:
+        m, size = dense_models.make(name)
+        return calibrate(m, size), size
     kw = {}
     if name in ("googlenet", "inception_v3"):
         kw = {"aux_logits": False, "init_weights": True}

@@ -5,7 +5,7 @@
 // ratio, and peak memory. Every case runs in a child process of its own, so
 // each peak is that case's alone.
 //
-//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog,modern,families,ijcv,featvis] [--peer ../shared/peers/torch_invert.py] [--exports DIR]
+//	invrep-bench [--iters 400] [--threads 2] [--rounds 3] [--cases squeezenet,caffenet,hog,modern,families,dense,ijcv,featvis] [--peer ../shared/peers/torch_invert.py] [--exports DIR] [--ort DIR]
 //
 // The peer needs Debian's PyTorch: apt-get install -y python3-torch
 // python3-torchvision python3-onnx (it runs with /usr/bin/python3), and
@@ -14,7 +14,9 @@
 // the system BLAS, the reference one otherwise, at 5 GFLOP/s). The modern
 // cases (ConvNeXt-T, ViT-B/16) read the exports of testdata/tv_export.py
 // from --exports; their peer is testdata/torch_step.py, which builds the
-// same torchvision network with the same seed and calibration.
+// same torchvision network with the same seed and calibration. The dense
+// cases (testdata/dense_models.py, exported with tv_export.py --arch NAME)
+// are also timed forward only against onnxruntime-node given --ort.
 package main
 
 import (
@@ -98,6 +100,20 @@ var cases = []benchCase{
 		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
 	{Name: "DenseNet-121 denseblock3", Group: "families", Export: "densenet121-opset14/model.onnx", Arch: "densenet121", Module: "features.denseblock3",
 		Size: 224, Iters: 20, Random: -1, Note: "random weights, opset-14 export"},
+	// Dense prediction at 512–1024 px (testdata/dense_models.py), each
+	// inverted at the network's output (Module "": the root module on
+	// PyTorch's side, the model's output on invrep's), and timed forward
+	// only against onnxruntime-node (the forward table, with --ort).
+	{Name: "U²-Net-like (dilated RSU blocks) output, 1024²", Group: "dense", Export: "u2net_lite-opset14.onnx", Arch: "u2net_lite",
+		Size: 1024, Iters: 6, Random: -1, Note: "random calibrated weights; ceil-mode max-pools, bilinear upsampling, concatenations"},
+	{Name: "DeepLabV3-MobileNetV3-Large output, 520²", Group: "dense", Export: "deeplabv3_mobilenet_v3_large-opset14.onnx", Arch: "deeplabv3_mobilenet_v3_large",
+		Size: 520, Iters: 6, Random: -1, Note: "random calibrated weights; dilated depthwise convolutions, ASPP, bilinear upsampling"},
+	{Name: "LRASPP-MobileNetV3-Large output, 520²", Group: "dense", Export: "lraspp_mobilenet_v3_large-opset14.onnx", Arch: "lraspp_mobilenet_v3_large",
+		Size: 520, Iters: 6, Random: -1, Note: "random calibrated weights"},
+	{Name: "FCN-ResNet50 output, 512²", Group: "dense", Export: "fcn_resnet50-opset14.onnx", Arch: "fcn_resnet50",
+		Size: 512, Iters: 4, Random: -1, Note: "random calibrated weights; dilated ResNet-50 (output stride 8)"},
+	{Name: "Faster R-CNN ResNet-50 FPN level 0, 800²", Group: "dense", Export: "fasterrcnn_fpn-opset14.onnx", Arch: "fasterrcnn_fpn",
+		Size: 800, Iters: 4, Random: -1, Note: "random calibrated weights; the backbone and FPN, stride-4 level"},
 	{Name: "SqueezeNet 1.1 fire3, 4 starts", Group: "repeats", Model: "squeezenet1.1", Layer: "fire3", Size: 224, Random: -1, Repeats: 4, Versus: "SqueezeNet 1.1 fire3"},
 	{Name: "CaffeNet shape pool5, 4 starts", Group: "repeats", Model: "alexnet-arch", Layer: "r14", Size: 227, Random: 1, Repeats: 4, Versus: "CaffeNet shape pool5", Note: "random weights"},
 	{Name: "ResNet-50 layer3, 4 starts", Group: "repeats", Export: "resnet50-opset14/model.onnx", Arch: "resnet50", Module: "layer3",
@@ -130,7 +146,7 @@ func main() {
 	fs := pflag.NewFlagSet("invrep-bench", pflag.ContinueOnError)
 	iters := fs.Int("iters", 400, "iterations per CNN case (the schedule keeps its proportions)")
 	threads := fs.Int("threads", 2, "threads for both invrep (GOMAXPROCS) and PyTorch")
-	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, families, repeats, ijcv, featvis, kernels)")
+	which := fs.String("cases", "squeezenet,caffenet,hog", "case groups to run (also: modern, families, dense, repeats, ijcv, featvis, kernels)")
 	peer := fs.String("peer", filepath.Join("..", "shared", "peers", "torch_invert.py"), "the PyTorch peer script")
 	models := fs.String("models-dir", filepath.Join("..", "shared", "models"), "model folder")
 	image := fs.String("image", filepath.Join("..", "shared", "images", "chelsea.png"), "photo for the CNN cases")
@@ -138,12 +154,21 @@ func main() {
 	exports := fs.String("exports", filepath.Join("out", "tv"), "folder of testdata/tv_export.py --bundle exports, for the modern cases")
 	rounds := fs.Int("rounds", 3, "runs of each tool per case, alternating; the medians are reported (this machine's speed drifts by 20% between runs)")
 	child := fs.String("child", "", "(internal) run one case and print its measurement")
+	childForward := fs.String("child-forward", "", "(internal) time one dense case's forward pass")
+	ort := fs.String("ort", "", "a folder holding node_modules/onnxruntime-node: the dense cases' forward passes are then timed against it")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return
 		}
 		fmt.Fprintln(os.Stderr, "invrep-bench:", err)
 		os.Exit(2)
+	}
+	if *childForward != "" {
+		if err := runForwardChild(*childForward, *iters, *models, *exports, *image); err != nil {
+			fmt.Fprintln(os.Stderr, "invrep-bench:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *child != "" {
 		if err := runChild(*child, *iters, *models, *exports, *image, *hogImage); err != nil {
@@ -156,13 +181,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "invrep-bench: --rounds must be at least 1")
 		os.Exit(2)
 	}
-	if err := run(*which, *iters, *threads, *rounds, *peer, *models, *exports, *image, *hogImage); err != nil {
+	if err := run(*which, *iters, *threads, *rounds, *peer, *models, *exports, *image, *hogImage, *ort); err != nil {
 		fmt.Fprintln(os.Stderr, "invrep-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(which string, iters, threads, rounds int, peer, models, exports, image, hogImage string) error {
+func run(which string, iters, threads, rounds int, peer, models, exports, image, hogImage, ort string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -287,7 +312,13 @@ func run(which string, iters, threads, rounds int, peer, models, exports, image,
 		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%.0f\t%s\t%.1f\t%s\n", c.Name, om, peerMs, ratio, worst, slices.Max(oursPeak), peerPeak,
 			growth, note)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if groups["dense"] && ort != "" {
+		return runForwards(self, groups, iters, threads, rounds, ort, models, exports, image, hogImage)
+	}
+	return nil
 }
 
 // medianOf is the median of f over ms.
@@ -496,6 +527,12 @@ func (c benchCase) network(models, exports, image string) (*onnxload.Model, stri
 	m, err := onnxload.Load(filepath.Join(exports, c.Export))
 	if err != nil {
 		return nil, "", graph.Normalization{}, fmt.Errorf("%w (write the exports with: /usr/bin/python3 testdata/tv_export.py %s --opset 14 --bundle %s --arch %s)", err, exports, image, c.Arch)
+	}
+	if c.Module == "" { // the whole network: its output
+		if len(m.Outputs) == 0 {
+			return nil, "", graph.Normalization{}, fmt.Errorf("%s declares no output", c.Export)
+		}
+		return m, m.Outputs[0], graph.ImageNet, nil
 	}
 	layer, err := m.Resolve(c.Module)
 	return m, layer, graph.ImageNet, err

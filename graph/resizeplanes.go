@@ -106,6 +106,21 @@ func (k *resizePlanes) Forward(in []*Tensor, out *Tensor) {
 		src := x[pl*h*w : (pl+1)*h*w]
 		dst := y[(pl*oh+oy)*ow : (pl*oh+oy+1)*ow]
 		rows, wys := k.iy[oy*k.ty:(oy+1)*k.ty], k.wy[oy*k.ty:(oy+1)*k.ty]
+		if k.ty == 2 && k.tx == 2 { // bilinear, unrolled; the same sums in the same order
+			r0, r1 := src[int(rows[0])*w:(int(rows[0])+1)*w], src[int(rows[1])*w:(int(rows[1])+1)*w]
+			wy0, wy1 := wys[0], wys[1]
+			for ox := range dst {
+				i0, i1 := k.ix[2*ox], k.ix[2*ox+1]
+				wx0, wx1 := k.wx[2*ox], k.wx[2*ox+1]
+				s := float32(0)
+				s += float32(1*wx0*wy0) * r0[i0]
+				s += float32(1*wx1*wy0) * r0[i1]
+				s += float32(1*wx0*wy1) * r1[i0]
+				s += float32(1*wx1*wy1) * r1[i1]
+				dst[ox] = s
+			}
+			return
+		}
 		for ox := range dst {
 			cols, wxs := k.ix[ox*k.tx:(ox+1)*k.tx], k.wx[ox*k.tx:(ox+1)*k.tx]
 			s := float32(0)
@@ -130,6 +145,19 @@ func (k *resizePlanes) Backward(_ int, _ []*Tensor, _, gout, gin *Tensor) {
 		for oy := 0; oy < oh; oy++ {
 			src := g[(pl*oh+oy)*ow : (pl*oh+oy+1)*ow]
 			rows, wys := k.iy[oy*k.ty:(oy+1)*k.ty], k.wy[oy*k.ty:(oy+1)*k.ty]
+			if k.ty == 2 && k.tx == 2 { // bilinear, unrolled, in the same order
+				r0, r1 := dst[int(rows[0])*w:(int(rows[0])+1)*w], dst[int(rows[1])*w:(int(rows[1])+1)*w]
+				wy0, wy1 := wys[0], wys[1]
+				for ox, gv := range src {
+					i0, i1 := k.ix[2*ox], k.ix[2*ox+1]
+					wx0, wx1 := k.wx[2*ox], k.wx[2*ox+1]
+					r0[i0] += float32(1*wx0*wy0) * gv
+					r0[i1] += float32(1*wx1*wy0) * gv
+					r1[i0] += float32(1*wx0*wy1) * gv
+					r1[i1] += float32(1*wx1*wy1) * gv
+				}
+				continue
+			}
 			for ox, gv := range src {
 				cols, wxs := k.ix[ox*k.tx:(ox+1)*k.tx], k.wx[ox*k.tx:(ox+1)*k.tx]
 				for a, iy := range rows {

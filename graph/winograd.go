@@ -98,8 +98,18 @@ func (c conv) winoUsable(q convGeom) bool {
 			return false
 		}
 	}
-	return q.cg >= 32 && q.mg >= 32 && q.oh >= 4 && q.ow >= 4
+	if q.cg < 32 || q.mg < 32 || q.oh < 4 || q.ow < 4 {
+		return false
+	}
+	// The transforms hold the whole map, 16 values per 2×2 tile and
+	// channel in and out: at 1024² and 64 + 32 channels, 1.6 GB, which the
+	// banded im2col avoids at a few per cent of the time.
+	tiles := ((q.oh + 1) / 2) * ((q.ow + 1) / 2)
+	return 16*tiles*(q.cg+q.mg)*4 <= winoMaxBytes
 }
+
+// winoMaxBytes bounds the Winograd transforms of one convolution.
+const winoMaxBytes = 256 << 20
 
 // winoGradUsable says whether the input gradient takes the Winograd path
 // too. A 5×5 gradient transforms the output gradient's mg channels where

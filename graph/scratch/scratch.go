@@ -18,11 +18,15 @@ var (
 )
 
 // Take returns a buffer of n floats with arbitrary contents: the smallest
-// free one that holds n, or a new one.
+// free one that holds n and is at most twice as large, or a new one. The
+// bound keeps a large buffer for large requests: handed to a small value
+// that the tape holds for a whole step, a 537 MB Winograd buffer was lost
+// to the next Winograd convolution, which allocated another (a 1024²
+// U-Net's step held 8 GB of such buffers).
 func Take(n int) []float32 {
 	mu.Lock()
 	i, _ := slices.BinarySearchFunc(free, n, func(b []float32, n int) int { return cap(b) - n })
-	if i < len(free) {
+	if i < len(free) && (cap(free[i]) <= 2*n || cap(free[i]) < 1<<16) {
 		b := free[i]
 		free = slices.Delete(free, i, i+1)
 		mu.Unlock()
